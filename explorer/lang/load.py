@@ -1,0 +1,122 @@
+"""The front end's phases in order: read -> parse -> elaborate -> validate checks.
+
+`load_spec` gives a `LoadedSpec`: the syntax tree, the default configuration's `Model`, the
+declared checks; `LoadedSpec.model(overrides)` elaborates another configuration. Every
+failure is a `SpecError` whose diagnostics point into the source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from explorer import model as M
+from explorer.diagnostics import Diagnostic, SpecError
+from explorer.lang import syntax as S
+from explorer.lang.parser import parse_expr, parse_spec
+from explorer.lang.typecheck import elaborate
+
+MAX_BYTES = 4 * 1024 * 1024
+
+
+@dataclass
+class LoadedSpec:
+    path: str
+    source: str
+    syntax: S.SpecFile
+    default: M.Model
+    checks: list[M.Check]
+    warnings: list[Diagnostic] = field(default_factory=list)
+    check_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def model(self, overrides: dict[str, Any] | None = None) -> M.Model:
+        """Elaborate the configuration with these param overrides (name -> (expr, span) or
+        value); raises SpecError."""
+        if not overrides:
+            return self.default
+        return elaborate(self.syntax, self.path, overrides)[0]
+
+    def check_model(self, check: M.Check, extra: dict[str, Any] | None = None) -> M.Model:
+        """The configuration a check runs: its `with` overrides, then `extra` (from --set)."""
+        return self.model({**self.check_overrides.get(check.name, {}), **(extra or {})})
+
+
+def read_source(path: str) -> str:
+    """The spec's text; SpecError for unreadable, oversized or non-UTF-8 files."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_BYTES + 1)
+    except OSError as e:
+        raise SpecError([Diagnostic("E0005", f"cannot read the spec: {e.strerror or e}")]) from None
+    if len(data) > MAX_BYTES:
+        raise SpecError([Diagnostic("E0005", f"the spec is larger than {MAX_BYTES} bytes")])
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        before = data[:e.start]
+        line = before.count(b"\n") + 1
+        col = e.start - (before.rfind(b"\n") + 1) + 1
+        raise SpecError([Diagnostic("E0002", "the spec is not UTF-8 text "
+                                    f"(byte 0x{data[e.start]:02x})", M.Span(line, col, line, col + 1))]) from None
+
+
+def load_text(source: str, path: str = "<spec>") -> LoadedSpec:
+    syntax = parse_spec(source)
+    default, warnings = elaborate(syntax, path, {})
+    checks, overrides = _checks(syntax, default)
+    return LoadedSpec(path, source, syntax, default, checks, warnings, overrides)
+
+
+def load_spec(path: str) -> LoadedSpec:
+    return load_text(read_source(path), path)
+
+
+def _checks(syntax: S.SpecFile, default: M.Model) -> tuple[list[M.Check], dict[str, dict[str, Any]]]:
+    diags: list[Diagnostic] = []
+    checks: list[M.Check] = []
+    overrides: dict[str, dict[str, Any]] = {}
+    invariants = {i.name for i in default.invariants}
+    params = {n for n, _ in default.params}
+    syntax_for = {d.name: d for d in syntax.decls if isinstance(d, S.DCheck)}
+    for d in syntax.decls:
+        if not isinstance(d, S.DCheck):
+            continue
+        if d.kind == "violation" and d.target not in invariants:
+            assert d.target_span is not None
+            known = ", ".join(sorted(invariants)) or "none declared"
+            diags.append(Diagnostic("E1006", f"`{d.target}` is not an invariant of this spec "
+                                    f"(invariants: {known})", d.target_span))
+            continue
+        ov: dict[str, Any] = {}
+        for name, expr, span in d.overrides:
+            if name not in params:
+                diags.append(Diagnostic("E1005", f"`{name}` is not a param of this spec", span))
+            elif name in ov:
+                diags.append(Diagnostic("E1002", f"param `{name}` is set twice", span))
+            else:
+                ov[name] = (expr, span)
+        overrides[d.name] = ov
+        try:
+            model = elaborate(syntax, default.path, ov)[0] if ov else default
+        except SpecError as e:
+            diags.extend(e.diagnostics)
+            continue
+        checks.append(M.Check(d.name, model.params if ov else (),
+                              M.Expect(M.ExpectKind(d.kind), d.target, d.steps), d.doc, d.span))
+    if diags:
+        raise SpecError(diags)
+    del syntax_for
+    return checks, overrides
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """`NAME=VALUE` from the command line -> (name, (expr, span)); ValueError when malformed."""
+    name, sep, value = text.partition("=")
+    name = name.strip()
+    if not sep or not name.isidentifier():
+        raise ValueError(f"expected NAME=VALUE, got `{text}`")
+    try:
+        expr = parse_expr(value)
+    except SpecError as e:
+        raise ValueError(f"--set {text}: {e.diagnostics[0].message}") from None
+    return name, (expr, M.NOSPAN)

@@ -1,0 +1,790 @@
+"""Names, types and lowering: syntax tree + param values -> one `Model` configuration.
+
+One pass over the declarations in order: constant-level declarations (enums, params, sets,
+consts) must be declared before use and are folded to values; variables, init, actions,
+invariants and the terminal predicate are elaborated into typed IR with the runtime checks
+(unwrap of `T?`, range checks on stores) made explicit. All static errors of a phase are
+collected and raised together as one SpecError. Imports `model`, `values`, `diagnostics`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from explorer import model as M
+from explorer.diagnostics import Diagnostic, SpecError
+from explorer.lang import syntax as S
+from explorer.lang.types import (INT, arith, cannot_fit, fits_statically, is_scalar, join,
+                                 same_shape)
+from explorer.model import (AnyT, AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Span,
+                            Type)
+from explorer.values import Atom, Fn, Rec, Value, format_value
+
+MAX_ATOMS = 10_000  # the largest set a param can make (`set S = p[1..N]`)
+BUILTINS = {b.value: b for b in M.Builtin}
+_NOT_CONST = object()
+
+
+class _Abort(Exception):
+    """Stop elaborating the current declaration (its error is already recorded)."""
+
+
+@dataclass
+class _Global:
+    kind: str  # "atom" | "set" | "param" | "const" | "var"
+    expr: M.Expr | None
+    span: Span
+    var: M.Var | None = None
+
+
+@dataclass
+class _Ctx:
+    """What an expression may see: locals, whether state variables are allowed."""
+
+    locals: dict[str, Type] = field(default_factory=dict)
+    vars_ok: bool = True
+    readable_vars: set[int] | None = None  # in init: only those assigned so far
+    in_init: bool = False
+
+    def bind(self, name: str, t: Type) -> _Ctx:
+        return _Ctx({**self.locals, name: t}, self.vars_ok, self.readable_vars, self.in_init)
+
+
+class Elaborator:
+    def __init__(self, spec: S.SpecFile, path: str, overrides: dict[str, Any]) -> None:
+        self.spec = spec
+        self.path = path
+        self.overrides = dict(overrides)  # name -> (ExprNode, Span) or Value
+        self.diags: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
+        self.globals: dict[str, _Global] = {}
+        self.types: dict[str, AtomT] = {}
+        self.params: list[tuple[str, Value]] = []
+        self.param_types: dict[str, Type] = {}
+        self.consts: list[M.ConstDef] = []
+        self.vars: list[M.Var] = []
+
+    # ------------------------------------------------------------------ diagnostics
+    def error(self, code: str, msg: str, span: Span, *notes: str) -> _Abort:
+        self.diags.append(Diagnostic(code, msg, span, notes=tuple(notes)))
+        return _Abort()
+
+    def warn(self, code: str, msg: str, span: Span) -> None:
+        d = Diagnostic(code, msg, span, severity="warning")
+        if d not in self.warnings:
+            self.warnings.append(d)
+
+    def guarded(self, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except _Abort:
+            return None
+
+    # ------------------------------------------------------------------ driver
+    def run(self) -> M.Model:
+        decls = self.spec.decls
+        specs = [d for d in decls if isinstance(d, S.DSpec)]
+        if len(specs) > 1:
+            self.error("E1002", "a file holds one `spec` declaration", specs[1].span)
+        name = specs[0].name if specs else "spec"
+        self._declare_names(decls)
+        for d in decls:
+            if isinstance(d, S.DEnum | S.DSet | S.DParam | S.DConst | S.DVar):
+                self.guarded(lambda d=d: self._constant_level(d))
+        for n in self.overrides:
+            if n not in self.param_types:
+                ov = self.overrides[n]
+                span = ov[1] if isinstance(ov, tuple) else M.NOSPAN
+                self.error("E1005", f"`{n}` is not a param of this spec", span)
+        if self.diags:
+            raise SpecError(self.diags)
+        init = self._init([d for d in decls if isinstance(d, S.DInit)])
+        actions = [a for d in decls if isinstance(d, S.DAction)
+                   if (a := self.guarded(lambda d=d: self._action(d))) is not None]
+        invariants = [i for d in decls if isinstance(d, S.DInvariant)
+                      if (i := self.guarded(lambda d=d: self._invariant(d))) is not None]
+        terminals = [d for d in decls if isinstance(d, S.DTerminal)]
+        terminal = None
+        if len(terminals) > 1:
+            self.error("E1002", "only one `terminal when` is allowed", terminals[1].span)
+        if terminals:
+            terminal = self.guarded(lambda: self._bool(terminals[0].expr, _Ctx()))
+        for d in decls:
+            if isinstance(d, S.DReserved):
+                self.error("E0004", f"`{d.keyword}` declarations are not supported yet", d.span)
+        if self.diags:
+            raise SpecError(self.diags)
+        return M.Model(name, self.path, tuple(self.vars), tuple(self.consts), init,
+                       tuple(actions), tuple(invariants), terminal, tuple(self.params),
+                       tuple(self.types.values()), doc=specs[0].doc if specs else "")
+
+    def _declare_names(self, decls: tuple[S.Decl, ...]) -> None:
+        seen: dict[tuple[str, str], Span] = {}
+
+        def add(space: str, name: str, span: Span) -> None:
+            if (space, name) in seen:
+                self.error("E1002", f"`{name}` is declared twice", span,
+                           f"first declared at line {seen[(space, name)].line}")
+            else:
+                seen[(space, name)] = span
+            if space == "value" and name in BUILTINS:
+                self.error("E1002", f"`{name}` is the name of a built-in function", span)
+
+        for d in decls:
+            if isinstance(d, S.DSet | S.DEnum | S.DParam | S.DConst | S.DVar):
+                add("value", d.name, d.span)
+            if isinstance(d, S.DEnum):
+                for a, sp in d.values:
+                    add("value", a, sp)
+            if isinstance(d, S.DSet) and d.atoms is not None:
+                for a, sp in d.atoms:
+                    add("value", a, sp)
+            if isinstance(d, S.DAction):
+                add("action", d.name, d.span)
+            if isinstance(d, S.DInvariant):
+                add("invariant", d.name, d.span)
+            if isinstance(d, S.DCheck):
+                add("check", d.name, d.span)
+
+    # ------------------------------------------------------------------ constant level
+    def _constant_level(self, d: S.Decl) -> None:
+        if isinstance(d, S.DEnum):
+            self._atoms(d.name, [a for a, _ in d.values], [sp for _, sp in d.values],
+                        True, False, d.span)
+        elif isinstance(d, S.DSet):
+            if d.atoms is not None:
+                names = [a for a, _ in d.atoms]
+                spans = [sp for _, sp in d.atoms]
+            else:
+                assert d.prefix is not None and d.lo is not None and d.hi is not None
+                lo, hi = self._const_int(d.lo), self._const_int(d.hi)
+                if hi - lo + 1 > MAX_ATOMS:
+                    raise self.error("E2002", f"set `{d.name}` would have {hi - lo + 1} atoms "
+                                     f"(at most {MAX_ATOMS})", d.span)
+                names = [f"{d.prefix}{i}" for i in range(lo, hi + 1)]
+                spans = [d.span] * len(names)
+                for n in names:
+                    if n in self.globals:
+                        raise self.error("E1002", f"atom `{n}` of set `{d.name}` is already "
+                                         "declared", d.span)
+            self._atoms(d.name, names, spans, False, d.symmetric, d.span)
+        elif isinstance(d, S.DParam):
+            t = self._type(d.type, allow_int=True)
+            if d.name in self.overrides:
+                ov = self.overrides[d.name]
+                if isinstance(ov, tuple):
+                    node, span = ov
+                    v = self._const_value(node, t, f"param `{d.name}`")
+                else:
+                    v, span = ov, d.span
+                    if not M.value_fits(v, t):
+                        raise self.error("E2002", f"{format_value(v)} is not a value of "
+                                         f"`{d.name}`'s type {t}", d.span)
+            else:
+                v = self._const_value(d.default, t, f"param `{d.name}`")
+            self.params.append((d.name, v))
+            self.param_types[d.name] = t
+            self.globals[d.name] = _Global("param", M.Lit(v, _lit_type(v, t), d.span), d.span)
+        elif isinstance(d, S.DConst):
+            e = self.expr(d.value, _Ctx(vars_ok=False))
+            t = e.t
+            if d.type is not None:
+                t = self._type(d.type)
+                e = self._store(e, t, d.value.span, f"const `{d.name}`")
+            v = _fold(e)
+            if v is not _NOT_CONST and (v is None or isinstance(v, bool | int | Atom)):
+                g = M.Lit(v, _lit_type(v, t), d.span)
+            else:
+                self.consts.append(M.ConstDef(d.name, e, t, d.span))
+                g = M.ConstRef(d.name, t, d.span)
+            self.globals[d.name] = _Global("const", g, d.span)
+        elif isinstance(d, S.DVar):
+            t = self._type(d.type)
+            if not M.is_finite(t):
+                raise self.error("E2005", f"variable `{d.name}` needs a finite type, not {t}",
+                                 d.type.span)
+            var = M.Var(len(self.vars), d.name, t, d.doc, d.span)
+            self.vars.append(var)
+            self.globals[d.name] = _Global("var", M.VarRef(var.index, d.name, t, d.span),
+                                           d.span, var)
+
+    def _atoms(self, name: str, atoms: list[str], spans: list[Span], is_enum: bool,
+               symmetric: bool, span: Span) -> None:
+        t = AtomT(name, tuple(atoms), is_enum, symmetric)
+        self.types[name] = t
+        for i, (a, sp) in enumerate(zip(atoms, spans)):
+            self.globals[a] = _Global("atom", M.Lit(t.atom(i), t, sp), sp)
+        everything = frozenset(t.atom(i) for i in range(len(atoms)))
+        self.globals[name] = _Global("set", M.Lit(everything, SetT(t), span), span)
+
+    def _const_int(self, node: S.ExprNode) -> int:
+        e = self.expr(node, _Ctx(vars_ok=False))
+        v = _fold(e)
+        if v is _NOT_CONST or isinstance(v, bool) or not isinstance(v, int):
+            raise self.error("E2003", "expected a constant integer (numbers, params, consts)",
+                             node.span)
+        return v
+
+    def _const_value(self, node: S.ExprNode, t: Type, what: str) -> Value:
+        e = self.expr(node, _Ctx(vars_ok=False))
+        v = _fold(e)
+        if v is _NOT_CONST:
+            raise self.error("E2003", f"{what} needs a constant value", node.span)
+        if not M.value_fits(v, t):
+            raise self.error("E2002", f"{format_value(v)} is not a value of {what}'s type {t}",
+                             node.span)
+        return v
+
+    # ------------------------------------------------------------------ types
+    def _type(self, node: S.TypeNode, allow_int: bool = False) -> Type:
+        if isinstance(node, S.TBool):
+            return BoolT()
+        if isinstance(node, S.TInt):
+            if not allow_int:
+                raise self.error("E2005", "`int` is unbounded: give a range such as 0..3",
+                                 node.span)
+            return INT
+        if isinstance(node, S.TName):
+            if node.name in self.types:
+                return self.types[node.name]
+            g = self.globals.get(node.name)
+            if g is not None:
+                raise self.error("E2001", f"`{node.name}` is a {g.kind}, not a type", node.span)
+            raise self.error("E1001", f"unknown type `{node.name}`", node.span)
+        if isinstance(node, S.TRange):
+            lo, hi = self._const_int(node.lo), self._const_int(node.hi)
+            if hi < lo:
+                raise self.error("E2002", f"empty range {lo}..{hi}", node.span)
+            return IntT(lo, hi)
+        if isinstance(node, S.TSet):
+            elem = self._type(node.elem)
+            if not is_scalar(elem):
+                raise self.error("E2005", f"set elements must be bool, integers or atoms, "
+                                 f"not {elem}", node.elem.span)
+            return SetT(elem)
+        if isinstance(node, S.TFn):
+            dom = self._type(node.dom)
+            if not is_scalar(dom):
+                raise self.error("E2005", f"a function domain must be bool, a range or a set "
+                                 f"of atoms, not {dom}", node.dom.span)
+            return FnT(dom, self._type(node.rng))
+        if isinstance(node, S.TOpt):
+            inner = self._type(node.inner)
+            if isinstance(inner, OptT):
+                raise self.error("E2001", "`T??` is the same as `T?`", node.span)
+            return OptT(inner)
+        if isinstance(node, S.TRec):
+            names = [n for n, _ in node.fields]
+            dup = {n for n in names if names.count(n) > 1}
+            if dup:
+                raise self.error("E1002", f"record field `{sorted(dup)[0]}` appears twice",
+                                 node.span)
+            return RecT(tuple(sorted((n, self._type(t)) for n, t in node.fields)))
+        if isinstance(node, S.TSeq):
+            cap = self._const_int(node.cap)
+            if cap < 0 or cap > 64:
+                raise self.error("E2002", f"sequence bound {cap} is outside 0..64", node.cap.span)
+            return SeqT(cap, self._type(node.elem))
+        raise AssertionError(node)
+
+    # ------------------------------------------------------------------ init
+    def _init(self, blocks: list[S.DInit]) -> tuple[M.InitItem, ...]:
+        items: list[M.InitItem] = []
+        assigned: dict[int, Span] = {}
+        if len(blocks) > 1:
+            self.error("E1002", "only one `init` block is allowed", blocks[1].span)
+        for node in blocks[0].items if blocks else ():
+            def one(node: S.InitNode = node) -> None:
+                g = self.globals.get(node.name)
+                if g is None or g.var is None:
+                    raise self.error("E2006", f"`{node.name}` is not a variable", node.span)
+                var = g.var
+                if var.index in assigned:
+                    raise self.error("E1002", f"`{var.name}` is initialized twice", node.span,
+                                     f"first at line {assigned[var.index].line}")
+                ctx = _Ctx(readable_vars=set(assigned), in_init=True)
+                e = self.expr(node.expr, ctx)
+                if node.choice:
+                    if not isinstance(e.t, SetT):
+                        raise self.error("E2001", f"`{var.name} in ...` needs a set, not {e.t}",
+                                         node.expr.span)
+                    self._store(M.Local("_", e.t.elem, node.span), var.t, node.expr.span,
+                                f"`{var.name}`")
+                else:
+                    e = self._store(e, var.t, node.expr.span, f"`{var.name}`")
+                assigned[var.index] = node.span
+                items.append(M.InitItem(var.index, node.choice, e, node.span))
+            self.guarded(one)
+        for var in self.vars:
+            if var.index not in assigned:
+                self.error("E1004", f"variable `{var.name}` has no initial value", var.span,
+                           "assign it in the `init` block")
+        return tuple(items)
+
+    # ------------------------------------------------------------------ actions
+    def _action(self, d: S.DAction) -> M.Action:
+        ctx = _Ctx()
+        params = []
+        for b in d.params:
+            dom = self._domain(b, ctx)
+            params.append(M.Binder(b.name, dom, b.span))
+            ctx = ctx.bind(b.name, dom.t.elem)  # type: ignore[attr-defined]
+        guard = self._bool(d.guard, ctx) if d.guard is not None else None
+        body, _ = self._block(d.body, ctx)
+        return M.Action(d.name, tuple(params), guard, body, d.doc, d.span)
+
+    def _block(self, stmts: tuple[S.StmtNode, ...], ctx: _Ctx) -> tuple[tuple[M.Stmt, ...], _Ctx]:
+        out: list[M.Stmt] = []
+        for s in stmts:
+            try:
+                st, ctx = self._stmt(s, ctx)
+                out.append(st)
+            except _Abort:
+                pass
+        return tuple(out), ctx
+
+    def _stmt(self, s: S.StmtNode, ctx: _Ctx) -> tuple[M.Stmt, _Ctx]:
+        if isinstance(s, S.SAssign):
+            return self._assign(s, ctx), ctx
+        if isinstance(s, S.SLet):
+            if s.name in self.globals or s.name in ctx.locals:
+                raise self.error("E1002", f"`{s.name}` is already defined", s.span)
+            e = self.expr(s.value, ctx)
+            if isinstance(e.t, NoneT):
+                raise self.error("E2001", "cannot bind a name to `none` alone", s.value.span)
+            return M.Let(s.name, e, s.span), ctx.bind(s.name, e.t)
+        if isinstance(s, S.SIf):
+            c = self._bool(s.cond, ctx)
+            then, _ = self._block(s.then, ctx)
+            orelse, _ = self._block(s.orelse, ctx)
+            return M.If(c, then, orelse, s.span), ctx
+        if isinstance(s, S.SEither):
+            return M.Either(tuple(self._block(b, ctx)[0] for b in s.branches), s.span), ctx
+        if isinstance(s, S.SRequire):
+            return M.Require(self._bool(s.cond, ctx), s.span), ctx
+        if isinstance(s, S.SAssert):
+            msg = s.message if s.message is not None else "assertion failed"
+            return M.Assert(self._bool(s.cond, ctx), msg, s.span), ctx
+        raise AssertionError(s)
+
+    def _assign(self, s: S.SAssign, ctx: _Ctx) -> M.Assign:
+        chain: list[S.ExprNode] = []
+        node = s.target
+        while isinstance(node, S.EIndex | S.EField):
+            chain.append(node)
+            node = node.e
+        assert isinstance(node, S.EName)
+        if node.name in ctx.locals:
+            raise self.error("E2006", f"`{node.name}` is a bound name, not a variable; "
+                             "only variables can be assigned", node.span)
+        g = self.globals.get(node.name)
+        if g is None:
+            raise self.error("E1001", f"unknown variable `{node.name}`", node.span)
+        if g.var is None:
+            raise self.error("E2006", f"`{node.name}` is a {g.kind}; only variables can be "
+                             "assigned", node.span)
+        t: Type = g.var.t
+        path: list[M.PathStep] = []
+        for step in reversed(chain):
+            if isinstance(step, S.EField):
+                if not isinstance(t, RecT) or t.field_type(step.name) is None:
+                    raise self.error("E2001", f"{t} has no field `{step.name}`", step.span)
+                path.append(M.PathStep("field", step.name, t, step.span))
+                t = t.field_type(step.name)  # type: ignore[assignment]
+            else:
+                assert isinstance(step, S.EIndex)
+                key = self.expr(step.x, ctx)
+                if isinstance(t, FnT):
+                    key = self._expect_type(key, t.dom, step.x.span, "function key")
+                    path.append(M.PathStep("fn", key, t, step.span))
+                    t = t.rng
+                elif isinstance(t, SeqT):
+                    key = self._int(key, step.x.span)
+                    path.append(M.PathStep("seq", key, t, step.span))
+                    t = t.elem
+                else:
+                    raise self.error("E2001", f"cannot index a value of type {t}", step.span)
+        value = self._store(self.expr(s.value, ctx), t, s.value.span, f"`{_lvalue_text(s.target)}`")
+        return M.Assign(g.var.index, g.var.name, tuple(path), value, t, s.span)
+
+    def _invariant(self, d: S.DInvariant) -> M.Invariant:
+        return M.Invariant(d.name, self._bool(d.expr, _Ctx()), d.doc, d.span)
+
+    # ------------------------------------------------------------------ type helpers
+    def _store(self, e: M.Expr, t: Type, span: Span, what: str) -> M.Expr:
+        """Check that e may be stored where type t is declared (static part)."""
+        if isinstance(e.t, NoneT) and not isinstance(t, OptT):
+            raise self.error("E2002", f"{what} has type {t}, which does not include `none`", span,
+                             f"declare it as {t}? to allow none")
+        if not same_shape(_strip_opt(e.t), _strip_opt(t)) and not isinstance(e.t, NoneT):
+            raise self.error("E2001", f"type mismatch: {what} has type {t}, the value has type "
+                             f"{e.t}", span)
+        if cannot_fit(e.t, t):
+            raise self.error("E2002", f"the value ({e.t}) cannot fit {what}, of type {t}", span)
+        return e
+
+    def _expect_type(self, e: M.Expr, t: Type, span: Span, what: str) -> M.Expr:
+        if isinstance(e.t, OptT | NoneT) and not isinstance(t, OptT):
+            e = self._unwrap(e, span)
+        if join(e.t, t) is None or not same_shape(e.t, t):
+            raise self.error("E2001", f"{what} must be {t}, not {e.t}", span)
+        return e
+
+    def _unwrap(self, e: M.Expr, span: Span) -> M.Expr:
+        if isinstance(e.t, NoneT):
+            raise self.error("E2001", "`none` used where a value is needed", span)
+        if isinstance(e.t, OptT):
+            return M.Unwrap(e, e.t.inner, span)
+        return e
+
+    def _int(self, e: M.Expr, span: Span) -> M.Expr:
+        e = self._unwrap(e, span)
+        if not isinstance(e.t, IntT):
+            raise self.error("E2001", f"expected an integer, not {e.t}", span)
+        return e
+
+    def _bool(self, node: S.ExprNode, ctx: _Ctx) -> M.Expr:
+        return self._bool_e(self.expr(node, ctx), node.span)
+
+    def _bool_e(self, e: M.Expr, span: Span) -> M.Expr:
+        e = self._unwrap(e, span)
+        if not isinstance(e.t, BoolT):
+            raise self.error("E2001", f"expected a condition (bool), not {e.t}", span)
+        return e
+
+    def _set(self, e: M.Expr, span: Span) -> M.Expr:
+        e = self._unwrap(e, span)
+        if not isinstance(e.t, SetT):
+            raise self.error("E2001", f"expected a set, not {e.t}", span)
+        return e
+
+    def _seq(self, e: M.Expr, span: Span) -> M.Expr:
+        e = self._unwrap(e, span)
+        if not isinstance(e.t, SeqT):
+            raise self.error("E2001", f"expected a sequence, not {e.t}", span)
+        return e
+
+    def _elem(self, e: M.Expr, span: Span) -> M.Expr:
+        e = self._unwrap(e, span)
+        if not is_scalar(e.t):
+            raise self.error("E2005", f"set elements must be bool, integers or atoms, not {e.t}",
+                             span)
+        return e
+
+    def _domain(self, b: S.BinderNode, ctx: _Ctx) -> M.Expr:
+        if b.name in self.globals:
+            raise self.error("E1002", f"`{b.name}` is already declared; choose another name",
+                             b.span)
+        return self._set(self.expr(b.domain, ctx), b.domain.span)
+
+    # ------------------------------------------------------------------ expressions
+    def expr(self, n: S.ExprNode, ctx: _Ctx) -> M.Expr:
+        e = self._expr(n, ctx)
+        v = _fold(e) if not isinstance(e, M.Lit) else _NOT_CONST
+        if v is not _NOT_CONST:
+            return M.Lit(v, e.t, n.span)
+        return e
+
+    def _expr(self, n: S.ExprNode, ctx: _Ctx) -> M.Expr:
+        sp = n.span
+        if isinstance(n, S.ELit):
+            if n.value is None:
+                return M.Lit(None, NoneT(), sp)
+            if isinstance(n.value, bool):
+                return M.Lit(n.value, BoolT(), sp)
+            return M.Lit(n.value, IntT(n.value, n.value), sp)
+        if isinstance(n, S.EName):
+            return self._name(n, ctx)
+        if isinstance(n, S.EUnary):
+            e = self.expr(n.e, ctx)
+            if n.op == "not":
+                return M.Not(self._bool_e(e, n.e.span), BoolT(), sp)
+            e = self._int(e, n.e.span)
+            t = e.t
+            assert isinstance(t, IntT)
+            return M.Neg(e, IntT(-t.hi if t.hi is not None else None,
+                                 -t.lo if t.lo is not None else None), sp)
+        if isinstance(n, S.EBinary):
+            return self._binary(n, ctx)
+        if isinstance(n, S.EIndex):
+            f = self._unwrap(self.expr(n.e, ctx), n.e.span)
+            x = self.expr(n.x, ctx)
+            if isinstance(f.t, FnT):
+                x = self._expect_type(x, f.t.dom, n.x.span, "the argument")
+                return M.Apply(f, x, f.t.rng, sp)
+            if isinstance(f.t, SeqT):
+                return M.Index(f, self._int(x, n.x.span), f.t.elem, sp)
+            raise self.error("E2001", f"cannot index a value of type {f.t}", n.e.span)
+        if isinstance(n, S.ESlice):
+            s = self._seq(self.expr(n.e, ctx), n.e.span)
+            lo = self._int(self.expr(n.lo, ctx), n.lo.span) if n.lo is not None else None
+            hi = self._int(self.expr(n.hi, ctx), n.hi.span) if n.hi is not None else None
+            return M.Slice(s, lo, hi, s.t, sp)
+        if isinstance(n, S.EField):
+            r = self._unwrap(self.expr(n.e, ctx), n.e.span)
+            if not isinstance(r.t, RecT) or r.t.field_type(n.name) is None:
+                raise self.error("E2001", f"{r.t} has no field `{n.name}`", sp)
+            return M.Field(r, n.name, r.t.field_type(n.name), sp)  # type: ignore[arg-type]
+        if isinstance(n, S.ECall):
+            return self._call(n, ctx)
+        if isinstance(n, S.ESetLit):
+            elems = tuple(self._elem(self.expr(x, ctx), x.span) for x in n.elems)
+            return M.SetLit(elems, SetT(self._join_all([e.t for e in elems], n.elems, sp)), sp)
+        if isinstance(n, S.ESeqLit):
+            elems = tuple(self.expr(x, ctx) for x in n.elems)
+            t = self._join_all([e.t for e in elems], n.elems, sp)
+            return M.SeqLit(elems, SeqT(len(elems), t), sp)
+        if isinstance(n, S.ERecLit):
+            names = [f for f, _ in n.fields]
+            if len(set(names)) != len(names):
+                raise self.error("E1002", "a record field appears twice", sp)
+            fields = tuple(sorted((f, self.expr(x, ctx)) for f, x in n.fields))
+            return M.RecLit(fields, RecT(tuple((f, e.t) for f, e in fields)), sp)
+        if isinstance(n, S.EIte):
+            c = self._bool(n.c, ctx)
+            a, b = self.expr(n.a, ctx), self.expr(n.b, ctx)
+            t = join(a.t, b.t)
+            if t is None:
+                raise self.error("E2001", f"the branches have different types: {a.t} and {b.t}", sp)
+            return M.Ite(c, a, b, t, sp)
+        if isinstance(n, S.EQuant):
+            binders, inner = self._binders(n.binders, ctx)
+            return M.Quant(n.forall, binders, self._bool(n.body, inner), BoolT(), sp)
+        if isinstance(n, S.EFilter):
+            (b,), inner = self._binders((n.binder,), ctx)
+            return M.Filter(b, self._bool(n.pred, inner), b.domain.t, sp)
+        if isinstance(n, S.EMap):
+            binders, inner = self._binders(n.binders, ctx)
+            e = self._elem(self.expr(n.e, inner), n.e.span)
+            return M.MapSet(e, binders, SetT(e.t), sp)
+        if isinstance(n, S.EFnComp):
+            (b,), inner = self._binders((n.binder,), ctx)
+            dom_t = b.domain.t.elem  # type: ignore[attr-defined]
+            whole = _fold(b.domain)
+            if whole is _NOT_CONST or not is_scalar(dom_t) or whole != frozenset(M.type_values(dom_t)):
+                raise self.error("E2003", "the domain of `{x: e for x in D}` must be a whole "
+                                 "type: a set or enum name, or a constant range", n.binder.domain.span)
+            e = self.expr(n.e, inner)
+            if isinstance(e.t, NoneT):
+                raise self.error("E2001", "a function to `none` alone has no type; give the "
+                                 "function a declared type", n.e.span)
+            return M.FnComp(b, e, FnT(dom_t, e.t), sp)
+        raise AssertionError(n)
+
+    def _join_all(self, ts: list[Type], nodes: tuple[S.ExprNode, ...], sp: Span) -> Type:
+        t: Type = AnyT()
+        for u, node in zip(ts, nodes):
+            j = join(t, u)
+            if j is None:
+                raise self.error("E2001", f"elements of different types: {t} and {u}", node.span)
+            t = j
+        return t
+
+    def _binders(self, nodes: tuple[S.BinderNode, ...], ctx: _Ctx) -> tuple[tuple[M.Binder, ...], _Ctx]:
+        out = []
+        for b in nodes:
+            dom = self._domain(b, ctx)
+            out.append(M.Binder(b.name, dom, b.span))
+            ctx = ctx.bind(b.name, dom.t.elem)  # type: ignore[attr-defined]
+        return tuple(out), ctx
+
+    def _name(self, n: S.EName, ctx: _Ctx) -> M.Expr:
+        if n.name in ctx.locals:
+            return M.Local(n.name, ctx.locals[n.name], n.span)
+        g = self.globals.get(n.name)
+        if g is None:
+            if n.name in BUILTINS:
+                raise self.error("E2004", f"`{n.name}` is a function: call it as {n.name}(...)",
+                                 n.span)
+            raise self.error("E1001", f"unknown name `{n.name}`", n.span)
+        assert g.expr is not None
+        if g.kind == "var":
+            if not ctx.vars_ok:
+                raise self.error("E2007", f"variable `{n.name}` cannot be used in a constant",
+                                 n.span)
+            assert g.var is not None
+            if ctx.readable_vars is not None and g.var.index not in ctx.readable_vars:
+                raise self.error("E1004", f"`{n.name}` is read before `init` assigns it", n.span)
+            return M.VarRef(g.var.index, n.name, g.var.t, n.span)
+        if g.kind == "atom" and not ctx.in_init:
+            t = g.expr.t
+            if isinstance(t, AtomT) and t.symmetric:
+                self.warn("W0001", f"`{n.name}` is an atom of symmetric set `{t.name}`; naming it "
+                          "outside `init` breaks the symmetry", n.span)
+        e = g.expr
+        if isinstance(e, M.Lit):
+            return M.Lit(e.value, e.t, n.span)
+        if isinstance(e, M.ConstRef):
+            return M.ConstRef(e.name, e.t, n.span)
+        return e
+
+    def _binary(self, n: S.EBinary, ctx: _Ctx) -> M.Expr:
+        sp, op = n.span, n.op
+        a, b = self.expr(n.a, ctx), self.expr(n.b, ctx)
+        if op in ("and", "or", "implies", "iff"):
+            a, b = self._bool_e(a, n.a.span), self._bool_e(b, n.b.span)
+            return M.BinOp(M.Op(op), a, b, BoolT(), sp)
+        if op in ("==", "!="):
+            if join(a.t, b.t) is None:
+                raise self.error("E2001", f"cannot compare {a.t} with {b.t}", sp)
+            return M.BinOp(M.Op(op), a, b, BoolT(), sp)
+        if op in ("<", "<=", ">", ">="):
+            return M.BinOp(M.Op(op), self._int(a, n.a.span), self._int(b, n.b.span), BoolT(), sp)
+        if op in ("in", "not in"):
+            b = self._set(b, n.b.span)
+            a = self._expect_type(a, b.t.elem, n.a.span, "the element")  # type: ignore[attr-defined]
+            return M.BinOp(M.Op.IN if op == "in" else M.Op.NOTIN, a, b, BoolT(), sp)
+        if op == "subset":
+            a, b = self._set(a, n.a.span), self._set(b, n.b.span)
+            if join(a.t, b.t) is None:
+                raise self.error("E2001", f"cannot compare {a.t} with {b.t}", sp)
+            return M.BinOp(M.Op.SUBSET, a, b, BoolT(), sp)
+        if op in ("union", "inter", "minus"):
+            a, b = self._set(a, n.a.span), self._set(b, n.b.span)
+            t = join(a.t, b.t)
+            if t is None:
+                raise self.error("E2001", f"cannot combine {a.t} with {b.t}", sp)
+            if op != "union":
+                t = a.t if op == "minus" or isinstance(b.t.elem, AnyT) else t  # type: ignore[attr-defined]
+            return M.BinOp(M.Op(op), a, b, t, sp)
+        if op == "..":
+            a, b = self._int(a, n.a.span), self._int(b, n.b.span)
+            t = join(a.t, b.t)
+            assert isinstance(t, IntT)
+            if t.lo is None or t.hi is None:
+                raise self.error("E2005", "cannot bound this range; use bounded operands", sp)
+            return M.RangeSet(a, b, SetT(t), sp)
+        if op in ("+", "-", "*", "div", "%"):
+            a, b = self._int(a, n.a.span), self._int(b, n.b.span)
+            iop = {"+": M.Op.ADD, "-": M.Op.SUB, "*": M.Op.MUL, "div": M.Op.DIV, "%": M.Op.MOD}[op]
+            return M.BinOp(iop, a, b, arith(op, a.t, b.t), sp)  # type: ignore[arg-type]
+        raise AssertionError(op)
+
+    def _call(self, n: S.ECall, ctx: _Ctx) -> M.Expr:
+        sp = n.span
+        fn = BUILTINS.get(n.name)
+        if fn is None:
+            hint = " (functions are applied with brackets: f[x])" if n.name in self.globals else ""
+            raise self.error("E1001", f"unknown function `{n.name}`{hint}", sp)
+        arity = {M.Builtin.LEN: 1, M.Builtin.APPEND: 2, M.Builtin.REMOVE: 2,
+                 M.Builtin.INSERT: 3, M.Builtin.INDEX: 2}[fn]
+        if len(n.args) != arity:
+            raise self.error("E2004", f"`{n.name}` takes {arity} argument{'s' * (arity > 1)}, "
+                             f"not {len(n.args)}", sp)
+        args = [self.expr(x, ctx) for x in n.args]
+        if fn is M.Builtin.LEN:
+            x = self._unwrap(args[0], n.args[0].span)
+            if isinstance(x.t, SeqT):
+                return M.Call(fn, (x,), IntT(0, x.t.cap), sp)
+            if isinstance(x.t, SetT):
+                size = M.type_size(x.t.elem) if M.is_finite(x.t.elem) else None
+                return M.Call(fn, (x,), IntT(0, size), sp)
+            raise self.error("E2001", f"len() needs a sequence or a set, not {x.t}", n.args[0].span)
+        s = self._seq(args[0], n.args[0].span)
+        assert isinstance(s.t, SeqT)
+        if fn is M.Builtin.INSERT:
+            i = self._int(args[1], n.args[1].span)
+            x = self._expect_type(args[2], s.t.elem, n.args[2].span, "the element")
+            return M.Call(fn, (s, i, x), SeqT(s.t.cap, join(s.t.elem, x.t) or s.t.elem), sp)
+        x = self._expect_type(args[1], s.t.elem if not isinstance(s.t.elem, AnyT) else args[1].t,
+                              n.args[1].span, "the element")
+        if fn is M.Builtin.INDEX:
+            return M.Call(fn, (s, x), IntT(0, max(0, s.t.cap - 1)), sp)
+        if fn is M.Builtin.APPEND:
+            return M.Call(fn, (s, x), SeqT(s.t.cap, join(s.t.elem, x.t) or s.t.elem), sp)
+        return M.Call(fn, (s, x), s.t, sp)
+
+
+def _strip_opt(t: Type) -> Type:
+    return t.inner if isinstance(t, OptT) else t
+
+
+def _lvalue_text(n: S.ExprNode) -> str:
+    if isinstance(n, S.EName):
+        return n.name
+    if isinstance(n, S.EField):
+        return f"{_lvalue_text(n.e)}.{n.name}"
+    if isinstance(n, S.EIndex):
+        return f"{_lvalue_text(n.e)}[...]"
+    return "?"
+
+
+def _lit_type(v: Value, declared: Type) -> Type:
+    if isinstance(v, bool):
+        return BoolT()
+    if isinstance(v, int):
+        return IntT(v, v)
+    if v is None:
+        return NoneT()
+    return declared
+
+
+# ---------------------------------------------------------------------- constant folding
+
+
+def _fold(e: M.Expr) -> Any:
+    """The value of a state-independent expression built from literals, or _NOT_CONST.
+
+    Folds scalars, arithmetic, logic, comparisons, ranges and set literals: enough for
+    bounds, set sizes and param values. Anything it does not know is left to the engines.
+    """
+    if isinstance(e, M.Lit):
+        return e.value
+    if isinstance(e, M.Not):
+        v = _fold(e.e)
+        return _NOT_CONST if v is _NOT_CONST else (not v)
+    if isinstance(e, M.Neg):
+        v = _fold(e.e)
+        return _NOT_CONST if v is _NOT_CONST else -v
+    if isinstance(e, M.Ite):
+        c = _fold(e.c)
+        return _NOT_CONST if c is _NOT_CONST else _fold(e.a if c else e.b)
+    if isinstance(e, M.SetLit):
+        vs = [_fold(x) for x in e.elems]
+        return _NOT_CONST if any(v is _NOT_CONST for v in vs) else frozenset(vs)
+    if isinstance(e, M.RangeSet):
+        lo, hi = _fold(e.lo), _fold(e.hi)
+        if lo is _NOT_CONST or hi is _NOT_CONST:
+            return _NOT_CONST
+        return frozenset(range(lo, hi + 1))
+    if isinstance(e, M.BinOp):
+        a, b = _fold(e.a), _fold(e.b)
+        if a is _NOT_CONST or b is _NOT_CONST:
+            return _NOT_CONST
+        return _fold_op(e.op, a, b)
+    return _NOT_CONST
+
+
+def _fold_op(op: M.Op, a: Any, b: Any) -> Any:
+    O = M.Op
+    if op in (O.DIV, O.MOD) and b == 0:
+        return _NOT_CONST  # left to the engines, which report it with a trace
+    table: dict[M.Op, Callable[[Any, Any], Any]] = {
+        O.AND: lambda x, y: x and y, O.OR: lambda x, y: x or y,
+        O.IMPLIES: lambda x, y: (not x) or y, O.IFF: lambda x, y: x == y,
+        O.EQ: lambda x, y: x == y, O.NE: lambda x, y: x != y,
+        O.LT: lambda x, y: x < y, O.LE: lambda x, y: x <= y,
+        O.GT: lambda x, y: x > y, O.GE: lambda x, y: x >= y,
+        O.IN: lambda x, y: x in y, O.NOTIN: lambda x, y: x not in y,
+        O.SUBSET: lambda x, y: x <= y, O.ADD: lambda x, y: x + y, O.SUB: lambda x, y: x - y,
+        O.MUL: lambda x, y: x * y, O.DIV: lambda x, y: x // y, O.MOD: lambda x, y: x % y,
+        O.UNION: lambda x, y: x | y, O.INTER: lambda x, y: x & y, O.MINUS: lambda x, y: x - y,
+    }
+    if op in (O.LT, O.LE, O.GT, O.GE, O.ADD, O.SUB, O.MUL, O.DIV, O.MOD) and (
+            a is None or b is None):
+        return _NOT_CONST
+    if op in (O.MUL,) and abs(a) > 2**62:
+        return _NOT_CONST
+    return table[op](a, b)
+
+
+def elaborate(spec: S.SpecFile, path: str, overrides: dict[str, Any]) -> tuple[M.Model, list[Diagnostic]]:
+    """One configuration of the spec as a Model, plus the warnings found on the way."""
+    el = Elaborator(spec, path, overrides)
+    model = el.run()
+    return model, el.warnings
+
+
+__all__ = ["elaborate", "Elaborator", "Fn", "Rec"]

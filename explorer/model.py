@@ -1,0 +1,653 @@
+"""The checked, typed IR every engine consumes (the contract between language and engines).
+
+A `Model` is one configuration of a spec (params fixed): finite types, variables, initial
+assignments, actions with parameter domains, invariants, the terminal predicate. Every node
+keeps the `Span` of the text it came from, so engines can point into the spec.
+Imports only `values`.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from explorer.values import Atom, Fn, Rec, Value, format_value
+
+
+@dataclass(frozen=True)
+class Span:
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.col}"
+
+
+NOSPAN = Span(0, 0, 0, 0)
+
+# ---------------------------------------------------------------------------------------
+# Types. Every storable type is finite; IntT(None, None) only types intermediate results.
+
+
+class Type:
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class BoolT(Type):
+    def __str__(self) -> str:
+        return "bool"
+
+
+@dataclass(frozen=True)
+class IntT(Type):
+    lo: int | None = None
+    hi: int | None = None
+
+    def __str__(self) -> str:
+        if self.lo is None or self.hi is None:
+            return "int"
+        return f"{self.lo}..{self.hi}"
+
+
+@dataclass(frozen=True)
+class AtomT(Type):
+    name: str
+    atoms: tuple[str, ...]
+    is_enum: bool = False
+    symmetric: bool = False
+
+    def __str__(self) -> str:
+        return self.name
+
+    def atom(self, i: int) -> Atom:
+        return Atom(self.name, i, self.atoms[i])
+
+
+@dataclass(frozen=True)
+class NoneT(Type):
+    """The type of the literal `none`: fits every `T?`."""
+
+    def __str__(self) -> str:
+        return "none"
+
+
+@dataclass(frozen=True)
+class AnyT(Type):
+    """The element type of `{}` and `[]`: fits everything."""
+
+    def __str__(self) -> str:
+        return "?"
+
+
+@dataclass(frozen=True)
+class OptT(Type):
+    inner: Type
+
+    def __str__(self) -> str:
+        inner = f"({self.inner})" if isinstance(self.inner, FnT) else str(self.inner)
+        return f"{inner}?"
+
+
+@dataclass(frozen=True)
+class SetT(Type):
+    elem: Type
+
+    def __str__(self) -> str:
+        return f"set {self.elem}"
+
+
+@dataclass(frozen=True)
+class FnT(Type):
+    dom: Type
+    rng: Type
+
+    def __str__(self) -> str:
+        dom = f"({self.dom})" if isinstance(self.dom, FnT) else str(self.dom)
+        return f"{dom} -> {self.rng}"
+
+
+@dataclass(frozen=True)
+class RecT(Type):
+    fields: tuple[tuple[str, Type], ...]  # sorted by name
+
+    def __str__(self) -> str:
+        return "{" + ", ".join(f"{n}: {t}" for n, t in self.fields) + "}"
+
+    def field_type(self, name: str) -> Type | None:
+        for n, t in self.fields:
+            if n == name:
+                return t
+        return None
+
+
+@dataclass(frozen=True)
+class SeqT(Type):
+    cap: int
+    elem: Type
+
+    def __str__(self) -> str:
+        return f"seq[{self.cap}] {self.elem}"
+
+
+def is_finite(t: Type) -> bool:
+    if isinstance(t, IntT):
+        return t.lo is not None and t.hi is not None
+    if isinstance(t, BoolT | AtomT | NoneT):
+        return True
+    if isinstance(t, OptT | SetT):
+        return is_finite(t.inner if isinstance(t, OptT) else t.elem)
+    if isinstance(t, FnT):
+        return is_finite(t.dom) and is_finite(t.rng)
+    if isinstance(t, RecT):
+        return all(is_finite(ft) for _, ft in t.fields)
+    if isinstance(t, SeqT):
+        return is_finite(t.elem)
+    return False
+
+
+def type_size(t: Type, limit: int = 10**9) -> int:
+    """Number of values of a finite type (capped at `limit`)."""
+    if isinstance(t, BoolT):
+        return 2
+    if isinstance(t, IntT):
+        assert t.lo is not None and t.hi is not None
+        return max(0, t.hi - t.lo + 1)
+    if isinstance(t, AtomT):
+        return len(t.atoms)
+    if isinstance(t, NoneT):
+        return 1
+    if isinstance(t, OptT):
+        return 1 + type_size(t.inner, limit)
+    if isinstance(t, SetT):
+        n = type_size(t.elem, limit)
+        return limit if n >= 64 else min(limit, 2**n)
+    if isinstance(t, FnT):
+        d, r = type_size(t.dom, limit), type_size(t.rng, limit)
+        return min(limit, r**d) if d < 64 else limit
+    if isinstance(t, RecT):
+        n = 1
+        for _, ft in t.fields:
+            n = min(limit, n * type_size(ft, limit))
+        return n
+    if isinstance(t, SeqT):
+        e = type_size(t.elem, limit)
+        return min(limit, sum(e**k for k in range(t.cap + 1)))
+    return limit
+
+
+def type_values(t: Type) -> list[Value]:
+    """All values of a finite type, in canonical order."""
+    if isinstance(t, BoolT):
+        return [False, True]
+    if isinstance(t, IntT):
+        assert t.lo is not None and t.hi is not None
+        return list(range(t.lo, t.hi + 1))
+    if isinstance(t, AtomT):
+        return [t.atom(i) for i in range(len(t.atoms))]
+    if isinstance(t, NoneT):
+        return [None]
+    if isinstance(t, OptT):
+        return [None, *type_values(t.inner)]
+    if isinstance(t, SetT):
+        elems = type_values(t.elem)
+        return [frozenset(c) for k in range(len(elems) + 1) for c in itertools.combinations(elems, k)]
+    if isinstance(t, FnT):
+        dom = type_values(t.dom)
+        return [Fn(zip(dom, img)) for img in itertools.product(type_values(t.rng), repeat=len(dom))]
+    if isinstance(t, RecT):
+        names = [n for n, _ in t.fields]
+        return [Rec(zip(names, vs)) for vs in itertools.product(*(type_values(ft) for _, ft in t.fields))]
+    if isinstance(t, SeqT):
+        elems = type_values(t.elem)
+        return [s for k in range(t.cap + 1) for s in itertools.product(elems, repeat=k)]
+    raise ValueError(f"type {t} has no finite enumeration")
+
+
+def value_fits(v: Value, t: Type) -> bool:
+    """Does value v belong to type t (ranges, bounds, domains included)?"""
+    if isinstance(t, BoolT):
+        return isinstance(v, bool)
+    if isinstance(t, IntT):
+        return (isinstance(v, int) and not isinstance(v, bool)
+                and (t.lo is None or v >= t.lo) and (t.hi is None or v <= t.hi))
+    if isinstance(t, AtomT):
+        return isinstance(v, Atom) and v.sort == t.name
+    if isinstance(t, NoneT):
+        return v is None
+    if isinstance(t, AnyT):
+        return True
+    if isinstance(t, OptT):
+        return v is None or value_fits(v, t.inner)
+    if isinstance(t, SetT):
+        return isinstance(v, frozenset) and all(value_fits(x, t.elem) for x in v)
+    if isinstance(t, FnT):
+        return (isinstance(v, Fn) and set(v.keys()) == set(type_values(t.dom))
+                and all(value_fits(x, t.rng) for _, x in v.items()))
+    if isinstance(t, RecT):
+        return (isinstance(v, Rec) and [n for n, _ in v.items()] == [n for n, _ in t.fields]
+                and all(value_fits(v[n], ft) for n, ft in t.fields))
+    if isinstance(t, SeqT):
+        return isinstance(v, tuple) and len(v) <= t.cap and all(value_fits(x, t.elem) for x in v)
+    return False
+
+
+# ---------------------------------------------------------------------------------------
+# Expressions. Every node carries its type `t` and its `span` (out of equality).
+
+
+class Op(enum.Enum):
+    AND = "and"
+    OR = "or"
+    IMPLIES = "implies"
+    IFF = "iff"
+    EQ = "=="
+    NE = "!="
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+    IN = "in"
+    NOTIN = "not in"
+    SUBSET = "subset"
+    ADD = "+"
+    SUB = "-"
+    MUL = "*"
+    DIV = "//"
+    MOD = "%"
+    UNION = "union"
+    INTER = "inter"
+    MINUS = "minus"
+
+
+class Builtin(enum.Enum):
+    LEN = "len"
+    APPEND = "append"
+    REMOVE = "remove"
+    INSERT = "insert"
+    INDEX = "index"
+
+
+@dataclass(frozen=True)
+class Expr:
+    pass
+
+
+@dataclass(frozen=True)
+class Lit(Expr):
+    value: Value
+    t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class VarRef(Expr):
+    index: int
+    name: str
+    t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class ConstRef(Expr):
+    """A named constant too rich to fold into a literal; engines evaluate it once."""
+
+    name: str
+    t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Local(Expr):
+    """A bound name: action parameter, `let`, quantifier or comprehension variable."""
+
+    name: str
+    t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Unwrap(Expr):
+    """Use of a `T?` where a `T` is needed: a runtime error when the value is none."""
+
+    e: Expr
+    t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Not(Expr):
+    e: Expr
+    t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Neg(Expr):
+    e: Expr
+    t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class BinOp(Expr):
+    op: Op
+    a: Expr
+    b: Expr
+    t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class RangeSet(Expr):
+    lo: Expr
+    hi: Expr
+    t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Apply(Expr):
+    """f[x] on a function; x outside the domain is a runtime (domain) error."""
+
+    f: Expr
+    x: Expr
+    t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Index(Expr):
+    """s[i] on a sequence, 0-based."""
+
+    s: Expr
+    i: Expr
+    t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Slice(Expr):
+    """s[lo:hi], Python semantics with bounds clamped; a missing bound is None."""
+
+    s: Expr
+    lo: Expr | None
+    hi: Expr | None
+    t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Field(Expr):
+    r: Expr
+    name: str
+    t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Call(Expr):
+    fn: Builtin
+    args: tuple[Expr, ...]
+    t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class SetLit(Expr):
+    elems: tuple[Expr, ...]
+    t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class SeqLit(Expr):
+    elems: tuple[Expr, ...]
+    t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class RecLit(Expr):
+    fields: tuple[tuple[str, Expr], ...]  # sorted by name
+    t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Ite(Expr):
+    c: Expr
+    a: Expr
+    b: Expr
+    t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Binder:
+    name: str
+    domain: Expr  # of type SetT
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Quant(Expr):
+    forall: bool
+    binders: tuple[Binder, ...]
+    body: Expr
+    t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Filter(Expr):
+    """{x in S where P}"""
+
+    binder: Binder
+    pred: Expr
+    t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class MapSet(Expr):
+    """{e for x in S, y in T}"""
+
+    e: Expr
+    binders: tuple[Binder, ...]
+    t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class FnComp(Expr):
+    """{x: e for x in D}: a total function on the type D (t is FnT(D, ...))."""
+
+    binder: Binder
+    e: Expr
+    t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+# ---------------------------------------------------------------------------------------
+# Statements
+
+
+@dataclass(frozen=True)
+class PathStep:
+    """One step of an assignment target: function key, sequence index, or record field."""
+
+    kind: str  # "fn" | "seq" | "field"
+    key: Expr | str
+    container: Type  # the type being indexed at this step
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Stmt:
+    pass
+
+
+@dataclass(frozen=True)
+class Assign(Stmt):
+    var: int
+    name: str
+    path: tuple[PathStep, ...]
+    value: Expr
+    target_t: Type  # the declared type of the assigned location
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Let(Stmt):
+    name: str
+    value: Expr
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class If(Stmt):
+    cond: Expr
+    then: tuple[Stmt, ...]
+    orelse: tuple[Stmt, ...]
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Either(Stmt):
+    branches: tuple[tuple[Stmt, ...], ...]
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Require(Stmt):
+    cond: Expr
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Assert(Stmt):
+    cond: Expr
+    message: str
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+# ---------------------------------------------------------------------------------------
+# Declarations
+
+
+@dataclass(frozen=True)
+class Var:
+    index: int
+    name: str
+    t: Type
+    doc: str = ""
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class InitItem:
+    """`x = e` (choice=False) or `x in S` (choice=True: one initial state per element)."""
+
+    var: int
+    choice: bool
+    expr: Expr
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    params: tuple[Binder, ...]
+    guard: Expr | None
+    body: tuple[Stmt, ...]
+    doc: str = ""
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Invariant:
+    name: str
+    expr: Expr
+    doc: str = ""
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class ConstDef:
+    name: str
+    expr: Expr
+    t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+class ExpectKind(enum.Enum):
+    HOLDS = "holds"
+    VIOLATION = "violation"
+    DEADLOCK = "deadlock"
+    ASSERTION = "assertion"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Expect:
+    kind: ExpectKind
+    target: str | None = None  # the invariant, for VIOLATION
+    steps: int | None = None
+
+    def describe(self) -> str:
+        s = self.kind.value + (f" {self.target}" if self.target else "")
+        return s + (f" in {self.steps} steps" if self.steps is not None else "")
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    overrides: tuple[tuple[str, Value], ...]
+    expect: Expect
+    doc: str = ""
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    path: str
+    vars: tuple[Var, ...]
+    consts: tuple[ConstDef, ...]
+    init: tuple[InitItem, ...]
+    actions: tuple[Action, ...]
+    invariants: tuple[Invariant, ...]
+    terminal: Expr | None
+    params: tuple[tuple[str, Value], ...]  # the values in force for this configuration
+    sets: tuple[AtomT, ...]
+    doc: str = ""
+
+    def params_text(self) -> dict[str, str]:
+        return {n: format_value(v) for n, v in self.params}
+
+
+def walk_expr(e: Expr) -> Any:
+    """Yield e and every sub-expression (pre-order); binder domains included."""
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        yield x
+        for name in x.__dataclass_fields__:
+            c = getattr(x, name)
+            if isinstance(c, Expr):
+                stack.append(c)
+            elif isinstance(c, Binder):
+                stack.append(c.domain)
+            elif isinstance(c, tuple):
+                for y in c:
+                    if isinstance(y, Expr):
+                        stack.append(y)
+                    elif isinstance(y, Binder):
+                        stack.append(y.domain)
+                    elif isinstance(y, tuple) and len(y) == 2 and isinstance(y[1], Expr):
+                        stack.append(y[1])
