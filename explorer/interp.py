@@ -211,7 +211,7 @@ class Interp:
             raise ValueError(f"action {action} takes parameters ({', '.join(names)}), "
                              f"got ({', '.join(n for n, _ in params)})")
         env: Env = {}
-        for b, (_, v) in zip(act.params, params):
+        for b, (_, v) in zip(act.params, params, strict=True):
             if v not in self._domain(b, state, env):
                 raise ValueError(f"{b.name} = {format_value(v)} is outside the domain of "
                                  f"{action}.{b.name}")
@@ -495,7 +495,7 @@ class Interp:
         s = _seq(args[0], sp)
         cap = _seq_cap(e.args[0].t)
         if e.fn is Builtin.APPEND:
-            if cap is not None and len(s) > cap:
+            if cap is not None and len(s) >= cap:
                 raise EvalError("E3003", f"append to a full sequence {format_value(s)} "
                                 f"(bound {cap})", sp)
             return s + (args[1],)

@@ -16,12 +16,11 @@ from typing import Any
 from explorer import model as M
 from explorer.diagnostics import Diagnostic, SpecError
 from explorer.lang import syntax as S
-from explorer.lang.types import (INT, arith, cannot_fit, fits_statically, is_scalar, join,
-                                 same_shape)
-from explorer.model import (AnyT, AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Span,
-                            Type)
+from explorer.lang.types import INT, arith, cannot_fit, is_scalar, join, same_shape
+from explorer.model import AnyT, AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Span, Type
 from explorer.values import Atom, Fn, Rec, Value, format_value
 
+MAX_SEQ = 64  # the largest sequence bound
 MAX_ATOMS = 10_000  # the largest set a param can make (`set S = p[1..N]`)
 BUILTINS = {b.value: b for b in M.Builtin}
 _NOT_CONST = object()
@@ -284,8 +283,8 @@ class Elaborator:
             return RecT(tuple(sorted((n, self._type(t)) for n, t in node.fields)))
         if isinstance(node, S.TSeq):
             cap = self._const_int(node.cap)
-            if cap < 0 or cap > 64:
-                raise self.error("E2002", f"sequence bound {cap} is outside 0..64", node.cap.span)
+            if cap < 0 or cap > MAX_SEQ:
+                raise self.error("E2002", f"sequence bound {cap} is outside 0..{MAX_SEQ}", node.cap.span)
             return SeqT(cap, self._type(node.elem))
         raise AssertionError(node)
 
@@ -535,7 +534,9 @@ class Elaborator:
         if isinstance(n, S.ESeqLit):
             elems = tuple(self.expr(x, ctx) for x in n.elems)
             t = self._join_all([e.t for e in elems], n.elems, sp)
-            return M.SeqLit(elems, SeqT(len(elems), t), sp)
+            # A literal has no declared bound: it may grow up to the largest bound, and is
+            # checked against the declared one where it is stored.
+            return M.SeqLit(elems, SeqT(max(len(elems), MAX_SEQ), t), sp)
         if isinstance(n, S.ERecLit):
             names = [f for f, _ in n.fields]
             if len(set(names)) != len(names):

@@ -6,8 +6,7 @@ can be bounded at compile time. Imports only `model`.
 
 from __future__ import annotations
 
-from explorer.model import (AnyT, AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT,
-                            Type)
+from explorer.model import AnyT, AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Type
 
 INT = IntT(None, None)
 

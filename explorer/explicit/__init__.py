@@ -1,0 +1,1 @@
+"""The explicit-state engine: generated Python over compact states, and BFS."""

@@ -1,0 +1,177 @@
+"""Breadth-first search over a `System`: seen set, parent links, violations, deadlocks,
+limits, progress and coverage.
+
+The list of reached states is also the BFS queue, so parent links (indexes) are all that a
+trace needs: it is rebuilt by walking them back. Invariants are checked when a state is
+first reached, so the first violation found is a shortest one. Imports nothing from the
+language.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from explorer.explicit.system import Binding, State, System
+
+
+@dataclass
+class Limits:
+    max_states: int | None = None
+    max_depth: int | None = None
+    max_seconds: float | None = None
+    deadlock: bool = True
+
+
+@dataclass
+class Search:
+    """The raw result of a search; indexes point into `states`."""
+
+    kind: str = "holds"  # holds | violation | deadlock | fault | incomplete
+    at: int = -1  # the state where it happened (pre-state for a fault in an action)
+    invariant: int = -1
+    fault: BaseException | None = None
+    fault_action: int = -1  # -1: the fault happened evaluating a state, not an action
+    fault_binding: Binding | None = None
+    reason: str = ""
+    states: list[State] = field(default_factory=list)
+    parent: list[int] = field(default_factory=list)
+    label: list[tuple[int, Binding] | None] = field(default_factory=list)
+    generated: int = 0
+    depth: int = 0
+    elapsed: float = 0.0
+    fired: list[int] = field(default_factory=list)
+    new: list[int] = field(default_factory=list)
+    queue: int = 0
+
+    def path(self, i: int) -> list[int]:
+        """State indexes from an initial state to state i."""
+        out = []
+        while i >= 0:
+            out.append(i)
+            i = self.parent[i]
+        return out[::-1]
+
+
+class _Progress:
+    def __init__(self, out: TextIO | None, every: float) -> None:
+        self.out, self.every = out, every
+        self.start = time.monotonic()
+        self.next = self.start + every
+
+    def tick(self, now: float, s: Search, done: int) -> None:
+        if self.out is None or now < self.next:
+            return
+        self.next = now + self.every
+        el = now - self.start
+        self.out.write(f"progress: {el:6.1f}s  depth {s.depth}  distinct {len(s.states)}  "
+                       f"generated {s.generated}  queue {len(s.states) - done}  "
+                       f"{len(s.states) / el:,.0f} states/s\n")
+        self.out.flush()
+
+
+def search(system: System, limits: Limits | None = None, progress: TextIO | None = sys.stderr,
+           progress_every: float = 3.0, fault_types: tuple[type[BaseException], ...] = (),
+           clock: Callable[[], float] = time.monotonic) -> Search:
+    """Explore every state reachable from the initial states, breadth-first."""
+    lim = limits or Limits()
+    nact = len(system.actions)
+    s = Search(fired=[0] * nact, new=[0] * nact)
+    states, parent, label = s.states, s.parent, s.label
+    seen: dict[State, int] = {}
+    start = clock()
+    prog = _Progress(progress, progress_every)
+    invariants, terminal = system.invariants, system.terminal
+    actions = list(enumerate(system.actions))
+    max_states = lim.max_states if lim.max_states is not None else -1
+    deadline = start + lim.max_seconds if lim.max_seconds is not None else None
+    i = 0
+
+    def finish(kind: str, at: int = -1, **kw: Any) -> Search:
+        s.kind, s.at = kind, at
+        for k, v in kw.items():
+            setattr(s, k, v)
+        s.elapsed = clock() - start
+        s.queue = len(states) - i
+        return s
+
+    try:
+        try:
+            inits = system.initial()
+        except fault_types as e:
+            return finish("fault", -1, fault=e)
+        for st in inits:
+            s.generated += 1
+            if st in seen:
+                continue
+            seen[st] = len(states)
+            states.append(st)
+            parent.append(-1)
+            label.append(None)
+            try:
+                bad = invariants(st)
+            except fault_types as e:
+                return finish("fault", len(states) - 1, fault=e)
+            if bad >= 0:
+                return finish("violation", len(states) - 1, invariant=bad)
+        level_end = len(states)
+        while i < len(states):
+            if i == level_end:
+                s.depth += 1
+                level_end = len(states)
+                if lim.max_depth is not None and s.depth > lim.max_depth:
+                    s.depth -= 1
+                    return finish("incomplete", reason=f"depth limit {lim.max_depth}")
+            if i & 1023 == 0:
+                now = clock()
+                prog.tick(now, s, i)
+                if deadline is not None and now >= deadline:
+                    return finish("incomplete", reason=f"time limit {lim.max_seconds:g}s")
+            st = states[i]
+            nsucc = 0
+            for aid, fn in actions:
+                try:
+                    res = fn(st)
+                except fault_types as e:
+                    return finish("fault", i, fault=e, fault_action=aid,
+                                  fault_binding=getattr(e, "binding", None))
+                if not res:
+                    continue
+                n = len(res)
+                nsucc += n
+                s.fired[aid] += n
+                for t, b in res:
+                    if t in seen:
+                        continue
+                    j = len(states)
+                    seen[t] = j
+                    states.append(t)
+                    parent.append(i)
+                    label.append((aid, b))
+                    s.new[aid] += 1
+                    try:
+                        bad = invariants(t)
+                    except fault_types as e:
+                        s.generated += nsucc
+                        return finish("fault", j, fault=e, depth=s.depth + 1)
+                    if bad >= 0:
+                        s.generated += nsucc
+                        return finish("violation", j, invariant=bad, depth=s.depth + 1)
+                    if j == max_states:  # one more than allowed
+                        s.generated += nsucc
+                        return finish("incomplete", reason=f"state limit {max_states}")
+            s.generated += nsucc
+            if nsucc == 0 and lim.deadlock:
+                try:
+                    ok = terminal is not None and terminal(st)
+                except fault_types as e:
+                    return finish("fault", i, fault=e)
+                if not ok:
+                    return finish("deadlock", i)
+            i += 1
+    except KeyboardInterrupt:
+        return finish("incomplete", reason="interrupted")
+    return finish("holds")

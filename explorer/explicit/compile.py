@@ -1,0 +1,681 @@
+"""Model -> generated Python over compact states (compiled once per configuration).
+
+Each action becomes one function `a<i>(s) -> [(next_state, binding), ...]` with its
+parameter loops, guard, body and runtime checks inlined; the invariants become one function
+returning the index of the first violated one (or -1). Spec text never reaches the
+generated source: identifiers are built from validated names behind fixed prefixes
+(`l_` locals, `C_` consts, `v`/`w` variables), messages and spans live in tables.
+`either` is compiled by moving the rest of the body into each branch (a loop over the
+branches), so `require` is always a `continue` to the next alternative.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from explorer import model as M
+from explorer.diagnostics import AssertFailure, EvalError
+from explorer.explicit.encoding import Encoding
+from explorer.lang.types import fits_statically
+from explorer.model import AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Span, Type
+from explorer.values import format_value
+
+_BITS = [tuple(i for i in range(12) if m >> i & 1) for m in range(1 << 12)]
+
+
+def _bits(m: int) -> tuple[int, ...]:
+    if m < 4096:
+        return _BITS[m]
+    out, b = [], 0
+    while m:
+        if m & 1:
+            out.append(b)
+        m >>= 1
+        b += 1
+    return tuple(out)
+
+
+def _mkset(it: Any) -> int:
+    return functools.reduce(operator.or_, it, 0)
+
+
+@dataclass
+class CompiledModel:
+    """What the search needs: the generated functions and how to decode their states."""
+
+    model: M.Model
+    source: str
+    initial: Callable[[], list[tuple]]
+    actions: list[Callable[[tuple], list[tuple[tuple, tuple]]]]
+    invariants: Callable[[tuple], int]
+    terminal: Callable[[tuple], bool] | None
+    encoding: Encoding
+
+    def decode_state(self, s: tuple) -> tuple:
+        return tuple(self.encoding.decode(v.t, x) for v, x in zip(self.model.vars, s))
+
+    def decode_binding(self, aid: int, bind: tuple) -> tuple[tuple[str, Any], ...]:
+        act = self.model.actions[aid]
+        return tuple((b.name, self.encoding.decode(b.domain.t.elem, x))  # type: ignore[attr-defined]
+                     for b, x in zip(act.params, bind))
+
+
+class _Runtime:
+    """Error raisers and helpers the generated code calls; they hold the span tables."""
+
+    def __init__(self, enc: Encoding) -> None:
+        self.enc = enc
+        self.spans: list[Span] = []
+        self.msgs: list[str] = []
+        self.types: list[Type] = []
+        self.wheres: list[str] = []
+
+    def span(self, s: Span) -> int:
+        self.spans.append(s)
+        return len(self.spans) - 1
+
+    def none(self, k: int) -> Any:
+        raise EvalError("E3002", "none used where a value is needed", self.spans[k])
+
+    def dom(self, k: int, x: Any) -> Any:
+        raise EvalError("E3005", f"{x} is outside the domain of the function", self.spans[k])
+
+    def idx(self, k: int, i: int, s: tuple) -> Any:
+        raise EvalError("E3004", f"index {i} outside the sequence of length {len(s)}", self.spans[k])
+
+    def floordiv(self, k: int, a: int, b: int) -> int:
+        if b == 0:
+            raise EvalError("E3006", "division by zero", self.spans[k])
+        return a // b
+
+    def mod(self, k: int, a: int, b: int) -> int:
+        if b == 0:
+            raise EvalError("E3006", "modulo by zero", self.spans[k])
+        return a % b
+
+    def append(self, k: int, s: tuple, x: Any, cap: int) -> tuple:
+        if len(s) >= cap:
+            raise EvalError("E3003", f"append to a full sequence (bound {cap})", self.spans[k])
+        return s + (x,)
+
+    def insert(self, k: int, s: tuple, i: int, x: Any, cap: int) -> tuple:
+        if not 0 <= i <= len(s):
+            raise EvalError("E3004", f"insert at {i} outside 0..{len(s)}", self.spans[k])
+        if len(s) >= cap:
+            raise EvalError("E3003", f"insert into a full sequence (bound {cap})", self.spans[k])
+        return s[:i] + (x,) + s[i:]
+
+    def index(self, k: int, s: tuple, x: Any) -> int:
+        try:
+            return s.index(x)
+        except ValueError:
+            raise EvalError("E3004", "the element is not in the sequence", self.spans[k]) from None
+
+    @staticmethod
+    def remove(s: tuple, x: Any) -> tuple:
+        try:
+            i = s.index(x)
+        except ValueError:
+            return s
+        return s[:i] + s[i + 1:]
+
+    def rng(self, lo: int, hi: int) -> int:
+        return ((1 << (hi - lo + 1)) - 1) << (lo - self.enc.base) if hi >= lo else 0
+
+    def ibits(self, m: int) -> tuple[int, ...]:
+        b = self.enc.base
+        return tuple(x + b for x in _bits(m))
+
+    @staticmethod
+    def bbits(m: int) -> tuple[bool, ...]:
+        return tuple(x == 1 for x in _bits(m))
+
+    def fails(self, j: int, x: Any) -> bool:
+        """Does compact value x NOT fit the type types[j]? (the general store check)"""
+        return not _fits_compact(self.types[j], x, self.enc)
+
+    def store_fail(self, k: int, j: int, x: Any) -> Any:
+        t, where = self.types[j], self.wheres[j]
+        if x is None and not isinstance(t, OptT):
+            raise EvalError("E3002", f"none used where a value is needed ({where}: {t})", self.spans[k])
+        v = self.enc.decode(t, x)
+        if _overflows(t, x):
+            raise EvalError("E3003", f"value {format_value(v)} exceeds the bound of {t} ({where})",
+                            self.spans[k])
+        raise EvalError("E3001", f"value {format_value(v)} does not fit {t} ({where})", self.spans[k])
+
+    def assert_fail(self, k: int) -> Any:
+        raise AssertFailure(self.msgs[k], self.spans[k])
+
+
+def _fits_compact(t: Type, x: Any, enc: Encoding) -> bool:
+    if x is None:
+        return isinstance(t, OptT | NoneT)
+    if isinstance(t, OptT):
+        t = t.inner
+    if isinstance(t, IntT):
+        return (t.lo is None or x >= t.lo) and (t.hi is None or x <= t.hi)
+    if isinstance(t, SetT) and isinstance(t.elem, IntT) and t.elem.lo is not None:
+        lo_bit, hi_bit = t.elem.lo - enc.base, t.elem.hi - enc.base  # type: ignore[operator]
+        return x & ~(((1 << (hi_bit - lo_bit + 1)) - 1) << lo_bit) == 0
+    if isinstance(t, FnT):
+        return all(_fits_compact(t.rng, y, enc) for y in x)
+    if isinstance(t, RecT):
+        return all(_fits_compact(ft, y, enc) for (_, ft), y in zip(t.fields, x))
+    if isinstance(t, SeqT):
+        return len(x) <= t.cap and all(_fits_compact(t.elem, y, enc) for y in x)
+    return True
+
+
+def _overflows(t: Type, x: Any) -> bool:
+    if x is None:
+        return False
+    if isinstance(t, OptT):
+        return _overflows(t.inner, x)
+    if isinstance(t, SeqT):
+        return len(x) > t.cap or any(_overflows(t.elem, y) for y in x)
+    if isinstance(t, FnT):
+        return any(_overflows(t.rng, y) for y in x)
+    if isinstance(t, RecT):
+        return any(_overflows(ft, y) for (_, ft), y in zip(t.fields, x))
+    return False
+
+
+def _int_base(model: M.Model) -> int:
+    """The integer held by bit 0 of integer sets: the least element any set can hold."""
+    lows = [0]
+
+    def see(t: Type) -> None:
+        if isinstance(t, SetT) and isinstance(t.elem, IntT) and t.elem.lo is not None:
+            lows.append(t.elem.lo)
+        for sub in (getattr(t, a, None) for a in ("inner", "elem", "dom", "rng")):
+            if isinstance(sub, Type):
+                see(sub)
+        if isinstance(t, RecT):
+            for _, ft in t.fields:
+                see(ft)
+
+    exprs: list[M.Expr] = []
+    for v in model.vars:
+        see(v.t)
+    for c in model.consts:
+        exprs.append(c.expr)
+    for it in model.init:
+        exprs.append(it.expr)
+    for inv in model.invariants:
+        exprs.append(inv.expr)
+    if model.terminal is not None:
+        exprs.append(model.terminal)
+    for a in model.actions:
+        exprs.extend(b.domain for b in a.params)
+        if a.guard is not None:
+            exprs.append(a.guard)
+        exprs.extend(_stmt_exprs(a.body))
+    for e in exprs:
+        for x in M.walk_expr(e):
+            see(x.t)
+            if isinstance(x, M.BinOp) and x.op in (M.Op.IN, M.Op.NOTIN) and isinstance(x.a.t, IntT):
+                if x.a.t.lo is not None:
+                    lows.append(x.a.t.lo)
+    return min(lows)
+
+
+def _stmt_exprs(stmts: tuple[M.Stmt, ...]) -> list[M.Expr]:
+    out: list[M.Expr] = []
+    for s in stmts:
+        if isinstance(s, M.Assign):
+            out.append(s.value)
+            out.extend(p.key for p in s.path if isinstance(p.key, M.Expr))
+        elif isinstance(s, M.Let):
+            out.append(s.value)
+        elif isinstance(s, M.If):
+            out.append(s.cond)
+            out.extend(_stmt_exprs(s.then) + _stmt_exprs(s.orelse))
+        elif isinstance(s, M.Either):
+            for b in s.branches:
+                out.extend(_stmt_exprs(b))
+        elif isinstance(s, M.Require | M.Assert):
+            out.append(s.cond)
+    return out
+
+
+def _has_either(s: M.Stmt) -> bool:
+    if isinstance(s, M.Either):
+        return True
+    if isinstance(s, M.If):
+        return any(_has_either(x) for x in s.then + s.orelse)
+    return False
+
+
+def normalize(stmts: tuple[M.Stmt, ...]) -> tuple[M.Stmt, ...]:
+    """Move everything after a branching statement into its branches, so that an `Either`
+    only ever ends a statement list. An `if` holding an `either` becomes an `either` of
+    `require c` and `require not c`."""
+    for i, s in enumerate(stmts):
+        if not _has_either(s):
+            continue
+        rest = stmts[i + 1:]
+        if isinstance(s, M.Either):
+            branches = tuple(normalize(b + rest) for b in s.branches)
+        else:
+            assert isinstance(s, M.If)
+            neg = M.Not(s.cond, BoolT(), s.cond.span if hasattr(s.cond, "span") else M.NOSPAN)
+            branches = (normalize((M.Require(s.cond, s.span),) + s.then + rest),
+                        normalize((M.Require(neg, s.span),) + s.orelse + rest))
+        return stmts[:i] + (M.Either(branches, s.span),)
+    return stmts
+
+
+def _assigned_vars(stmts: tuple[M.Stmt, ...]) -> set[int]:
+    out: set[int] = set()
+    for s in stmts:
+        if isinstance(s, M.Assign):
+            out.add(s.var)
+        elif isinstance(s, M.If):
+            out |= _assigned_vars(s.then) | _assigned_vars(s.orelse)
+        elif isinstance(s, M.Either):
+            for b in s.branches:
+                out |= _assigned_vars(b)
+    return out
+
+
+class _Gen:
+    def __init__(self, model: M.Model, rt: _Runtime) -> None:
+        self.model = model
+        self.rt = rt
+        self.enc = rt.enc
+        self.lines: list[str] = []
+        self.ntmp = 0
+        self.written: set[int] = set()  # variables held in w<i> in the current function
+
+    # ------------------------------------------------------------------ plumbing
+    def emit(self, depth: int, line: str) -> None:
+        self.lines.append("    " * depth + line)
+
+    def tmp(self) -> str:
+        self.ntmp += 1
+        return f"_t{self.ntmp}"
+
+    def var(self, i: int) -> str:
+        return f"w{i}" if i in self.written else f"v{i}"
+
+    def const(self, v: Any, t: Type) -> str:
+        return repr(self.enc.encode(t, v))
+
+    # ------------------------------------------------------------------ expressions
+    def bit(self, t: Type, code: str) -> str:
+        if isinstance(t, IntT) and self.enc.base != 0:
+            return f"({code} - {self.enc.base})"
+        return code
+
+    def elems(self, dom: M.Expr) -> str:
+        """Code iterating the compact elements of a set expression, in canonical order."""
+        elem = dom.t.elem  # type: ignore[attr-defined]
+        if isinstance(dom, M.Lit):
+            vals = sorted(self.enc.encode(elem, x) for x in dom.value)
+            return repr(tuple(vals))
+        code = self.ex(dom)
+        if isinstance(elem, IntT):
+            return f"_ibits({code})"
+        if isinstance(elem, BoolT):
+            return f"_bbits({code})"
+        return f"_bits({code})"
+
+    def pure(self, e: M.Expr) -> bool:
+        return isinstance(e, M.VarRef | M.Local | M.ConstRef | M.Lit)
+
+    def ex(self, e: M.Expr) -> str:
+        if isinstance(e, M.Lit):
+            return self.const(e.value, e.t)
+        if isinstance(e, M.VarRef):
+            return self.var(e.index)
+        if isinstance(e, M.ConstRef):
+            return f"C_{e.name}"
+        if isinstance(e, M.Local):
+            return f"l_{e.name}"
+        if isinstance(e, M.Unwrap):
+            t, k = self.tmp(), self.rt.span(e.span)
+            return f"({t} if ({t} := {self.ex(e.e)}) is not None else _none({k}))"
+        if isinstance(e, M.Not):
+            return f"(not {self.ex(e.e)})"
+        if isinstance(e, M.Neg):
+            return f"(-{self.ex(e.e)})"
+        if isinstance(e, M.BinOp):
+            return self.binop(e)
+        if isinstance(e, M.RangeSet):
+            return f"_rng({self.ex(e.lo)}, {self.ex(e.hi)})"
+        if isinstance(e, M.Apply):
+            return self.apply(e)
+        if isinstance(e, M.Index):
+            k = self.rt.span(e.span)
+            s, i = self.tmp(), self.tmp()
+            # the sequence is evaluated before the index, as in the interpreter
+            return (f"(({s} := {self.ex(e.s)}), ({i} := {self.ex(e.i)}), "
+                    f"{s}[{i}] if 0 <= {i} < len({s}) else _idx({k}, {i}, {s}))[2]")
+        if isinstance(e, M.Slice):
+            lo = f"max({self.ex(e.lo)}, 0)" if e.lo is not None else ""
+            hi = f"max({self.ex(e.hi)}, 0)" if e.hi is not None else ""
+            return f"{self.ex(e.s)}[{lo}:{hi}]"
+        if isinstance(e, M.Field):
+            assert isinstance(e.r.t, RecT)
+            idx = [n for n, _ in e.r.t.fields].index(e.name)
+            return f"{self.ex(e.r)}[{idx}]"
+        if isinstance(e, M.Call):
+            return self.call(e)
+        if isinstance(e, M.SetLit):
+            if not e.elems:
+                return "0"
+            return "(" + " | ".join(f"(1 << {self.bit(x.t, self.ex(x))})" for x in e.elems) + ")"
+        if isinstance(e, M.SeqLit):
+            return "(" + "".join(f"{self.ex(x)}, " for x in e.elems) + ")"
+        if isinstance(e, M.RecLit):
+            return "(" + "".join(f"{self.ex(x)}, " for _, x in e.fields) + ")"
+        if isinstance(e, M.Ite):
+            return f"({self.ex(e.a)} if {self.ex(e.c)} else {self.ex(e.b)})"
+        if isinstance(e, M.Quant):
+            fors = " ".join(f"for l_{b.name} in {self.elems(b.domain)}" for b in e.binders)
+            return f"{'all' if e.forall else 'any'}({self.ex(e.body)} {fors})"
+        if isinstance(e, M.Filter):
+            b = e.binder
+            bit = self.bit(b.domain.t.elem, f"l_{b.name}")  # type: ignore[attr-defined]
+            return f"sum(1 << {bit} for l_{b.name} in {self.elems(b.domain)} if {self.ex(e.pred)})"
+        if isinstance(e, M.MapSet):
+            fors = " ".join(f"for l_{b.name} in {self.elems(b.domain)}" for b in e.binders)
+            return f"_mkset(1 << {self.bit(e.e.t, self.ex(e.e))} {fors})"
+        if isinstance(e, M.FnComp):
+            b = e.binder
+            return f"tuple({self.ex(e.e)} for l_{b.name} in {self.elems(b.domain)})"
+        raise AssertionError(e)
+
+    def binop(self, e: M.BinOp) -> str:
+        O = M.Op
+        op = e.op
+        if op is O.AND:
+            return f"({self.ex(e.a)} and {self.ex(e.b)})"
+        if op is O.OR:
+            return f"({self.ex(e.a)} or {self.ex(e.b)})"
+        if op is O.IMPLIES:
+            return f"(not {self.ex(e.a)} or {self.ex(e.b)})"
+        if op in (O.EQ, O.NE):
+            neg = op is O.NE
+            if isinstance(e.b, M.Lit) and e.b.value is None:
+                return f"({self.ex(e.a)} is {'not ' if neg else ''}None)"
+            if isinstance(e.a, M.Lit) and e.a.value is None:
+                return f"({self.ex(e.b)} is {'not ' if neg else ''}None)"
+            return f"({self.ex(e.a)} {'!=' if neg else '=='} {self.ex(e.b)})"
+        if op is O.IFF:
+            return f"({self.ex(e.a)} == {self.ex(e.b)})"
+        simple = {O.LT: "<", O.LE: "<=", O.GT: ">", O.GE: ">=", O.ADD: "+", O.SUB: "-",
+                  O.MUL: "*", O.UNION: "|", O.INTER: "&"}
+        if op in simple:
+            return f"({self.ex(e.a)} {simple[op]} {self.ex(e.b)})"
+        if op is O.MINUS:
+            return f"({self.ex(e.a)} & ~{self.ex(e.b)})"
+        if op is O.SUBSET:
+            return f"({self.ex(e.a)} & ~{self.ex(e.b)} == 0)"
+        if op in (O.IN, O.NOTIN):
+            a = self.ex(e.a)
+            bit = self.bit(e.a.t, a)
+            test = "== 0" if op is O.NOTIN else "== 1"
+            return f"(({self.ex(e.b)} >> {bit}) & 1 {test})"
+        if op in (O.DIV, O.MOD):
+            k = self.rt.span(e.span)
+            fn = "_floordiv" if op is O.DIV else "_mod"
+            return f"{fn}({k}, {self.ex(e.a)}, {self.ex(e.b)})"
+        raise AssertionError(op)
+
+    def key_index(self, dom: Type, key: M.Expr, span: Span) -> str:
+        """Code for the tuple position of function key `key` (domain-checked if needed)."""
+        code = self.ex(key)
+        if isinstance(dom, IntT):
+            assert dom.lo is not None and dom.hi is not None
+            if fits_statically(key.t, dom):
+                return code if dom.lo == 0 else f"({code} - {dom.lo})"
+            t, k = self.tmp(), self.rt.span(span)
+            n = dom.hi - dom.lo + 1
+            off = f" - {dom.lo}" if dom.lo else ""
+            return f"({t}{off} if 0 <= ({t} := {code}){off} < {n} else _dom({k}, {t}))"
+        return code
+
+    def apply(self, e: M.Apply) -> str:
+        assert isinstance(e.f.t, FnT)
+        if self.pure(e.f):
+            return f"{self.ex(e.f)}[{self.key_index(e.f.t.dom, e.x, e.span)}]"
+        f = self.tmp()
+        return f"(({f} := {self.ex(e.f)}), {f}[{self.key_index(e.f.t.dom, e.x, e.span)}])[1]"
+
+    def call(self, e: M.Call) -> str:
+        B = M.Builtin
+        args = [self.ex(a) for a in e.args]
+        if e.fn is B.LEN:
+            return f"len({args[0]})" if isinstance(e.args[0].t, SeqT) else f"{args[0]}.bit_count()"
+        k = self.rt.span(e.span)
+        cap = e.args[0].t.cap  # type: ignore[attr-defined]
+        if e.fn is B.APPEND:
+            return f"_append({k}, {args[0]}, {args[1]}, {cap})"
+        if e.fn is B.INSERT:
+            return f"_insert({k}, {args[0]}, {args[1]}, {args[2]}, {cap})"
+        if e.fn is B.REMOVE:
+            return f"_remove({args[0]}, {args[1]})"
+        if e.fn is B.INDEX:
+            return f"_index({k}, {args[0]}, {args[1]})"
+        raise AssertionError(e.fn)
+
+    # ------------------------------------------------------------------ stores
+    def store_check(self, depth: int, code: str, vt: Type, t: Type, span: Span, where: str) -> None:
+        if fits_statically(vt, t):
+            return
+        k = self.rt.span(span)
+        self.rt.types.append(t)
+        self.rt.wheres.append(where)
+        j = len(self.rt.types) - 1
+        inner = t.inner if isinstance(t, OptT) else t
+        if isinstance(inner, IntT) and inner.lo is not None:
+            test = f"not ({inner.lo} <= {code} <= {inner.hi})"
+            if isinstance(t, OptT):
+                test = f"{code} is not None and {test}"
+            elif isinstance(vt, OptT | NoneT):
+                test = f"{code} is None or {test}"
+        elif isinstance(inner, AtomT | BoolT):
+            test = f"{code} is None"
+        else:
+            test = f"_fails({j}, {code})"
+        self.emit(depth, f"if {test}: _store_fail({k}, {j}, {code})")
+
+    def assign(self, depth: int, s: M.Assign) -> None:
+        target = self.var(s.var)
+        where = s.name
+        if not s.path:
+            val = self.tmp()
+            self.emit(depth, f"{val} = {self.ex(s.value)}")
+            self.store_check(depth, val, s.value.t, s.target_t, s.span, where)
+            self.emit(depth, f"w{s.var} = {val}")
+            return
+        conts, idxs = [target], []
+        for n, step in enumerate(s.path):  # keys first, left to right, each checked
+            cur = conts[-1]
+            if step.kind == "field":
+                assert isinstance(step.container, RecT)
+                idx = str([n for n, _ in step.container.fields].index(step.key))  # type: ignore[arg-type]
+                where += f".{step.key}"
+            elif step.kind == "fn":
+                assert isinstance(step.container, FnT) and isinstance(step.key, M.Expr)
+                idx = self.tmp()
+                self.emit(depth, f"{idx} = {self.key_index(step.container.dom, step.key, step.span)}")
+                where += "[...]"
+            else:
+                assert isinstance(step.key, M.Expr)
+                idx, k = self.tmp(), self.rt.span(step.span)
+                self.emit(depth, f"{idx} = {self.ex(step.key)}")
+                self.emit(depth, f"if not 0 <= {idx} < len({cur}): _idx({k}, {idx}, {cur})")
+                where += "[...]"
+            idxs.append(idx)
+            if n < len(s.path) - 1:
+                nxt = self.tmp()
+                self.emit(depth, f"{nxt} = {cur}[{idx}]")
+                conts.append(nxt)
+        val = self.tmp()
+        self.emit(depth, f"{val} = {self.ex(s.value)}")
+        self.store_check(depth, val, s.value.t, s.target_t, s.span, where)
+        for cur, idx in zip(reversed(conts), reversed(idxs)):
+            new = self.tmp()
+            self.emit(depth, f"{new} = {cur}[:{idx}] + ({val},) + {cur}[{idx} + 1:]")
+            val = new
+        self.emit(depth, f"w{s.var} = {val}")
+
+    # ------------------------------------------------------------------ statements
+    def block(self, depth: int, stmts: tuple[M.Stmt, ...], done: str) -> None:
+        """Statements of a normalized list; `done` is the line that yields a successor."""
+        for s in stmts:
+            if isinstance(s, M.Assign):
+                self.assign(depth, s)
+            elif isinstance(s, M.Let):
+                self.emit(depth, f"l_{s.name} = {self.ex(s.value)}")
+            elif isinstance(s, M.If):
+                self.emit(depth, f"if {self.ex(s.cond)}:")
+                self.block_plain(depth + 1, s.then)
+                if s.orelse:
+                    self.emit(depth, "else:")
+                    self.block_plain(depth + 1, s.orelse)
+            elif isinstance(s, M.Require):
+                self.emit(depth, f"if not {self.ex(s.cond)}: continue")
+            elif isinstance(s, M.Assert):
+                k = self.rt.span(s.span)
+                self.rt.msgs.extend([""] * (len(self.rt.spans) - len(self.rt.msgs)))
+                self.rt.msgs[k] = s.message
+                self.emit(depth, f"if not {self.ex(s.cond)}: _assert_fail({k})")
+            elif isinstance(s, M.Either):
+                ws = sorted(self.written)
+                save = self.tmp()
+                if ws:
+                    self.emit(depth, f"{save} = ({', '.join(f'w{i}' for i in ws)},)")
+                self.emit(depth, f"for _b in range({len(s.branches)}):")
+                if ws:
+                    self.emit(depth + 1, f"{', '.join(f'w{i}' for i in ws)}, = {save}")
+                for j, br in enumerate(s.branches):
+                    self.emit(depth + 1, f"{'if' if j == 0 else 'elif'} _b == {j}:")
+                    self.emit(depth + 2, "pass")
+                    self.block(depth + 2, br, done)
+                return
+            else:
+                raise AssertionError(s)
+        self.emit(depth, done)
+
+    def block_plain(self, depth: int, stmts: tuple[M.Stmt, ...]) -> None:
+        """An `if` branch without `either` (normalize moved those out)."""
+        self.emit(depth, "pass")
+        for s in stmts:
+            if isinstance(s, M.Either):
+                raise AssertionError("either inside if after normalize")
+            self.block(depth, (s,), "")
+            if self.lines[-1].strip() == "":
+                self.lines.pop()
+
+    # ------------------------------------------------------------------ functions
+    def unpack(self, depth: int, used: set[int] | None = None) -> None:
+        n = len(self.model.vars)
+        if n == 0:
+            return
+        names = [f"v{i}" for i in range(n)]
+        self.emit(depth, f"{', '.join(names)}, = s")
+
+    def action(self, aid: int, a: M.Action) -> None:
+        assigned = _assigned_vars(a.body)
+        body = normalize(a.body)
+        self.written = set()
+        self.emit(0, f"def a{aid}(s):  # action {a.name}")
+        self.emit(1, "res = []")
+        self.unpack(1)
+        depth = 1
+        loops = a.params or ()
+        if not loops:
+            self.emit(depth, "for _once in (0,):")
+            depth += 1
+        for b in loops:
+            self.emit(depth, f"for l_{b.name} in {self.elems(b.domain)}:")
+            depth += 1
+        self.emit(depth, "try:")
+        depth += 1
+        if a.guard is not None:
+            self.emit(depth, f"if not {self.ex(a.guard)}: continue")
+        for i in sorted(assigned):
+            self.emit(depth, f"w{i} = v{i}")
+        self.written = assigned
+        bind = "(" + "".join(f"l_{b.name}, " for b in loops) + ")"
+        state = "(" + "".join(f"{self.var(i)}, " for i in range(len(self.model.vars))) + ")"
+        self.block(depth, body, f"res.append(({state}, {bind}))")
+        self.emit(depth - 1, "except _Fault as _e:")
+        self.emit(depth, f"_e.binding = {bind}")
+        self.emit(depth, "raise")
+        self.emit(1, "return res")
+        self.written = set()
+
+    def init(self) -> None:
+        self.written = set(range(len(self.model.vars)))
+        self.emit(0, "def initial():")
+        self.emit(1, "res = []")
+        depth = 1
+        for it in self.model.init:
+            var = self.model.vars[it.var]
+            if it.choice:
+                x = self.tmp()
+                self.emit(depth, f"for {x} in {self.elems(it.expr)}:")
+                depth += 1
+                self.store_check(depth, x, it.expr.t.elem, var.t, it.span, var.name)  # type: ignore[attr-defined]
+                self.emit(depth, f"w{it.var} = {x}")
+            else:
+                x = self.tmp()
+                self.emit(depth, f"{x} = {self.ex(it.expr)}")
+                self.store_check(depth, x, it.expr.t, var.t, it.span, var.name)
+                self.emit(depth, f"w{it.var} = {x}")
+        state = "(" + "".join(f"w{i}, " for i in range(len(self.model.vars))) + ")"
+        self.emit(depth, f"res.append({state})")
+        self.emit(1, "return res")
+        self.written = set()
+
+    def invariants(self) -> None:
+        self.emit(0, "def invariants(s):")
+        self.unpack(1)
+        for i, inv in enumerate(self.model.invariants):
+            self.emit(1, f"if not {self.ex(inv.expr)}: return {i}  # {i}")
+        self.emit(1, "return -1")
+
+    def terminal(self) -> None:
+        self.emit(0, "def terminal(s):")
+        self.unpack(1)
+        assert self.model.terminal is not None
+        self.emit(1, f"return {self.ex(self.model.terminal)}")
+
+    def consts(self) -> None:
+        for c in self.model.consts:
+            self.emit(0, f"C_{c.name} = {self.ex(c.expr)}")
+
+
+def compile_model(model: M.Model) -> CompiledModel:
+    enc = Encoding(_int_base(model))
+    rt = _Runtime(enc)
+    g = _Gen(model, rt)
+    g.consts()
+    g.init()
+    for aid, a in enumerate(model.actions):
+        g.action(aid, a)
+    g.invariants()
+    if model.terminal is not None:
+        g.terminal()
+    source = "\n".join(g.lines) + "\n"
+    ns: dict[str, Any] = {
+        "_Fault": (EvalError, AssertFailure), "_bits": _bits, "_ibits": rt.ibits,
+        "_bbits": rt.bbits, "_mkset": _mkset, "_none": rt.none, "_dom": rt.dom, "_idx": rt.idx,
+        "_floordiv": rt.floordiv, "_mod": rt.mod, "_append": rt.append, "_insert": rt.insert,
+        "_index": rt.index, "_remove": rt.remove, "_rng": rt.rng, "_fails": rt.fails,
+        "_store_fail": rt.store_fail, "_assert_fail": rt.assert_fail,
+    }
+    code = compile(source, f"<generated from {model.path}>", "exec")
+    exec(code, ns)  # noqa: S102 - source built only from validated identifiers and encoded values
+    return CompiledModel(model, source, ns["initial"],
+                         [ns[f"a{i}"] for i in range(len(model.actions))], ns["invariants"],
+                         ns.get("terminal"), enc)

@@ -1,0 +1,87 @@
+"""Compact encoding of values for the explicit engine, and its inverse.
+
+  bool -> bool, integer -> int, atom -> its index, none -> None,
+  set (scalar elements) -> int bitmask (bit = atom index, bool 0/1, integer - base),
+  function -> tuple indexed by the domain (atom index, bool 0/1, integer - lo),
+  record -> tuple in field-name order, sequence -> tuple.
+Reports never see this encoding: traces are decoded to `values` first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from explorer.model import AnyT, AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Type, type_values
+from explorer.values import Atom, Fn, Rec, Value
+
+
+class Encoding:
+    """Encoder/decoder for one model; `base` is the bit of integer 0's predecessor offset."""
+
+    def __init__(self, int_base: int) -> None:
+        self.base = int_base  # the integer stored in bit 0 of an integer set
+
+    def bit(self, t: Type, v: Any) -> int:
+        """Bit position of compact scalar v of type t."""
+        if isinstance(t, IntT):
+            return v - self.base
+        return int(v)
+
+    def unbit(self, t: Type, b: int) -> Any:
+        if isinstance(t, IntT):
+            return b + self.base
+        if isinstance(t, BoolT):
+            return b == 1
+        return b
+
+    def encode(self, t: Type, v: Value) -> Any:
+        if v is None:
+            return None
+        if isinstance(t, OptT):
+            return self.encode(t.inner, v)
+        if isinstance(t, BoolT | IntT):
+            return v
+        if isinstance(t, AtomT):
+            assert isinstance(v, Atom)
+            return v.index
+        if isinstance(t, SetT):
+            mask = 0
+            for x in v:
+                mask |= 1 << self.bit(t.elem, self.encode(t.elem, x))
+            return mask
+        if isinstance(t, FnT):
+            return tuple(self.encode(t.rng, v[k]) for k in type_values(t.dom))
+        if isinstance(t, RecT):
+            return tuple(self.encode(ft, v[n]) for n, ft in t.fields)
+        if isinstance(t, SeqT):
+            return tuple(self.encode(t.elem, x) for x in v)
+        if isinstance(t, AnyT | NoneT):
+            return v
+        raise TypeError(t)
+
+    def decode(self, t: Type, v: Any) -> Value:
+        if v is None:
+            return None
+        if isinstance(t, OptT):
+            return self.decode(t.inner, v)
+        if isinstance(t, BoolT):
+            return bool(v)
+        if isinstance(t, IntT):
+            return v
+        if isinstance(t, AtomT):
+            return t.atom(v)
+        if isinstance(t, SetT):
+            out, b = [], 0
+            while v:
+                if v & 1:
+                    out.append(self.decode(t.elem, self.unbit(t.elem, b)))
+                v >>= 1
+                b += 1
+            return frozenset(out)
+        if isinstance(t, FnT):
+            return Fn(zip(type_values(t.dom), (self.decode(t.rng, x) for x in v)))
+        if isinstance(t, RecT):
+            return Rec((n, self.decode(ft, x)) for (n, ft), x in zip(t.fields, v))
+        if isinstance(t, SeqT):
+            return tuple(self.decode(t.elem, x) for x in v)
+        return v

@@ -1,0 +1,73 @@
+"""One explicit-state check: compile the model, search, decode and replay the trace.
+
+Produces the engine-independent `Result`. A trace the reference interpreter does not
+replay becomes an internal error, never a verdict.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+from explorer import model as M
+from explorer.diagnostics import AssertFailure, EvalError
+from explorer.explicit.bfs import Limits, Search, search
+from explorer.explicit.compile import CompiledModel, compile_model
+from explorer.results import Coverage, Figures, Outcome, Result, Step, Trace, replay
+
+
+def check_model(model: M.Model, limits: Limits | None = None,
+                progress: TextIO | None = sys.stderr, verify: bool = True) -> Result:
+    """Explore `model` exhaustively (within limits) and describe what was found."""
+    t0 = time.monotonic()
+    cm = compile_model(model)
+    s = search(cm, limits, progress, fault_types=(EvalError, AssertFailure))
+    elapsed = time.monotonic() - t0
+    outcome, trace = _outcome(cm, s)
+    if trace is not None and verify:
+        replay(model, trace, outcome)
+    figures = Figures(s.generated, len(s.states), s.depth, elapsed,
+                      s.kind == "holds", s.queue)
+    coverage = [Coverage(a.name, a.span, s.fired[i], s.new[i])
+                for i, a in enumerate(model.actions)]
+    return Result(outcome, figures, coverage, trace)
+
+
+def _outcome(cm: CompiledModel, s: Search) -> tuple[Outcome, Trace | None]:
+    model = cm.model
+    if s.kind == "holds":
+        return Outcome("holds"), None
+    if s.kind == "incomplete":
+        return Outcome("incomplete", reason=s.reason), None
+    trace = _trace(cm, s, s.at) if s.at >= 0 else Trace(tuple(v.name for v in model.vars), [], [])
+    if s.kind == "violation":
+        inv = model.invariants[s.invariant]
+        return Outcome("violation", target=inv.name, message=f"invariant {inv.name} is violated",
+                       span=inv.span), trace
+    if s.kind == "deadlock":
+        return Outcome("deadlock", message="deadlock: no action is enabled and the state is "
+                       "not terminal"), trace
+    e = s.fault
+    if s.fault_action >= 0:
+        act = model.actions[s.fault_action]
+        params = cm.decode_binding(s.fault_action, s.fault_binding or ())
+        trace.steps.append(Step(act.name, params, act.span))
+    if isinstance(e, AssertFailure):
+        return Outcome("assertion", message=e.message, span=e.span), trace
+    assert isinstance(e, EvalError)
+    return Outcome("error", message=e.message, code=e.code, span=e.span), trace
+
+
+def _trace(cm: CompiledModel, s: Search, at: int) -> Trace:
+    model = cm.model
+    idx = s.path(at)
+    states = [cm.decode_state(s.states[i]) for i in idx]
+    steps = []
+    for i in idx[1:]:
+        lab = s.label[i]
+        assert lab is not None
+        aid, bind = lab
+        act = model.actions[aid]
+        steps.append(Step(act.name, cm.decode_binding(aid, bind), act.span))
+    return Trace(tuple(v.name for v in model.vars), states, steps)

@@ -1,0 +1,21 @@
+"""The transition-system interface the search sees; nothing here knows the language.
+
+States are hashable values; `actions[i](s)` lists (successor, binding) pairs; invariants
+are checked together; `terminal` (optional) marks states where stopping is fine.
+Faults raised by an action carry the failing binding in `.binding`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any, Protocol
+
+State = Hashable
+Binding = tuple[Any, ...]
+
+
+class System(Protocol):
+    initial: Callable[[], list[State]]
+    actions: list[Callable[[State], list[tuple[State, Binding]]]]
+    invariants: Callable[[State], int]  # index of the first violated invariant, or -1
+    terminal: Callable[[State], bool] | None

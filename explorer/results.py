@@ -1,0 +1,136 @@
+"""What an engine hands to reports: `Result` (outcome, figures, coverage) and `Trace`.
+
+One type whichever engine found it. `replay` re-executes a trace with the reference
+interpreter; a disagreement is an internal error of the engine, never shown as a verdict.
+Imports `model`, `values`, `interp`, `diagnostics`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from explorer.diagnostics import AssertFailure, EvalError
+from explorer.interp import Interp
+from explorer.model import Model, Span
+from explorer.values import Value
+
+# exit codes, TLC's where TLC has one
+EXIT = {"deadlock": 11, "violation": 12, "assertion": 14, "error": 75, "incomplete": 3}
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str
+    params: tuple[tuple[str, Value], ...]
+    span: Span
+
+
+@dataclass
+class Trace:
+    """States[0] is initial; steps[i] leads from states[i] to states[i+1]. When the last
+    step failed (assertion or runtime error in an action), len(steps) == len(states)."""
+
+    var_names: tuple[str, ...]
+    states: list[tuple[Value, ...]]
+    steps: list[Step]
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def state_dict(self, i: int) -> dict[str, Value]:
+        return dict(zip(self.var_names, self.states[i]))
+
+
+@dataclass
+class Outcome:
+    kind: str  # holds | violation | deadlock | assertion | error | incomplete
+    target: str | None = None  # the violated invariant
+    message: str | None = None
+    code: str | None = None  # E3xxx for runtime errors
+    span: Span | None = None  # where in the spec
+    reason: str | None = None  # for incomplete: which limit
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT.get(self.kind, 0)
+
+
+@dataclass
+class Figures:
+    generated: int = 0
+    distinct: int = 0
+    depth: int = 0
+    elapsed: float = 0.0
+    complete: bool = False
+    queue: int = 0
+
+    @property
+    def states_per_second(self) -> float:
+        return self.distinct / self.elapsed if self.elapsed > 0 else 0.0
+
+
+@dataclass
+class Coverage:
+    action: str
+    span: Span
+    fired: int = 0
+    new: int = 0
+
+
+@dataclass
+class Result:
+    outcome: Outcome
+    figures: Figures
+    coverage: list[Coverage] = field(default_factory=list)
+    trace: Trace | None = None
+    engine: str = "bfs"
+
+
+class ReplayError(Exception):
+    """The engine's trace does not replay under the reference interpreter (an internal bug)."""
+
+
+def replay(model: Model, trace: Trace, outcome: Outcome) -> None:
+    """Check the trace step by step, and its ending, with the reference interpreter."""
+    it = Interp(model)
+    states = trace.states
+    if not states or states[0] not in it.initial_states():
+        raise ReplayError("the first state of the trace is not an initial state")
+    for i, step in enumerate(trace.steps):
+        last = i == len(states) - 1  # a failing step has no post-state
+        try:
+            succ = it.action_successors(states[i], step.action, step.params)
+        except (EvalError, AssertFailure) as e:
+            if not last:
+                raise ReplayError(f"step {i + 1} ({step.action}) fails under the interpreter: {e}") from e
+            kind = "assertion" if isinstance(e, AssertFailure) else "error"
+            if kind != outcome.kind or (isinstance(e, EvalError) and e.code != outcome.code):
+                raise ReplayError(f"step {i + 1} fails differently under the interpreter: {e}") from e
+            return
+        if last:
+            raise ReplayError(f"step {i + 1} ({step.action}) does not fail under the interpreter")
+        if states[i + 1] not in succ:
+            raise ReplayError(f"step {i + 1} ({step.action}) does not lead to the next state "
+                              "under the interpreter")
+    final = states[-1]
+    try:
+        if outcome.kind == "violation":
+            if it.invariant_holds(outcome.target or "", final):
+                raise ReplayError(f"invariant {outcome.target} holds in the last state under the "
+                                  "interpreter")
+        elif outcome.kind == "deadlock":
+            if it.successors(final) or it.is_terminal(final):
+                raise ReplayError("the last state is not a deadlock under the interpreter")
+        elif outcome.kind == "error":
+            failed = False
+            try:
+                for inv in model.invariants:
+                    it.invariant_holds(inv.name, final)
+                if model.terminal is not None:
+                    it.is_terminal(final)
+            except EvalError as e:
+                failed = e.code == outcome.code
+            if not failed:
+                raise ReplayError("the last state raises no such error under the interpreter")
+    except (EvalError, AssertFailure) as e:
+        raise ReplayError(f"the interpreter fails on the last state: {e}") from e
