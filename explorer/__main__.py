@@ -1,0 +1,5 @@
+"""`python -m explorer` is the `explore` command."""
+
+from explorer.cli import main_entry
+
+main_entry()

@@ -1,0 +1,169 @@
+"""The `explore` command: arguments, checks to run, output format, exit codes.
+
+Exit codes: 0 every check as expected; otherwise the code of the first check that was not:
+11 deadlock, 12 invariant violated, 14 assertion failed, 75 runtime evaluation error,
+150 spec error (syntax or static), 1 an expected violation was not found, 2 usage error,
+3 stopped at a limit before an answer, 255 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, TextIO
+
+from explorer import model as M
+from explorer.diagnostics import SpecError, render
+
+EXIT_SPEC, EXIT_USAGE, EXIT_INTERNAL = 150, 2, 255
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse would exit; we return an exit code
+        raise UsageError(message)
+
+
+def _positive(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got `{text}`") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return v
+
+
+def _seconds(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got `{text}`") from None
+    if v <= 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="explore", description="Explore every interleaving of a .mnt spec and "
+                "compare each check with the outcome it declares.")
+    p.add_argument("spec", help="the .mnt spec file")
+    p.add_argument("--check", metavar="NAME", help="run only this check")
+    p.add_argument("--set", metavar="NAME=VALUE", action="append", default=[],
+                   help="override a param (repeatable); applied after the check's own `with`")
+    p.add_argument("--max-states", type=_positive, metavar="N", help="stop after N distinct states")
+    p.add_argument("--max-depth", type=_positive, metavar="N", help="do not explore beyond N steps")
+    p.add_argument("--max-seconds", type=_seconds, metavar="S", help="stop after S seconds per check")
+    p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--full", action="store_true", help="print every variable at every step")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
+    return p
+
+
+def main(argv: list[str] | None = None, stdout: TextIO | None = None,
+         stderr: TextIO | None = None) -> int:
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    try:
+        return _main(argv, out, err)
+    except UsageError as e:
+        err.write(f"explore: error: {e}\n(run `explore --help` for usage)\n")
+        return EXIT_USAGE
+    except RecursionError:
+        err.write("explore: error[E0003]: the spec is nested too deeply to analyse\n")
+        return EXIT_SPEC
+    except Exception as e:  # a bug of ours: one line, never a traceback
+        err.write(f"explore: internal error: {type(e).__name__}: {e}\n"
+                  "This is a bug in mnt-explorer; please report it with the spec.\n")
+        return EXIT_INTERNAL
+
+
+def main_entry() -> None:
+    sys.exit(main())
+
+
+def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
+    # Imported here so that `explore --help` and usage errors stay fast.
+    from explorer.explicit.bfs import Limits
+    from explorer.explicit.run import check_model
+    from explorer.lang.load import load_spec, parse_override
+    from explorer.reports.json_report import FORMAT, verdict_json
+    from explorer.reports.text import format_verdict
+    from explorer.reports.verdict import judge
+    from explorer.results import ReplayError
+
+    args = build_parser().parse_args(argv)
+    extra: dict[str, Any] = {}
+    for item in args.set:
+        try:
+            name, value = parse_override(item)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+        extra[name] = value
+    try:
+        spec = load_spec(args.spec)
+    except SpecError as e:
+        source = _read_quietly(args.spec)
+        for d in e.diagnostics:
+            err.write(render(d, args.spec, source) + "\n")
+        err.write(f"{args.spec}: {len(e.diagnostics)} error{'s' * (len(e.diagnostics) > 1)}\n")
+        return EXIT_SPEC
+    for w in spec.warnings:
+        err.write(render(w, args.spec, spec.source) + "\n")
+    params = {n for n, _ in spec.default.params}
+    for name in extra:
+        if name not in params:
+            raise UsageError(f"--set {name}: `{name}` is not a param of {args.spec} "
+                             f"(params: {', '.join(sorted(params)) or 'none'})")
+    checks = spec.checks or [M.Check("default", (), M.Expect(M.ExpectKind.HOLDS))]
+    if args.check is not None:
+        checks = [c for c in checks if c.name == args.check]
+        if not checks:
+            names = ", ".join(c.name for c in spec.checks) or "default"
+            raise UsageError(f"no check named `{args.check}` in {args.spec} (checks: {names})")
+    limits = Limits(args.max_states, args.max_depth, args.max_seconds, not args.no_deadlock)
+    progress = None if args.quiet or args.format == "json" else err
+    verdicts = []
+    for check in checks:
+        try:
+            model = spec.check_model(check, extra)
+        except SpecError as e:
+            for d in e.diagnostics:
+                msg = render(d, args.spec, spec.source)
+                err.write(msg + "\n" if d.span.line else f"explore: --set: {d.message}\n")
+            return EXIT_SPEC if any(d.span.line for d in e.diagnostics) else EXIT_USAGE
+        if progress is not None:
+            progress.write(f"checking {check.name} ...\n")
+        try:
+            result = check_model(model, limits, progress)
+        except ReplayError as e:
+            err.write(f"explore: internal error in check {check.name}: the counterexample does "
+                      f"not replay under the reference interpreter: {e}\n")
+            return EXIT_INTERNAL
+        v = judge(check, model.params if (check.overrides or extra) else (), result)
+        verdicts.append(v)
+        if args.format == "text":
+            out.write(format_verdict(v, model, args.spec, spec.source, args.full) + "\n\n")
+            out.flush()
+    code = next((v.exit_code for v in verdicts if not v.ok), 0)
+    if args.format == "json":
+        json.dump({"format": FORMAT, "spec": args.spec, "exit_code": code,
+                   "checks": [verdict_json(v) for v in verdicts]}, out, indent=2)
+        out.write("\n")
+    else:
+        passed = sum(v.ok for v in verdicts)
+        out.write(f"{args.spec}: {len(verdicts)} check{'s' * (len(verdicts) != 1)}, "
+                  f"{passed} as expected, {len(verdicts) - passed} not (exit {code})\n")
+    return code
+
+
+def _read_quietly(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return None

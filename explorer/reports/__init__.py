@@ -1,0 +1,1 @@
+"""Renderers of Results and Traces (text, JSON); they never see engine internals."""

@@ -1,0 +1,53 @@
+"""The JSON report (format `mnt-explorer/1`), read by the CI gate and other tools.
+
+Stable: fields are only ever added. Values appear twice in traces: as spec-like text
+(`states`) and as plain JSON data (`values`: sets as sorted lists, functions as [key, value]
+pairs, records as objects).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from explorer.reports.verdict import Verdict, describe_outcome
+from explorer.results import Trace
+from explorer.values import format_value, to_json
+
+FORMAT = "mnt-explorer/1"
+
+
+def trace_json(t: Trace) -> dict[str, Any]:
+    return {
+        "vars": list(t.var_names),
+        "states": [{n: format_value(v) for n, v in zip(t.var_names, s)} for s in t.states],
+        "values": [{n: to_json(v) for n, v in zip(t.var_names, s)} for s in t.states],
+        "steps": [{"action": st.action, "params": {n: format_value(v) for n, v in st.params},
+                   "line": st.span.line} for st in t.steps],
+        "failing_step": len(t.steps) == len(t.states) and len(t.steps) > 0,
+    }
+
+
+def verdict_json(v: Verdict) -> dict[str, Any]:
+    r, o, e = v.result, v.result.outcome, v.check.expect
+    steps = len(r.trace) if r.trace is not None else None
+    f = r.figures
+    return {
+        "check": v.check.name,
+        "line": v.check.span.line,
+        "config": {n: to_json(x) for n, x in v.config},
+        "expected": {"kind": e.kind.value, "target": e.target, "steps": e.steps},
+        "outcome": {"kind": o.kind, "target": o.target, "steps": steps, "message": o.message,
+                    "code": o.code, "line": o.span.line if o.span else None,
+                    "reason": o.reason, "summary": describe_outcome(o, steps)},
+        "as_expected": v.ok,
+        "why": v.why,
+        "exit_code": v.exit_code,
+        "engine": r.engine,
+        "figures": {"generated": f.generated, "distinct": f.distinct, "depth": f.depth,
+                    "elapsed": round(f.elapsed, 6),
+                    "states_per_second": round(f.states_per_second, 1), "complete": f.complete,
+                    "queue": f.queue},
+        "coverage": [{"action": c.action, "line": c.span.line, "fired": c.fired, "new": c.new}
+                     for c in r.coverage],
+        "trace": trace_json(r.trace) if r.trace is not None else None,
+    }

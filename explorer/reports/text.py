@@ -1,0 +1,93 @@
+"""TLC-like text: figures, coverage, and traces as numbered steps with what changed."""
+
+from __future__ import annotations
+
+from explorer.diagnostics import Diagnostic, render
+from explorer.model import Model
+from explorer.reports.verdict import Verdict
+from explorer.results import Result, Trace
+from explorer.values import format_value
+
+
+def format_params(params: tuple[tuple[str, object], ...]) -> str:
+    return ", ".join(f"{n} = {format_value(v)}" for n, v in params)
+
+
+def format_trace(trace: Trace, full: bool = False, indent: str = "  ") -> list[str]:
+    out: list[str] = []
+    if not trace.states:
+        return out
+    width = max((len(n) for n in trace.var_names), default=0)
+    out.append(f"{indent}State 0 (initial)")
+    for n, v in zip(trace.var_names, trace.states[0]):
+        out.append(f"{indent}    {n:<{width}} = {format_value(v)}")
+    for i, step in enumerate(trace.steps):
+        fails = i + 1 >= len(trace.states)
+        mark = "  <- fails here" if fails else ""
+        out.append(f"{indent}Step {i + 1}: {step.action}({format_params(step.params)})"
+                   f"  [line {step.span.line}]{mark}")
+        if fails:
+            break
+        before, after = trace.states[i], trace.states[i + 1]
+        changed = False
+        for n, a, b in zip(trace.var_names, before, after):
+            if a != b:
+                out.append(f"{indent}    {n:<{width}} : {format_value(a)} -> {format_value(b)}")
+                changed = True
+            elif full:
+                out.append(f"{indent}    {n:<{width}} = {format_value(b)}")
+        if not changed:
+            out.append(f"{indent}    (no variable changed)")
+    return out
+
+
+def format_figures(r: Result) -> str:
+    f = r.figures
+    done = "complete" if f.complete else f"incomplete, {f.queue} states left in the queue"
+    return (f"{f.generated:,} states generated, {f.distinct:,} distinct, depth {f.depth}, "
+            f"{f.elapsed:.2f} s ({f.states_per_second:,.0f} distinct states/s; {done})")
+
+
+def format_coverage(r: Result) -> list[str]:
+    if not r.coverage:
+        return []
+    w = max(len(c.action) for c in r.coverage)
+    lines = ["  coverage (action, line, times fired, new states):"]
+    for c in r.coverage:
+        flag = "   <- never fired" if c.fired == 0 else ""
+        lines.append(f"    {c.action:<{w}}  line {c.span.line:<4} fired {c.fired:>9,}  "
+                     f"new {c.new:>9,}{flag}")
+    return lines
+
+
+def format_verdict(v: Verdict, model: Model, path: str, source: str, full: bool = False) -> str:
+    c, r, o = v.check, v.result, v.result.outcome
+    cfg = f" with {format_params(v.config)}" if v.config else ""
+    lines = [f"check {c.name}{cfg} [line {c.span.line}]: expect {c.expect.describe()}"]
+    if o.kind == "holds":
+        lines.append("  no violation: every invariant holds in every reachable state")
+    elif o.kind == "incomplete":
+        lines.append(f"  stopped at the {o.reason}: no answer (never a false `holds`)")
+    else:
+        steps = len(r.trace) if r.trace is not None else 0
+        head = {"violation": f"invariant {o.target} is violated",
+                "deadlock": "deadlock (no action enabled, state not terminal)",
+                "assertion": f"assertion failed: {o.message}",
+                "error": f"runtime error: {o.message}"}[o.kind]
+        lines.append(f"  {head} after {steps} step{'s' * (steps != 1)}:")
+        if o.span is not None and o.kind in ("assertion", "error", "violation"):
+            code = o.code or ("assert" if o.kind == "assertion" else "invariant")
+            d = Diagnostic(code, o.message or head, o.span,
+                           severity="error" if o.kind != "violation" else "violated")
+            lines.extend("  " + ln for ln in render(d, path, source).splitlines())
+        if r.trace is not None:
+            lines.extend(format_trace(r.trace, full))
+    lines.append("  " + format_figures(r))
+    lines.extend(format_coverage(r))
+    for cov in r.coverage:
+        if cov.fired == 0 and r.figures.complete:
+            lines.append(f"  warning: action {cov.action} (line {cov.span.line}) never fired; "
+                         "check its guard")
+    status = "PASS" if v.ok else "FAIL"
+    lines.append(f"{status} {c.name}" + (f": {v.why}" if v.why else ""))
+    return "\n".join(lines)
