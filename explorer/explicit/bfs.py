@@ -39,7 +39,7 @@ class Search:
     reason: str = ""
     states: list[State] = field(default_factory=list)
     parent: list[int] = field(default_factory=list)
-    label: list[tuple[int, Binding] | None] = field(default_factory=list)
+    label: list[int] = field(default_factory=list)  # the action that first reached each state
     generated: int = 0
     depth: int = 0
     elapsed: float = 0.0
@@ -110,7 +110,7 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
             seen[st] = len(states)
             states.append(st)
             parent.append(-1)
-            label.append(None)
+            label.append(-1)
             try:
                 bad = invariants(st)
             except fault_types as e:
@@ -143,14 +143,14 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
                 n = len(res)
                 nsucc += n
                 s.fired[aid] += n
-                for t, b in res:
+                for t in res:
                     if t in seen:
                         continue
                     j = len(states)
                     seen[t] = j
                     states.append(t)
                     parent.append(i)
-                    label.append((aid, b))
+                    label.append(aid)
                     s.new[aid] += 1
                     try:
                         bad = invariants(t)

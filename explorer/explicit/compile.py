@@ -50,7 +50,8 @@ class CompiledModel:
     model: M.Model
     source: str
     initial: Callable[[], list[tuple]]
-    actions: list[Callable[[tuple], list[tuple[tuple, tuple]]]]
+    actions: list[Callable[[tuple], list[tuple]]]
+    labelled: list[Callable[[tuple], list[tuple[tuple, tuple]]]]
     invariants: Callable[[tuple], int]
     terminal: Callable[[tuple], bool] | None
     encoding: Encoding
@@ -291,6 +292,7 @@ class _Gen:
         self.lines: list[str] = []
         self.ntmp = 0
         self.written: set[int] = set()  # variables held in w<i> in the current function
+        self.subst: dict[str, str] = {}  # bound names replaced by constants (unrolled quantifiers)
 
     # ------------------------------------------------------------------ plumbing
     def emit(self, depth: int, line: str) -> None:
@@ -336,7 +338,7 @@ class _Gen:
         if isinstance(e, M.ConstRef):
             return f"C_{e.name}"
         if isinstance(e, M.Local):
-            return f"l_{e.name}"
+            return self.subst.get(e.name, f"l_{e.name}")
         if isinstance(e, M.Unwrap):
             t, k = self.tmp(), self.rt.span(e.span)
             return f"({t} if ({t} := {self.ex(e.e)}) is not None else _none({k}))"
@@ -377,6 +379,9 @@ class _Gen:
         if isinstance(e, M.Ite):
             return f"({self.ex(e.a)} if {self.ex(e.c)} else {self.ex(e.b)})"
         if isinstance(e, M.Quant):
+            unrolled = self.unroll(e)
+            if unrolled is not None:
+                return unrolled
             fors = " ".join(f"for l_{b.name} in {self.elems(b.domain)}" for b in e.binders)
             return f"{'all' if e.forall else 'any'}({self.ex(e.body)} {fors})"
         if isinstance(e, M.Filter):
@@ -390,6 +395,29 @@ class _Gen:
             b = e.binder
             return f"tuple({self.ex(e.e)} for l_{b.name} in {self.elems(b.domain)})"
         raise AssertionError(e)
+
+    def unroll(self, e: M.Quant) -> str | None:
+        """`forall`/`exists` over small literal domains as an and/or chain with each
+        binder replaced by its value: no generator, no call per evaluation."""
+        if not all(isinstance(b.domain, M.Lit) for b in e.binders):
+            return None
+        if any(b.name in self.subst for b in e.binders):
+            return None
+        doms = [self.elems(b.domain) for b in e.binders]
+        combos: list[tuple[str, ...]] = [()]
+        for d in doms:
+            combos = [c + (repr(x),) for c in combos for x in eval(d)]  # noqa: S307 - a tuple literal we made
+            if len(combos) > 16:
+                return None
+        if not combos:
+            return "True" if e.forall else "False"
+        parts = []
+        for c in combos:
+            saved = dict(self.subst)
+            self.subst.update({b.name: v for b, v in zip(e.binders, c)})
+            parts.append(self.ex(e.body))
+            self.subst = saved
+        return "(" + (" and " if e.forall else " or ").join(parts) + ")"
 
     def binop(self, e: M.BinOp) -> str:
         O = M.Op
@@ -583,11 +611,13 @@ class _Gen:
         names = [f"v{i}" for i in range(n)]
         self.emit(depth, f"{', '.join(names)}, = s")
 
-    def action(self, aid: int, a: M.Action) -> None:
+    def action(self, aid: int, a: M.Action, labelled: bool) -> None:
+        """`a<i>(s)` lists successor states (the hot path); `b<i>(s)` lists (state, binding)
+        pairs, used only to rebuild a trace from parent links."""
         assigned = _assigned_vars(a.body)
         body = normalize(a.body)
         self.written = set()
-        self.emit(0, f"def a{aid}(s):  # action {a.name}")
+        self.emit(0, f"def {'b' if labelled else 'a'}{aid}(s):  # action {a.name}")
         self.emit(1, "res = []")
         self.unpack(1)
         depth = 1
@@ -607,7 +637,8 @@ class _Gen:
         self.written = assigned
         bind = "(" + "".join(f"l_{b.name}, " for b in loops) + ")"
         state = "(" + "".join(f"{self.var(i)}, " for i in range(len(self.model.vars))) + ")"
-        self.block(depth, body, f"res.append(({state}, {bind}))")
+        self.block(depth, body, f"res.append(({state}, {bind}))" if labelled
+                   else f"res.append({state})")
         self.emit(depth - 1, "except _Fault as _e:")
         self.emit(depth, f"_e.binding = {bind}")
         self.emit(depth, "raise")
@@ -662,7 +693,8 @@ def compile_model(model: M.Model) -> CompiledModel:
     g.consts()
     g.init()
     for aid, a in enumerate(model.actions):
-        g.action(aid, a)
+        g.action(aid, a, labelled=False)
+        g.action(aid, a, labelled=True)
     g.invariants()
     if model.terminal is not None:
         g.terminal()
@@ -676,6 +708,7 @@ def compile_model(model: M.Model) -> CompiledModel:
     }
     code = compile(source, f"<generated from {model.path}>", "exec")
     exec(code, ns)  # noqa: S102 - source built only from validated identifiers and encoded values
-    return CompiledModel(model, source, ns["initial"],
-                         [ns[f"a{i}"] for i in range(len(model.actions))], ns["invariants"],
+    n = len(model.actions)
+    return CompiledModel(model, source, ns["initial"], [ns[f"a{i}"] for i in range(n)],
+                         [ns[f"b{i}"] for i in range(n)], ns["invariants"],
                          ns.get("terminal"), enc)

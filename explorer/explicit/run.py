@@ -64,10 +64,10 @@ def _trace(cm: CompiledModel, s: Search, at: int) -> Trace:
     idx = s.path(at)
     states = [cm.decode_state(s.states[i]) for i in idx]
     steps = []
-    for i in idx[1:]:
-        lab = s.label[i]
-        assert lab is not None
-        aid, bind = lab
+    for prev, i in zip(idx, idx[1:]):
+        aid = s.label[i]
+        # the first binding of that action that leads there, in exploration order
+        bind = next(b for t, b in cm.labelled[aid](s.states[prev]) if t == s.states[i])
         act = model.actions[aid]
         steps.append(Step(act.name, cm.decode_binding(aid, bind), act.span))
     return Trace(tuple(v.name for v in model.vars), states, steps)

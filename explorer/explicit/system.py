@@ -1,7 +1,9 @@
 """The transition-system interface the search sees; nothing here knows the language.
 
-States are hashable values; `actions[i](s)` lists (successor, binding) pairs; invariants
+States are hashable values; invariants
 are checked together; `terminal` (optional) marks states where stopping is fine.
+`actions[i](s)` lists the successor states; the search records only which action first
+reached a state, and bindings are recovered when a trace is rebuilt.
 Faults raised by an action carry the failing binding in `.binding`.
 """
 
@@ -16,6 +18,6 @@ Binding = tuple[Any, ...]
 
 class System(Protocol):
     initial: Callable[[], list[State]]
-    actions: list[Callable[[State], list[tuple[State, Binding]]]]
+    actions: list[Callable[[State], list[State]]]
     invariants: Callable[[State], int]  # index of the first violated invariant, or -1
     terminal: Callable[[State], bool] | None

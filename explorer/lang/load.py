@@ -56,8 +56,8 @@ def read_source(path: str) -> str:
         before = data[:e.start]
         line = before.count(b"\n") + 1
         col = e.start - (before.rfind(b"\n") + 1) + 1
-        raise SpecError([Diagnostic("E0002", "the spec is not UTF-8 text "
-                                    f"(byte 0x{data[e.start]:02x})", M.Span(line, col, line, col + 1))]) from None
+        msg = f"the spec is not UTF-8 text (byte 0x{data[e.start]:02x})"
+        raise SpecError([Diagnostic("E0002", msg, M.Span(line, col, line, col + 1))]) from None
 
 
 def load_text(source: str, path: str = "<spec>") -> LoadedSpec:
@@ -77,7 +77,6 @@ def _checks(syntax: S.SpecFile, default: M.Model) -> tuple[list[M.Check], dict[s
     overrides: dict[str, dict[str, Any]] = {}
     invariants = {i.name for i in default.invariants}
     params = {n for n, _ in default.params}
-    syntax_for = {d.name: d for d in syntax.decls if isinstance(d, S.DCheck)}
     for d in syntax.decls:
         if not isinstance(d, S.DCheck):
             continue
@@ -105,7 +104,6 @@ def _checks(syntax: S.SpecFile, default: M.Model) -> tuple[list[M.Check], dict[s
                               M.Expect(M.ExpectKind(d.kind), d.target, d.steps), d.doc, d.span))
     if diags:
         raise SpecError(diags)
-    del syntax_for
     return checks, overrides
 
 

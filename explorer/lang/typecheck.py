@@ -174,10 +174,9 @@ class Elaborator:
             if d.name in self.overrides:
                 ov = self.overrides[d.name]
                 if isinstance(ov, tuple):
-                    node, span = ov
-                    v = self._const_value(node, t, f"param `{d.name}`")
+                    v = self._const_value(ov[0], t, f"param `{d.name}`")
                 else:
-                    v, span = ov, d.span
+                    v = ov
                     if not M.value_fits(v, t):
                         raise self.error("E2002", f"{format_value(v)} is not a value of "
                                          f"`{d.name}`'s type {t}", d.span)
@@ -294,7 +293,10 @@ class Elaborator:
         assigned: dict[int, Span] = {}
         if len(blocks) > 1:
             self.error("E1002", "only one `init` block is allowed", blocks[1].span)
+        attempted: set[str] = set()
         for node in blocks[0].items if blocks else ():
+            attempted.add(node.name)
+
             def one(node: S.InitNode = node) -> None:
                 g = self.globals.get(node.name)
                 if g is None or g.var is None:
@@ -317,7 +319,7 @@ class Elaborator:
                 items.append(M.InitItem(var.index, node.choice, e, node.span))
             self.guarded(one)
         for var in self.vars:
-            if var.index not in assigned:
+            if var.index not in assigned and var.name not in attempted:
                 self.error("E1004", f"variable `{var.name}` has no initial value", var.span,
                            "assign it in the `init` block")
         return tuple(items)
@@ -568,9 +570,6 @@ class Elaborator:
                 raise self.error("E2003", "the domain of `{x: e for x in D}` must be a whole "
                                  "type: a set or enum name, or a constant range", n.binder.domain.span)
             e = self.expr(n.e, inner)
-            if isinstance(e.t, NoneT):
-                raise self.error("E2001", "a function to `none` alone has no type; give the "
-                                 "function a declared type", n.e.span)
             return M.FnComp(b, e, FnT(dom_t, e.t), sp)
         raise AssertionError(n)
 
