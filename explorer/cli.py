@@ -73,6 +73,9 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
     except UsageError as e:
         err.write(f"explore: error: {e}\n(run `explore --help` for usage)\n")
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        err.write("explore: interrupted before an answer\n")
+        return 3
     except RecursionError:
         err.write("explore: error[E0003]: the spec is nested too deeply to analyse\n")
         return EXIT_SPEC

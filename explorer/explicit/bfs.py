@@ -117,6 +117,8 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
                 return finish("fault", len(states) - 1, fault=e)
             if bad >= 0:
                 return finish("violation", len(states) - 1, invariant=bad)
+            if len(states) - 1 == max_states:  # one more than allowed
+                return finish("incomplete", reason=f"state limit {max_states}")
         level_end = len(states)
         while i < len(states):
             if i == level_end:

@@ -24,6 +24,7 @@ from explorer.lang.types import fits_statically
 from explorer.model import AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Span, Type
 from explorer.values import format_value
 
+_UNBOUND = object()  # a parameter whose domain is being evaluated
 _BITS = [tuple(i for i in range(12) if m >> i & 1) for m in range(1 << 12)]
 
 
@@ -81,6 +82,21 @@ class _Runtime:
 
     def none(self, k: int) -> Any:
         raise EvalError("E3002", "none used where a value is needed", self.spans[k])
+
+    def unwrap(self, k: int, x: Any) -> Any:
+        if x is None:
+            self.none(k)
+        return x
+
+    def at(self, k: int, s: tuple, i: int) -> Any:
+        if not 0 <= i < len(s):
+            self.idx(k, i, s)
+        return s[i]
+
+    def key(self, k: int, x: int, lo: int, n: int) -> int:
+        if not 0 <= x - lo < n:
+            self.dom(k, x)
+        return x - lo
 
     def dom(self, k: int, x: Any) -> Any:
         raise EvalError("E3005", f"{x} is outside the domain of the function", self.spans[k])
@@ -293,6 +309,7 @@ class _Gen:
         self.ntmp = 0
         self.written: set[int] = set()  # variables held in w<i> in the current function
         self.subst: dict[str, str] = {}  # bound names replaced by constants (unrolled quantifiers)
+        self.in_iter = 0  # > 0 inside a comprehension's iterable, where Python forbids `:=`
 
     # ------------------------------------------------------------------ plumbing
     def emit(self, depth: int, line: str) -> None:
@@ -320,7 +337,9 @@ class _Gen:
         if isinstance(dom, M.Lit):
             vals = sorted(self.enc.encode(elem, x) for x in dom.value)
             return repr(tuple(vals))
+        self.in_iter += 1
         code = self.ex(dom)
+        self.in_iter -= 1
         if isinstance(elem, IntT):
             return f"_ibits({code})"
         if isinstance(elem, BoolT):
@@ -341,6 +360,8 @@ class _Gen:
             return self.subst.get(e.name, f"l_{e.name}")
         if isinstance(e, M.Unwrap):
             t, k = self.tmp(), self.rt.span(e.span)
+            if self.in_iter:
+                return f"_unwrap({k}, {self.ex(e.e)})"
             return f"({t} if ({t} := {self.ex(e.e)}) is not None else _none({k}))"
         if isinstance(e, M.Not):
             return f"(not {self.ex(e.e)})"
@@ -355,6 +376,8 @@ class _Gen:
         if isinstance(e, M.Index):
             k = self.rt.span(e.span)
             s, i = self.tmp(), self.tmp()
+            if self.in_iter:
+                return f"_at({k}, {self.ex(e.s)}, {self.ex(e.i)})"
             # the sequence is evaluated before the index, as in the interpreter
             return (f"(({s} := {self.ex(e.s)}), ({i} := {self.ex(e.i)}), "
                     f"{s}[{i}] if 0 <= {i} < len({s}) else _idx({k}, {i}, {s}))[2]")
@@ -382,26 +405,51 @@ class _Gen:
             unrolled = self.unroll(e)
             if unrolled is not None:
                 return unrolled
-            fors = " ".join(f"for l_{b.name} in {self.elems(b.domain)}" for b in e.binders)
-            return f"{'all' if e.forall else 'any'}({self.ex(e.body)} {fors})"
+            fors = self.fors(e.binders)
+            body = self.bound(e.body, [b.name for b in e.binders])
+            return f"{'all' if e.forall else 'any'}({body} {fors})"
         if isinstance(e, M.Filter):
             b = e.binder
             bit = self.bit(b.domain.t.elem, f"l_{b.name}")  # type: ignore[attr-defined]
-            return f"sum(1 << {bit} for l_{b.name} in {self.elems(b.domain)} if {self.ex(e.pred)})"
+            pred = self.bound(e.pred, [b.name])
+            return f"sum(1 << {bit} {self.fors((b,))} if {pred})"
         if isinstance(e, M.MapSet):
-            fors = " ".join(f"for l_{b.name} in {self.elems(b.domain)}" for b in e.binders)
-            return f"_mkset(1 << {self.bit(e.e.t, self.ex(e.e))} {fors})"
+            img = self.bound(e.e, [b.name for b in e.binders])
+            return f"_mkset(1 << {self.bit(e.e.t, img)} {self.fors(e.binders)})"
         if isinstance(e, M.FnComp):
             b = e.binder
-            return f"tuple({self.ex(e.e)} for l_{b.name} in {self.elems(b.domain)})"
+            return f"tuple({self.bound(e.e, [b.name])} {self.fors((b,))})"
         raise AssertionError(e)
+
+    def fors(self, binders: tuple[M.Binder, ...]) -> str:
+        """`for` clauses; a later domain sees the earlier binders, not substitutions."""
+        out = []
+        for i, b in enumerate(binders):
+            dom = self.bound_domain(b.domain, [x.name for x in binders[:i]])
+            out.append(f"for l_{b.name} in {dom}")
+        return " ".join(out)
+
+    def bound_domain(self, dom: M.Expr, names: list[str]) -> str:
+        saved = self.subst
+        self.subst = {k: v for k, v in saved.items() if k not in names}
+        try:
+            return self.elems(dom)
+        finally:
+            self.subst = saved
+
+    def bound(self, e: M.Expr, names: list[str]) -> str:
+        """Code for e where `names` are bound by a Python comprehension (not substituted)."""
+        saved = self.subst
+        self.subst = {k: v for k, v in saved.items() if k not in names}
+        try:
+            return self.ex(e)
+        finally:
+            self.subst = saved
 
     def unroll(self, e: M.Quant) -> str | None:
         """`forall`/`exists` over small literal domains as an and/or chain with each
         binder replaced by its value: no generator, no call per evaluation."""
         if not all(isinstance(b.domain, M.Lit) for b in e.binders):
-            return None
-        if any(b.name in self.subst for b in e.binders):
             return None
         doms = [self.elems(b.domain) for b in e.binders]
         combos: list[tuple[str, ...]] = [()]
@@ -448,8 +496,8 @@ class _Gen:
         if op in (O.IN, O.NOTIN):
             a = self.ex(e.a)
             bit = self.bit(e.a.t, a)
-            test = "== 0" if op is O.NOTIN else "== 1"
-            return f"(({self.ex(e.b)} >> {bit}) & 1 {test})"
+            test = "==" if op is O.NOTIN else "!="
+            return f"((1 << {bit}) & {self.ex(e.b)} {test} 0)"  # element first, as interp
         if op in (O.DIV, O.MOD):
             k = self.rt.span(e.span)
             fn = "_floordiv" if op is O.DIV else "_mod"
@@ -465,6 +513,8 @@ class _Gen:
                 return code if dom.lo == 0 else f"({code} - {dom.lo})"
             t, k = self.tmp(), self.rt.span(span)
             n = dom.hi - dom.lo + 1
+            if self.in_iter:
+                return f"_key({k}, {code}, {dom.lo}, {n})"
             off = f" - {dom.lo}" if dom.lo else ""
             return f"({t}{off} if 0 <= ({t} := {code}){off} < {n} else _dom({k}, {t}))"
         return code
@@ -473,6 +523,8 @@ class _Gen:
         assert isinstance(e.f.t, FnT)
         if self.pure(e.f):
             return f"{self.ex(e.f)}[{self.key_index(e.f.t.dom, e.x, e.span)}]"
+        if self.in_iter:
+            return f"_getitem({self.ex(e.f)}, {self.key_index(e.f.t.dom, e.x, e.span)})"
         f = self.tmp()
         return f"(({f} := {self.ex(e.f)}), {f}[{self.key_index(e.f.t.dom, e.x, e.span)}])[1]"
 
@@ -480,7 +532,7 @@ class _Gen:
         B = M.Builtin
         args = [self.ex(a) for a in e.args]
         if e.fn is B.LEN:
-            return f"len({args[0]})" if isinstance(e.args[0].t, SeqT) else f"{args[0]}.bit_count()"
+            return f"len({args[0]})" if isinstance(e.args[0].t, SeqT) else f"({args[0]}).bit_count()"
         k = self.rt.span(e.span)
         cap = e.args[0].t.cap  # type: ignore[attr-defined]
         if e.fn is B.APPEND:
@@ -620,12 +672,13 @@ class _Gen:
         self.emit(0, f"def {'b' if labelled else 'a'}{aid}(s):  # action {a.name}")
         self.emit(1, "res = []")
         self.unpack(1)
-        depth = 1
         loops = a.params or ()
+        self.emit(1, "try:")
+        depth = 2
         if not loops:
             self.emit(depth, "for _once in (0,):")
             depth += 1
-        for b in loops:
+        for n, b in enumerate(loops):
             self.emit(depth, f"for l_{b.name} in {self.elems(b.domain)}:")
             depth += 1
         self.emit(depth, "try:")
@@ -642,6 +695,15 @@ class _Gen:
         self.emit(depth - 1, "except _Fault as _e:")
         self.emit(depth, f"_e.binding = {bind}")
         self.emit(depth, "raise")
+        # a fault while evaluating a parameter's domain: bind the parameters so far
+        for n in range(len(loops) - 1, 0, -1):
+            self.emit(2 + n, f"l_{loops[n].name} = _U")
+        self.emit(1, "except _Fault as _e:")
+        self.emit(2, "if not hasattr(_e, 'binding'):")
+        names = ", ".join(f"'l_{b.name}'" for b in loops)
+        self.emit(3, f"_e.binding = tuple(x for x in map(locals().get, ({names}{',' if loops else ''}), "
+                  f"[_U] * {len(loops)}) if x is not _U)")
+        self.emit(2, "raise")
         self.emit(1, "return res")
         self.written = set()
 
@@ -700,7 +762,8 @@ def compile_model(model: M.Model) -> CompiledModel:
         g.terminal()
     source = "\n".join(g.lines) + "\n"
     ns: dict[str, Any] = {
-        "_Fault": (EvalError, AssertFailure), "_bits": _bits, "_ibits": rt.ibits,
+        "_Fault": (EvalError, AssertFailure), "_bits": _bits, "_unwrap": rt.unwrap,
+        "_at": rt.at, "_key": rt.key, "_getitem": operator.getitem, "_U": _UNBOUND, "_ibits": rt.ibits,
         "_bbits": rt.bbits, "_mkset": _mkset, "_none": rt.none, "_dom": rt.dom, "_idx": rt.idx,
         "_floordiv": rt.floordiv, "_mod": rt.mod, "_append": rt.append, "_insert": rt.insert,
         "_index": rt.index, "_remove": rt.remove, "_rng": rt.rng, "_fails": rt.fails,

@@ -40,6 +40,7 @@ def _outcome(cm: CompiledModel, s: Search) -> tuple[Outcome, Trace | None]:
         return Outcome("holds"), None
     if s.kind == "incomplete":
         return Outcome("incomplete", reason=s.reason), None
+    # a fault while computing the initial states has an empty trace (0 steps)
     trace = _trace(cm, s, s.at) if s.at >= 0 else Trace(tuple(v.name for v in model.vars), [], [])
     if s.kind == "violation":
         inv = model.invariants[s.invariant]

@@ -130,6 +130,8 @@ class Elaborator:
                 seen[(space, name)] = span
             if space == "value" and name in BUILTINS:
                 self.error("E1002", f"`{name}` is the name of a built-in function", span)
+            if space == "value" and name in ("bool", "int"):
+                self.error("E1002", f"`{name}` is the name of a type", span)
 
         for d in decls:
             if isinstance(d, S.DSet | S.DEnum | S.DParam | S.DConst | S.DVar):
@@ -427,7 +429,11 @@ class Elaborator:
         return e
 
     def _expect_type(self, e: M.Expr, t: Type, span: Span, what: str) -> M.Expr:
-        if isinstance(e.t, OptT | NoneT) and not isinstance(t, OptT):
+        if isinstance(t, OptT):  # a T, a T? or none all do
+            if isinstance(e.t, NoneT) or same_shape(_strip_opt(e.t), t.inner):
+                return e
+            raise self.error("E2001", f"{what} must be {t}, not {e.t}", span)
+        if isinstance(e.t, OptT | NoneT):
             e = self._unwrap(e, span)
         if join(e.t, t) is None or not same_shape(e.t, t):
             raise self.error("E2001", f"{what} must be {t}, not {e.t}", span)
@@ -594,6 +600,8 @@ class Elaborator:
         if n.name in ctx.locals:
             return M.Local(n.name, ctx.locals[n.name], n.span)
         g = self.globals.get(n.name)
+        if g is None and n.name == "bool":
+            return M.Lit(frozenset({False, True}), SetT(BoolT()), n.span)
         if g is None:
             if n.name in BUILTINS:
                 raise self.error("E2004", f"`{n.name}` is a function: call it as {n.name}(...)",
