@@ -10,8 +10,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from explorer.cli import main
 
 REPO = Path(__file__).resolve().parent.parent

@@ -336,6 +336,28 @@ def test_bool_as_a_whole_type_domain() -> None:
     assert loaded.default.vars[0].name == "f"
 
 
+def _assert_message(text: str) -> str:
+    [action] = load_text(text, "t.mnt").default.actions
+    [stmt] = action.body
+    return stmt.message
+
+
+@pytest.mark.parametrize("literal, message", [('"plain"', "plain"), ('"café"', "café"),
+                                              ('"a \\"quoted\\" word"', 'a "quoted" word'),
+                                              ('"tab\\there"', "tab\there")])
+def test_assert_messages(literal: str, message: str) -> None:
+    text = spec("var x: bool", "init { x = true }", f"action a {{ assert x {literal} }}")
+    assert _assert_message(text) == message
+
+
+@pytest.mark.xfail(strict=True, reason="an assert message holding non-ASCII text and a backslash "
+                   "escape is decoded as Latin-1 (`café` -> `cafÃ©`): explorer/lang/parser.py "
+                   "_ToSyntax.s_assert encodes to UTF-8 then decodes with unicode_escape")
+def test_assert_message_non_ascii_with_escape() -> None:
+    text = spec("var x: bool", "init { x = true }", 'action a { assert x "café \\"ok\\"" }')
+    assert _assert_message(text) == 'café "ok"'
+
+
 @pytest.mark.parametrize("sep", ["\x0c", "\x0b", "\x1c", "\x85", "\u2028", "\r"])
 def test_locations_count_newlines_only(sep: str) -> None:
     # Characters that str.splitlines() treats as line breaks inside a comment: the parser

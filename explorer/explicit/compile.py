@@ -678,7 +678,7 @@ class _Gen:
         if not loops:
             self.emit(depth, "for _once in (0,):")
             depth += 1
-        for n, b in enumerate(loops):
+        for b in loops:
             self.emit(depth, f"for l_{b.name} in {self.elems(b.domain)}:")
             depth += 1
         self.emit(depth, "try:")

@@ -17,7 +17,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 
-from handwritten_scalable import BENCH_SIZES, run as run_handwritten  # noqa: E402
+from handwritten_scalable import BENCH_SIZES  # noqa: E402
+from handwritten_scalable import run as run_handwritten  # noqa: E402
 
 from explorer.explicit.bfs import Limits  # noqa: E402
 from explorer.explicit.run import check_model  # noqa: E402
