@@ -329,11 +329,11 @@ def test_check_with_out_of_range_value_is_one_e2002() -> None:
     assert where(text) == [("E2002", 4, 18)]
 
 
-@pytest.mark.xfail(strict=True, reason="`bool` is not accepted as a set expression although "
-                   "docs/semantics.md lists it as a whole-type domain (explorer/lang/typecheck.py _name)")
 def test_bool_as_a_whole_type_domain() -> None:
-    loaded = load_text(spec("var f: bool -> 0..3", "init { f = {b: 0 for b in bool} }"), "t.mnt")
-    assert loaded.default.vars[0].name == "f"
+    # docs/semantics.md: `bool` is a whole-type domain of `{x: e for x in D}`
+    loaded = load_text(spec("var f: bool -> 0..3", "var flag: bool", "init { f = {b: 0 for b in bool}",
+                            "  flag in bool }", "action a(x in bool) { f[x] := 1 }"), "t.mnt")
+    assert [v.name for v in loaded.default.vars] == ["f", "flag"]
 
 
 def _assert_message(text: str) -> str:
@@ -475,6 +475,12 @@ def test_cli_missing_file_is_150_e0005(tmp_path: Path) -> None:
     assert "error[E0005]" in err
 
 
+def test_cli_directory_is_150_e0005(tmp_path: Path) -> None:
+    code, _, err = run([str(tmp_path)])
+    assert code == 150
+    assert "error[E0005]" in err
+
+
 def test_cli_non_utf8_is_150_e0002(tmp_path: Path) -> None:
     p = tmp_path / "bad.mnt"
     p.write_bytes(b"var x: bool\ninit { x = \xff }\n")
@@ -494,7 +500,7 @@ def test_cli_bad_set_is_usage_error(good: str, override: str) -> None:
 @pytest.mark.xfail(strict=True, reason="a --set value of the wrong type is reported as a spec "
                    "error (150) located at the spec's line 1, because the span of the --set text "
                    "is taken for a spec position (explorer/lang/load.py parse_override + explorer/cli.py)")
-@pytest.mark.parametrize("override", ["buggy=3", "N=7", "N=true", "N=x"])
+@pytest.mark.parametrize("override", ["buggy=3", "N=7", "N=true", "N=x", "N=none", "N=1..2"])
 def test_cli_set_value_of_wrong_type_is_usage_error(good: str, override: str) -> None:
     code, out, err = run([good, "--quiet", "--set", override])
     assert code == 2, err

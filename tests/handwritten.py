@@ -1,0 +1,274 @@
+"""Hand-written, independent models of the example specs in specs/examples/, and a BFS.
+
+Nothing here imports `explorer`: each model is written again directly in Python, with its
+own state representation and its own successor function, following the semantics of
+docs/syntax-sketch.md and docs/semantics.md:
+
+- `generated` counts the initial states plus every successor computed, duplicates and
+  self-loops included (as TLC counts them). A transition that fails (runtime error or
+  assertion) yields no successor and is not counted.
+- `depth` is the largest BFS level (shortest distance from an initial state) of any
+  reachable state.
+- Every action binding and every `either` branch is a separate transition. A state with no
+  transition that is not terminal is a deadlock.
+- A counterexample's length K is its number of actions: the BFS level of the violating or
+  deadlocked state; for a failing action, the level of its source state plus one (the
+  failing action counts).
+
+Unlike the real checker, `bfs` does not stop at the first problem: it explores the whole
+reachable graph and records, for each kind of problem, the shortest K. `counterexample`
+and `problem` are the overall shortest one, which is what a BFS checker that stops at the
+first problem reports.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from typing import NamedTuple
+
+
+class Failure(NamedTuple):
+    """A transition that failed: kind is "error" or "assertion"."""
+
+    kind: str
+    message: str
+
+
+class Result(NamedTuple):
+    distinct: int
+    generated: int
+    depth: int
+    counterexample: int | None  # K of the shortest problem, None if there is none
+    problem: str | None  # "violation <inv>", "deadlock", "error" or "assertion"
+    problems: dict[str, int]  # every kind of problem found -> its shortest K
+    fired: dict[str, int]  # action -> transitions it made (failed ones not counted)
+
+
+class Model(NamedTuple):
+    initial: list[Hashable]
+    # (action name, successor state or Failure) for every enabled binding and branch
+    successors: Callable[[Hashable], Iterable[tuple[str, Hashable | Failure]]]
+    invariants: dict[str, Callable[[Hashable], bool]]
+    terminal: Callable[[Hashable], bool]
+
+
+def bfs(model: Model) -> Result:
+    level: dict[Hashable, int] = {}
+    queue: deque[Hashable] = deque()
+    problems: dict[str, int] = {}
+    fired: dict[str, int] = {}
+
+    def note(kind: str, k: int) -> None:
+        if kind not in problems or k < problems[kind]:
+            problems[kind] = k
+
+    def visit(s: Hashable, d: int) -> None:
+        level[s] = d
+        queue.append(s)
+        for name, holds in model.invariants.items():
+            if not holds(s):
+                note(f"violation {name}", d)
+
+    generated = 0
+    for s in model.initial:
+        generated += 1
+        if s not in level:
+            visit(s, 0)
+    while queue:
+        s = queue.popleft()
+        d = level[s]
+        enabled = 0
+        for action, t in model.successors(s):
+            enabled += 1
+            if isinstance(t, Failure):
+                note(t.kind, d + 1)
+                continue
+            generated += 1
+            fired[action] = fired.get(action, 0) + 1
+            if t not in level:
+                visit(t, d + 1)
+        if enabled == 0 and not model.terminal(s):
+            note("deadlock", d)
+    depth = max(level.values())
+    if problems:
+        problem = min(problems, key=lambda kind: problems[kind])
+        return Result(len(level), generated, depth, problems[problem], problem, problems, fired)
+    return Result(len(level), generated, depth, None, None, problems, fired)
+
+
+# ---------------------------------------------------------------------------------------
+# mutex.mnt: Peterson's algorithm, or (buggy) "test the other's flag, then raise yours".
+# State: (pc, flag, turn) with pc and flag pairs indexed by process 0/1, turn 0/1.
+
+IDLE, TRYING, WAITING, CRITICAL = range(4)
+
+
+def mutex(buggy: bool = False) -> Model:
+    def successors(s: tuple) -> Iterator[tuple[str, tuple]]:
+        pc, flag, turn = s
+        for i in (0, 1):
+            o = 1 - i
+            # request
+            if pc[i] == IDLE and (not buggy or not flag[o]):
+                f = flag if buggy else _put(flag, i, True)
+                yield "request", (_put(pc, i, TRYING), f, turn)
+            # proceed
+            if pc[i] == TRYING:
+                if buggy:
+                    yield "proceed", (_put(pc, i, CRITICAL), _put(flag, i, True), turn)
+                else:
+                    yield "proceed", (_put(pc, i, WAITING), flag, o)
+            # enter
+            if pc[i] == WAITING and (not flag[o] or turn == i):
+                yield "enter", (_put(pc, i, CRITICAL), flag, turn)
+            # exit
+            if pc[i] == CRITICAL:
+                yield "exit", (_put(pc, i, IDLE), _put(flag, i, False), turn)
+
+    def mutual_exclusion(s: tuple) -> bool:
+        return not (s[0][0] == CRITICAL and s[0][1] == CRITICAL)
+
+    def flag_matches_pc(s: tuple) -> bool:
+        pc, flag, _ = s
+        return all(flag[i] == (pc[i] == CRITICAL or (not buggy and pc[i] != IDLE)) for i in (0, 1))
+
+    initial = [((IDLE, IDLE), (False, False), turn) for turn in (0, 1)]
+    return Model(initial, successors,
+                 {"mutual_exclusion": mutual_exclusion, "flag_matches_pc": flag_matches_pc},
+                 lambda s: False)
+
+
+def _put(t: tuple, i: int, v: object) -> tuple:
+    return t[:i] + (v,) + t[i + 1:]
+
+
+# ---------------------------------------------------------------------------------------
+# prodcons.mnt: a bounded FIFO. State: (queue as a tuple, produced, consumed).
+
+
+def prodcons(cap: int = 2, maxv: int = 2, total: int = 5, batch: int = 1,
+             wrong_guard: bool = False) -> Model:
+    def successors(s: tuple) -> Iterator[tuple[str, tuple | Failure]]:
+        q, produced, consumed = s
+        for v in range(maxv + 1):  # produce(v)
+            if produced < total and (wrong_guard or len(q) < cap):
+                if len(q) >= cap:
+                    yield "produce", Failure("error", "append to a full sequence")
+                    continue
+                yield "produce", (q + (v,), produced + 1, consumed)
+        if len(q) >= batch:  # consume
+            if not 0 <= consumed + batch <= total:
+                yield "consume", Failure("error", "consumed out of range")
+            else:
+                yield "consume", (q[batch:], produced, consumed + batch)
+
+    return Model(
+        [((), 0, 0)],
+        successors,
+        {"counts": lambda s: s[2] + len(s[0]) == s[1], "in_order": lambda s: s[2] <= s[1]},
+        lambda s: s[1] == total and not s[0],
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# scalable.mnt: a mount namespace. State: a tuple with one entry per mount, m1 (the root)
+# first, each (phase, parent, refs, flags): phase a string, parent a mount index or None,
+# refs an int, flags a frozenset of strings. Written plainly, action by action, in the
+# order of the spec; tests/bench/handwritten_scalable.py is the optimised version.
+
+FREE, MOUNTED, DETACHED = "FREE", "MOUNTED", "DETACHED"
+RDONLY = "RDONLY"
+NOFLAGS: frozenset[str] = frozenset()
+ROOT = 0
+
+
+def scalable(n: int = 5) -> Model:
+    mounts = range(n)
+
+    def with_mount(s: tuple, m: int, **changes: object) -> tuple:
+        phase, parent, refs, flags = s[m]
+        entry = (changes.get("phase", phase), changes.get("parent", parent),
+                 changes.get("refs", refs), changes.get("flags", flags))
+        return s[:m] + (entry,) + s[m + 1:]
+
+    def successors(s: tuple) -> Iterator[tuple[str, tuple]]:
+        for m in mounts:  # mount
+            if s[m][0] == FREE:
+                yield "mount", with_mount(s, m, phase=MOUNTED, parent=ROOT, flags=s[ROOT][3])
+        for m in mounts:  # umount
+            if m != ROOT and s[m][0] == MOUNTED and s[m][2] == 0:
+                yield "umount", with_mount(s, m, phase=FREE, parent=None, flags=NOFLAGS)
+        for m in mounts:  # umount_lazy
+            if m != ROOT and s[m][0] == MOUNTED and s[m][2] > 0:
+                yield "umount_lazy", with_mount(s, m, phase=DETACHED, parent=None, flags=NOFLAGS)
+        for m in mounts:  # get
+            if m != ROOT and s[m][0] == MOUNTED and s[m][2] < 2:
+                yield "get", with_mount(s, m, refs=s[m][2] + 1)
+        for m in mounts:  # put
+            if s[m][2] > 0:
+                t = with_mount(s, m, refs=s[m][2] - 1)
+                if t[m][0] == DETACHED and t[m][2] == 0:
+                    t = with_mount(t, m, phase=FREE)
+                yield "put", t
+        for m in mounts:  # remount_ro
+            if s[m][0] == MOUNTED and RDONLY not in s[m][3]:
+                if m == ROOT:
+                    yield "remount_ro", tuple((ph, par, r, f | {RDONLY} if ph == MOUNTED else f)
+                                              for (ph, par, r, f) in s)
+                else:
+                    yield "remount_ro", with_mount(s, m, flags=s[m][3] | {RDONLY})
+        for m in mounts:  # remount_rw
+            if (s[m][0] == MOUNTED and RDONLY in s[m][3]
+                    and (m == ROOT or RDONLY not in s[ROOT][3])):
+                yield "remount_rw", with_mount(s, m, flags=s[m][3] - {RDONLY})
+
+    def root_stays(s: tuple) -> bool:
+        return s[ROOT][0] == MOUNTED and s[ROOT][1] is None and s[ROOT][2] == 0
+
+    def tree_shape(s: tuple) -> bool:
+        return all((m != ROOT and s[m][0] == MOUNTED) == (s[m][1] == ROOT) for m in mounts)
+
+    def ro_propagates(s: tuple) -> bool:
+        return RDONLY not in s[ROOT][3] or all(RDONLY in f for (ph, _, _, f) in s if ph == MOUNTED)
+
+    def detached_is_busy(s: tuple) -> bool:
+        return all(r > 0 for (ph, _, r, _) in s if ph == DETACHED)
+
+    def free_is_clean(s: tuple) -> bool:
+        return all(r == 0 and par is None and not f for (ph, par, r, f) in s if ph == FREE)
+
+    init = tuple((MOUNTED if m == ROOT else FREE, None, 0, NOFLAGS) for m in mounts)
+    return Model([init], successors,
+                 {"root_stays": root_stays, "tree_shape": tree_shape,
+                  "ro_propagates": ro_propagates, "detached_is_busy": detached_is_busy,
+                  "free_is_clean": free_is_clean},
+                 lambda s: False)
+
+
+def scalable_distinct(n: int) -> int:
+    """Closed form: with a writable root each of the n - 1 submounts is in any of 9 local
+    states (free; mounted with 0..2 references, read-only or not; detached with 1..2
+    references); with a read-only root its mounted submounts are read-only: 6 states."""
+    return 9 ** (n - 1) + 6 ** (n - 1)
+
+
+def scalable_generated(n: int) -> int:
+    """Closed form: 1 initial state, plus per state one root remount, plus the submounts'
+    local transitions: summed over the 9 local states, 23 under a writable root (free: 1;
+    each mounted state: umount or umount_lazy, get if refs < 2, put if refs > 0, one
+    remount; detached: put), and 10 over the 6 local states under a read-only root (no
+    remount of a submount)."""
+    k = n - 1
+    return 1 + 9 ** k + 23 * k * 9 ** (k - 1) + 6 ** k + 10 * k * 6 ** (k - 1)
+
+
+if __name__ == "__main__":
+    runs = {
+        "mutex fixed": mutex(False), "mutex buggy": mutex(True),
+        "prodcons fixed": prodcons(), "prodcons overflow": prodcons(wrong_guard=True),
+        "prodcons batched": prodcons(batch=2),
+        **{f"scalable N={n}": scalable(n) for n in (2, 3, 4, 5)},
+    }
+    for label, model in runs.items():
+        print(f"{label:20} {bfs(model)}")

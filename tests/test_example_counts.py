@@ -1,0 +1,261 @@
+"""The example specs in specs/examples/ against independent, hand-written searches.
+
+(a) tests/handwritten.py re-implements each example model directly in Python (no
+    `explorer` import); its figures are pinned here to literal numbers, with the reasoning
+    that derives them where that is feasible.
+(b) The real tool (`explorer.cli.main`, JSON report) must report the same figures, the
+    same outcomes and the same counterexample lengths. These tests are skipped while
+    `explorer.cli` cannot be imported.
+(c) The optimised benchmark search (tests/bench/handwritten_scalable.py) finds the same
+    states as the plain one.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+EXAMPLES = HERE.parent / "specs" / "examples"
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE / "bench"))
+
+import handwritten as hw  # noqa: E402
+
+# ---------------------------------------------------------------------------------------
+# Pinned figures: (distinct, generated, depth) of the `holds` checks at their default size,
+# K of the checks that expect a counterexample.
+
+# mutex.mnt, check fixed (Peterson). flag[p] is determined by pc[p] (raised outside IDLE),
+# so a state is (pc[p1], pc[p2], turn). 20 of them are reachable:
+#  - 8: both processes in {IDLE, TRYING} (4 pc pairs): turn is free (either initial value,
+#    or the value left by the last give-away), 4 x 2;
+#  - 8: exactly one process p in {WAITING, CRITICAL} and the other in {IDLE, TRYING}: p gave
+#    the turn away last (the other cannot have given it since and got past WAITING while p
+#    waits or is critical), so turn = the other: 2 (which p) x 2 (p's pc) x 2 (other's pc);
+#  - 4: both in {WAITING, CRITICAL}: (WAITING, WAITING) with either turn; (CRITICAL,
+#    WAITING) only with turn = the critical one (the waiting one gave it away last), and
+#    the mirror. (CRITICAL, CRITICAL) is unreachable: mutual exclusion holds.
+# generated = 2 initial states (turn in Proc) + 34 transitions: in each of the 20 states
+# each process has exactly one transition unless it is blocked in WAITING (the other's flag
+# is up and the turn is the other's), which happens in 6 (state, process) pairs: the
+# waiting p1 in (WAITING, TRYING, turn p2), (WAITING, WAITING, turn p2), (WAITING,
+# CRITICAL, turn p2), and the mirrors. 2 + 40 - 6 = 36.
+# depth 5: e.g. (CRITICAL, WAITING, turn p1) needs request, proceed, enter of p1 (p2's
+# flag down) then request, proceed of p2, from the initial state with turn p1 or p2.
+MUTEX_FIXED = (20, 36, 5)
+# mutex.mnt, check buggy: each process needs 2 steps (request: see the other's flag down;
+# proceed: raise own flag and enter) to reach CRITICAL, so at least 4 steps, and 4 suffice:
+# request p1, request p2 (p1's flag is still down), proceed p1, proceed p2.
+MUTEX_BUGGY_K = 4
+
+# prodcons.mnt, check fixed (CAP = 2, values 0..MAXV = 0..2, TOTAL = 5, batch = 1). A state
+# is (produced, queue contents); consumed = produced - len(q). len(q) <= min(CAP, produced)
+# and every content is reachable: 3^len contents. produced = 0: 1; produced = 1: 1 + 3;
+# produced = 2..5: 1 + 3 + 9 = 13 each. 1 + 4 + 4 * 13 = 57.
+# generated = 1 + 51 produce + 51 consume: produce is enabled (3 bindings) in the 17 states
+# with produced < 5 and len(q) < 2 (1 + 4 + 3 * 4), 3 * 17 = 51; consume (1 transition) in
+# the states with a non-empty queue: 3 + 4 * 12 = 51.
+# depth 10: the state (produced, q) is 2 * produced - len(q) steps away (every item produced
+# and, if no longer queued, consumed); the largest is 5 produce + 5 consume.
+PRODCONS_FIXED = (57, 103, 10)
+# check overflow (wrong_guard = true): CAP produces fill the queue, the next one appends to
+# a full sequence: the failing action counts, K = CAP + 1 = 3.
+PRODCONS_OVERFLOW_K = 3
+# check batched (batch = 2): a deadlock needs produced = TOTAL = 5 (else produce is
+# enabled, as len(q) < 2) and len(q) < 2 (else consume is), and consumed is even, so
+# len(q) = 1, consumed = 4: 5 produce + 2 consume = 7 steps.
+PRODCONS_BATCHED_K = 7
+
+# scalable.mnt (N mounts, m1 the root): distinct = 9^(N-1) + 6^(N-1) (each submount has 9
+# local states under a writable root, 6 under a read-only root, where mounted submounts are
+# read-only); generated and the closed forms: see handwritten.scalable_generated.
+# depth = 4 (N - 1) + 1: every submount detached with 2 references (mount, get, get,
+# umount_lazy) and the root read-only.
+SCALABLE_SAFE = (7857, 83566, 17)  # N = 5, the default
+SCALABLE_TINY = (15, 49, 5)  # N = 2
+
+# The benchmark sizes and their distinct counts (9^(N-1) + 6^(N-1)).
+BENCH = {5: 7857, 6: 66825, 7: 578097}
+
+
+def figures(r: hw.Result) -> tuple[int, int, int]:
+    return r.distinct, r.generated, r.depth
+
+
+# ---------------------------------------------------------------------------------------
+# (a) the hand-written searches give the pinned numbers
+
+
+def test_handwritten_mutex() -> None:
+    fixed = hw.bfs(hw.mutex(buggy=False))
+    assert figures(fixed) == MUTEX_FIXED
+    assert fixed.problems == {}
+    buggy = hw.bfs(hw.mutex(buggy=True))
+    assert (buggy.problem, buggy.counterexample) == ("violation mutual_exclusion", MUTEX_BUGGY_K)
+    assert set(buggy.problems) == {"violation mutual_exclusion"}  # no deadlock, ever
+
+
+def test_handwritten_prodcons() -> None:
+    fixed = hw.bfs(hw.prodcons())
+    assert figures(fixed) == PRODCONS_FIXED
+    assert fixed.problems == {}
+    overflow = hw.bfs(hw.prodcons(wrong_guard=True))
+    assert overflow.problems == {"error": PRODCONS_OVERFLOW_K}
+    batched = hw.bfs(hw.prodcons(batch=2))
+    assert batched.problems == {"deadlock": PRODCONS_BATCHED_K}
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5])
+def test_handwritten_scalable_closed_forms(n: int) -> None:
+    r = hw.bfs(hw.scalable(n))
+    assert r.problems == {}
+    assert (r.distinct, r.generated, r.depth) == (
+        hw.scalable_distinct(n), hw.scalable_generated(n), 4 * (n - 1) + 1)
+
+
+def test_handwritten_scalable_pinned() -> None:
+    assert figures(hw.bfs(hw.scalable(5))) == SCALABLE_SAFE
+    assert figures(hw.bfs(hw.scalable(2))) == SCALABLE_TINY
+    assert {n: hw.scalable_distinct(n) for n in BENCH} == BENCH
+
+
+# ---------------------------------------------------------------------------------------
+# (c) the optimised benchmark search agrees with the plain one
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
+def test_bench_search_agrees(n: int) -> None:
+    import handwritten_scalable
+
+    distinct, generated, _ = handwritten_scalable.run(n)
+    plain = hw.bfs(hw.scalable(n))
+    assert (distinct, generated) == (plain.distinct, plain.generated)
+
+
+def test_bench_sizes() -> None:
+    import handwritten_scalable
+
+    assert tuple(BENCH) == tuple(handwritten_scalable.BENCH_SIZES)
+
+
+# ---------------------------------------------------------------------------------------
+# (b) the real tool reports the same
+
+
+def explore(capsys: pytest.CaptureFixture[str], spec: str, *args: str) -> tuple[int, dict[str, Any]]:
+    cli = pytest.importorskip("explorer.cli")
+    capsys.readouterr()
+    rc = cli.main([str(EXAMPLES / spec), "--format", "json", "--quiet", *args])
+    report = json.loads(capsys.readouterr().out)
+    assert report["format"] == "mnt-explorer/1"
+    assert report["exit_code"] == rc
+    return rc, report
+
+
+def by_name(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["check"]: c for c in report["checks"]}
+
+
+def assert_holds(check: dict[str, Any], model: hw.Model, pinned: tuple[int, int, int] | None
+                 ) -> None:
+    expected = hw.bfs(model)
+    assert check["expected"]["kind"] == "holds"
+    assert check["outcome"]["kind"] == "holds", check["outcome"]
+    assert check["as_expected"] is True and check["exit_code"] == 0
+    f = check["figures"]
+    assert f["complete"] is True
+    got = (f["distinct"], f["generated"], f["depth"])
+    assert got == figures(expected)
+    if pinned is not None:
+        assert got == pinned
+    assert check["trace"] is None
+    fired = {c["action"]: c["fired"] for c in check["coverage"]}
+    assert {a: n for a, n in fired.items() if n} == expected.fired
+    # every distinct state but the initial ones was found new by exactly one action
+    assert sum(c["new"] for c in check["coverage"]) == f["distinct"] - len(set(model.initial))
+
+
+def assert_counterexample(check: dict[str, Any], kind: str, k: int, target: str | None = None
+                          ) -> None:
+    assert check["expected"]["kind"] == kind and check["expected"]["steps"] == k
+    out = check["outcome"]
+    assert out["kind"] == kind, out
+    assert out["steps"] == k
+    if target is not None:
+        assert check["expected"]["target"] == target and out["target"] == target
+    assert check["as_expected"] is True and check["exit_code"] == 0
+    trace = check["trace"]
+    assert trace is not None and len(trace["steps"]) == k
+    # K + 1 states for a violation or a deadlock; when the last (failing) action has no
+    # post-state, K states
+    failing = trace.get("failing_step", kind in ("error", "assertion"))
+    assert len(trace["states"]) == (k if failing else k + 1)
+
+
+def test_tool_mutex(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, report = explore(capsys, "mutex.mnt")
+    assert rc == 0
+    checks = by_name(report)
+    assert list(checks) == ["fixed", "buggy"]
+    assert_holds(checks["fixed"], hw.mutex(buggy=False), MUTEX_FIXED)
+    buggy = checks["buggy"]
+    assert buggy["config"].get("buggy") is True
+    assert_counterexample(buggy, "violation", MUTEX_BUGGY_K, "mutual_exclusion")
+    steps = buggy["trace"]["steps"]
+    assert sorted(s["action"] for s in steps) == ["proceed", "proceed", "request", "request"]
+    assert sorted(s["params"]["p"] for s in steps) == ["p1", "p1", "p2", "p2"]
+
+
+def test_tool_prodcons(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, report = explore(capsys, "prodcons.mnt")
+    assert rc == 0
+    checks = by_name(report)
+    assert list(checks) == ["fixed", "overflow", "batched"]
+    assert_holds(checks["fixed"], hw.prodcons(), PRODCONS_FIXED)
+    assert_counterexample(checks["overflow"], "error", PRODCONS_OVERFLOW_K)
+    assert checks["overflow"]["trace"]["steps"][-1]["action"] == "produce"
+    assert_counterexample(checks["batched"], "deadlock", PRODCONS_BATCHED_K)
+
+
+def test_tool_scalable(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, report = explore(capsys, "scalable.mnt")
+    assert rc == 0
+    checks = by_name(report)
+    assert list(checks) == ["safe", "tiny"]
+    assert_holds(checks["safe"], hw.scalable(5), SCALABLE_SAFE)
+    assert_holds(checks["tiny"], hw.scalable(2), SCALABLE_TINY)
+
+
+# Other sizes, through --check and --set, against the hand-written search.
+
+
+@pytest.mark.parametrize("n", [1, 3, 4])
+def test_tool_scalable_sizes(capsys: pytest.CaptureFixture[str], n: int) -> None:
+    rc, report = explore(capsys, "scalable.mnt", "--check", "safe", "--set", f"N={n}")
+    assert rc == 0
+    (check,) = report["checks"]
+    assert check["config"].get("N") == n
+    assert_holds(check, hw.scalable(n), None)
+
+
+@pytest.mark.parametrize(("cap", "maxv", "total"), [(1, 0, 3), (3, 1, 4), (2, 3, 6)])
+def test_tool_prodcons_sizes(capsys: pytest.CaptureFixture[str], cap: int, maxv: int,
+                             total: int) -> None:
+    sets = ["--set", f"CAP={cap}", "--set", f"MAXV={maxv}", "--set", f"TOTAL={total}"]
+    rc, report = explore(capsys, "prodcons.mnt", "--check", "fixed", *sets)
+    assert rc == 0
+    (check,) = report["checks"]
+    assert_holds(check, hw.prodcons(cap, maxv, total), None)
+    # the overflow variant fails on the append after CAP successful ones
+    _, report = explore(capsys, "prodcons.mnt", "--check", "overflow", *sets)
+    (check,) = report["checks"]
+    k = hw.bfs(hw.prodcons(cap, maxv, total, wrong_guard=True)).counterexample
+    assert k == (cap + 1 if total > cap else None)
+    if k is not None:
+        assert check["outcome"]["kind"] == "error" and check["outcome"]["steps"] == k
+        assert len(check["trace"]["steps"]) == k
