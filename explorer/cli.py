@@ -90,7 +90,12 @@ def main_entry() -> None:
 
 
 def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
-    # Imported here so that `explore --help` and usage errors stay fast.
+    parser = build_parser()
+    if argv is not None and any(a in ("-h", "--help") for a in argv):
+        out.write(parser.format_help())
+        return 0
+    args = parser.parse_args(argv)
+    # Imported only now, so that `explore --help` and usage errors stay fast.
     from explorer.explicit.bfs import Limits
     from explorer.explicit.run import check_model
     from explorer.lang.load import load_spec, parse_override
@@ -99,7 +104,6 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
     from explorer.reports.verdict import judge
     from explorer.results import ReplayError
 
-    args = build_parser().parse_args(argv)
     extra: dict[str, Any] = {}
     for item in args.set:
         try:
@@ -122,6 +126,12 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
         if name not in params:
             raise UsageError(f"--set {name}: `{name}` is not a param of {args.spec} "
                              f"(params: {', '.join(sorted(params)) or 'none'})")
+    for name, value in extra.items():  # a bad value is a usage error, not a spec error
+        try:
+            spec.model({name: value})
+        except SpecError as e:
+            item = next(x for x in args.set if x.partition("=")[0].strip() == name)
+            raise UsageError(f"--set {item}: {e.diagnostics[0].message}") from None
     checks = spec.checks or [M.Check("default", (), M.Expect(M.ExpectKind.HOLDS))]
     if args.check is not None:
         checks = [c for c in checks if c.name == args.check]

@@ -53,9 +53,9 @@ def render(d: Diagnostic, path: str, source: str | None) -> str:
     """file:line:col: severity[CODE]: message, then the source line and a caret."""
     loc = f"{path}:{d.span.line}:{d.span.col}" if d.span.line else path
     out = [f"{loc}: {d.severity}[{d.code}]: {d.message}"]
-    lines = source.splitlines() if source is not None else []
+    lines = source.split("\n") if source is not None else []  # as the parser counts lines
     if d.span.line and d.span.line <= len(lines):
-        text = lines[d.span.line - 1].expandtabs(1)
+        text = lines[d.span.line - 1].rstrip("\r").expandtabs(1)
         if len(text) > 200:  # keep carets readable on huge lines
             start = max(0, d.span.col - 80)
             text, col = text[start:start + 160], d.span.col - start

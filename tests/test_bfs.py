@@ -155,7 +155,7 @@ def test_state_limit() -> None:
     r = run(counter(10, terminal=True), Limits(max_states=5))
     assert r.kind == "incomplete"
     assert "state limit 5" in r.reason
-    assert len(r.states) == 6  # stopped on reaching one state more than allowed
+    assert len(r.states) == 5  # at most the allowed number of states is kept
 
 
 def test_state_limit_exactly_reached_is_complete() -> None:

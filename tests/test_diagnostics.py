@@ -285,8 +285,6 @@ def test_e0002_not_utf8(tmp_path: Path) -> None:
     assert (d.code, d.span.line, d.span.col) == ("E0002", 2, 12)
 
 
-@pytest.mark.xfail(strict=True, reason="E0002 column counts bytes, not characters "
-                   "(explorer/lang/load.py read_source)")
 def test_e0002_column_counts_characters(tmp_path: Path) -> None:
     p = tmp_path / "bad.mnt"
     p.write_bytes("// café ".encode() + b"\xff\n")  # é is two bytes, one column
@@ -321,8 +319,6 @@ def test_w0001_symmetric_atom_named_in_an_action() -> None:
         ("W0001", 4, 19, "warning")]
 
 
-@pytest.mark.xfail(strict=True, reason="a rejected `with` value also raises a spurious E1005 "
-                   "(explorer/lang/typecheck.py Elaborator.run: the param never reaches param_types)")
 def test_check_with_out_of_range_value_is_one_e2002() -> None:
     text = spec("param N: 0..3 = 1", "var x: bool", "init { x = true }",
                 "check c with N = 7: expect holds")
@@ -350,9 +346,6 @@ def test_assert_messages(literal: str, message: str) -> None:
     assert _assert_message(text) == message
 
 
-@pytest.mark.xfail(strict=True, reason="an assert message holding non-ASCII text and a backslash "
-                   "escape is decoded as Latin-1 (`café` -> `cafÃ©`): explorer/lang/parser.py "
-                   "_ToSyntax.s_assert encodes to UTF-8 then decodes with unicode_escape")
 def test_assert_message_non_ascii_with_escape() -> None:
     text = spec("var x: bool", "init { x = true }", 'action a { assert x "café \\"ok\\"" }')
     assert _assert_message(text) == 'café "ok"'
@@ -366,9 +359,6 @@ def test_locations_count_newlines_only(sep: str) -> None:
     assert where(text) == [("E2001", 4, 17)]
 
 
-@pytest.mark.xfail(strict=True, reason="render() splits the source with str.splitlines(), which "
-                   "also breaks at \\f, \\v, \\x1c-\\x1e, \\x85, \\u2028, \\u2029 and lone \\r, so the "
-                   "wrong source line is shown (explorer/diagnostics.py render)")
 @pytest.mark.parametrize("sep", ["\x0c", "\u2028"])
 def test_render_shows_the_reported_line(sep: str) -> None:
     text = f"// comment{sep}more\nvar x: bool\ninit {{ x = true }}\naction a {{ x := 3 }}\n"
@@ -376,8 +366,6 @@ def test_render_shows_the_reported_line(sep: str) -> None:
     assert render(d, "t.mnt", text).splitlines()[1].endswith("action a { x := 3 }")
 
 
-@pytest.mark.xfail(strict=True, reason="the end-of-file location counts lines with "
-                   "str.splitlines(), unlike every other location (explorer/lang/parser.py _translate)")
 def test_end_of_file_location_counts_newlines_only() -> None:
     text = "// comment\u2028more\nvar x: bool\ninit { x = true"
     assert where(text) == [("E0001", 3, 16)]
@@ -497,9 +485,6 @@ def test_cli_bad_set_is_usage_error(good: str, override: str) -> None:
     assert "Traceback" not in err
 
 
-@pytest.mark.xfail(strict=True, reason="a --set value of the wrong type is reported as a spec "
-                   "error (150) located at the spec's line 1, because the span of the --set text "
-                   "is taken for a spec position (explorer/lang/load.py parse_override + explorer/cli.py)")
 @pytest.mark.parametrize("override", ["buggy=3", "N=7", "N=true", "N=x", "N=none", "N=1..2"])
 def test_cli_set_value_of_wrong_type_is_usage_error(good: str, override: str) -> None:
     code, out, err = run([good, "--quiet", "--set", override])

@@ -286,10 +286,6 @@ def test_nesting_near_the_limit(n: int) -> None:
 _BIG = "9" * 4000
 
 
-@pytest.mark.xfail(strict=True, reason="integers beyond Python's 4300-digit str/int conversion "
-                   "limit end as 255 'internal error': a long literal fails in "
-                   "explorer/lang/parser.py _ToSyntax.e_int (int(...) -> VisitError), a long "
-                   "static bound fails when the E2002 message formats the type")
 @pytest.mark.parametrize("text", [
     "var a: 0..3\ninit { a = " + "1" * 4301 + " }\n",
     "var a: 0..3\ninit { a = 0 }\ninvariant i: a < " + "1" * 5000 + "\n",
@@ -299,9 +295,10 @@ def test_huge_integers(text: str) -> None:
     assert_robust(text)
 
 
-def test_long_integers_below_the_conversion_limit() -> None:
-    # no action: the initial state is a deadlock (11), reached without an internal error
-    assert assert_robust("var a: 0..3\ninit { a = 0 }\ninvariant i: a < " + "1" * 4000 + "\n") == 11
+def test_long_integer_literals_are_a_located_spec_error() -> None:
+    # literals have at most 18 digits, so no product of them reaches Python's str limit
+    assert assert_robust("var a: 0..3\ninit { a = 0 }\ninvariant i: a < " + "1" * 4000 + "\n") == 150
+    assert assert_robust("var a: 0..3\ninit { a = 0 }\ninvariant i: a < " + "1" * 18 + "\n") == 11
 
 
 # ---------------------------------------------------------------------------------------

@@ -116,8 +116,6 @@ def test_importing_the_package_and_cli_is_cheap() -> None:
     assert proc.stdout.strip() == "", f"importing explorer.cli loaded {proc.stdout.strip()}"
 
 
-@pytest.mark.xfail(strict=True, reason="explorer/cli.py _main imports the front end and the engine "
-                   "before parsing the arguments, although its comment says usage errors stay fast")
 def test_cli_usage_error_does_not_load_the_front_end() -> None:
     code = ("import io, sys\nfrom explorer.cli import main\n"
             "assert main(['--frobnicate'], stdout=io.StringIO(), stderr=io.StringIO()) == 2\n"

@@ -90,8 +90,12 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
     deadline = start + lim.max_seconds if lim.max_seconds is not None else None
     i = 0
 
+    level_end = sys.maxsize  # index where the level being explored ends
+
     def finish(kind: str, at: int = -1, **kw: Any) -> Search:
         s.kind, s.at = kind, at
+        if len(states) > level_end:  # states of the next level are stored already
+            s.depth += 1
         for k, v in kw.items():
             setattr(s, k, v)
         s.elapsed = clock() - start
@@ -107,6 +111,8 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
             s.generated += 1
             if st in seen:
                 continue
+            if len(states) == max_states:
+                return finish("incomplete", reason=f"state limit {max_states}")
             seen[st] = len(states)
             states.append(st)
             parent.append(-1)
@@ -117,8 +123,6 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
                 return finish("fault", len(states) - 1, fault=e)
             if bad >= 0:
                 return finish("violation", len(states) - 1, invariant=bad)
-            if len(states) - 1 == max_states:  # one more than allowed
-                return finish("incomplete", reason=f"state limit {max_states}")
         level_end = len(states)
         while i < len(states):
             if i == level_end:
@@ -138,6 +142,7 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
                 try:
                     res = fn(st)
                 except fault_types as e:
+                    s.generated += nsucc
                     return finish("fault", i, fault=e, fault_action=aid,
                                   fault_binding=getattr(e, "binding", None))
                 if not res:
@@ -149,6 +154,9 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
                     if t in seen:
                         continue
                     j = len(states)
+                    if j == max_states:
+                        s.generated += nsucc
+                        return finish("incomplete", reason=f"state limit {max_states}")
                     seen[t] = j
                     states.append(t)
                     parent.append(i)
@@ -158,13 +166,10 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
                         bad = invariants(t)
                     except fault_types as e:
                         s.generated += nsucc
-                        return finish("fault", j, fault=e, depth=s.depth + 1)
+                        return finish("fault", j, fault=e)
                     if bad >= 0:
                         s.generated += nsucc
-                        return finish("violation", j, invariant=bad, depth=s.depth + 1)
-                    if j == max_states:  # one more than allowed
-                        s.generated += nsucc
-                        return finish("incomplete", reason=f"state limit {max_states}")
+                        return finish("violation", j, invariant=bad)
             s.generated += nsucc
             if nsucc == 0 and lim.deadlock:
                 try:

@@ -55,7 +55,7 @@ def read_source(path: str) -> str:
     except UnicodeDecodeError as e:
         before = data[:e.start]
         line = before.count(b"\n") + 1
-        col = e.start - (before.rfind(b"\n") + 1) + 1
+        col = len(before[before.rfind(b"\n") + 1:].decode("utf-8", errors="replace")) + 1
         msg = f"the spec is not UTF-8 text (byte 0x{data[e.start]:02x})"
         raise SpecError([Diagnostic("E0002", msg, M.Span(line, col, line, col + 1))]) from None
 

@@ -8,6 +8,7 @@ before it is transformed, so no input can exhaust Python's recursion limit.
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
 from typing import Any
 
@@ -19,6 +20,9 @@ from explorer.lang import syntax as S
 from explorer.model import Span
 
 MAX_DEPTH = 120  # parse-tree levels; real specs stay under 40
+MAX_DIGITS = 18  # integer literals; products of them stay far below Python's str limit
+_ESCAPE = re.compile(r"\\(.)")
+_ESCAPES = {"n": "\n", "t": "\t"}
 
 _EXPR_START = {"NAME", "INT", "LPAR", "LBRACE", "LSQB", "DASH", "TRUE", "FALSE", "NONE",
                "NOT", "FORALL", "EXISTS", "IF"}
@@ -27,7 +31,7 @@ _DECL_START = {"SPEC", "SET", "SYMMETRIC", "ENUM", "PARAM", "CONST", "VAR", "INI
 _STMT_START = {"LET", "EITHER", "REQUIRE", "ASSERT", "SEMICOLON"}
 _WORDS = {"NAME": "a name", "INT": "a number", "STRING": "a message in double quotes",
           "DOC": "a doc comment", "CMP": "a comparison", "$END": "the end of the file"}
-_RESERVED_LATER = {"fair": "fairness", "render": "`render` sections"}
+_RESERVED_LATER = {"fair": "`fair` declarations", "render": "`render` sections"}
 
 
 @functools.cache
@@ -133,7 +137,7 @@ def _translate(e: UnexpectedInput, text: str) -> Diagnostic:
     assert isinstance(e, UnexpectedToken)
     tok = e.token
     if tok.type == "$END":
-        lines = text.splitlines() or [""]
+        lines = text.rstrip().split("\n")  # just after the last token
         line, col = len(lines), len(lines[-1]) + 1
     if tok.type == "NAME" and str(tok) in _RESERVED_LATER and "DOC" in e.expected:
         return Diagnostic("E0004", f"{_RESERVED_LATER[str(tok)]} are not supported yet "
@@ -314,8 +318,7 @@ class _ToSyntax(Transformer):
     def s_assert(self, meta: Any, ch: list) -> S.SAssert:
         msg = None
         if ch[1] is not None:
-            msg = str(ch[1])[1:-1].encode("utf-8").decode("unicode_escape", errors="replace") \
-                if "\\" in str(ch[1]) else str(ch[1])[1:-1]
+            msg = _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(1)), str(ch[1])[1:-1])
         return S.SAssert(ch[0], msg, span=_sp(meta))
 
     def s_empty(self, meta: Any, ch: list) -> None:
@@ -383,6 +386,8 @@ class _ToSyntax(Transformer):
         return S.EField(ch[0], str(ch[1]), span=_sp(meta))
 
     def e_int(self, meta: Any, ch: list) -> S.ELit:
+        if len(ch[0]) > MAX_DIGITS:
+            raise _err(f"number too large (at most {MAX_DIGITS} digits)", _sp(meta))
         return S.ELit(int(ch[0]), span=_sp(meta))
 
     def e_true(self, meta: Any, ch: list) -> S.ELit:

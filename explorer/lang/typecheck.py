@@ -173,6 +173,7 @@ class Elaborator:
             self._atoms(d.name, names, spans, False, d.symmetric, d.span)
         elif isinstance(d, S.DParam):
             t = self._type(d.type, allow_int=True)
+            self.param_types[d.name] = t  # known even if its value is rejected below
             if d.name in self.overrides:
                 ov = self.overrides[d.name]
                 if isinstance(ov, tuple):
@@ -185,7 +186,6 @@ class Elaborator:
             else:
                 v = self._const_value(d.default, t, f"param `{d.name}`")
             self.params.append((d.name, v))
-            self.param_types[d.name] = t
             self.globals[d.name] = _Global("param", M.Lit(v, _lit_type(v, t), d.span), d.span)
         elif isinstance(d, S.DConst):
             e = self.expr(d.value, _Ctx(vars_ok=False))
@@ -251,7 +251,7 @@ class Elaborator:
                 return self.types[node.name]
             g = self.globals.get(node.name)
             if g is not None:
-                raise self.error("E2001", f"`{node.name}` is a {g.kind}, not a type", node.span)
+                raise self.error("E2001", f"`{node.name}` is {_a(g.kind)}, not a type", node.span)
             raise self.error("E1001", f"unknown type `{node.name}`", node.span)
         if isinstance(node, S.TRange):
             lo, hi = self._const_int(node.lo), self._const_int(node.hi)
@@ -386,7 +386,7 @@ class Elaborator:
         if g is None:
             raise self.error("E1001", f"unknown variable `{node.name}`", node.span)
         if g.var is None:
-            raise self.error("E2006", f"`{node.name}` is a {g.kind}; only variables can be "
+            raise self.error("E2006", f"`{node.name}` is {_a(g.kind)}; only variables can be "
                              "assigned", node.span)
         t: Type = g.var.t
         path: list[M.PathStep] = []
@@ -703,6 +703,10 @@ class Elaborator:
         if fn is M.Builtin.APPEND:
             return M.Call(fn, (s, x), SeqT(s.t.cap, join(s.t.elem, x.t) or s.t.elem), sp)
         return M.Call(fn, (s, x), s.t, sp)
+
+
+def _a(word: str) -> str:
+    return ("an " if word[0] in "aeiou" else "a ") + word
 
 
 def _strip_opt(t: Type) -> Type:

@@ -63,7 +63,8 @@ def format_coverage(r: Result) -> list[str]:
 def format_verdict(v: Verdict, model: Model, path: str, source: str, full: bool = False) -> str:
     c, r, o = v.check, v.result, v.result.outcome
     cfg = f" with {format_params(v.config)}" if v.config else ""
-    lines = [f"check {c.name}{cfg} [line {c.span.line}]: expect {c.expect.describe()}"]
+    at = f" [line {c.span.line}]" if c.span.line else " (implicit)"
+    lines = [f"check {c.name}{cfg}{at}: expect {c.expect.describe()}"]
     if o.kind == "holds":
         lines.append("  no violation: every invariant holds in every reachable state")
     elif o.kind == "incomplete":
