@@ -157,7 +157,8 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
             err.write(f"explore: internal error in check {check.name}: the counterexample does "
                       f"not replay under the reference interpreter: {e}\n")
             return EXIT_INTERNAL
-        v = judge(check, model.params if (check.overrides or extra) else (), result)
+        overridden = frozenset(spec.check_overrides.get(check.name, {})) | frozenset(extra)
+        v = judge(check, model.params, result, overridden)
         verdicts.append(v)
         if args.format == "text":
             out.write(format_verdict(v, model, args.spec, spec.source, args.full) + "\n\n")

@@ -62,7 +62,8 @@ def format_coverage(r: Result) -> list[str]:
 
 def format_verdict(v: Verdict, model: Model, path: str, source: str, full: bool = False) -> str:
     c, r, o = v.check, v.result, v.result.outcome
-    cfg = f" with {format_params(v.config)}" if v.config else ""
+    shown = tuple((n, x) for n, x in v.config if n in v.overridden)
+    cfg = f" with {format_params(shown)}" if shown else ""
     at = f" [line {c.span.line}]" if c.span.line else " (implicit)"
     lines = [f"check {c.name}{cfg}{at}: expect {c.expect.describe()}"]
     if o.kind == "holds":

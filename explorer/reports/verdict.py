@@ -11,11 +11,12 @@ from explorer.results import Outcome, Result
 @dataclass
 class Verdict:
     check: Check
-    config: tuple[tuple[str, object], ...]
+    config: tuple[tuple[str, object], ...]  # every param in force
     result: Result
     ok: bool
     exit_code: int
     why: str
+    overridden: frozenset[str] = frozenset()  # params set by the check's `with` or --set
 
 
 def describe_outcome(o: Outcome, steps: int | None) -> str:
@@ -31,21 +32,23 @@ def describe_outcome(o: Outcome, steps: int | None) -> str:
     return f"{o.kind}{where}"
 
 
-def judge(check: Check, config: tuple[tuple[str, object], ...], result: Result) -> Verdict:
+def judge(check: Check, config: tuple[tuple[str, object], ...], result: Result,
+          overridden: frozenset[str] = frozenset()) -> Verdict:
     exp, o = check.expect, result.outcome
     steps = len(result.trace) if result.trace is not None else None
     if o.kind == "incomplete":
         return Verdict(check, config, result, False, 3,
-                       f"stopped at the {o.reason} before an answer")
+                       f"stopped at the {o.reason} before an answer", overridden=overridden)
     if exp.kind is ExpectKind.HOLDS:
         ok = o.kind == "holds"
         return Verdict(check, config, result, ok, 0 if ok else o.exit_code,
                        "" if ok else f"expected every invariant to hold, found "
-                       f"{describe_outcome(o, steps)}")
+                       f"{describe_outcome(o, steps)}", overridden=overridden)
     if o.kind == "holds":
         return Verdict(check, config, result, False, 1, f"expected {exp.describe()}, but the "
-                       "exploration was complete and found none")
+                       "exploration was complete and found none", overridden=overridden)
     ok = (o.kind == exp.kind.value and (exp.target is None or exp.target == o.target)
           and (exp.steps is None or exp.steps == steps))
     return Verdict(check, config, result, ok, 0 if ok else o.exit_code,
-                   "" if ok else f"expected {exp.describe()}, found {describe_outcome(o, steps)}")
+                   "" if ok else f"expected {exp.describe()}, found {describe_outcome(o, steps)}",
+                   overridden=overridden)
