@@ -584,8 +584,11 @@ class _Gen:
                 where += f".{step.key}"
             elif step.kind == "fn":
                 assert isinstance(step.container, FnT) and isinstance(step.key, M.Expr)
-                idx = self.tmp()
-                self.emit(depth, f"{idx} = {self.key_index(step.container.dom, step.key, step.span)}")
+                idx = self.key_index(step.container.dom, step.key, step.span)
+                if not (idx.isidentifier() or idx.isdigit()):  # evaluate it once, now
+                    tmp = self.tmp()
+                    self.emit(depth, f"{tmp} = {idx}")
+                    idx = tmp
                 where += "[...]"
             else:
                 assert isinstance(step.key, M.Expr)
@@ -602,8 +605,8 @@ class _Gen:
         self.emit(depth, f"{val} = {self.ex(s.value)}")
         self.store_check(depth, val, s.value.t, s.target_t, s.span, where)
         for cur, idx in zip(reversed(conts), reversed(idxs)):
-            new = self.tmp()
-            self.emit(depth, f"{new} = {cur}[:{idx}] + ({val},) + {cur}[{idx} + 1:]")
+            new = self.tmp()  # a list round trip is the fastest tuple update in CPython
+            self.emit(depth, f"{new} = list({cur}); {new}[{idx}] = {val}; {new} = tuple({new})")
             val = new
         self.emit(depth, f"w{s.var} = {val}")
 
