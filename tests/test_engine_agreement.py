@@ -57,8 +57,8 @@ class Agreement:
         self.cm: CompiledModel = compile_model(model)
         self.faults: set[tuple[str, str | None]] = set()  # what went wrong somewhere (stats)
 
-    def enc(self, state: tuple) -> tuple:
-        return tuple(self.cm.encoding.encode(v.t, x) for v, x in zip(self.model.vars, state))
+    def enc(self, state: tuple) -> int:
+        return self.cm.encode_state(state)
 
     # -- the interpreter's side, action by action --------------------------------------
     def interp_action(self, action: M.Action, state: tuple) -> list[tuple[tuple, tuple]]:

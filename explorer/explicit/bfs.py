@@ -86,6 +86,7 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
     prog = _Progress(progress, progress_every)
     invariants, terminal = system.invariants, system.terminal
     actions = list(enumerate(system.actions))
+    fired, new = s.fired, s.new
     max_states = lim.max_states if lim.max_states is not None else -1
     deadline = start + lim.max_seconds if lim.max_seconds is not None else None
     i = 0
@@ -149,9 +150,10 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
                     continue
                 n = len(res)
                 nsucc += n
-                s.fired[aid] += n
-                for t in res:
-                    if t in seen:
+                fired[aid] += n
+                # most successors were seen before: filter them in one comprehension
+                for t in [t for t in res if t not in seen]:
+                    if t in seen:  # twice in this action's list
                         continue
                     j = len(states)
                     if j == max_states:
@@ -161,7 +163,7 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
                     states.append(t)
                     parent.append(i)
                     label.append(aid)
-                    s.new[aid] += 1
+                    new[aid] += 1
                     try:
                         bad = invariants(t)
                     except fault_types as e:

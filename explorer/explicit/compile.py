@@ -1,4 +1,9 @@
-"""Model -> generated Python over compact states (compiled once per configuration).
+"""Model -> generated Python over packed states (compiled once per configuration).
+
+A state is one Python int (see layout.py): reading `f[k]` is a shift and a mask, writing it
+is a mask and an or, and the seen set hashes and compares plain ints. Expressions compute
+compact values (encoding.py); whole compound values are packed and unpacked only where a
+spec uses them whole.
 
 Each action becomes one function `a<i>(s) -> [(next_state, binding), ...]` with its
 parameter loops, guard, body and runtime checks inlined; the invariants become one function
@@ -20,6 +25,7 @@ from typing import Any
 from explorer import model as M
 from explorer.diagnostics import AssertFailure, EvalError
 from explorer.explicit.encoding import Encoding
+from explorer.explicit.layout import Layout, is_cell
 from explorer.lang.types import fits_statically
 from explorer.model import AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Span, Type
 from explorer.values import format_value
@@ -40,6 +46,10 @@ def _bits(m: int) -> tuple[int, ...]:
     return tuple(out)
 
 
+def _is_int(code: str) -> bool:
+    return code.lstrip("-").isdigit()
+
+
 def _mkset(it: Any) -> int:
     return functools.reduce(operator.or_, it, 0)
 
@@ -56,9 +66,22 @@ class CompiledModel:
     invariants: Callable[[tuple], int]
     terminal: Callable[[tuple], bool] | None
     encoding: Encoding
+    layout: Layout
 
-    def decode_state(self, s: tuple) -> tuple:
-        return tuple(self.encoding.decode(v.t, x) for v, x in zip(self.model.vars, s))
+    def compact_state(self, s: int) -> tuple:
+        lay = self.layout
+        return tuple(lay.unpack(v.t, s >> off) for v, off in zip(self.model.vars, lay.offsets))
+
+    def decode_state(self, s: int) -> tuple:
+        return tuple(self.encoding.decode(v.t, x)
+                     for v, x in zip(self.model.vars, self.compact_state(s)))
+
+    def encode_state(self, values: tuple) -> int:
+        """A state of rich values (as the interpreter has it) -> the packed state."""
+        lay, out = self.layout, 0
+        for v, off, x in zip(self.model.vars, lay.offsets, values):
+            out |= lay.pack(v.t, self.encoding.encode(v.t, x)) << off
+        return out
 
     def decode_binding(self, aid: int, bind: tuple) -> tuple[tuple[str, Any], ...]:
         act = self.model.actions[aid]
@@ -75,6 +98,8 @@ class _Runtime:
         self.msgs: list[str] = []
         self.types: list[Type] = []
         self.wheres: list[str] = []
+        self.ptypes: list[Type] = []  # types packed/unpacked whole by generated code
+        self.lay: Layout = None  # type: ignore[assignment]  # set by compile_model
 
     def span(self, s: Span) -> int:
         self.spans.append(s)
@@ -82,6 +107,16 @@ class _Runtime:
 
     def none(self, k: int) -> Any:
         raise EvalError("E3002", "none used where a value is needed", self.spans[k])
+
+    def pack(self, j: int, v: Any) -> int:
+        return self.lay.pack(self.ptypes[j], v)
+
+    def unpack(self, j: int, bits: int) -> Any:
+        return self.lay.unpack(self.ptypes[j], bits)
+
+    @staticmethod
+    def dopt(raw: int, base: int) -> Any:
+        return None if raw == 0 else raw + base
 
     def unwrap(self, k: int, x: Any) -> Any:
         if x is None:
@@ -287,6 +322,16 @@ def normalize(stmts: tuple[M.Stmt, ...]) -> tuple[M.Stmt, ...]:
     return stmts
 
 
+def _top_require(stmts: tuple[M.Stmt, ...]) -> bool:
+    """A `require` outside every `either` (whose branch loop gives it a `continue` target)."""
+    for s in stmts:
+        if isinstance(s, M.Require):
+            return True
+        if isinstance(s, M.If) and _top_require(s.then + s.orelse):
+            return True
+    return False
+
+
 def _assigned_vars(stmts: tuple[M.Stmt, ...]) -> set[int]:
     out: set[int] = set()
     for s in stmts:
@@ -305,9 +350,10 @@ class _Gen:
         self.model = model
         self.rt = rt
         self.enc = rt.enc
+        self.lay = rt.lay
         self.lines: list[str] = []
         self.ntmp = 0
-        self.written: set[int] = set()  # variables held in w<i> in the current function
+        self.src = "s"  # the packed state that reads see: `s` (guards, invariants) or `w`
         self.subst: dict[str, str] = {}  # bound names replaced by constants (unrolled quantifiers)
         self.in_iter = 0  # > 0 inside a comprehension's iterable, where Python forbids `:=`
 
@@ -319,8 +365,106 @@ class _Gen:
         self.ntmp += 1
         return f"_t{self.ntmp}"
 
-    def var(self, i: int) -> str:
-        return f"w{i}" if i in self.written else f"v{i}"
+    def ptype(self, t: Type) -> int:
+        if t not in self.rt.ptypes:
+            self.rt.ptypes.append(t)
+        return self.rt.ptypes.index(t)
+
+    @staticmethod
+    def add(a: int | str, b: int | str) -> int | str:
+        if isinstance(a, int) and isinstance(b, int):
+            return a + b
+        if a == 0:
+            return b
+        if b == 0:
+            return a
+        return f"({a} + {b})"
+
+    @staticmethod
+    def mul(a: str, k: int) -> int | str:
+        if a.lstrip("-").isdigit():
+            return int(a) * k
+        return a if k == 1 else f"{a} * {k}"
+
+    def place(self, e: M.Expr) -> tuple[int | str, Type] | None:
+        """(bit offset, type) of a read through function keys and record fields of a state
+        variable; None for anything else. Key code (with its checks) is generated here."""
+        if isinstance(e, M.VarRef):
+            return self.lay.offsets[e.index], e.t
+        if isinstance(e, M.Apply):
+            p = self.place(e.f)
+            if p is None:
+                return None
+            off, t = p
+            assert isinstance(t, FnT)
+            idx = self.key_index(t.dom, e.x, e.span)
+            return self.add(off, self.mul(idx, self.lay.width(t.rng))), t.rng
+        if isinstance(e, M.Field):
+            p = self.place(e.r)
+            if p is None:
+                return None
+            off, t = p
+            assert isinstance(t, RecT)
+            return self.add(off, self.lay.field_offset(t, e.name)), t.field_type(e.name)  # type: ignore[return-value]
+        return None
+
+    def raw(self, off: int | str, t: Type) -> str:
+        mask = (1 << self.lay.width(t)) - 1
+        if off == 0:
+            return f"({self.src} & {mask})"
+        return f"(({self.src} >> {off}) & {mask})"
+
+    def read(self, off: int | str, t: Type) -> str:
+        raw = self.raw(off, t)
+        if not is_cell(t):
+            return f"_unpack({self.ptype(t)}, {raw})"
+        lo = self.lay.cell_lo(t)
+        if isinstance(t, OptT):
+            if self.in_iter:
+                return f"_dopt({raw}, {lo - 1})"
+            x = self.tmp()
+            return f"(({x} + {lo - 1}) if ({x} := {raw}) else None)"
+        return f"({raw} + {lo})" if lo else raw
+
+    def encode_cell(self, val: str, t: Type) -> str:
+        if isinstance(t, FnT | RecT) and val.isidentifier():
+            parts = self.inline_pack(val, t)
+            if parts is not None:
+                return parts
+        if not is_cell(t):
+            return f"_pack({self.ptype(t)}, {val})"
+        lo = self.lay.cell_lo(t)
+        if val in ("None", "True", "False") or _is_int(val):  # a literal: encode it now
+            x = eval(val)  # noqa: S307 - one of the literals just tested
+            return str(0 if x is None else int(x) - lo + (1 if isinstance(t, OptT) else 0))
+        if isinstance(t, OptT):
+            return f"(0 if {val} is None else {val} - {lo - 1})"
+        if isinstance(t, NoneT):
+            return "0"
+        return f"({val} - {lo})" if lo else val
+
+    def inline_pack(self, val: str, t: FnT | RecT) -> str | None:
+        """Pack code for a small function or record of cells held in local `val`."""
+        comps = ([(i, t.rng) for i in range(M.type_size(t.dom))] if isinstance(t, FnT)
+                 else list(enumerate(ft for _, ft in t.fields)))
+        if len(comps) > 64 or not all(is_cell(ct) for _, ct in comps):
+            return None
+        out, off = [], 0
+        for i, ct in comps:
+            code = self.encode_cell(f"{val}[{i}]", ct)
+            out.append(code if off == 0 else f"({code} << {off})")
+            off += self.lay.width(ct)
+        return "(" + " | ".join(out) + ")" if out else "0"
+
+    def write(self, depth: int, off: int | str, t: Type, raw: str) -> None:
+        mask = (1 << self.lay.width(t)) - 1
+        if isinstance(off, int):
+            keep = str(~(mask << off))
+            put = "" if raw == "0" else (f" | ({raw} << {off})" if off else f" | {raw}")
+        else:
+            keep = f"~({mask} << {off})"
+            put = "" if raw == "0" else f" | ({raw} << {off})"
+        self.emit(depth, f"w = (w & {keep}){put}")
 
     def const(self, v: Any, t: Type) -> str:
         return repr(self.enc.encode(t, v))
@@ -353,7 +497,7 @@ class _Gen:
         if isinstance(e, M.Lit):
             return self.const(e.value, e.t)
         if isinstance(e, M.VarRef):
-            return self.var(e.index)
+            return self.read(self.lay.offsets[e.index], e.t)
         if isinstance(e, M.ConstRef):
             return f"C_{e.name}"
         if isinstance(e, M.Local):
@@ -386,6 +530,9 @@ class _Gen:
             hi = f"max({self.ex(e.hi)}, 0)" if e.hi is not None else ""
             return f"{self.ex(e.s)}[{lo}:{hi}]"
         if isinstance(e, M.Field):
+            p = self.place(e)
+            if p is not None:
+                return self.read(*p)
             assert isinstance(e.r.t, RecT)
             idx = [n for n, _ in e.r.t.fields].index(e.name)
             return f"{self.ex(e.r)}[{idx}]"
@@ -479,12 +626,24 @@ class _Gen:
         if op in (O.EQ, O.NE):
             neg = op is O.NE
             if isinstance(e.b, M.Lit) and e.b.value is None:
+                p = self.place(e.a) if isinstance(e.a.t, OptT) and is_cell(e.a.t) else None
+                if p is not None:
+                    return f"({self.raw(*p)} {'!=' if neg else '=='} 0)"
                 return f"({self.ex(e.a)} is {'not ' if neg else ''}None)"
             if isinstance(e.a, M.Lit) and e.a.value is None:
                 return f"({self.ex(e.b)} is {'not ' if neg else ''}None)"
-            return f"({self.ex(e.a)} {'!=' if neg else '=='} {self.ex(e.b)})"
+            a, b = self.ex(e.a), self.ex(e.b)
+            if _is_int(a) and _is_int(b):  # literals (unrolled binders): fold
+                return str((int(a) == int(b)) != neg)
+            return f"({a} {'!=' if neg else '=='} {b})"
         if op is O.IFF:
             return f"({self.ex(e.a)} == {self.ex(e.b)})"
+        if op in (O.LT, O.LE, O.GT, O.GE):
+            a, b = self.ex(e.a), self.ex(e.b)
+            if _is_int(a) and _is_int(b):  # literals (unrolled binders): fold
+                x, y = int(a), int(b)
+                return str({O.LT: x < y, O.LE: x <= y, O.GT: x > y, O.GE: x >= y}[op])
+            return f"({a} {op.value} {b})"
         simple = {O.LT: "<", O.LE: "<=", O.GT: ">", O.GE: ">=", O.ADD: "+", O.SUB: "-",
                   O.MUL: "*", O.UNION: "|", O.INTER: "&"}
         if op in simple:
@@ -509,6 +668,8 @@ class _Gen:
         code = self.ex(key)
         if isinstance(dom, IntT):
             assert dom.lo is not None and dom.hi is not None
+            if _is_int(code) and dom.lo <= int(code) <= dom.hi:
+                return str(int(code) - dom.lo)
             if fits_statically(key.t, dom):
                 return code if dom.lo == 0 else f"({code} - {dom.lo})"
             t, k = self.tmp(), self.rt.span(span)
@@ -521,6 +682,9 @@ class _Gen:
 
     def apply(self, e: M.Apply) -> str:
         assert isinstance(e.f.t, FnT)
+        p = self.place(e)
+        if p is not None:
+            return self.read(*p)
         if self.pure(e.f):
             return f"{self.ex(e.f)}[{self.key_index(e.f.t.dom, e.x, e.span)}]"
         if self.in_iter:
@@ -567,15 +731,42 @@ class _Gen:
         self.emit(depth, f"if {test}: _store_fail({k}, {j}, {code})")
 
     def assign(self, depth: int, s: M.Assign) -> None:
-        target = self.var(s.var)
-        where = s.name
-        if not s.path:
-            val = self.tmp()
-            self.emit(depth, f"{val} = {self.ex(s.value)}")
-            self.store_check(depth, val, s.value.t, s.target_t, s.span, where)
-            self.emit(depth, f"w{s.var} = {val}")
+        var = self.model.vars[s.var]
+        if any(step.kind == "seq" for step in s.path):
+            self.assign_whole(depth, s)
             return
-        conts, idxs = [target], []
+        off: int | str = self.lay.offsets[s.var]
+        t, where = var.t, s.name
+        for step in s.path:  # keys first, left to right, each checked
+            if step.kind == "field":
+                assert isinstance(t, RecT) and isinstance(step.key, str)
+                off = self.add(off, self.lay.field_offset(t, step.key))
+                t = t.field_type(step.key)  # type: ignore[assignment]
+                where += f".{step.key}"
+            else:
+                assert isinstance(t, FnT) and isinstance(step.key, M.Expr)
+                off = self.add(off, self.mul(self.key_index(t.dom, step.key, step.span),
+                                             self.lay.width(t.rng)))
+                t = t.rng
+                where += "[...]"
+            if isinstance(off, str) and not off.isidentifier():  # evaluate it once, now
+                tmp = self.tmp()
+                self.emit(depth, f"{tmp} = {off}")
+                off = tmp
+        val = self.ex(s.value)
+        if not (_is_int(val) or val in ("True", "False", "None")):
+            tmp = self.tmp()
+            self.emit(depth, f"{tmp} = {val}")
+            val = tmp
+        self.store_check(depth, val, s.value.t, s.target_t, s.span, where)
+        self.write(depth, off, t, self.encode_cell(val, t))
+
+    def assign_whole(self, depth: int, s: M.Assign) -> None:
+        """A path through a sequence: update the variable's compact value, pack it back."""
+        var = self.model.vars[s.var]
+        where = s.name
+        conts, idxs = [self.tmp()], []
+        self.emit(depth, f"{conts[0]} = {self.ex(M.VarRef(s.var, s.name, var.t))}")
         for n, step in enumerate(s.path):  # keys first, left to right, each checked
             cur = conts[-1]
             if step.kind == "field":
@@ -584,11 +775,8 @@ class _Gen:
                 where += f".{step.key}"
             elif step.kind == "fn":
                 assert isinstance(step.container, FnT) and isinstance(step.key, M.Expr)
-                idx = self.key_index(step.container.dom, step.key, step.span)
-                if not (idx.isidentifier() or idx.isdigit()):  # evaluate it once, now
-                    tmp = self.tmp()
-                    self.emit(depth, f"{tmp} = {idx}")
-                    idx = tmp
+                idx = self.tmp()
+                self.emit(depth, f"{idx} = {self.key_index(step.container.dom, step.key, step.span)}")
                 where += "[...]"
             else:
                 assert isinstance(step.key, M.Expr)
@@ -608,7 +796,7 @@ class _Gen:
             new = self.tmp()  # a list round trip is the fastest tuple update in CPython
             self.emit(depth, f"{new} = list({cur}); {new}[{idx}] = {val}; {new} = tuple({new})")
             val = new
-        self.emit(depth, f"w{s.var} = {val}")
+        self.write(depth, self.lay.offsets[s.var], var.t, self.encode_cell(val, var.t))
 
     # ------------------------------------------------------------------ statements
     def block(self, depth: int, stmts: tuple[M.Stmt, ...], done: str) -> None:
@@ -632,13 +820,10 @@ class _Gen:
                 self.rt.msgs[k] = s.message
                 self.emit(depth, f"if not {self.ex(s.cond)}: _assert_fail({k})")
             elif isinstance(s, M.Either):
-                ws = sorted(self.written)
                 save = self.tmp()
-                if ws:
-                    self.emit(depth, f"{save} = ({', '.join(f'w{i}' for i in ws)},)")
+                self.emit(depth, f"{save} = w")
                 self.emit(depth, f"for _b in range({len(s.branches)}):")
-                if ws:
-                    self.emit(depth + 1, f"{', '.join(f'w{i}' for i in ws)}, = {save}")
+                self.emit(depth + 1, f"w = {save}")
                 for j, br in enumerate(s.branches):
                     self.emit(depth + 1, f"{'if' if j == 0 else 'elif'} _b == {j}:")
                     self.emit(depth + 2, "pass")
@@ -659,23 +844,18 @@ class _Gen:
                 self.lines.pop()
 
     # ------------------------------------------------------------------ functions
-    def unpack(self, depth: int, used: set[int] | None = None) -> None:
-        n = len(self.model.vars)
-        if n == 0:
-            return
-        names = [f"v{i}" for i in range(n)]
-        self.emit(depth, f"{', '.join(names)}, = s")
-
     def action(self, aid: int, a: M.Action, labelled: bool) -> None:
         """`a<i>(s)` lists successor states (the hot path); `b<i>(s)` lists (state, binding)
         pairs, used only to rebuild a trace from parent links."""
-        assigned = _assigned_vars(a.body)
         body = normalize(a.body)
-        self.written = set()
+        self.src = "s"  # domains and the guard read the state as it is
         self.emit(0, f"def {'b' if labelled else 'a'}{aid}(s):  # action {a.name}")
         self.emit(1, "res = []")
-        self.unpack(1)
         loops = a.params or ()
+        combos = self.bindings(loops)
+        if combos is not None:
+            self.unrolled(a, body, loops, combos, labelled)
+            return
         self.emit(1, "try:")
         depth = 2
         if not loops:
@@ -688,13 +868,11 @@ class _Gen:
         depth += 1
         if a.guard is not None:
             self.emit(depth, f"if not {self.ex(a.guard)}: continue")
-        for i in sorted(assigned):
-            self.emit(depth, f"w{i} = v{i}")
-        self.written = assigned
+        self.emit(depth, "w = s")
+        self.src = "w"  # the body reads its own writes
         bind = "(" + "".join(f"l_{b.name}, " for b in loops) + ")"
-        state = "(" + "".join(f"{self.var(i)}, " for i in range(len(self.model.vars))) + ")"
-        self.block(depth, body, f"res.append(({state}, {bind}))" if labelled
-                   else f"res.append({state})")
+        self.block(depth, body, f"res.append((w, {bind}))" if labelled else "res.append(w)")
+        self.src = "s"
         self.emit(depth - 1, "except _Fault as _e:")
         self.emit(depth, f"_e.binding = {bind}")
         self.emit(depth, "raise")
@@ -708,41 +886,86 @@ class _Gen:
                   f"[_U] * {len(loops)}) if x is not _U)")
         self.emit(2, "raise")
         self.emit(1, "return res")
-        self.written = set()
+
+    def bindings(self, loops: tuple[M.Binder, ...]) -> list[tuple[str, ...]] | None:
+        """The literal bindings of parameters over small literal domains, in exploration
+        order; None when the loops must stay loops."""
+        if not loops or not all(isinstance(b.domain, M.Lit) for b in loops):
+            return None
+        combos: list[tuple[str, ...]] = [()]
+        for b in loops:
+            vals = sorted(self.enc.encode(b.domain.t.elem, x) for x in b.domain.value)  # type: ignore[attr-defined]
+            combos = [c + (repr(v),) for c in combos for v in vals]
+            if len(combos) > 32:
+                return None
+        return combos
+
+    def unrolled(self, a: M.Action, body: tuple[M.Stmt, ...], loops: tuple[M.Binder, ...],
+                 combos: list[tuple[str, ...]], labelled: bool) -> None:
+        """One straight block per binding: parameters are constants, so offsets fold."""
+        needs_loop = _top_require(body)
+        for combo in combos:
+            self.subst = {b.name: v for b, v in zip(loops, combo)}
+            bind = "(" + "".join(f"{v}, " for v in combo) + ")"
+            depth = 1
+            if needs_loop:  # `require` abandons the binding with `continue`
+                self.emit(depth, "for _once in (0,):")
+                depth += 1
+            self.emit(depth, "try:")
+            depth += 1
+            self.src = "s"
+            if a.guard is not None:
+                guard = self.ex(a.guard)
+                if guard == "False":
+                    self.lines.pop()
+                    if needs_loop:
+                        self.lines.pop()
+                    continue
+                if needs_loop:
+                    self.emit(depth, f"if not {guard}: continue")
+                else:
+                    self.emit(depth, f"if {guard}:")
+                    depth += 1
+            self.emit(depth, "w = s")
+            self.src = "w"
+            self.block(depth, body, f"res.append((w, {bind}))" if labelled else "res.append(w)")
+            self.src = "s"
+            base = 2 if needs_loop else 1
+            self.emit(base, "except _Fault as _e:")
+            self.emit(base + 1, f"_e.binding = {bind}")
+            self.emit(base + 1, "raise")
+        self.subst = {}
+        self.emit(1, "return res")
 
     def init(self) -> None:
-        self.written = set(range(len(self.model.vars)))
+        self.src = "w"  # a later item reads what earlier items assigned
         self.emit(0, "def initial():")
         self.emit(1, "res = []")
+        self.emit(1, "w = 0")
         depth = 1
         for it in self.model.init:
             var = self.model.vars[it.var]
+            x = self.tmp()
             if it.choice:
-                x = self.tmp()
                 self.emit(depth, f"for {x} in {self.elems(it.expr)}:")
                 depth += 1
                 self.store_check(depth, x, it.expr.t.elem, var.t, it.span, var.name)  # type: ignore[attr-defined]
-                self.emit(depth, f"w{it.var} = {x}")
             else:
-                x = self.tmp()
                 self.emit(depth, f"{x} = {self.ex(it.expr)}")
                 self.store_check(depth, x, it.expr.t, var.t, it.span, var.name)
-                self.emit(depth, f"w{it.var} = {x}")
-        state = "(" + "".join(f"w{i}, " for i in range(len(self.model.vars))) + ")"
-        self.emit(depth, f"res.append({state})")
+            self.write(depth, self.lay.offsets[it.var], var.t, self.encode_cell(x, var.t))
+        self.emit(depth, "res.append(w)")
         self.emit(1, "return res")
-        self.written = set()
+        self.src = "s"
 
     def invariants(self) -> None:
         self.emit(0, "def invariants(s):")
-        self.unpack(1)
         for i, inv in enumerate(self.model.invariants):
             self.emit(1, f"if not {self.ex(inv.expr)}: return {i}  # {i}")
         self.emit(1, "return -1")
 
     def terminal(self) -> None:
         self.emit(0, "def terminal(s):")
-        self.unpack(1)
         assert self.model.terminal is not None
         self.emit(1, f"return {self.ex(self.model.terminal)}")
 
@@ -754,6 +977,7 @@ class _Gen:
 def compile_model(model: M.Model) -> CompiledModel:
     enc = Encoding(_int_base(model))
     rt = _Runtime(enc)
+    rt.lay = Layout(model, enc)
     g = _Gen(model, rt)
     g.consts()
     g.init()
@@ -770,11 +994,12 @@ def compile_model(model: M.Model) -> CompiledModel:
         "_bbits": rt.bbits, "_mkset": _mkset, "_none": rt.none, "_dom": rt.dom, "_idx": rt.idx,
         "_floordiv": rt.floordiv, "_mod": rt.mod, "_append": rt.append, "_insert": rt.insert,
         "_index": rt.index, "_remove": rt.remove, "_rng": rt.rng, "_fails": rt.fails,
-        "_store_fail": rt.store_fail, "_assert_fail": rt.assert_fail,
+        "_store_fail": rt.store_fail, "_assert_fail": rt.assert_fail, "_pack": rt.pack,
+        "_unpack": rt.unpack, "_dopt": rt.dopt,
     }
     code = compile(source, f"<generated from {model.path}>", "exec")
     exec(code, ns)  # noqa: S102 - source built only from validated identifiers and encoded values
     n = len(model.actions)
     return CompiledModel(model, source, ns["initial"], [ns[f"a{i}"] for i in range(n)],
                          [ns[f"b{i}"] for i in range(n)], ns["invariants"],
-                         ns.get("terminal"), enc)
+                         ns.get("terminal"), enc, rt.lay)
