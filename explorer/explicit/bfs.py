@@ -86,15 +86,18 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
     prog = _Progress(progress, progress_every)
     invariants, terminal = system.invariants, system.terminal
     actions = list(enumerate(system.actions))
+    fused = getattr(system, "successors", None)
     fired, new = s.fired, s.new
     max_states = lim.max_states if lim.max_states is not None else -1
     deadline = start + lim.max_seconds if lim.max_seconds is not None else None
     i = 0
 
     level_end = sys.maxsize  # index where the level being explored ends
+    n_init = [0]  # initial states generated so far (duplicates included)
 
     def finish(kind: str, at: int = -1, **kw: Any) -> Search:
         s.kind, s.at = kind, at
+        s.generated = n_init[0] + sum(fired)  # every successor computed is counted in `fired`
         if len(states) > level_end:  # states of the next level are stored already
             s.depth += 1
         for k, v in kw.items():
@@ -109,7 +112,7 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
         except fault_types as e:
             return finish("fault", -1, fault=e)
         for st in inits:
-            s.generated += 1
+            n_init[0] += 1
             if st in seen:
                 continue
             if len(states) == max_states:
@@ -138,41 +141,31 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
                 if deadline is not None and now >= deadline:
                     return finish("incomplete", reason=f"time limit {lim.max_seconds:g}s")
             st = states[i]
-            nsucc = 0
-            for aid, fn in actions:
-                try:
-                    res = fn(st)
-                except fault_types as e:
-                    s.generated += nsucc
-                    return finish("fault", i, fault=e, fault_action=aid,
-                                  fault_binding=getattr(e, "binding", None))
-                if not res:
+            try:
+                if fused is not None:
+                    fresh, nsucc = fused(st, seen, fired)
+                else:
+                    fresh, nsucc = _successors(actions, st, seen, fired)
+            except fault_types as e:
+                return finish("fault", i, fault=e, fault_action=getattr(e, "action", -1),
+                              fault_binding=getattr(e, "binding", None))
+            for t, aid in fresh:
+                if t in seen:  # reached twice from this state
                     continue
-                n = len(res)
-                nsucc += n
-                fired[aid] += n
-                # most successors were seen before: filter them in one comprehension
-                for t in [t for t in res if t not in seen]:
-                    if t in seen:  # twice in this action's list
-                        continue
-                    j = len(states)
-                    if j == max_states:
-                        s.generated += nsucc
-                        return finish("incomplete", reason=f"state limit {max_states}")
-                    seen[t] = j
-                    states.append(t)
-                    parent.append(i)
-                    label.append(aid)
-                    new[aid] += 1
-                    try:
-                        bad = invariants(t)
-                    except fault_types as e:
-                        s.generated += nsucc
-                        return finish("fault", j, fault=e)
-                    if bad >= 0:
-                        s.generated += nsucc
-                        return finish("violation", j, invariant=bad)
-            s.generated += nsucc
+                j = len(states)
+                if j == max_states:
+                    return finish("incomplete", reason=f"state limit {max_states}")
+                seen[t] = j
+                states.append(t)
+                parent.append(i)
+                label.append(aid)
+                new[aid] += 1
+                try:
+                    bad = invariants(t)
+                except fault_types as e:
+                    return finish("fault", j, fault=e)
+                if bad >= 0:
+                    return finish("violation", j, invariant=bad)
             if nsucc == 0 and lim.deadlock:
                 try:
                     ok = terminal is not None and terminal(st)
@@ -184,3 +177,21 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
     except KeyboardInterrupt:
         return finish("incomplete", reason="interrupted")
     return finish("holds")
+
+
+def _successors(actions: list[tuple[int, Callable[[State], list[State]]]], st: State,
+                seen: dict[State, int], fired: list[int]) -> tuple[list[tuple[State, int]], int]:
+    """What a system's fused `successors` gives, from its per-action functions."""
+    fresh: list[tuple[State, int]] = []
+    total = 0
+    for aid, fn in actions:
+        try:
+            res = fn(st)
+        except BaseException as e:
+            e.action = aid  # type: ignore[attr-defined]
+            raise
+        if res:
+            fired[aid] += len(res)
+            total += len(res)
+            fresh.extend((t, aid) for t in res if t not in seen)
+    return fresh, total

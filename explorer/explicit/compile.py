@@ -63,6 +63,7 @@ class CompiledModel:
     initial: Callable[[], list[tuple]]
     actions: list[Callable[[tuple], list[tuple]]]
     labelled: list[Callable[[tuple], list[tuple[tuple, tuple]]]]
+    successors: Callable[[int, dict, list[int]], tuple[list[tuple[int, int]], int]]
     invariants: Callable[[tuple], int]
     terminal: Callable[[tuple], bool] | None
     encoding: Encoding
@@ -799,8 +800,8 @@ class _Gen:
         self.write(depth, self.lay.offsets[s.var], var.t, self.encode_cell(val, var.t))
 
     # ------------------------------------------------------------------ statements
-    def block(self, depth: int, stmts: tuple[M.Stmt, ...], done: str) -> None:
-        """Statements of a normalized list; `done` is the line that yields a successor."""
+    def block(self, depth: int, stmts: tuple[M.Stmt, ...], done: list[str]) -> None:
+        """Statements of a normalized list; `done` are the lines that yield a successor."""
         for s in stmts:
             if isinstance(s, M.Assign):
                 self.assign(depth, s)
@@ -831,7 +832,8 @@ class _Gen:
                 return
             else:
                 raise AssertionError(s)
-        self.emit(depth, done)
+        for line in done:
+            self.emit(depth, line)
 
     def block_plain(self, depth: int, stmts: tuple[M.Stmt, ...]) -> None:
         """An `if` branch without `either` (normalize moved those out)."""
@@ -839,25 +841,46 @@ class _Gen:
         for s in stmts:
             if isinstance(s, M.Either):
                 raise AssertionError("either inside if after normalize")
-            self.block(depth, (s,), "")
-            if self.lines[-1].strip() == "":
-                self.lines.pop()
+            self.block(depth, (s,), [])
 
     # ------------------------------------------------------------------ functions
     def action(self, aid: int, a: M.Action, labelled: bool) -> None:
-        """`a<i>(s)` lists successor states (the hot path); `b<i>(s)` lists (state, binding)
-        pairs, used only to rebuild a trace from parent links."""
-        body = normalize(a.body)
-        self.src = "s"  # domains and the guard read the state as it is
+        """`a<i>(s)` lists every successor state; `b<i>(s)` lists (state, binding) pairs,
+        used to rebuild a trace from parent links."""
         self.emit(0, f"def {'b' if labelled else 'a'}{aid}(s):  # action {a.name}")
         self.emit(1, "res = []")
+        self.action_code(aid, a, 1, lambda bind: [f"res.append((w, {bind}))" if labelled
+                                                  else "res.append(w)"])
+        self.emit(1, "return res")
+
+    def fused(self) -> None:
+        """`succ(s, seen, fired)`: every action inline, one call per state. Counts each
+        action's successors into `fired` and returns ([(new state, action), ...], total),
+        leaving out states already in `seen` (the search's hot path)."""
+        acts = self.model.actions
+        self.emit(0, "def succ(s, seen, fired):")
+        self.emit(1, "res = []")
+        for aid, a in enumerate(acts):
+            self.emit(1, f"n{aid} = 0  # action {a.name}")
+            self.action_code(aid, a, 1, lambda bind, aid=aid: [
+                f"n{aid} += 1", f"if w not in seen: res.append((w, {aid}))"])
+            self.emit(1, f"if n{aid}: fired[{aid}] += n{aid}")
+        self.emit(1, f"return res, {' + '.join(f'n{i}' for i in range(len(acts))) or '0'}")
+
+    def action_code(self, aid: int, a: M.Action, base: int,
+                    done: Callable[[str], list[str]]) -> None:
+        """An action's bindings at indentation `base`; `done(binding)` yields a successor."""
+        body = normalize(a.body)
+        self.src = "s"  # domains and the guard read the state as it is
         loops = a.params or ()
         combos = self.bindings(loops)
         if combos is not None:
-            self.unrolled(a, body, loops, combos, labelled)
+            self.unrolled(aid, a, body, loops, combos, base, done)
             return
-        self.emit(1, "try:")
-        depth = 2
+        for b in loops:  # stale values would make a wrong partial binding below
+            self.emit(base, f"l_{b.name} = _U")
+        self.emit(base, "try:")
+        depth = base + 1
         if not loops:
             self.emit(depth, "for _once in (0,):")
             depth += 1
@@ -871,21 +894,21 @@ class _Gen:
         self.emit(depth, "w = s")
         self.src = "w"  # the body reads its own writes
         bind = "(" + "".join(f"l_{b.name}, " for b in loops) + ")"
-        self.block(depth, body, f"res.append((w, {bind}))" if labelled else "res.append(w)")
+        self.block(depth, body, done(bind))
         self.src = "s"
         self.emit(depth - 1, "except _Fault as _e:")
-        self.emit(depth, f"_e.binding = {bind}")
+        self.emit(depth, f"_e.binding, _e.action = {bind}, {aid}")
         self.emit(depth, "raise")
         # a fault while evaluating a parameter's domain: bind the parameters so far
         for n in range(len(loops) - 1, 0, -1):
-            self.emit(2 + n, f"l_{loops[n].name} = _U")
-        self.emit(1, "except _Fault as _e:")
-        self.emit(2, "if not hasattr(_e, 'binding'):")
+            self.emit(base + 1 + n, f"l_{loops[n].name} = _U")
+        self.emit(base, "except _Fault as _e:")
+        self.emit(base + 1, "if not hasattr(_e, 'binding'):")
         names = ", ".join(f"'l_{b.name}'" for b in loops)
-        self.emit(3, f"_e.binding = tuple(x for x in map(locals().get, ({names}{',' if loops else ''}), "
-                  f"[_U] * {len(loops)}) if x is not _U)")
-        self.emit(2, "raise")
-        self.emit(1, "return res")
+        self.emit(base + 2, f"_e.binding = tuple(x for x in map(locals().get, "
+                  f"({names}{',' if loops else ''}), [_U] * {len(loops)}) if x is not _U)")
+        self.emit(base + 2, f"_e.action = {aid}")
+        self.emit(base + 1, "raise")
 
     def bindings(self, loops: tuple[M.Binder, ...]) -> list[tuple[str, ...]] | None:
         """The literal bindings of parameters over small literal domains, in exploration
@@ -900,14 +923,15 @@ class _Gen:
                 return None
         return combos
 
-    def unrolled(self, a: M.Action, body: tuple[M.Stmt, ...], loops: tuple[M.Binder, ...],
-                 combos: list[tuple[str, ...]], labelled: bool) -> None:
+    def unrolled(self, aid: int, a: M.Action, body: tuple[M.Stmt, ...],
+                 loops: tuple[M.Binder, ...], combos: list[tuple[str, ...]], base: int,
+                 done: Callable[[str], list[str]]) -> None:
         """One straight block per binding: parameters are constants, so offsets fold."""
         needs_loop = _top_require(body)
         for combo in combos:
             self.subst = {b.name: v for b, v in zip(loops, combo)}
             bind = "(" + "".join(f"{v}, " for v in combo) + ")"
-            depth = 1
+            depth = base
             if needs_loop:  # `require` abandons the binding with `continue`
                 self.emit(depth, "for _once in (0,):")
                 depth += 1
@@ -928,14 +952,13 @@ class _Gen:
                     depth += 1
             self.emit(depth, "w = s")
             self.src = "w"
-            self.block(depth, body, f"res.append((w, {bind}))" if labelled else "res.append(w)")
+            self.block(depth, body, done(bind))
             self.src = "s"
-            base = 2 if needs_loop else 1
-            self.emit(base, "except _Fault as _e:")
-            self.emit(base + 1, f"_e.binding = {bind}")
-            self.emit(base + 1, "raise")
+            at = base + (1 if needs_loop else 0)
+            self.emit(at, "except _Fault as _e:")
+            self.emit(at + 1, f"_e.binding, _e.action = {bind}, {aid}")
+            self.emit(at + 1, "raise")
         self.subst = {}
-        self.emit(1, "return res")
 
     def init(self) -> None:
         self.src = "w"  # a later item reads what earlier items assigned
@@ -984,6 +1007,7 @@ def compile_model(model: M.Model) -> CompiledModel:
     for aid, a in enumerate(model.actions):
         g.action(aid, a, labelled=False)
         g.action(aid, a, labelled=True)
+    g.fused()
     g.invariants()
     if model.terminal is not None:
         g.terminal()
@@ -1001,5 +1025,5 @@ def compile_model(model: M.Model) -> CompiledModel:
     exec(code, ns)  # noqa: S102 - source built only from validated identifiers and encoded values
     n = len(model.actions)
     return CompiledModel(model, source, ns["initial"], [ns[f"a{i}"] for i in range(n)],
-                         [ns[f"b{i}"] for i in range(n)], ns["invariants"],
+                         [ns[f"b{i}"] for i in range(n)], ns["succ"], ns["invariants"],
                          ns.get("terminal"), enc, rt.lay)
