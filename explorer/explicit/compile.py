@@ -355,12 +355,29 @@ class _Gen:
         self.lines: list[str] = []
         self.ntmp = 0
         self.src = "s"  # the packed state that reads see: `s` (guards, invariants) or `w`
+        self.hoist: dict[tuple[int, int], str] | None = None  # reads of `s` done once, up front
+        # cells written so far in the body being generated; None: treat all as written
+        self.dirty: list[tuple[int, int]] | None = None
+        self.pending: tuple[int, int, int] | None = None  # (depth, keep mask, bits) to write
         self.subst: dict[str, str] = {}  # bound names replaced by constants (unrolled quantifiers)
         self.in_iter = 0  # > 0 inside a comprehension's iterable, where Python forbids `:=`
 
     # ------------------------------------------------------------------ plumbing
     def emit(self, depth: int, line: str) -> None:
+        if self.pending is not None:
+            self.flush()
         self.lines.append("    " * depth + line)
+
+    def flush(self) -> None:
+        """Emit the constant writes collected by `write` as one statement."""
+        assert self.pending is not None
+        depth, keep, put = self.pending
+        self.pending = None
+        pad, src = "    " * depth, "w"
+        if self.lines and self.lines[-1] == pad + "w = s":  # start from s directly
+            self.lines.pop()
+            src = "s"
+        self.lines.append(pad + f"w = ({src} & {keep})" + (f" | {put}" if put else ""))
 
     def tmp(self) -> str:
         self.ntmp += 1
@@ -411,6 +428,16 @@ class _Gen:
 
     def raw(self, off: int | str, t: Type) -> str:
         mask = (1 << self.lay.width(t)) - 1
+        src = self.src
+        if src == "w" and self.dirty is not None and isinstance(off, int) and not any(
+                o < off + self.lay.width(t) and off < o + n for o, n in self.dirty):
+            self.src = "s"  # not written yet in this binding: read the state as it was
+            try:
+                return self.raw(off, t)
+            finally:
+                self.src = src
+        if self.hoist is not None and self.src == "s" and isinstance(off, int):
+            return self.hoist.setdefault((off, mask), f"_r{len(self.hoist)}")
         if off == 0:
             return f"({self.src} & {mask})"
         return f"(({self.src} >> {off}) & {mask})"
@@ -459,9 +486,27 @@ class _Gen:
 
     def write(self, depth: int, off: int | str, t: Type, raw: str) -> None:
         mask = (1 << self.lay.width(t)) - 1
+        if self.dirty is not None:
+            if isinstance(off, int):
+                self.dirty.append((off, self.lay.width(t)))
+            else:
+                self.dirty = None  # a computed offset: anything may have changed
+        if isinstance(off, int) and _is_int(raw):  # constant: merge with its neighbours
+            keep_i, put_i = ~(mask << off), int(raw) << off
+            if self.pending is not None and self.pending[0] == depth:
+                _, k0, p0 = self.pending
+                self.pending = (depth, k0 & keep_i, (p0 & keep_i) | put_i)
+            else:
+                if self.pending is not None:
+                    self.flush()
+                self.pending = (depth, keep_i, put_i)
+            return
         if isinstance(off, int):
             keep = str(~(mask << off))
-            put = "" if raw == "0" else (f" | ({raw} << {off})" if off else f" | {raw}")
+            if _is_int(raw):
+                put = "" if raw == "0" else f" | {int(raw) << off}"
+            else:
+                put = f" | ({raw} << {off})" if off else f" | {raw}"
         else:
             keep = f"~({mask} << {off})"
             put = "" if raw == "0" else f" | ({raw} << {off})"
@@ -509,7 +554,8 @@ class _Gen:
                 return f"_unwrap({k}, {self.ex(e.e)})"
             return f"({t} if ({t} := {self.ex(e.e)}) is not None else _none({k}))"
         if isinstance(e, M.Not):
-            return f"(not {self.ex(e.e)})"
+            x = self.ex(e.e)
+            return {"True": "False", "False": "True"}.get(x, f"(not {x})")
         if isinstance(e, M.Neg):
             return f"(-{self.ex(e.e)})"
         if isinstance(e, M.BinOp):
@@ -618,12 +664,19 @@ class _Gen:
     def binop(self, e: M.BinOp) -> str:
         O = M.Op
         op = e.op
-        if op is O.AND:
-            return f"({self.ex(e.a)} and {self.ex(e.b)})"
-        if op is O.OR:
-            return f"({self.ex(e.a)} or {self.ex(e.b)})"
-        if op is O.IMPLIES:
-            return f"(not {self.ex(e.a)} or {self.ex(e.b)})"
+        if op in (O.AND, O.OR, O.IMPLIES):  # fold literal sides (unrolled binders)
+            a = self.ex(e.a)
+            if op is O.IMPLIES:
+                a = "True" if a == "False" else "False" if a == "True" else f"not {a}"
+            stop = "False" if op is O.AND else "True"
+            if a == stop:
+                return stop
+            b = self.ex(e.b)
+            if a in ("True", "False"):
+                return b
+            if b in ("True", "False") and b != stop:
+                return a if op is not O.IMPLIES else f"({a})"
+            return f"({a} {'and' if op is O.AND else 'or'} {b})"
         if op in (O.EQ, O.NE):
             neg = op is O.NE
             if isinstance(e.b, M.Lit) and e.b.value is None:
@@ -859,6 +912,7 @@ class _Gen:
         leaving out states already in `seen` (the search's hot path)."""
         acts = self.model.actions
         self.emit(0, "def succ(s, seen, fired):")
+        self.start_hoisting()
         self.emit(1, "res = []")
         for aid, a in enumerate(acts):
             self.emit(1, f"n{aid} = 0  # action {a.name}")
@@ -866,6 +920,18 @@ class _Gen:
                 f"n{aid} += 1", f"if w not in seen: res.append((w, {aid}))"])
             self.emit(1, f"if n{aid}: fired[{aid}] += n{aid}")
         self.emit(1, f"return res, {' + '.join(f'n{i}' for i in range(len(acts))) or '0'}")
+        self.stop_hoisting()
+
+    def start_hoisting(self) -> None:
+        self.hoist, self.hoist_at = {}, len(self.lines)
+
+    def stop_hoisting(self) -> None:
+        """Insert the collected reads of `s` at the top of the function just generated."""
+        assert self.hoist is not None
+        reads = [f"    {name} = " + (f"s & {mask}" if off == 0 else f"(s >> {off}) & {mask}")
+                 for (off, mask), name in self.hoist.items()]
+        self.lines[self.hoist_at:self.hoist_at] = reads
+        self.hoist = None
 
     def action_code(self, aid: int, a: M.Action, base: int,
                     done: Callable[[str], list[str]]) -> None:
@@ -892,10 +958,10 @@ class _Gen:
         if a.guard is not None:
             self.emit(depth, f"if not {self.ex(a.guard)}: continue")
         self.emit(depth, "w = s")
-        self.src = "w"  # the body reads its own writes
+        self.src, self.dirty = "w", []  # the body reads its own writes
         bind = "(" + "".join(f"l_{b.name}, " for b in loops) + ")"
         self.block(depth, body, done(bind))
-        self.src = "s"
+        self.src, self.dirty = "s", None
         self.emit(depth - 1, "except _Fault as _e:")
         self.emit(depth, f"_e.binding, _e.action = {bind}, {aid}")
         self.emit(depth, "raise")
@@ -951,9 +1017,9 @@ class _Gen:
                     self.emit(depth, f"if {guard}:")
                     depth += 1
             self.emit(depth, "w = s")
-            self.src = "w"
+            self.src, self.dirty = "w", []
             self.block(depth, body, done(bind))
-            self.src = "s"
+            self.src, self.dirty = "s", None
             at = base + (1 if needs_loop else 0)
             self.emit(at, "except _Fault as _e:")
             self.emit(at + 1, f"_e.binding, _e.action = {bind}, {aid}")
@@ -983,9 +1049,11 @@ class _Gen:
 
     def invariants(self) -> None:
         self.emit(0, "def invariants(s):")
+        self.start_hoisting()
         for i, inv in enumerate(self.model.invariants):
             self.emit(1, f"if not {self.ex(inv.expr)}: return {i}  # {i}")
         self.emit(1, "return -1")
+        self.stop_hoisting()
 
     def terminal(self) -> None:
         self.emit(0, "def terminal(s):")
