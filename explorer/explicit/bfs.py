@@ -78,15 +78,17 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
            clock: Callable[[], float] = time.monotonic) -> Search:
     """Explore every state reachable from the initial states, breadth-first."""
     lim = limits or Limits()
-    nact = len(system.actions)
+    nact = getattr(system, "n_actions", None)
+    if nact is None:
+        nact = len(system.actions)
     s = Search(fired=[0] * nact, new=[0] * nact)
     states, parent, label = s.states, s.parent, s.label
     seen: dict[State, int] = {}
     start = clock()
     prog = _Progress(progress, progress_every)
     invariants, terminal = system.invariants, system.terminal
-    actions = list(enumerate(system.actions))
     fused = getattr(system, "successors", None)
+    actions = list(enumerate(system.actions)) if fused is None else []
     fired, new = s.fired, s.new
     max_states = lim.max_states if lim.max_states is not None else -1
     deadline = start + lim.max_seconds if lim.max_seconds is not None else None

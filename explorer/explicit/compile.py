@@ -56,18 +56,38 @@ def _mkset(it: Any) -> int:
 
 @dataclass
 class CompiledModel:
-    """What the search needs: the generated functions and how to decode their states."""
+    """What the search needs: the generated functions and how to decode their states.
+    The per-action functions are generated on first use (trace rebuilding, tests): the
+    search itself needs only `successors`."""
 
     model: M.Model
     source: str
     initial: Callable[[], list[tuple]]
-    actions: list[Callable[[tuple], list[tuple]]]
-    labelled: list[Callable[[tuple], list[tuple[tuple, tuple]]]]
     successors: Callable[[int, dict, list[int]], tuple[list[tuple[int, int]], int]]
     invariants: Callable[[tuple], int]
     terminal: Callable[[tuple], bool] | None
     encoding: Encoding
     layout: Layout
+    build_actions: Callable[[], tuple[list[Callable], list[Callable]]]
+    _actions: tuple[list[Callable], list[Callable]] | None = None
+
+    @property
+    def n_actions(self) -> int:
+        return len(self.model.actions)
+
+    @property
+    def actions(self) -> list[Callable[[int], list[int]]]:
+        """`actions[i](s)`: every successor of action i, in exploration order."""
+        if self._actions is None:
+            self._actions = self.build_actions()
+        return self._actions[0]
+
+    @property
+    def labelled(self) -> list[Callable[[int], list[tuple[int, tuple]]]]:
+        """`labelled[i](s)`: (successor, binding) pairs of action i."""
+        if self._actions is None:
+            self._actions = self.build_actions()
+        return self._actions[1]
 
     def compact_state(self, s: int) -> tuple:
         lay = self.layout
@@ -1072,9 +1092,6 @@ def compile_model(model: M.Model) -> CompiledModel:
     g = _Gen(model, rt)
     g.consts()
     g.init()
-    for aid, a in enumerate(model.actions):
-        g.action(aid, a, labelled=False)
-        g.action(aid, a, labelled=True)
     g.fused()
     g.invariants()
     if model.terminal is not None:
@@ -1089,9 +1106,22 @@ def compile_model(model: M.Model) -> CompiledModel:
         "_store_fail": rt.store_fail, "_assert_fail": rt.assert_fail, "_pack": rt.pack,
         "_unpack": rt.unpack, "_dopt": rt.dopt,
     }
+    _run(source, model, ns)
+
+    def build_actions() -> tuple[list[Callable], list[Callable]]:
+        ga = _Gen(model, rt)  # same runtime tables, same namespace (consts are shared)
+        ga.ntmp = g.ntmp
+        for aid, a in enumerate(model.actions):
+            ga.action(aid, a, labelled=False)
+            ga.action(aid, a, labelled=True)
+        _run("\n".join(ga.lines) + "\n", model, ns)
+        n = len(model.actions)
+        return [ns[f"a{i}"] for i in range(n)], [ns[f"b{i}"] for i in range(n)]
+
+    return CompiledModel(model, source, ns["initial"], ns["succ"], ns["invariants"],
+                         ns.get("terminal"), enc, rt.lay, build_actions)
+
+
+def _run(source: str, model: M.Model, ns: dict[str, Any]) -> None:
     code = compile(source, f"<generated from {model.path}>", "exec")
     exec(code, ns)  # noqa: S102 - source built only from validated identifiers and encoded values
-    n = len(model.actions)
-    return CompiledModel(model, source, ns["initial"], [ns[f"a{i}"] for i in range(n)],
-                         [ns[f"b{i}"] for i in range(n)], ns["succ"], ns["invariants"],
-                         ns.get("terminal"), enc, rt.lay)

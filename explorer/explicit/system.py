@@ -21,6 +21,7 @@ class System(Protocol):
     actions: list[Callable[[State], list[State]]]
     invariants: Callable[[State], int]  # index of the first violated invariant, or -1
     terminal: Callable[[State], bool] | None
+    # Optional: `n_actions`, when counting `actions` would be costly.
     # Optional, for speed: `successors(s, seen, fired)` does what the search would do with
     # `actions` (count each action's successors into fired[i]) in one call and returns
     # ([(successor not in seen, action index), ...], number of successors). A fault

@@ -56,14 +56,20 @@ def references() -> dict[str, Run]:
     return refs
 
 
-def best(run: Run, n: int, repeat: int) -> tuple[int, int, float]:
-    return min((run(n) for _ in range(repeat)), key=lambda r: r[2])
+def best_of(runs: list[Run], n: int, repeat: int) -> list[tuple[int, int, float]]:
+    """Best of `repeat` rounds each; the runs alternate within a round, so a noisy stretch
+    of the machine does not land on one of them only."""
+    results: list[list[tuple[int, int, float]]] = [[] for _ in runs]
+    for _ in range(repeat):
+        for out, run in zip(results, runs):
+            out.append(run(n))
+    return [min(r, key=lambda x: x[2]) for r in results]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default=",".join(map(str, BENCH_SIZES)))
-    ap.add_argument("--repeat", type=int, default=3, help="best of R runs of each")
+    ap.add_argument("--repeat", type=int, default=5, help="best of R rounds")
     args = ap.parse_args()
     refs = references()
     head = f"{'N':>3} {'distinct':>10} {'engine st/s':>12}"
@@ -71,10 +77,9 @@ def main() -> None:
         head += f" {name + ' st/s':>18} {'ratio':>6}"
     print(head)
     for n in (int(x) for x in args.sizes.split(",")):
-        eng = best(run_engine, n, args.repeat)
+        eng, *others = best_of([run_engine, *refs.values()], n, args.repeat)
         line = f"{n:>3} {eng[0]:>10,} {eng[0] / eng[2]:>12,.0f}"
-        for name, run in refs.items():
-            ref = best(run, n, args.repeat)
+        for name, ref in zip(refs, others):
             if ref[:2] != eng[:2]:
                 raise SystemExit(f"N={n}: engine {eng[:2]} vs {name} {ref[:2]} (distinct, "
                                  "generated): they do not model the same thing")
