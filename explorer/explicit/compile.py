@@ -630,6 +630,15 @@ class _Gen:
         if isinstance(e, M.MapSet):
             img = self.bound(e.e, [b.name for b in e.binders])
             return f"_mkset(1 << {self.bit(e.e.t, img)} {self.fors(e.binders)})"
+        if isinstance(e, M.FnComp) and isinstance(e.binder.domain, M.Lit) and len(
+                e.binder.domain.value) <= 64:  # a tuple display, one element per key
+            b, saved = e.binder, dict(self.subst)
+            parts = []
+            for x in eval(self.elems(b.domain)):  # noqa: S307 - a tuple literal we made
+                self.subst[b.name] = repr(x)
+                parts.append(self.ex(e.e))
+            self.subst = saved
+            return "(" + "".join(f"{p}, " for p in parts) + ")"
         if isinstance(e, M.FnComp):
             b = e.binder
             return f"tuple({self.bound(e.e, [b.name])} {self.fors((b,))})"
@@ -706,6 +715,12 @@ class _Gen:
                 return f"({self.ex(e.a)} is {'not ' if neg else ''}None)"
             if isinstance(e.a, M.Lit) and e.a.value is None:
                 return f"({self.ex(e.b)} is {'not ' if neg else ''}None)"
+            for x, y in ((e.a, e.b), (e.b, e.a)):  # an optional cell against a literal
+                if isinstance(y, M.Lit) and isinstance(x.t, OptT) and is_cell(x.t):
+                    p = self.place(x)
+                    if p is not None:
+                        enc = self.encode_cell(repr(self.enc.encode(x.t, y.value)), x.t)
+                        return f"({self.raw(*p)} {'!=' if neg else '=='} {enc})"
             a, b = self.ex(e.a), self.ex(e.b)
             if _is_int(a) and _is_int(b):  # literals (unrolled binders): fold
                 return str((int(a) == int(b)) != neg)
@@ -729,8 +744,9 @@ class _Gen:
         if op in (O.IN, O.NOTIN):
             a = self.ex(e.a)
             bit = self.bit(e.a.t, a)
+            one = str(1 << int(bit)) if _is_int(bit) else f"(1 << {bit})"
             test = "==" if op is O.NOTIN else "!="
-            return f"((1 << {bit}) & {self.ex(e.b)} {test} 0)"  # element first, as interp
+            return f"({one} & {self.ex(e.b)} {test} 0)"  # element first, as interp
         if op in (O.DIV, O.MOD):
             k = self.rt.span(e.span)
             fn = "_floordiv" if op is O.DIV else "_mod"
