@@ -353,19 +353,6 @@ def _top_require(stmts: tuple[M.Stmt, ...]) -> bool:
     return False
 
 
-def _assigned_vars(stmts: tuple[M.Stmt, ...]) -> set[int]:
-    out: set[int] = set()
-    for s in stmts:
-        if isinstance(s, M.Assign):
-            out.add(s.var)
-        elif isinstance(s, M.If):
-            out |= _assigned_vars(s.then) | _assigned_vars(s.orelse)
-        elif isinstance(s, M.Either):
-            for b in s.branches:
-                out |= _assigned_vars(b)
-    return out
-
-
 class _Gen:
     def __init__(self, model: M.Model, rt: _Runtime) -> None:
         self.model = model
