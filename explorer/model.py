@@ -651,3 +651,28 @@ def walk_expr(e: Expr) -> Any:
                         stack.append(y.domain)
                     elif isinstance(y, tuple) and len(y) == 2 and isinstance(y[1], Expr):
                         stack.append(y[1])
+
+
+def walk_stmts(stmts: tuple[Stmt, ...]) -> Any:
+    """Yield every statement of a body, nested ones included (pre-order)."""
+    for s in stmts:
+        yield s
+        if isinstance(s, If):
+            yield from walk_stmts(s.then + s.orelse)
+        elif isinstance(s, Either):
+            for b in s.branches:
+                yield from walk_stmts(b)
+
+
+def stmt_exprs(stmts: tuple[Stmt, ...]) -> list[Expr]:
+    """The expressions a body evaluates directly (values, keys, conditions)."""
+    out: list[Expr] = []
+    for s in walk_stmts(stmts):
+        if isinstance(s, Assign):
+            out.append(s.value)
+            out.extend(p.key for p in s.path if isinstance(p.key, Expr))
+        elif isinstance(s, Let):
+            out.append(s.value)
+        elif isinstance(s, If | Require | Assert):
+            out.append(s.cond)
+    return out

@@ -547,23 +547,8 @@ def test_hand_written_specs_use_every_construct() -> None:
     builtins: set[M.Builtin] = set()
 
     def see_stmts(body: tuple[M.Stmt, ...]) -> list[M.Expr]:
-        out: list[M.Expr] = []
-        for s in body:
-            stmts.add(type(s))
-            if isinstance(s, M.Assign):
-                out.append(s.value)
-                out.extend(p.key for p in s.path if isinstance(p.key, M.Expr))
-            elif isinstance(s, M.Let):
-                out.append(s.value)
-            elif isinstance(s, M.If):
-                out.append(s.cond)
-                out += see_stmts(s.then) + see_stmts(s.orelse)
-            elif isinstance(s, M.Either):
-                for br in s.branches:
-                    out += see_stmts(br)
-            else:
-                out.append(s.cond)  # type: ignore[attr-defined]
-        return out
+        stmts.update(type(s) for s in M.walk_stmts(body))
+        return M.stmt_exprs(body)
 
     for text in SPECS.values():
         m = model_of(text)

@@ -287,7 +287,7 @@ def _int_base(model: M.Model) -> int:
         exprs.extend(b.domain for b in a.params)
         if a.guard is not None:
             exprs.append(a.guard)
-        exprs.extend(_stmt_exprs(a.body))
+        exprs.extend(M.stmt_exprs(a.body))
     for e in exprs:
         for x in M.walk_expr(e):
             see(x.t)
@@ -295,25 +295,6 @@ def _int_base(model: M.Model) -> int:
                 if x.a.t.lo is not None:
                     lows.append(x.a.t.lo)
     return min(lows)
-
-
-def _stmt_exprs(stmts: tuple[M.Stmt, ...]) -> list[M.Expr]:
-    out: list[M.Expr] = []
-    for s in stmts:
-        if isinstance(s, M.Assign):
-            out.append(s.value)
-            out.extend(p.key for p in s.path if isinstance(p.key, M.Expr))
-        elif isinstance(s, M.Let):
-            out.append(s.value)
-        elif isinstance(s, M.If):
-            out.append(s.cond)
-            out.extend(_stmt_exprs(s.then) + _stmt_exprs(s.orelse))
-        elif isinstance(s, M.Either):
-            for b in s.branches:
-                out.extend(_stmt_exprs(b))
-        elif isinstance(s, M.Require | M.Assert):
-            out.append(s.cond)
-    return out
 
 
 def _has_either(s: M.Stmt) -> bool:

@@ -230,14 +230,8 @@ def run(n: int) -> tuple[int, int, float]:
     return len(states), generated, elapsed
 
 
-def main(argv: list[str]) -> None:
-    sizes = [int(a) for a in argv] or list(BENCH_SIZES)
-    print(f"{'N':>3} {'distinct':>10} {'generated':>12} {'seconds':>8} {'states/s':>10}")
-    for n in sizes:
-        distinct, generated, elapsed = run(n)
-        print(f"{n:>3} {distinct:>10,} {generated:>12,} {elapsed:>8.3f} {distinct / elapsed:>10,.0f}",
-              flush=True)
-
-
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
+    from handwritten_scalable import report
+
+    report(run, sys.argv[1:])

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 
 BENCH_SIZES = (5, 6, 7)  # 7,857 / 66,825 / 578,097 distinct states
 
@@ -163,13 +164,18 @@ def run(n: int) -> tuple[int, int, float]:
     return len(states), generated, elapsed
 
 
-def main(argv: list[str]) -> None:
+def report(search: Callable[[int], tuple[int, int, float]], argv: list[str]) -> None:
+    """Figures of a hand-written search at the sizes given (default BENCH_SIZES)."""
     sizes = [int(a) for a in argv] or list(BENCH_SIZES)
     print(f"{'N':>3} {'distinct':>10} {'generated':>12} {'seconds':>8} {'states/s':>10}")
     for n in sizes:
-        distinct, generated, elapsed = run(n)
+        distinct, generated, elapsed = search(n)
         print(f"{n:>3} {distinct:>10,} {generated:>12,} {elapsed:>8.3f} {distinct / elapsed:>10,.0f}",
               flush=True)
+
+
+def main(argv: list[str]) -> None:
+    report(run, argv)
 
 
 if __name__ == "__main__":
