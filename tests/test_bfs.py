@@ -450,3 +450,22 @@ init { x = 0  q = [] }
 action a(i in 0..q[0]) { x := i }
 """)
     assert (r.outcome.kind, r.outcome.code) == ("error", "E3004")
+
+
+def test_progress_lines_carry_the_figures_so_far() -> None:
+    # The clock reads 0 at the start, then +2 at each check (one every 1024 states), and a
+    # line is due every 3 s: at the checks before states 1024 (clock 4) and 3072 (clock 8).
+    ticks = itertools.count(step=2.0)
+    out = __import__("io").StringIO()
+    r = search(counter(5000, terminal=True), None, out, progress_every=3.0,
+               clock=lambda: next(ticks))
+    assert r.kind == "holds"
+    lines = [ln.split() for ln in out.getvalue().splitlines()]
+    assert len(lines) == 2
+    first, last = lines
+    # before state 3072: states 0..3072 stored (the counter stores one ahead), 1 initial +
+    # 3072 increments generated, the deepest stored state at depth 3072
+    assert first[first.index("distinct") + 1] == "1025"
+    assert last[last.index("distinct") + 1] == "3073"
+    assert last[last.index("generated") + 1] == "3073"
+    assert last[last.index("depth") + 1] == "3072"

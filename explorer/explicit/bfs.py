@@ -57,10 +57,10 @@ class Search:
 
 
 class _Progress:
-    def __init__(self, out: TextIO | None, every: float) -> None:
+    def __init__(self, out: TextIO | None, every: float, start: float) -> None:
         self.out, self.every = out, every
-        self.start = time.monotonic()
-        self.next = self.start + every
+        self.start = start  # on the search's clock
+        self.next = start + every
 
     def tick(self, now: float, s: Search, done: int) -> None:
         if self.out is None or now < self.next:
@@ -85,7 +85,7 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
     states, parent, label = s.states, s.parent, s.label
     seen: dict[State, int] = {}
     start = clock()
-    prog = _Progress(progress, progress_every)
+    prog = _Progress(progress, progress_every, start)
     invariants, terminal = system.invariants, system.terminal
     fused = getattr(system, "successors", None)
     actions = list(enumerate(system.actions)) if fused is None else []
@@ -139,6 +139,7 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
                     return finish("incomplete", reason=f"depth limit {lim.max_depth}")
             if i & 1023 == 0:
                 now = clock()
+                s.generated = n_init[0] + sum(fired)
                 prog.tick(now, s, i)
                 if deadline is not None and now >= deadline:
                     return finish("incomplete", reason=f"time limit {lim.max_seconds:g}s")
