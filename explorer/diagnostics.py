@@ -51,22 +51,30 @@ class AssertFailure(Exception):
 
 def render(d: Diagnostic, path: str, source: str | None) -> str:
     """file:line:col: severity[CODE]: message, then the source line and a caret."""
-    loc = f"{path}:{d.span.line}:{d.span.col}" if d.span.line else path
-    out = [f"{loc}: {d.severity}[{d.code}]: {d.message}"]
-    lines = source.split("\n") if source is not None else []  # as the parser counts lines
-    if d.span.line and d.span.line <= len(lines):
-        text = lines[d.span.line - 1].rstrip("\r").expandtabs(1)
-        if len(text) > 200:  # keep carets readable on huge lines
-            start = max(0, d.span.col - 80)
-            text, col = text[start:start + 160], d.span.col - start
-        else:
-            col = d.span.col
-        width = 1
-        if d.span.end_line == d.span.line and d.span.end_col > d.span.col:
-            width = d.span.end_col - d.span.col
-        width = max(1, min(width, len(text) - col + 1))
-        gutter = f"{d.span.line:>4} | "
-        out.append(gutter + text)
-        out.append(" " * (len(gutter) - 2) + "| " + " " * (col - 1) + "^" * width)
+    out = [f"{location(path, d.span)}: {d.severity}[{d.code}]: {d.message}"]
+    out.extend(excerpt(source, d.span))
     out.extend(f"  note: {n}" for n in d.notes)
     return "\n".join(out)
+
+
+def location(path: str, span: Span) -> str:
+    return f"{path}:{span.line}:{span.col}" if span.line else path
+
+
+def excerpt(source: str | None, span: Span) -> list[str]:
+    """The source line of span with a caret underline (no lines when there is none)."""
+    lines = source.split("\n") if source is not None else []  # as the parser counts lines
+    if not span.line or span.line > len(lines):
+        return []
+    text = lines[span.line - 1].rstrip("\r").expandtabs(1)
+    if len(text) > 200:  # keep carets readable on huge lines
+        start = max(0, span.col - 80)
+        text, col = text[start:start + 160], span.col - start
+    else:
+        col = span.col
+    width = 1
+    if span.end_line == span.line and span.end_col > span.col:
+        width = span.end_col - span.col
+    width = max(1, min(width, len(text) - col + 1))
+    gutter = f"{span.line:>4} | "
+    return [gutter + text, " " * (len(gutter) - 2) + "| " + " " * (col - 1) + "^" * width]

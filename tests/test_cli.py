@@ -106,7 +106,7 @@ action inc when x < 2 { x := x + 1 }
 def test_exit_11_deadlock(tmp_path: Path) -> None:
     code, out, _ = explore(tmp_path, DEADLOCK)
     assert code == 11
-    assert "deadlock (no action enabled, state not terminal) after 2 steps:" in out
+    assert "deadlock after 2 steps: no action is enabled and the state is not terminal" in out
     assert status_lines(out) == ["FAIL default: expected every invariant to hold, found "
                                  "deadlock in 2 steps"]
 
@@ -126,7 +126,7 @@ def test_expected_deadlock_passes(tmp_path: Path) -> None:
 def test_exit_12_violation(tmp_path: Path) -> None:
     code, out, _ = explore(tmp_path, COUNTER.split("check ok")[0])
     assert code == 12
-    assert "invariant small is violated after 3 steps:" in out
+    assert "invariant small is violated after 3 steps" in out
     assert status_lines(out) == ["FAIL default: expected every invariant to hold, found "
                                  "violation of small in 3 steps"]
 
@@ -138,7 +138,7 @@ init { x = 0 }
 action inc { x := x + 1  assert x < 2 "x got too big" }
 """)
     assert code == 14
-    assert "assertion failed: x got too big after 2 steps:" in out
+    assert "assertion failed after 2 steps: x got too big" in out
     assert "Step 2: inc()" in out and "<- fails here" in out
     assert status_lines(out)[0].startswith("FAIL default")
 
@@ -150,7 +150,7 @@ init { x = 0 }
 action inc { x := x + 2 }
 """)
     assert code == 75
-    assert "runtime error:" in out and "error[E3001]" in out
+    assert "runtime error E3001 after" in out
     assert "found runtime error E3001 in 2 steps" in out
 
 

@@ -16,6 +16,7 @@ branches), so `require` is always a `continue` to the next alternative.
 
 from __future__ import annotations
 
+import ast
 import functools
 import operator
 from collections.abc import Callable
@@ -451,7 +452,7 @@ class _Gen:
             return f"_pack({self.ptype(t)}, {val})"
         lo = self.lay.cell_lo(t)
         if val in ("None", "True", "False") or _is_int(val):  # a literal: encode it now
-            x = eval(val)  # noqa: S307 - one of the literals just tested
+            x = ast.literal_eval(val)
             return str(0 if x is None else int(x) - lo + (1 if isinstance(t, OptT) else 0))
         if isinstance(t, OptT):
             return f"(0 if {val} is None else {val} - {lo - 1})"
@@ -602,7 +603,7 @@ class _Gen:
                 e.binder.domain.value) <= 64:  # a tuple display, one element per key
             b, saved = e.binder, dict(self.subst)
             parts = []
-            for x in eval(self.elems(b.domain)):  # noqa: S307 - a tuple literal we made
+            for x in ast.literal_eval(self.elems(b.domain)):
                 self.subst[b.name] = repr(x)
                 parts.append(self.ex(e.e))
             self.subst = saved
@@ -645,7 +646,7 @@ class _Gen:
         doms = [self.elems(b.domain) for b in e.binders]
         combos: list[tuple[str, ...]] = [()]
         for d in doms:
-            combos = [c + (repr(x),) for c in combos for x in eval(d)]  # noqa: S307 - a tuple literal we made
+            combos = [c + (repr(x),) for c in combos for x in ast.literal_eval(d)]
             if len(combos) > 16:
                 return None
         if not combos:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from explorer.diagnostics import Diagnostic, render
+from explorer.diagnostics import excerpt, location
 from explorer.model import Model
 from explorer.reports.verdict import Verdict
 from explorer.results import Result, Trace
@@ -72,16 +72,16 @@ def format_verdict(v: Verdict, model: Model, path: str, source: str, full: bool 
         lines.append(f"  stopped at the {o.reason}: no answer (never a false `holds`)")
     else:
         steps = len(r.trace) if r.trace is not None else 0
-        head = {"violation": f"invariant {o.target} is violated",
-                "deadlock": "deadlock (no action enabled, state not terminal)",
-                "assertion": f"assertion failed: {o.message}",
-                "error": f"runtime error: {o.message}"}[o.kind]
-        lines.append(f"  {head} after {steps} step{'s' * (steps != 1)}:")
-        if o.span is not None and o.kind in ("assertion", "error", "violation"):
-            code = o.code or ("assert" if o.kind == "assertion" else "invariant")
-            d = Diagnostic(code, o.message or head, o.span,
-                           severity="error" if o.kind != "violation" else "violated")
-            lines.extend("  " + ln for ln in render(d, path, source).splitlines())
+        after = f"after {steps} step{'s' * (steps != 1)}"
+        head = {"violation": f"invariant {o.target} is violated {after}",
+                "deadlock": f"deadlock {after}: no action is enabled and the state is not "
+                            "terminal",
+                "assertion": f"assertion failed {after}: {o.message}",
+                "error": f"runtime error {o.code} {after}: {o.message}"}[o.kind]
+        lines.append(f"  {head}")
+        if o.span is not None:
+            lines.append(f"  at {location(path, o.span)}")
+            lines.extend("  " + ln for ln in excerpt(source, o.span))
         if r.trace is not None:
             lines.extend(format_trace(r.trace, full))
     lines.append("  " + format_figures(r))
