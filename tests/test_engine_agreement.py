@@ -154,7 +154,26 @@ class Agreement:
         else:
             with pytest.raises(FAULTS):
                 self.it.successors(state)
+        self.fused(enc, failed, where)
         return nxt
+
+    def fused(self, enc: int, failed: bool, where: str) -> None:
+        """The search's fused successor function (hoisted reads, merged writes) lists what
+        the per-action functions list, in the same order, and counts them per action."""
+        n = len(self.model.actions)
+        fired = [0] * n
+        if failed:
+            with pytest.raises(FAULTS):
+                self.cm.successors(enc, {}, fired)
+            return
+        fresh, total = self.cm.successors(enc, {}, fired)
+        per_action = [(t, aid) for aid in range(n) for t in self.cm.actions[aid](enc)]
+        assert fresh == per_action, f"fused successors differ {where}"
+        assert total == len(per_action) == sum(fired)
+        assert fired == [sum(1 for _, a in per_action if a == aid) for aid in range(n)]
+        seen = dict.fromkeys(t for t, _ in per_action[::2])  # seen states are left out
+        fresh2, total2 = self.cm.successors(enc, seen, [0] * n)
+        assert fresh2 == [(t, a) for t, a in per_action if t not in seen] and total2 == total
 
     def run(self, limit: int = 5000) -> int:
         """Breadth-first over the interpreter's graph; returns the number of states seen."""
