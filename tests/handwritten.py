@@ -2,7 +2,7 @@
 
 Nothing here imports `explorer`: each model is written again directly in Python, with its
 own state representation and its own successor function, following the semantics of
-docs/syntax-sketch.md and docs/semantics.md:
+README.md (Figures) and docs/semantics.md:
 
 - `generated` counts the initial states plus every successor computed, duplicates and
   self-loops included (as TLC counts them). A transition that fails (runtime error or
