@@ -13,7 +13,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from explorer.values import Atom, Fn, Rec, Value, format_value
+from explorer.values import Atom, Fn, Rec, Value
 
 
 @dataclass(frozen=True)
@@ -626,9 +626,6 @@ class Model:
     params: tuple[tuple[str, Value], ...]  # the values in force for this configuration
     sets: tuple[AtomT, ...]
     doc: str = ""
-
-    def params_text(self) -> dict[str, str]:
-        return {n: format_value(v) for n, v in self.params}
 
 
 def walk_expr(e: Expr) -> Any:

@@ -106,24 +106,24 @@ def test_heavy_dependencies_stay_in_their_modules(path: Path) -> None:
         assert name == "explorer.reports.diagram", f"{name} imports graphviz"
 
 
-def test_importing_the_package_and_cli_is_cheap() -> None:
-    code = ("import sys, explorer, explorer.cli\n"
-            "heavy = sorted(m for m in ('lark', 'z3', 'graphviz') if m in sys.modules)\n"
-            "print(','.join(heavy))")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+def _heavy_modules_after(code: str) -> str:
+    """Run `code` in a fresh interpreter; which of lark, z3, graphviz it loaded."""
+    probe = code + "\nimport sys\nprint(','.join(m for m in ('lark', 'z3', 'graphviz') if m in sys.modules))"
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
                           timeout=60, env=_env())
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "", f"importing explorer.cli loaded {proc.stdout.strip()}"
+    return proc.stdout.strip()
+
+
+def test_importing_the_package_and_cli_is_cheap() -> None:
+    heavy = _heavy_modules_after("import explorer, explorer.cli")
+    assert heavy == "", f"importing explorer.cli loaded {heavy}"
 
 
 def test_cli_usage_error_does_not_load_the_front_end() -> None:
-    code = ("import io, sys\nfrom explorer.cli import main\n"
-            "assert main(['--frobnicate'], stdout=io.StringIO(), stderr=io.StringIO()) == 2\n"
-            "print(','.join(m for m in ('lark', 'z3', 'graphviz') if m in sys.modules))")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, env=_env())
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == ""
+    assert _heavy_modules_after(
+        "import io\nfrom explorer.cli import main\n"
+        "assert main(['--frobnicate'], stdout=io.StringIO(), stderr=io.StringIO()) == 2") == ""
 
 
 def _env() -> dict[str, str]:

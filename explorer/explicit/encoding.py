@@ -16,7 +16,8 @@ from explorer.values import Atom, Fn, Rec, Value
 
 
 class Encoding:
-    """Encoder/decoder for one model; `base` is the bit of integer 0's predecessor offset."""
+    """Encoder/decoder for one model. Integer sets are bitmasks whose bit 0 holds the
+    integer `base` (the least element any set of the model can hold, at most 0)."""
 
     def __init__(self, int_base: int) -> None:
         self.base = int_base  # the integer stored in bit 0 of an integer set

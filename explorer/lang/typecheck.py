@@ -18,7 +18,7 @@ from explorer.diagnostics import Diagnostic, SpecError
 from explorer.lang import syntax as S
 from explorer.lang.types import INT, arith, cannot_fit, is_scalar, join, same_shape
 from explorer.model import AnyT, AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Span, Type
-from explorer.values import Atom, Fn, Rec, Value, format_value
+from explorer.values import Atom, Value, format_value
 
 MAX_SEQ = 64  # the largest sequence bound
 MAX_ATOMS = 10_000  # the largest set a param can make (`set S = p[1..N]`)
@@ -798,5 +798,3 @@ def elaborate(spec: S.SpecFile, path: str, overrides: dict[str, Any]) -> tuple[M
     model = el.run()
     return model, el.warnings
 
-
-__all__ = ["elaborate", "Elaborator", "Fn", "Rec"]
