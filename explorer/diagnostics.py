@@ -41,12 +41,13 @@ class EvalError(Exception):
 
 
 class AssertFailure(Exception):
-    """An in-action `assert` that evaluated to false."""
+    """An in-action `assert` that evaluated to false; `name` for `assert NAME: ...`."""
 
-    def __init__(self, message: str, span: Span = NOSPAN) -> None:
+    def __init__(self, message: str, span: Span = NOSPAN, name: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.span = span
+        self.name = name
 
 
 def render(d: Diagnostic, path: str, source: str | None) -> str:

@@ -30,6 +30,7 @@ from explorer.model import (
     Expr,
     Field,
     Filter,
+    Fit,
     FnComp,
     FnT,
     If,
@@ -62,7 +63,7 @@ from explorer.model import (
     VarRef,
     value_fits,
 )
-from explorer.values import Fn, Rec, Value, format_value, iter_set
+from explorer.values import Atom, Fn, Rec, Value, format_value, iter_set
 
 State = tuple[Value, ...]  # one rich value per model variable, in Model.vars order
 Label = tuple[str, tuple[tuple[str, Value], ...]]  # (action name, ((param, value), ...))
@@ -144,6 +145,20 @@ def _check_fits(v: Value, t: Type, where: str, span: Span) -> None:
     if _overflows(v, t):
         raise EvalError("E3003", f"value {format_value(v)} exceeds the bound of {t} ({where})", span)
     raise EvalError("E3001", f"value {format_value(v)} does not fit {t} ({where})", span)
+
+
+def _reach(f: Value, x: Value, span: Span) -> frozenset:
+    """{x, f[x], f[f[x]], ...}: up to `none` or to a value already in the set."""
+    if not isinstance(f, Fn):
+        raise TypeError(f"expected a function, got {f!r}")
+    out: set[Value] = set()
+    while x is not None and x not in out:
+        out.add(x)
+        if x not in f:
+            raise EvalError("E3005", f"{format_value(x)} is outside the domain of the function",
+                            span)
+        x = f[x]
+    return frozenset(out)
 
 
 # ---------------------------------------------------------------------------------------
@@ -261,7 +276,7 @@ class Interp:
             return rest(state) if _bool(self.eval(st.cond, state, env), st.cond.span) else []
         if isinstance(st, Assert):
             if not _bool(self.eval(st.cond, state, env), st.cond.span):
-                raise AssertFailure(st.message, st.span)
+                raise AssertFailure(st.message, st.span, st.name)
             return rest(state)
         if isinstance(st, Assign):
             return rest(self._assign(st, state, env))
@@ -355,6 +370,10 @@ class Interp:
             v = ev(e.e, state, env)
             if v is None:
                 raise _none_error(e.span if e.span != NOSPAN else e.e.span)
+            return v
+        if isinstance(e, Fit):
+            v = ev(e.e, state, env)
+            _check_fits(v, e.t, e.what, e.span)
             return v
         if isinstance(e, Not):
             return not _bool(ev(e.e, state, env), e.span)
@@ -462,6 +481,8 @@ class Interp:
             return _set(a, sp) & _set(b, sp)
         if op is Op.MINUS:
             return _set(a, sp) - _set(b, sp)
+        if isinstance(a, Atom) and isinstance(b, Atom):  # declaration order
+            a, b = a.index, b.index
         x, y = _int(a, sp), _int(b, sp)
         if op is Op.LT:
             return x < y
@@ -492,6 +513,8 @@ class Interp:
             if not isinstance(v, tuple | frozenset):
                 raise TypeError(f"len of {v!r}")
             return len(v)
+        if e.fn is Builtin.REACH:
+            return _reach(_need(args[0], sp), args[1], sp)
         s = _seq(args[0], sp)
         cap = _seq_cap(e.args[0].t)
         if e.fn is Builtin.APPEND:

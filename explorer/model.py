@@ -270,6 +270,7 @@ class Builtin(enum.Enum):
     REMOVE = "remove"
     INSERT = "insert"
     INDEX = "index"
+    REACH = "reach"
 
 
 @dataclass(frozen=True)
@@ -316,6 +317,17 @@ class Unwrap(Expr):
 
     e: Expr
     t: Type
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Fit(Expr):
+    """A value passed to a parameter of type t (an argument of a def or proc whose type
+    does not guarantee it fits): a runtime error E3001 when it does not fit t."""
+
+    e: Expr
+    t: Type
+    what: str  # the parameter, for the message
     span: Span = field(default=NOSPAN, compare=False)
 
 
@@ -534,6 +546,7 @@ class Assert(Stmt):
     cond: Expr
     message: str
     span: Span = field(default=NOSPAN, compare=False)
+    name: str | None = None  # `assert NAME: cond`
 
 
 # ---------------------------------------------------------------------------------------
@@ -596,7 +609,7 @@ class ExpectKind(enum.Enum):
 @dataclass(frozen=True)
 class Expect:
     kind: ExpectKind
-    target: str | None = None  # the invariant, for VIOLATION
+    target: str | None = None  # the invariant (VIOLATION) or named assertion (ASSERTION)
     steps: int | None = None
 
     def describe(self) -> str:
@@ -611,6 +624,7 @@ class Check:
     expect: Expect
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
+    only: tuple[str, ...] | None = None  # `only A, B`: the invariants and named assertions checked
 
 
 @dataclass(frozen=True)
@@ -626,6 +640,7 @@ class Model:
     params: tuple[tuple[str, Value], ...]  # the values in force for this configuration
     sets: tuple[AtomT, ...]
     doc: str = ""
+    assertions: tuple[str, ...] = ()  # the names of the spec's named assertions
 
 
 def walk_expr(e: Expr) -> Any:

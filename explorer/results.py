@@ -49,6 +49,7 @@ class Outcome:
     code: str | None = None  # E3xxx for runtime errors
     span: Span | None = None  # where in the spec
     reason: str | None = None  # for incomplete: which limit
+    assertion: str | None = None  # the failed assertion's name, for `assert NAME: ...`
 
     @property
     def exit_code(self) -> int:
@@ -155,7 +156,8 @@ def _replay_fault(it: Interp, model: Model, state: tuple, step: Step, outcome: O
             run()
         except (EvalError, AssertFailure) as e:
             kind = "assertion" if isinstance(e, AssertFailure) else "error"
-            if kind != outcome.kind or (isinstance(e, EvalError) and e.code != outcome.code):
+            if kind != outcome.kind or (isinstance(e, EvalError) and e.code != outcome.code) or (
+                    isinstance(e, AssertFailure) and e.name != outcome.assertion):
                 raise ReplayError(f"step {n} fails differently under the interpreter: {e}") from e
             continue
         raise ReplayError(f"step {n} ({step.action}) does not fail under the interpreter")

@@ -189,6 +189,107 @@ CASES: dict[str, tuple[tuple[str, ...], list[tuple[str, int, int]]]] = {
     "e2007_var_in_const": (("var x: 0..3", "const K = x + 1", "init { x = 0 }"), [("E2007", 2, 11)]),
     "e2007_var_in_type_bound": (("var x: 0..3", "var y: 0..x", "init { x = 0", "  y = 0 }"),
                                 [("E2007", 2, 11)]),
+    # ---- defs and procs
+    "e1007_reserved_name": (("var x__y: bool", "init { x__y = true }"), [("E1007", 1, 5)]),
+    "e1007_reserved_binder": (("var x: bool", "init { x = forall a__b in bool: a__b }"),
+                              [("E1007", 2, 19)]),
+    "e1007_reserved_field": (("var r: {a__b: bool}", "init { r = {a__b: true} }"),
+                             [("E1007", 1, 9)]),
+    "e1007_def_name_starts_with_underscore": (("def _f = 1",), [("E1007", 1, 5)]),
+    "e1001_def_used_before_its_declaration": (("def f = g", "def g = 1"), [("E1001", 1, 9)]),
+    "e1001_const_uses_a_later_def": (("const K = f(1)", "def f(n in 0..3) = n"),
+                                     [("E1001", 1, 11)]),
+    "e1001_def_reads_a_later_variable": (("def f = x", "var x: bool", "init { x = true }"),
+                                         [("E1001", 1, 9)]),
+    "e1001_def_recursion": (("def f(n in 0..3) = if n == 0 then 0 else f(n - 1)",),
+                            [("E1001", 1, 42)]),
+    "e1001_unknown_def": (("var x: bool", "init { x = nope(1) }"), [("E1001", 2, 12)]),
+    "e1001_unknown_proc": (("var x: bool", "init { x = true }", "action a { p(1) }"),
+                           [("E1001", 3, 12)]),
+    "e1001_proc_calls_a_later_proc": (
+        ("var x: bool", "proc p { q() }", "proc q { x := true }", "init { x = true }"),
+        [("E1001", 2, 10)]),
+    "e1001_proc_recursion": (("var x: bool", "proc p { p() }", "init { x = true }"),
+                             [("E1001", 2, 10)]),
+    "e1002_def_clashes_with_a_var": (("var f: bool", "def f = 1", "init { f = true }"),
+                                     [("E1002", 2, 5)]),
+    "e1002_def_clashes_with_a_proc": (("def f = 1", "proc f { }"), [("E1002", 2, 6)]),
+    "e1002_def_param_twice": (("def f(a in bool, a in bool) = a",), [("E1002", 1, 18)]),
+    "e1002_def_param_named_like_a_var": (("var x: bool", "def f(x in bool) = x",
+                                          "init { x = true }"), [("E1002", 2, 7)]),
+    "e1002_proc_let_named_like_its_param": (
+        ("var x: bool", "proc p(a in bool) { let a = true }", "init { x = true }"),
+        [("E1002", 2, 21)]),
+    "e2004_def_arity": (("var x: bool", "def f(a in bool) = a", "init { x = f(true, false) }"),
+                        [("E2004", 3, 12)]),
+    "e2004_def_with_params_used_bare": (("var x: bool", "def f(a in bool) = a", "init { x = f }"),
+                                        [("E2004", 3, 12)]),
+    "e2004_proc_arity": (("var x: bool", "proc p(a in bool) { x := a }", "init { x = true }",
+                          "action a { p() }"), [("E2004", 4, 12)]),
+    "e2004_proc_in_an_expression": (("var x: bool", "proc p { x := true }", "init { x = true }",
+                                     "action a { x := p() }"), [("E2004", 4, 17)]),
+    "e2004_proc_used_bare": (("var x: bool", "proc p { x := true }", "init { x = true }",
+                              "action a { x := p }"), [("E2004", 4, 17)]),
+    "e2004_def_as_a_statement": (("var x: bool", "def f = true", "init { x = true }",
+                                  "action a { f() }"), [("E2004", 4, 12)]),
+    "e2004_builtin_as_a_statement": (("var x: bool", "init { x = true }", "action a { len(1) }"),
+                                     [("E2004", 3, 12)]),
+    "e2001_def_argument_type": (("var x: bool", "def f(a in bool) = a", "init { x = f(1) }"),
+                                [("E2001", 3, 14)]),
+    "e2001_proc_argument_type": (("set A = {a1}", "var x: bool", "proc p(a in A) { x := true }",
+                                  "init { x = true }", "action b { p(x) }"), [("E2001", 5, 14)]),
+    "e2002_def_argument_cannot_fit": (("var x: 0..9", "def f(a in 0..3) = a", "init { x = f(7) }"),
+                                      [("E2002", 3, 14)]),
+    "e2006_assign_a_proc_param": (("var x: 0..3", "proc p(a in 0..3) { a := 1 }", "init { x = 0 }"),
+                                  [("E2006", 2, 21)]),
+    "e2007_def_reading_a_variable_in_a_const": (
+        ("var x: 0..3", "def f = x + 1", "const K = f", "init { x = 0 }"), [("E2007", 3, 11)]),
+    "e2007_def_param_domain_reads_the_state": (("var s: set bool", "def f(a in s) = a",
+                                                "init { s = {} }"), [("E2007", 2, 12)]),
+    "e1004_def_reads_an_unassigned_variable_in_init": (
+        ("var x: 0..3", "var y: 0..3", "def f = y", "init { x = f", "  y = 0 }"),
+        [("E1004", 4, 12)]),
+    "def_body_error_reported_once_at_the_def": (
+        ("var x: bool", "def f(a in bool) = a + 1", "init { x = f(true) }",
+         "action b { x := f(false) }"), [("E2001", 2, 20)]),
+    "proc_body_error_reported_once_at_the_proc": (
+        ("var x: bool", "proc p { x := 1 }", "init { x = true }", "action a { p() }",
+         "action b { p() }"), [("E2001", 2, 15)]),
+    # ---- reach
+    "e2001_reach_of_a_non_function": (("var x: 0..3", "var y: 0..3", "init { y = 0  x = len(reach(y, 0)) }"),
+                                      [("E2001", 3, 29)]),
+    "e2001_reach_of_a_function_to_another_type": (
+        ("set A = {a1}", "var f: A -> bool", "init { f = {a: true for a in A} }",
+         "invariant i: a1 in reach(f, a1)"), [("E2001", 4, 26)]),
+    "e2001_reach_start_of_another_type": (
+        ("set A = {a1}", "var f: A -> A?", "init { f = {a: none for a in A} }",
+         "invariant i: a1 in reach(f, true)"), [("E2001", 4, 29)]),
+    "e2004_reach_arity": (("set A = {a1}", "var f: A -> A?", "init { f = {a: none for a in A} }",
+                           "invariant i: a1 in reach(f)"), [("E2004", 4, 20)]),
+    # ---- named assertions and check selection
+    "e1002_assertion_named_like_an_invariant": (
+        ("var x: bool", "init { x = true }", "action a { assert ok: x }", "invariant ok: x"),
+        [("E1002", 3, 19)]),
+    "e0001_assert_name_without_condition": (
+        ("var x: bool", "init { x = true }", "action a { assert ok: }"), [("E0001", 3, 23)]),
+    "e1006_only_names_an_unknown_property": (
+        ("var x: bool", "init { x = true }", "invariant i: x", "check c only i, nope: expect holds"),
+        [("E1006", 4, 17)]),
+    "e1006_expect_an_unknown_assertion": (
+        ("var x: bool", "init { x = true }", "action a { assert ok: x }",
+         "check c: expect assertion nope"), [("E1006", 4, 27)]),
+    "e1006_expect_an_invariant_as_assertion": (
+        ("var x: bool", "init { x = true }", "invariant i: x", "check c: expect assertion i"),
+        [("E1006", 4, 27)]),
+    "e1006_only_leaves_out_the_expected_invariant": (
+        ("var x: bool", "init { x = true }", "invariant i: x", "invariant j: x",
+         "check c only i: expect violation j"), [("E1006", 5, 34)]),
+    "e1006_only_leaves_out_the_expected_assertion": (
+        ("var x: bool", "init { x = true }", "invariant i: x", "action a { assert ok: x }",
+         "check c only i: expect assertion ok"), [("E1006", 5, 34)]),
+    "e1002_only_lists_a_name_twice": (
+        ("var x: bool", "init { x = true }", "invariant i: x", "check c only i, i: expect holds"),
+        [("E1002", 4, 17)]),
     # ---- several errors are reported together, in source order
     "several_errors": (
         ("var x: 0..3", "var y: bool", "init { x = 0", "  y = true }",

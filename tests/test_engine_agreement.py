@@ -31,7 +31,8 @@ FAULTS = (EvalError, AssertFailure)
 
 
 def _fault_id(e: BaseException) -> tuple[str, str | None]:
-    return type(e).__name__, getattr(e, "code", None)
+    """The class and the code of a fault; for an assertion, its name (None if unnamed)."""
+    return type(e).__name__, getattr(e, "code", getattr(e, "name", None))
 
 
 def _outcome(fn: Callable[[], Any]) -> tuple[str, Any]:
@@ -539,6 +540,39 @@ invariant ok: forall i in 0..len(log) - 1: log[i].n <= 2
 """
 
 
+SPECS["defs_procs_reach"] = """
+spec defs
+set M = {m1, m2, m3}
+var parent: M -> M?
+var depth: M -> 0..3
+var x: 0..3
+/// a is b or one of b's ancestors
+def anc(a in M, b in M) = a in reach(parent, b)
+def root = m1
+def below(n in 0..2) = n + 1
+def free(m in M) = forall c in M: parent[c] != m
+proc bump(k in 0..3) {
+  let y = x + k
+  require y <= 3
+  x := y
+  assert small: x < 3 "x too big"
+}
+proc twice(k in 0..1) { bump(k)  bump(k) }
+init { parent = {m: none for m in M}  depth = {m: 0 for m in M}  x = 0 }
+action link(a in M, b in M) when parent[a] == none and not anc(a, b) and a != root {
+  parent[a] := b
+  depth[a] := below(depth[b])
+}
+action unlink(a in M) when parent[a] != none and free(a) {
+  parent[a] := none
+  depth[a] := 0
+}
+action go(k in 0..1) { twice(k) }
+invariant acyclic: forall m in M: m not in reach(parent, parent[m])
+invariant rooted: forall m in M: parent[m] == none or m1 in reach(parent, m) or depth[m] > 0
+"""
+
+
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_hand_written_spec_agrees(name: str) -> None:
     ag = Agreement(model_of(SPECS[name]))
@@ -556,6 +590,7 @@ def test_hand_written_specs_reach_every_fault_kind() -> None:
     codes = {code for _, code in faults}
     assert {"E3001", "E3002", "E3003", "E3004", "E3005", "E3006"} <= codes
     assert ("AssertFailure", None) in faults
+    assert ("AssertFailure", "small") in faults  # a named one
 
 
 def test_hand_written_specs_use_every_construct() -> None:
@@ -693,14 +728,17 @@ ATOMS = ("a1", "a2", "a3")
 class _Gen:
     """Draws well-typed expressions and statements over a fixed small vocabulary.
 
-    Variables: `b: bool`, `n: 0..3`, `e: A`, `s: set A`, `f: A -> 0..2` (a random 2-3 of
-    them), with A a set of 2 or 3 atoms.
+    Variables: `b: bool`, `n: 0..3`, `e: A`, `s: set A`, `f: A -> 0..2`, `g: A -> A?` (a
+    random 2-3 of them), with A a set of 2 or 3 atoms. Defs `d<i>(y in A)` (booleans) and
+    procs `q<i>(y in A)` may be declared; a later one may call an earlier one.
     """
 
     def __init__(self, draw: Any, atoms: tuple[str, ...], vars_: list[str]) -> None:
         self.draw = draw
         self.atoms = atoms
         self.vars = vars_
+        self.defs: list[str] = []
+        self.procs: list[str] = []
 
     def pick(self, options: list[Any]) -> Any:
         return self.draw(st.sampled_from(options))
@@ -712,10 +750,14 @@ class _Gen:
             opts.append("var")
         if depth > 0:
             opts += ["not", "andor", "cmp", "cmp", "eqatom", "in", "subset", "quant", "ite"]
+            if self.defs:
+                opts += ["def"]
         k = self.pick(opts)
         d = depth - 1
         if k == "lit":
             return self.pick(["true", "false"])
+        if k == "def":
+            return f"{self.pick(self.defs)}({self.atom(env, d)})"
         if k == "var":
             return "b"
         if k == "not":
@@ -799,10 +841,15 @@ class _Gen:
             opts += ["var", "var"]
         if depth > 0:
             opts += ["setop", "filter", "map"]
+            if "g" in self.vars:
+                opts += ["reach"]
         k = self.pick(opts)
         d = depth - 1
         if k == "A":
             return "A"
+        if k == "reach":  # from an atom, or from g of an atom (possibly none)
+            start = self.atom(env, d)
+            return f"reach(g, {self.pick([start, f'g[{start}]'])})"
         if k == "var":
             return "s"
         if k == "lit":
@@ -842,15 +889,20 @@ class _Gen:
         opts = ["assign", "assign", "step", "step", "step"]
         if depth > 0:
             opts += ["if", "if", "either", "either", "require", "assert"]
+            if self.procs:
+                opts += ["call"]
         k = self.pick(opts)
         d = depth - 1
+        if k == "call":
+            return f"{self.pick(self.procs)}({self.atom(env)})"
         if k == "step":  # an update that moves through the state space
             v = self.pick(self.vars)
             a = self.atom(env)
             return {"b": "b := not b", "n": f"n := (n + {self.integer(env, 0)}) % 4",
                     "e": f"e := {a}",
                     "s": self.pick([f"s := s union {{{a}}}", f"s := s minus {{{a}}}"]),
-                    "f": f"f[{a}] := (f[{a}] + 1) % 3"}[v]
+                    "f": f"f[{a}] := (f[{a}] + 1) % 3",
+                    "g": f"g[{a}] := if g[{a}] == none then {self.atom(env)} else none"}[v]
         if k == "assign":
             v = self.pick(self.vars)
             if v == "b":
@@ -861,6 +913,8 @@ class _Gen:
                 return f"e := {self.atom(env)}"
             if v == "s":
                 return f"s := {self.aset(env)}"
+            if v == "g":
+                return f"g[{self.atom(env)}] := {self.pick([self.atom(env), 'none'])}"
             if self.draw(st.booleans()):
                 return f"f[{self.atom(env)}] := {self.integer(env)}{self.pick(['', ' % 3'])}"
             x = self.fresh(env)
@@ -868,7 +922,8 @@ class _Gen:
         if k == "require":
             return f"require {self.boolean(env)}"
         if k == "assert":  # usually holds, so that the rest of the body runs too
-            return f"assert {self.boolean(env, 1)} or {self.boolean(env, 1)} \"boom\""
+            name = self.pick(["", "", "ok1: ", "ok2: "])
+            return f"assert {name}{self.boolean(env, 1)} or {self.boolean(env, 1)} \"boom\""
         if k == "if":
             then = " ".join(self.stmts(env, d))
             text = f"if {self.boolean(env)} {{ {then} }}"
@@ -880,7 +935,7 @@ class _Gen:
                                        for _ in range(branches))
 
 
-VAR_DECL = {"b": "bool", "n": "0..3", "e": "A", "s": "set A", "f": "A -> 0..2"}
+VAR_DECL = {"b": "bool", "n": "0..3", "e": "A", "s": "set A", "f": "A -> 0..2", "g": "A -> A?"}
 
 
 @st.composite
@@ -901,8 +956,19 @@ def random_spec(draw: Any) -> str:
             inits.append(f"e in {{{atoms[0]}, {atoms[-1]}}}" if choice else f"e = {atoms[0]}")
         elif v == "s":
             inits.append(f"s = {{{atoms[1]}}}" if choice else "s = {}")
+        elif v == "g":
+            inits.append(f"g = {{x: (if x == {atoms[0]} then {atoms[-1]} else none) for x in A}}"
+                         if choice else "g = {x: none for x in A}")
         else:
             inits.append("f = {x: 0 for x in A}")
+    for i in range(draw(st.integers(0, 2))):  # defs and procs, each sees the earlier ones
+        if draw(st.booleans()):
+            lines.append(f"def d{i}(y in A) = {g.boolean({'y': 'atom'}, 1)}")
+            g.defs.append(f"d{i}")
+        else:
+            body = " ".join(g.stmts({"y": "atom"}, 1))
+            lines.append(f"proc q{i}(y in A) {{ {body} }}")
+            g.procs.append(f"q{i}")
     lines.append("init { " + "  ".join(inits) + " }")
     for i in range(draw(st.integers(2, 4))):
         params: list[str] = []

@@ -118,6 +118,7 @@ class _Runtime:
         self.enc = enc
         self.spans: list[Span] = []
         self.msgs: list[str] = []
+        self.names: dict[int, str] = {}  # span index of a named assert -> its name
         self.types: list[Type] = []
         self.wheres: list[str] = []
         self.ptypes: list[Type] = []  # types packed/unpacked whole by generated code
@@ -223,7 +224,45 @@ class _Runtime:
         raise EvalError("E3001", f"value {format_value(v)} does not fit {t} ({where})", self.spans[k])
 
     def assert_fail(self, k: int) -> Any:
-        raise AssertFailure(self.msgs[k], self.spans[k])
+        raise AssertFailure(self.msgs[k], self.spans[k], self.names.get(k))
+
+    def fit(self, k: int, j: int, x: Any) -> Any:
+        """x, when it fits the type types[j] (an argument of a def or proc); else E3001."""
+        if not _fits_compact(self.types[j], x, self.enc):
+            self.store_fail(k, j, x)
+        return x
+
+    def reach(self, k: int, f: tuple, x: Any, ilo: int, n: int, blo: int) -> int:
+        """reach(f, x) on compact values: f a tuple indexed by x - ilo (n keys), x a scalar
+        or None; the set's bit for x is x - blo."""
+        mask = 0
+        while x is not None:
+            b = 1 << (x - blo)
+            if mask & b:
+                break
+            mask |= b
+            if not 0 <= x - ilo < n:
+                self.dom(k, x)
+            x = f[x - ilo]
+        return mask
+
+    def reach_bits(self, k: int, bits: int, x: Any, w: int, lo: int, opt: bool, ilo: int,
+                   n: int, blo: int) -> int:
+        """reach(f, x) where f is read from the packed state: `bits` holds its n cells of
+        width w (a cell holds value - lo, or for an optional range 0 for none and
+        value - lo + 1)."""
+        mask, cell = 0, (1 << w) - 1
+        while x is not None:
+            b = 1 << (x - blo)
+            if mask & b:
+                break
+            mask |= b
+            i = x - ilo
+            if not 0 <= i < n:
+                self.dom(k, x)
+            raw = (bits >> (i * w)) & cell
+            x = (None if raw == 0 else raw - 1 + lo) if opt else raw + lo
+        return mask
 
 
 def _fits_compact(t: Type, x: Any, enc: Encoding) -> bool:
@@ -542,6 +581,8 @@ class _Gen:
             if self.in_iter:
                 return f"_unwrap({k}, {self.ex(e.e)})"
             return f"({t} if ({t} := {self.ex(e.e)}) is not None else _none({k}))"
+        if isinstance(e, M.Fit):
+            return self.fit(e)
         if isinstance(e, M.Not):
             x = self.ex(e.e)
             return {"True": "False", "False": "True"}.get(x, f"(not {x})")
@@ -612,6 +653,19 @@ class _Gen:
             b = e.binder
             return f"tuple({self.bound(e.e, [b.name])} {self.fors((b,))})"
         raise AssertionError(e)
+
+    def fit(self, e: M.Fit) -> str:
+        code = self.ex(e.e)
+        if fits_statically(e.e.t, e.t):
+            return code
+        k = self.rt.span(e.span)
+        self.rt.types.append(e.t)
+        self.rt.wheres.append(e.what)
+        j = len(self.rt.types) - 1
+        if isinstance(e.t, IntT) and e.t.lo is not None and not self.in_iter:
+            t = self.tmp()
+            return f"({t} if {e.t.lo} <= ({t} := {code}) <= {e.t.hi} else _store_fail({k}, {j}, {t}))"
+        return f"_fit({k}, {j}, {code})"
 
     def fors(self, binders: tuple[M.Binder, ...]) -> str:
         """`for` clauses; a later domain sees the earlier binders, not substitutions."""
@@ -753,6 +807,8 @@ class _Gen:
 
     def call(self, e: M.Call) -> str:
         B = M.Builtin
+        if e.fn is B.REACH:
+            return self.reach(e)
         args = [self.ex(a) for a in e.args]
         if e.fn is B.LEN:
             return f"len({args[0]})" if isinstance(e.args[0].t, SeqT) else f"({args[0]}).bit_count()"
@@ -767,6 +823,27 @@ class _Gen:
         if e.fn is B.INDEX:
             return f"_index({k}, {args[0]}, {args[1]})"
         raise AssertionError(e.fn)
+
+    def reach(self, e: M.Call) -> str:
+        """reach(f, x); when f is a location of the state holding cells, its cells are
+        read from the packed state directly instead of unpacking f whole."""
+        f, x = e.args
+        ft = f.t
+        assert isinstance(ft, FnT)
+        k = self.rt.span(e.span)
+        dom = ft.dom
+        if isinstance(dom, IntT):
+            assert dom.lo is not None and dom.hi is not None
+            ilo, n, blo = dom.lo, dom.hi - dom.lo + 1, self.enc.base
+        else:
+            ilo, n, blo = 0, M.type_size(dom), 0
+        p = self.place(f) if is_cell(ft.rng) else None
+        if p is not None:  # f first, then x, as the interpreter evaluates them
+            bits = self.raw(*p)
+            lo, opt = self.lay.cell_lo(ft.rng), isinstance(ft.rng, OptT)
+            return (f"_reach_bits({k}, {bits}, {self.ex(x)}, {self.lay.width(ft.rng)}, {lo}, "
+                    f"{opt}, {ilo}, {n}, {blo})")
+        return f"_reach({k}, {self.ex(f)}, {self.ex(x)}, {ilo}, {n}, {blo})"
 
     # ------------------------------------------------------------------ stores
     def store_check(self, depth: int, code: str, vt: Type, t: Type, span: Span, where: str) -> None:
@@ -877,6 +954,8 @@ class _Gen:
                 k = self.rt.span(s.span)
                 self.rt.msgs.extend([""] * (len(self.rt.spans) - len(self.rt.msgs)))
                 self.rt.msgs[k] = s.message
+                if s.name is not None:
+                    self.rt.names[k] = s.name
                 self.emit(depth, f"if not {self.ex(s.cond)}: _assert_fail({k})")
             elif isinstance(s, M.Either):
                 save = self.tmp()
@@ -1089,7 +1168,8 @@ def compile_model(model: M.Model) -> CompiledModel:
         "_floordiv": rt.floordiv, "_mod": rt.mod, "_append": rt.append, "_insert": rt.insert,
         "_index": rt.index, "_remove": rt.remove, "_rng": rt.rng, "_fails": rt.fails,
         "_store_fail": rt.store_fail, "_assert_fail": rt.assert_fail, "_pack": rt.pack,
-        "_unpack": rt.unpack, "_dopt": rt.dopt,
+        "_unpack": rt.unpack, "_dopt": rt.dopt, "_fit": rt.fit, "_reach": rt.reach,
+        "_reach_bits": rt.reach_bits,
     }
     _run(source, model, ns)
 

@@ -55,7 +55,7 @@ def _outcome(cm: CompiledModel, s: Search) -> tuple[Outcome, Trace | None]:
         params = cm.decode_binding(s.fault_action, s.fault_binding or ())
         trace.steps.append(Step(act.name, params, act.span))
     if isinstance(e, AssertFailure):
-        return Outcome("assertion", message=e.message, span=e.span), trace
+        return Outcome("assertion", message=e.message, span=e.span, assertion=e.name), trace
     assert isinstance(e, EvalError)
     return Outcome("error", message=e.message, code=e.code, span=e.span), trace
 

@@ -1,13 +1,14 @@
 """The front end's phases in order: read -> parse -> elaborate -> validate checks.
 
 `load_spec` gives a `LoadedSpec`: the syntax tree, the default configuration's `Model`, the
-declared checks; `LoadedSpec.model(overrides)` elaborates another configuration. Every
-failure is a `SpecError` whose diagnostics point into the source.
+declared checks; `LoadedSpec.model(overrides)` elaborates another configuration, and
+`LoadedSpec.check_model` the one a check runs (its `with`, then its `only` selection, see
+`select`). Every failure is a `SpecError` whose diagnostics point into the source.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from explorer import model as M
@@ -37,8 +38,33 @@ class LoadedSpec:
         return elaborate(self.syntax, self.path, overrides)[0]
 
     def check_model(self, check: M.Check, extra: dict[str, Any] | None = None) -> M.Model:
-        """The configuration a check runs: its `with` overrides, then `extra` (from --set)."""
-        return self.model({**self.check_overrides.get(check.name, {}), **(extra or {})})
+        """The configuration a check runs: its `with` overrides, then `extra` (from --set),
+        restricted to the properties of its `only` list if it has one."""
+        model = self.model({**self.check_overrides.get(check.name, {}), **(extra or {})})
+        return select(model, check.only) if check.only is not None else model
+
+
+def select(model: M.Model, only: tuple[str, ...]) -> M.Model:
+    """The model that checks only the invariants and named assertions listed in `only`:
+    the other invariants are left out, and so are the other named `assert` statements
+    (nested ones included). Unnamed asserts always stay."""
+    keep = set(only)
+
+    def stmts(body: tuple[M.Stmt, ...]) -> tuple[M.Stmt, ...]:
+        out: list[M.Stmt] = []
+        for st in body:
+            if isinstance(st, M.Assert) and st.name is not None and st.name not in keep:
+                continue
+            if isinstance(st, M.If):
+                st = replace(st, then=stmts(st.then), orelse=stmts(st.orelse))
+            elif isinstance(st, M.Either):
+                st = replace(st, branches=tuple(stmts(b) for b in st.branches))
+            out.append(st)
+        return tuple(out)
+
+    return replace(model,
+                   invariants=tuple(i for i in model.invariants if i.name in keep),
+                   actions=tuple(replace(a, body=stmts(a.body)) for a in model.actions))
 
 
 def read_source(path: str) -> str:
@@ -76,6 +102,7 @@ def _checks(syntax: S.SpecFile, default: M.Model) -> tuple[list[M.Check], dict[s
     checks: list[M.Check] = []
     overrides: dict[str, dict[str, Any]] = {}
     invariants = {i.name for i in default.invariants}
+    assertions = set(default.assertions)
     params = {n for n, _ in default.params}
     for d in syntax.decls:
         if not isinstance(d, S.DCheck):
@@ -86,6 +113,13 @@ def _checks(syntax: S.SpecFile, default: M.Model) -> tuple[list[M.Check], dict[s
             diags.append(Diagnostic("E1006", f"`{d.target}` is not an invariant of this spec "
                                     f"(invariants: {known})", d.target_span))
             continue
+        if d.kind == "assertion" and d.target is not None and d.target not in assertions:
+            assert d.target_span is not None
+            known = ", ".join(sorted(assertions)) or "none declared"
+            diags.append(Diagnostic("E1006", f"`{d.target}` is not a named assertion of this "
+                                    f"spec (named assertions: {known})", d.target_span))
+            continue
+        only = _only(d, invariants, assertions, diags)
         ov: dict[str, Any] = {}
         for name, expr, span in d.overrides:
             if name not in params:
@@ -101,10 +135,33 @@ def _checks(syntax: S.SpecFile, default: M.Model) -> tuple[list[M.Check], dict[s
             diags.extend(e.diagnostics)
             continue
         checks.append(M.Check(d.name, model.params if ov else (),
-                              M.Expect(M.ExpectKind(d.kind), d.target, d.steps), d.doc, d.span))
+                              M.Expect(M.ExpectKind(d.kind), d.target, d.steps), d.doc, d.span,
+                              only))
     if diags:
         raise SpecError(diags)
     return checks, overrides
+
+
+def _only(d: S.DCheck, invariants: set[str], assertions: set[str],
+          diags: list[Diagnostic]) -> tuple[str, ...] | None:
+    """The check's `only` list, validated (errors go to diags)."""
+    if d.only is None:
+        return None
+    names: list[str] = []
+    for name, span in d.only:
+        if name not in invariants and name not in assertions:
+            known = ", ".join(sorted(invariants | assertions)) or "none declared"
+            diags.append(Diagnostic("E1006", f"`{name}` is neither an invariant nor a named "
+                                    f"assertion of this spec (known: {known})", span))
+        elif name in names:
+            diags.append(Diagnostic("E1002", f"`{name}` is listed twice", span))
+        else:
+            names.append(name)
+    if d.target is not None and d.target not in names and d.target_span is not None:
+        what = "invariant" if d.kind == "violation" else "assertion"
+        diags.append(Diagnostic("E1006", f"the check expects {what} `{d.target}`, which its "
+                                "`only` list leaves out", d.target_span))
+    return tuple(names)
 
 
 def parse_override(text: str) -> tuple[str, Any]:

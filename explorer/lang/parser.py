@@ -27,7 +27,7 @@ _ESCAPES = {"n": "\n", "t": "\t"}
 _EXPR_START = {"NAME", "INT", "LPAR", "LBRACE", "LSQB", "DASH", "TRUE", "FALSE", "NONE",
                "NOT", "FORALL", "EXISTS", "IF"}
 _DECL_START = {"SPEC", "SET", "SYMMETRIC", "ENUM", "PARAM", "CONST", "VAR", "INIT", "ACTION",
-               "INVARIANT", "TERMINAL", "CHECK", "PROPERTY", "DOC"}
+               "INVARIANT", "TERMINAL", "CHECK", "PROPERTY", "DOC", "DEF", "PROC"}
 _STMT_START = {"LET", "EITHER", "REQUIRE", "ASSERT", "SEMICOLON"}
 _WORDS = {"NAME": "a name", "INT": "a number", "STRING": "a message in double quotes",
           "DOC": "a doc comment", "CMP": "a comparison", "$END": "the end of the file"}
@@ -66,15 +66,23 @@ def _parse(text: str, start: str) -> Any:
 
 
 def _check_depth(tree: Tree) -> None:
+    """Nesting depth, and names: `__` is reserved for the names def and proc bodies get."""
     stack: list[tuple[Any, int]] = [(tree, 1)]
+    reserved: list[Token] = []
     while stack:
         node, depth = stack.pop()
         if not isinstance(node, Tree):
+            if isinstance(node, Token) and node.type == "NAME" and "__" in node:
+                reserved.append(node)
             continue
         if depth > MAX_DEPTH:
             raise SpecError([Diagnostic("E0003", f"nesting deeper than {MAX_DEPTH} levels; "
                                         "split the expression or statement", _span_of(node))])
         stack.extend((c, depth + 1) for c in node.children)
+    if reserved:
+        tok = min(reserved, key=lambda t: (t.line, t.column))
+        raise SpecError([Diagnostic("E1007", f"`{tok}`: names containing `__` are reserved "
+                                    "(the names inside def and proc bodies use them)", _tsp(tok))])
 
 
 def _span_of(node: Any) -> Span:
@@ -162,6 +170,12 @@ def _tsp(tok: Token) -> Span:
     return Span(tok.line, tok.column, tok.end_line or tok.line, tok.end_column or tok.column + 1)
 
 
+def _message(tok: Token | None) -> str | None:
+    if tok is None:
+        return None
+    return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(1)), str(tok)[1:-1])
+
+
 def _err(msg: str, span: Span, code: str = "E0001") -> SpecError:
     return SpecError([Diagnostic(code, msg, span)])
 
@@ -223,6 +237,14 @@ class _ToSyntax(Transformer):
         name, params, guard, body = ch
         return S.DAction(str(name), params or (), guard, body, span=_tsp(name))
 
+    def def_decl(self, meta: Any, ch: list) -> S.DDef:
+        name, params, body = ch
+        return S.DDef(str(name), params or (), body, span=_tsp(name))
+
+    def proc_decl(self, meta: Any, ch: list) -> S.DProc:
+        name, params, body = ch
+        return S.DProc(str(name), params or (), body, span=_tsp(name))
+
     def invariant_decl(self, meta: Any, ch: list) -> S.DInvariant:
         return S.DInvariant(str(ch[0]), ch[1], span=_tsp(ch[0]))
 
@@ -230,10 +252,14 @@ class _ToSyntax(Transformer):
         return S.DTerminal(ch[0], span=_sp(meta))
 
     def check_decl(self, meta: Any, ch: list) -> S.DCheck:
-        name, overrides, (kind, target, steps) = ch
+        name, overrides, only, (kind, target, steps) = ch
         tname = str(target) if target is not None else None
         return S.DCheck(str(name), overrides or (), kind, tname,
-                        _tsp(target) if target is not None else None, steps, span=_tsp(name))
+                        _tsp(target) if target is not None else None, steps, only,
+                        span=_tsp(name))
+
+    def only(self, meta: Any, ch: list) -> tuple:
+        return ch[0]
 
     def overrides(self, meta: Any, ch: list) -> tuple:
         return tuple(ch)
@@ -251,7 +277,7 @@ class _ToSyntax(Transformer):
         return ("deadlock", None, ch[0])
 
     def exp_assertion(self, meta: Any, ch: list) -> tuple:
-        return ("assertion", None, ch[0])
+        return ("assertion", ch[0], ch[1])
 
     def exp_error(self, meta: Any, ch: list) -> tuple:
         return ("error", None, ch[0])
@@ -316,10 +342,14 @@ class _ToSyntax(Transformer):
         return S.SRequire(ch[0], span=_sp(meta))
 
     def s_assert(self, meta: Any, ch: list) -> S.SAssert:
-        msg = None
-        if ch[1] is not None:
-            msg = _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(1)), str(ch[1])[1:-1])
-        return S.SAssert(ch[0], msg, span=_sp(meta))
+        return S.SAssert(ch[0], _message(ch[1]), span=_sp(meta))
+
+    def s_assert_named(self, meta: Any, ch: list) -> S.SAssert:
+        name, cond, msg = ch
+        return S.SAssert(cond, _message(msg), str(name), _tsp(name), span=_sp(meta))
+
+    def s_call(self, meta: Any, ch: list) -> S.SCall:
+        return S.SCall(str(ch[0]), tuple(c for c in ch[1:] if c is not None), span=_sp(meta))
 
     def s_empty(self, meta: Any, ch: list) -> None:
         return None

@@ -246,6 +246,17 @@ class SRequire(StmtNode):
 class SAssert(StmtNode):
     cond: ExprNode
     message: str | None
+    name: str | None = None  # `assert NAME: cond`
+    name_span: Span | None = field(default=None, compare=False)
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class SCall(StmtNode):
+    """`NAME(args)` as a statement: a call of a `proc`."""
+
+    name: str
+    args: tuple[ExprNode, ...]
     span: Span = field(default=NOSPAN, compare=False)
 
 
@@ -338,6 +349,28 @@ class DAction(Decl):
 
 
 @dataclass(frozen=True)
+class DDef(Decl):
+    """`def NAME(p in S, ...) = expr`, or `def NAME = expr` (params empty)."""
+
+    name: str
+    params: tuple[BinderNode, ...]
+    body: ExprNode
+    doc: str = ""
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class DProc(Decl):
+    """`proc NAME(p in S, ...) { statements }`: a statement macro."""
+
+    name: str
+    params: tuple[BinderNode, ...]
+    body: tuple[StmtNode, ...]
+    doc: str = ""
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
 class DInvariant(Decl):
     name: str
     expr: ExprNode
@@ -357,9 +390,10 @@ class DCheck(Decl):
     name: str
     overrides: tuple[tuple[str, ExprNode, Span], ...]
     kind: str  # "holds" | "violation" | "deadlock" | "assertion" | "error"
-    target: str | None
+    target: str | None  # the invariant (violation) or the named assertion (assertion)
     target_span: Span | None
     steps: int | None
+    only: tuple[tuple[str, Span], ...] | None = None  # `only A, B`: the properties checked
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
 

@@ -1,22 +1,30 @@
 """Names, types and lowering: syntax tree + param values -> one `Model` configuration.
 
 One pass over the declarations in order: constant-level declarations (enums, params, sets,
-consts) must be declared before use and are folded to values; variables, init, actions,
-invariants and the terminal predicate are elaborated into typed IR with the runtime checks
-(unwrap of `T?`, range checks on stores) made explicit. All static errors of a phase are
-collected and raised together as one SpecError. Imports `model`, `values`, `diagnostics`.
+consts) must be declared before use and are folded to values; `def`s and `proc`s are checked
+there too, once, and see only what is declared above them (so they cannot recurse);
+variables, init, actions, invariants and the terminal predicate are elaborated into typed IR
+with the runtime checks (unwrap of `T?`, range checks on stores) made explicit. All static
+errors of a phase are collected and raised together as one SpecError.
+
+Defs and procs are lowered here, so engines never see them: a def call is its body's IR
+with each parameter replaced by the argument's IR (call by name); a proc call is one `let`
+per parameter (arguments evaluated at the call, left to right) followed by the proc's body.
+Names bound inside a def or proc body are mangled to `{name}__{owner}` in the IR; spec names
+never contain `__` (E1007), so a mangled name never captures or clashes with another.
+Imports `model`, `values`, `diagnostics`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from explorer import model as M
 from explorer.diagnostics import Diagnostic, SpecError
 from explorer.lang import syntax as S
-from explorer.lang.types import INT, arith, cannot_fit, is_scalar, join, same_shape
+from explorer.lang.types import INT, arith, cannot_fit, fits_statically, is_scalar, join, same_shape
 from explorer.model import AnyT, AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Span, Type
 from explorer.values import Atom, Value, format_value
 
@@ -32,23 +40,59 @@ class _Abort(Exception):
 
 @dataclass
 class _Global:
-    kind: str  # "atom" | "set" | "param" | "const" | "var"
+    kind: str  # "atom" | "set" | "param" | "const" | "var" | "def" | "proc"
     expr: M.Expr | None
     span: Span
     var: M.Var | None = None
 
 
+@dataclass(frozen=True)
+class _Param:
+    """A parameter of a def or proc: its spec name, its IR name, its type."""
+
+    name: str
+    ir: str
+    t: Type
+    span: Span
+
+
+@dataclass(frozen=True)
+class _Def:
+    name: str
+    params: tuple[_Param, ...]
+    body: M.Expr  # parameters appear as M.Local(param.ir)
+    reads: frozenset[int]  # the variables the body reads (defs it calls included)
+    span: Span
+
+
+@dataclass(frozen=True)
+class _Proc:
+    name: str
+    params: tuple[_Param, ...]
+    body: tuple[M.Stmt, ...]  # parameters appear as M.Local(param.ir)
+    span: Span
+
+
 @dataclass
 class _Ctx:
-    """What an expression may see: locals, whether state variables are allowed."""
+    """What an expression may see: locals, whether state variables are allowed.
+
+    Inside a def or proc body, `mangle` is its name: the IR names of its locals are
+    `{name}__{mangle}` (see `ir`), so they never meet the caller's names."""
 
     locals: dict[str, Type] = field(default_factory=dict)
     vars_ok: bool = True
     readable_vars: set[int] | None = None  # in init: only those assigned so far
     in_init: bool = False
+    mangle: str = ""
 
     def bind(self, name: str, t: Type) -> _Ctx:
-        return _Ctx({**self.locals, name: t}, self.vars_ok, self.readable_vars, self.in_init)
+        return _Ctx({**self.locals, name: t}, self.vars_ok, self.readable_vars, self.in_init,
+                    self.mangle)
+
+    def ir(self, name: str) -> str:
+        """The IR name of local `name` (as written in the spec)."""
+        return f"{name}__{self.mangle}" if self.mangle else name
 
 
 class Elaborator:
@@ -64,6 +108,11 @@ class Elaborator:
         self.param_types: dict[str, Type] = {}
         self.consts: list[M.ConstDef] = []
         self.vars: list[M.Var] = []
+        self.defs: dict[str, _Def] = {}
+        self.procs: dict[str, _Proc] = {}
+        self.declared: dict[str, Span] = {}  # every value-level name of the file, for hints
+        self.assertions: list[tuple[str, Span]] = []  # named asserts, in elaboration order
+        self.current: str | None = None  # the def or proc being checked
 
     # ------------------------------------------------------------------ diagnostics
     def error(self, code: str, msg: str, span: Span, *notes: str) -> _Abort:
@@ -89,15 +138,19 @@ class Elaborator:
             self.error("E1002", "a file holds one `spec` declaration", specs[1].span)
         name = specs[0].name if specs else "spec"
         self._declare_names(decls)
+        fatal = False  # a constant-level declaration failed: later phases would only cascade
         for d in decls:
-            if isinstance(d, S.DEnum | S.DSet | S.DParam | S.DConst | S.DVar):
-                self.guarded(lambda d=d: self._constant_level(d))
+            if isinstance(d, S.DDef | S.DProc):
+                self.guarded(lambda d=d: self._callable(d))
+            elif isinstance(d, S.DEnum | S.DSet | S.DParam | S.DConst | S.DVar):
+                fatal |= self.guarded(lambda d=d: self._constant_level(d) or True) is None
         for n in self.overrides:
             if n not in self.param_types:
                 ov = self.overrides[n]
                 span = ov[1] if isinstance(ov, tuple) else M.NOSPAN
                 self.error("E1005", f"`{n}` is not a param of this spec", span)
-        if self.diags:
+                fatal = True
+        if fatal:
             raise SpecError(self.diags)
         init = self._init([d for d in decls if isinstance(d, S.DInit)])
         actions = [a for d in decls if isinstance(d, S.DAction)
@@ -113,11 +166,17 @@ class Elaborator:
         for d in decls:
             if isinstance(d, S.DReserved):
                 self.error("E0004", f"`{d.keyword}` declarations are not supported yet", d.span)
+        inv_names = {d.name for d in decls if isinstance(d, S.DInvariant)}
+        for a, span in self.assertions:
+            if a in inv_names:
+                self.error("E1002", f"`{a}` is the name of an invariant; give the assertion "
+                           "another name", span)
         if self.diags:
             raise SpecError(self.diags)
         return M.Model(name, self.path, tuple(self.vars), tuple(self.consts), init,
                        tuple(actions), tuple(invariants), terminal, tuple(self.params),
-                       tuple(self.types.values()), doc=specs[0].doc if specs else "")
+                       tuple(self.types.values()), doc=specs[0].doc if specs else "",
+                       assertions=tuple(dict.fromkeys(a for a, _ in self.assertions)))
 
     def _declare_names(self, decls: tuple[S.Decl, ...]) -> None:
         seen: dict[tuple[str, str], Span] = {}
@@ -134,8 +193,12 @@ class Elaborator:
                 self.error("E1002", f"`{name}` is the name of a type", span)
 
         for d in decls:
-            if isinstance(d, S.DSet | S.DEnum | S.DParam | S.DConst | S.DVar):
+            if isinstance(d, S.DSet | S.DEnum | S.DParam | S.DConst | S.DVar | S.DDef | S.DProc):
                 add("value", d.name, d.span)
+                self.declared.setdefault(d.name, d.span)
+            if isinstance(d, S.DDef | S.DProc) and d.name.startswith("_"):
+                self.error("E1007", f"`{d.name}`: a def or proc name cannot start with `_` "
+                           "(reserved for the names inside def and proc bodies)", d.span)
             if isinstance(d, S.DEnum):
                 for a, sp in d.values:
                     add("value", a, sp)
@@ -148,6 +211,110 @@ class Elaborator:
                 add("invariant", d.name, d.span)
             if isinstance(d, S.DCheck):
                 add("check", d.name, d.span)
+
+    # ------------------------------------------------------------------ defs and procs
+    def _callable(self, d: S.DDef | S.DProc) -> None:
+        """Check a def or proc once, here, and keep its IR for the calls to inline."""
+        kind = "def" if isinstance(d, S.DDef) else "proc"
+        self.current = d.name
+        try:
+            self._callable_body(d)
+        finally:  # known from here on, even if broken (its uses then add no error)
+            self.current = None
+            self.globals.setdefault(d.name, _Global(kind, None, d.span))  # E1002 if taken
+
+    def _callable_body(self, d: S.DDef | S.DProc) -> None:
+        ctx = _Ctx(mangle=d.name)
+        params: list[_Param] = []
+        for b in d.params:
+            if any(p.name == b.name for p in params):
+                raise self.error("E1002", f"parameter `{b.name}` appears twice", b.span)
+            # the domain gives the parameter's type only; it may not read the state
+            dom = self._domain(b, _Ctx(dict(ctx.locals), vars_ok=False, mangle=d.name))
+            t = dom.t.elem  # type: ignore[attr-defined]
+            if isinstance(t, AnyT):
+                raise self.error("E2001", f"cannot tell the type of parameter `{b.name}` from an "
+                                 "empty set", b.domain.span)
+            params.append(_Param(b.name, ctx.ir(b.name), t, b.span))
+            ctx = ctx.bind(b.name, t)
+        if isinstance(d, S.DDef):
+            body = self.expr(d.body, ctx)
+            reads = frozenset(x.index for x in M.walk_expr(body) if isinstance(x, M.VarRef))
+            self.defs[d.name] = _Def(d.name, tuple(params), body, reads, d.span)
+        else:
+            before = len(self.diags)
+            stmts, _ = self._block(d.body, ctx)
+            if len(self.diags) == before:
+                self.procs[d.name] = _Proc(d.name, tuple(params), stmts, d.span)
+
+    def _arg(self, e: M.Expr, p: _Param, owner: str, span: Span) -> M.Expr:
+        """An argument for parameter p: its type checked, and a runtime check when its
+        type does not guarantee that its value fits p's type."""
+        e = self._expect_type(e, p.t, span, f"argument `{p.name}` of `{owner}`")
+        if cannot_fit(e.t, p.t):
+            raise self.error("E2002", f"the argument ({e.t}) cannot fit parameter `{p.name}` "
+                             f"of `{owner}`, of type {p.t}", span)
+        if not fits_statically(e.t, p.t):
+            e = M.Fit(e, p.t, f"parameter {p.name} of {owner}", span)
+        return e
+
+    def _arity(self, name: str, kind: str, params: tuple[_Param, ...], n: int, span: Span) -> None:
+        if n != len(params):
+            k = len(params)
+            raise self.error("E2004", f"{kind} `{name}` takes {k} argument{'s' * (k != 1)}, "
+                             f"not {n}", span)
+
+    def _use_def(self, name: str, args: tuple[S.ExprNode, ...], span: Span, ctx: _Ctx,
+                 bare: bool = False) -> M.Expr:
+        d = self.defs.get(name)
+        if d is None:
+            raise _Abort()  # the def is broken: its error is reported at its declaration
+        if bare and d.params:
+            k = len(d.params)
+            raise self.error("E2004", f"def `{name}` takes {k} argument{'s' * (k != 1)}: call "
+                             f"it as {name}(...)", span)
+        self._arity(name, "def", d.params, len(args), span)
+        names = [v.name for v in self.vars if v.index in d.reads]
+        if d.reads and not ctx.vars_ok:
+            raise self.error("E2007", f"def `{name}` reads variable `{names[0]}`, so it cannot "
+                             "be used in a constant", span)
+        if ctx.readable_vars is not None and not d.reads <= ctx.readable_vars:
+            late = [v.name for v in self.vars if v.index in d.reads - ctx.readable_vars]
+            raise self.error("E1004", f"def `{name}` reads `{late[0]}` before `init` assigns it",
+                             span)
+        subst = {p.ir: self._arg(self.expr(x, ctx), p, name, x.span)
+                 for p, x in zip(d.params, args)}
+        return _subst(d.body, subst)
+
+    def _call_stmt(self, s: S.SCall, ctx: _Ctx) -> tuple[M.Stmt, ...]:
+        """A proc call: a `let` per parameter, left to right, then the proc's body."""
+        g = self.globals.get(s.name)
+        if g is None or g.kind != "proc":
+            if g is not None and g.kind == "def":
+                raise self.error("E2004", f"`{s.name}` is a def, which gives a value; only a "
+                                 "proc can be called as a statement", s.span)
+            if g is not None or s.name in BUILTINS:
+                what = "a built-in function" if g is None else _a(g.kind)
+                raise self.error("E2004", f"`{s.name}` is {what}; only a proc can be called as a "
+                                 "statement", s.span)
+            raise self._unknown(s.name, "proc", s.span)
+        p = self.procs.get(s.name)
+        if p is None:
+            raise _Abort()  # the proc is broken: its error is reported at its declaration
+        self._arity(s.name, "proc", p.params, len(s.args), s.span)
+        lets = tuple(M.Let(prm.ir, self._arg(self.expr(x, ctx), prm, s.name, x.span), s.span)
+                     for prm, x in zip(p.params, s.args))
+        return lets + p.body
+
+    def _unknown(self, name: str, what: str, span: Span) -> _Abort:
+        if name == self.current:
+            return self.error("E1001", f"`{name}` cannot use itself: defs and procs cannot "
+                              "recurse", span)
+        if name in self.declared:
+            return self.error("E1001", f"`{name}` is declared later, at line "
+                              f"{self.declared[name].line}; a declaration sees only what is "
+                              "declared above it", span)
+        return self.error("E1001", f"unknown {what} `{name}`", span)
 
     # ------------------------------------------------------------------ constant level
     def _constant_level(self, d: S.Decl) -> None:
@@ -342,6 +509,9 @@ class Elaborator:
         out: list[M.Stmt] = []
         for s in stmts:
             try:
+                if isinstance(s, S.SCall):
+                    out.extend(self._call_stmt(s, ctx))
+                    continue
                 st, ctx = self._stmt(s, ctx)
                 out.append(st)
             except _Abort:
@@ -357,7 +527,7 @@ class Elaborator:
             e = self.expr(s.value, ctx)
             if isinstance(e.t, NoneT):
                 raise self.error("E2001", "cannot bind a name to `none` alone", s.value.span)
-            return M.Let(s.name, e, s.span), ctx.bind(s.name, e.t)
+            return M.Let(ctx.ir(s.name), e, s.span), ctx.bind(s.name, e.t)
         if isinstance(s, S.SIf):
             c = self._bool(s.cond, ctx)
             then, _ = self._block(s.then, ctx)
@@ -369,7 +539,9 @@ class Elaborator:
             return M.Require(self._bool(s.cond, ctx), s.span), ctx
         if isinstance(s, S.SAssert):
             msg = s.message if s.message is not None else "assertion failed"
-            return M.Assert(self._bool(s.cond, ctx), msg, s.span), ctx
+            if s.name is not None:
+                self.assertions.append((s.name, s.name_span or s.span))
+            return M.Assert(self._bool(s.cond, ctx), msg, s.span, s.name), ctx
         raise AssertionError(s)
 
     def _assign(self, s: S.SAssign, ctx: _Ctx) -> M.Assign:
@@ -384,7 +556,7 @@ class Elaborator:
                              "only variables can be assigned", node.span)
         g = self.globals.get(node.name)
         if g is None:
-            raise self.error("E1001", f"unknown variable `{node.name}`", node.span)
+            raise self._unknown(node.name, "variable", node.span)
         if g.var is None:
             raise self.error("E2006", f"`{node.name}` is {_a(g.kind)}; only variables can be "
                              "assigned", node.span)
@@ -592,13 +764,13 @@ class Elaborator:
         out = []
         for b in nodes:
             dom = self._domain(b, ctx)
-            out.append(M.Binder(b.name, dom, b.span))
+            out.append(M.Binder(ctx.ir(b.name), dom, b.span))
             ctx = ctx.bind(b.name, dom.t.elem)  # type: ignore[attr-defined]
         return tuple(out), ctx
 
     def _name(self, n: S.EName, ctx: _Ctx) -> M.Expr:
         if n.name in ctx.locals:
-            return M.Local(n.name, ctx.locals[n.name], n.span)
+            return M.Local(ctx.ir(n.name), ctx.locals[n.name], n.span)
         g = self.globals.get(n.name)
         if g is None and n.name == "bool":
             return M.Lit(frozenset({False, True}), SetT(BoolT()), n.span)
@@ -606,7 +778,12 @@ class Elaborator:
             if n.name in BUILTINS:
                 raise self.error("E2004", f"`{n.name}` is a function: call it as {n.name}(...)",
                                  n.span)
-            raise self.error("E1001", f"unknown name `{n.name}`", n.span)
+            raise self._unknown(n.name, "name", n.span)
+        if g.kind == "def":
+            return self._use_def(n.name, (), n.span, ctx, bare=True)
+        if g.kind == "proc":
+            raise self.error("E2004", f"`{n.name}` is a proc: call it as a statement, "
+                             f"{n.name}(...)", n.span)
         assert g.expr is not None
         if g.kind == "var":
             if not ctx.vars_ok:
@@ -639,6 +816,8 @@ class Elaborator:
                 raise self.error("E2001", f"cannot compare {a.t} with {b.t}", sp)
             return M.BinOp(M.Op(op), a, b, BoolT(), sp)
         if op in ("<", "<=", ">", ">="):
+            if isinstance(_strip_opt(a.t), AtomT) or isinstance(_strip_opt(b.t), AtomT):
+                return M.BinOp(M.Op(op), *self._ordered_atoms(a, b, n), BoolT(), sp)
             return M.BinOp(M.Op(op), self._int(a, n.a.span), self._int(b, n.b.span), BoolT(), sp)
         if op in ("in", "not in"):
             b = self._set(b, n.b.span)
@@ -670,18 +849,39 @@ class Elaborator:
             return M.BinOp(iop, a, b, arith(op, a.t, b.t), sp)  # type: ignore[arg-type]
         raise AssertionError(op)
 
+    def _ordered_atoms(self, a: M.Expr, b: M.Expr, n: S.EBinary) -> tuple[M.Expr, M.Expr]:
+        """Atoms of one set compare by declaration order (lowest-free-slot allocation); a
+        symmetric set has no order, so it refuses."""
+        a, b = self._unwrap(a, n.a.span), self._unwrap(b, n.b.span)
+        if not (isinstance(a.t, AtomT) and isinstance(b.t, AtomT) and a.t.name == b.t.name):
+            raise self.error("E2001", f"cannot order {a.t} against {b.t}", n.span)
+        if a.t.symmetric:
+            raise self.error("E2001", f"`{a.t.name}` is symmetric: its atoms have no order",
+                             n.span)
+        return a, b
+
     def _call(self, n: S.ECall, ctx: _Ctx) -> M.Expr:
         sp = n.span
+        g = self.globals.get(n.name)
+        if g is not None and g.kind == "def":
+            return self._use_def(n.name, n.args, sp, ctx)
+        if g is not None and g.kind == "proc":
+            raise self.error("E2004", f"`{n.name}` is a proc: call it as a statement, not inside "
+                             "an expression", sp)
         fn = BUILTINS.get(n.name)
         if fn is None:
-            hint = " (functions are applied with brackets: f[x])" if n.name in self.globals else ""
-            raise self.error("E1001", f"unknown function `{n.name}`{hint}", sp)
+            if n.name in self.globals:
+                raise self.error("E1001", f"unknown function `{n.name}` (functions are applied "
+                                 "with brackets: f[x])", sp)
+            raise self._unknown(n.name, "function", sp)
         arity = {M.Builtin.LEN: 1, M.Builtin.APPEND: 2, M.Builtin.REMOVE: 2,
-                 M.Builtin.INSERT: 3, M.Builtin.INDEX: 2}[fn]
+                 M.Builtin.INSERT: 3, M.Builtin.INDEX: 2, M.Builtin.REACH: 2}[fn]
         if len(n.args) != arity:
             raise self.error("E2004", f"`{n.name}` takes {arity} argument{'s' * (arity > 1)}, "
                              f"not {len(n.args)}", sp)
         args = [self.expr(x, ctx) for x in n.args]
+        if fn is M.Builtin.REACH:
+            return self._reach(args, n)
         if fn is M.Builtin.LEN:
             x = self._unwrap(args[0], n.args[0].span)
             if isinstance(x.t, SeqT):
@@ -703,6 +903,20 @@ class Elaborator:
         if fn is M.Builtin.APPEND:
             return M.Call(fn, (s, x), SeqT(s.t.cap, join(s.t.elem, x.t) or s.t.elem), sp)
         return M.Call(fn, (s, x), s.t, sp)
+
+
+    def _reach(self, args: list[M.Expr], n: S.ECall) -> M.Expr:
+        """reach(f, x): f of type T -> T? (or T -> T), x of type T, T? or none."""
+        f = self._unwrap(args[0], n.args[0].span)
+        if not isinstance(f.t, FnT) or not same_shape(_strip_opt(f.t.rng), f.t.dom):
+            raise self.error("E2001", "reach(f, x) needs a function from a type to itself "
+                             f"(T -> T? or T -> T) as f, not {f.t}", n.args[0].span)
+        x = self._expect_type(args[1], OptT(f.t.dom), n.args[1].span, "the start of reach()")
+        elem = join(f.t.dom, _strip_opt(f.t.rng))
+        if not isinstance(x.t, NoneT):
+            elem = join(elem, _strip_opt(x.t)) if elem is not None else None
+        assert elem is not None
+        return M.Call(M.Builtin.REACH, (f, x), SetT(elem), n.span)
 
 
 def _a(word: str) -> str:
@@ -731,6 +945,62 @@ def _lit_type(v: Value, declared: Type) -> Type:
     if v is None:
         return NoneT()
     return declared
+
+
+# ---------------------------------------------------------------------- inlining
+
+
+_FOLDABLE = (M.Not, M.Neg, M.BinOp, M.Ite, M.SetLit, M.RangeSet)
+
+
+def _subst(e: M.Expr, m: dict[str, M.Expr]) -> M.Expr:
+    """e with each free `Local(name)` for a name of m replaced by m[name].
+
+    Binders inside e that bind a name of m hide it in their scope (a later binder's domain
+    and the body). No capture can happen: the replacements' free names are the caller's,
+    and the names e binds are mangled with the def's name (or that of a def it inlined).
+    Nodes whose operands became literals are folded, as `Elaborator.expr` would have."""
+    if not m:
+        return e
+    if isinstance(e, M.Local):
+        return m.get(e.name, e)
+    if isinstance(e, M.Lit | M.VarRef | M.ConstRef):
+        return e
+    if isinstance(e, M.Quant | M.MapSet):
+        binders, inner = _subst_binders(e.binders, m)
+        if isinstance(e, M.Quant):
+            return replace(e, binders=binders, body=_subst(e.body, inner))
+        return replace(e, binders=binders, e=_subst(e.e, inner))
+    if isinstance(e, M.Filter | M.FnComp):
+        (b,), inner = _subst_binders((e.binder,), m)
+        if isinstance(e, M.Filter):
+            return replace(e, binder=b, pred=_subst(e.pred, inner))
+        return replace(e, binder=b, e=_subst(e.e, inner))
+    changes: dict[str, Any] = {}
+    for name in e.__dataclass_fields__:
+        c = getattr(e, name)
+        if isinstance(c, M.Expr):
+            changes[name] = _subst(c, m)
+        elif isinstance(c, tuple) and c and isinstance(c[0], M.Expr):
+            changes[name] = tuple(_subst(x, m) for x in c)
+        elif isinstance(c, tuple) and c and isinstance(c[0], tuple):  # record fields
+            changes[name] = tuple((f, _subst(x, m)) for f, x in c)
+    out = replace(e, **changes)
+    if isinstance(out, _FOLDABLE):
+        v = _fold(out)
+        if v is not _NOT_CONST:
+            return M.Lit(v, out.t, out.span)
+    return out
+
+
+def _subst_binders(binders: tuple[M.Binder, ...], m: dict[str, M.Expr]
+                   ) -> tuple[tuple[M.Binder, ...], dict[str, M.Expr]]:
+    out = []
+    for b in binders:
+        out.append(M.Binder(b.name, _subst(b.domain, m), b.span))
+        if b.name in m:
+            m = {k: v for k, v in m.items() if k != b.name}
+    return tuple(out), m
 
 
 # ---------------------------------------------------------------------- constant folding

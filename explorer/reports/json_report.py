@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from explorer.model import ExpectKind
 from explorer.reports.verdict import Verdict, describe_outcome
 from explorer.results import Trace
 from explorer.values import format_value, to_json
@@ -35,10 +36,15 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         "check": v.check.name,
         "line": v.check.span.line,
         "config": {n: to_json(x) for n, x in v.config},
-        "expected": {"kind": e.kind.value, "target": e.target, "steps": e.steps},
+        "only": list(v.check.only) if v.check.only is not None else None,
+        "expected": {"kind": e.kind.value,
+                     "target": e.target if e.kind is not ExpectKind.ASSERTION else None,
+                     "steps": e.steps,
+                     "assertion": e.target if e.kind is ExpectKind.ASSERTION else None},
         "outcome": {"kind": o.kind, "target": o.target, "steps": steps, "message": o.message,
                     "code": o.code, "line": o.span.line if o.span else None,
-                    "reason": o.reason, "summary": describe_outcome(o, steps)},
+                    "reason": o.reason, "summary": describe_outcome(o, steps),
+                    "assertion": o.assertion},
         "as_expected": v.ok,
         "why": v.why,
         "exit_code": v.exit_code,

@@ -65,7 +65,8 @@ def format_verdict(v: Verdict, model: Model, path: str, source: str, full: bool 
     shown = tuple((n, x) for n, x in v.config if n in v.overridden)
     cfg = f" with {format_params(shown)}" if shown else ""
     at = f" [line {c.span.line}]" if c.span.line else " (implicit)"
-    lines = [f"check {c.name}{cfg}{at}: expect {c.expect.describe()}"]
+    only = f" only {', '.join(c.only)}" if c.only is not None else ""
+    lines = [f"check {c.name}{cfg}{only}{at}: expect {c.expect.describe()}"]
     if o.kind == "holds":
         lines.append("  no violation: every invariant holds in every reachable state")
     elif o.kind == "incomplete":
@@ -76,7 +77,9 @@ def format_verdict(v: Verdict, model: Model, path: str, source: str, full: bool 
         head = {"violation": f"invariant {o.target} is violated {after}",
                 "deadlock": f"deadlock {after}: no action is enabled and the state is not "
                             "terminal",
-                "assertion": f"assertion failed {after}: {o.message}",
+                "assertion": (f"assertion {o.assertion} failed {after}: {o.message}"
+                              if o.assertion is not None
+                              else f"assertion failed {after}: {o.message}"),
                 "error": f"runtime error {o.code} {after}: {o.message}"}[o.kind]
         lines.append(f"  {head}")
         if o.span is not None:

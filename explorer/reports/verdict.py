@@ -29,6 +29,8 @@ def describe_outcome(o: Outcome, steps: int | None) -> str:
         return f"no answer: stopped at the {o.reason}"
     if o.kind == "error":
         return f"runtime error {o.code}{where}"
+    if o.kind == "assertion" and o.assertion is not None:
+        return f"assertion {o.assertion}{where}"
     return f"{o.kind}{where}"
 
 
@@ -47,7 +49,8 @@ def judge(check: Check, config: tuple[tuple[str, object], ...], result: Result,
     if o.kind == "holds":
         return Verdict(check, config, result, False, 1, f"expected {exp.describe()}, but the "
                        "exploration was complete and found none", overridden=overridden)
-    ok = (o.kind == exp.kind.value and (exp.target is None or exp.target == o.target)
+    found = o.assertion if o.kind == "assertion" else o.target  # the named property, if any
+    ok = (o.kind == exp.kind.value and (exp.target is None or exp.target == found)
           and (exp.steps is None or exp.steps == steps))
     return Verdict(check, config, result, ok, 0 if ok else o.exit_code,
                    "" if ok else f"expected {exp.describe()}, found {describe_outcome(o, steps)}",
