@@ -625,6 +625,7 @@ class Check:
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
     only: tuple[str, ...] | None = None  # `only A, B`: the invariants and named assertions checked
+    excluded: tuple[str, ...] = ()  # `except A, B` (then `only` holds the others)
 
 
 @dataclass(frozen=True)

@@ -606,3 +606,35 @@ def test_atom_order_errors(text: str, col: int, msg: str) -> None:
     d = info.value.diagnostics[0]  # type: ignore[attr-defined]
     assert d.code == "E2001" and msg in d.message
     assert (d.span.line, d.span.col) == (text.count("\n") + 1, col)
+
+
+EXCEPT = NAMED.replace("check wrong_one: expect assertion x_small\n", "") + """\
+check not_y except y_small: expect assertion x_small in 4 steps
+check bare except y_small, x_small, sum: expect holds
+"""
+
+
+def test_except_selects_everything_but_the_listed_properties(tmp_path: Path) -> None:
+    spec = load_text(EXCEPT, "e.mnt")
+    checks = {c.name: c for c in spec.checks}
+    # declaration order: invariants first, then named assertions
+    assert checks["not_y"].only == ("sum", "xy", "x_small")
+    assert checks["not_y"].excluded == ("y_small",)
+    assert checks["bare"].only == ("xy",)
+    assert [i.name for i in spec.check_model(checks["bare"]).invariants] == ["xy"]
+    code, out = _explore(tmp_path, EXCEPT)
+    assert code == 0
+    assert "check not_y except y_small [line 20]: expect assertion x_small in 4 steps" in out
+    assert "PASS not_y" in out and "PASS bare" in out
+
+
+def test_except_errors_point_at_the_name() -> None:
+    bad = NAMED.replace("check wrong_one: expect assertion x_small\n",
+                        "check w except nope: expect holds\n"
+                        "check v except sum: expect violation sum\n")
+    with pytest.raises(Exception) as info:
+        load_text(bad, "e.mnt")
+    ds = info.value.diagnostics  # type: ignore[attr-defined]
+    assert [(d.code, d.span.line) for d in ds] == [("E1006", 19), ("E1006", 20)]
+    assert "`nope` is neither an invariant nor a named assertion" in ds[0].message
+    assert "which its `except` list leaves out" in ds[1].message

@@ -101,8 +101,8 @@ def _checks(syntax: S.SpecFile, default: M.Model) -> tuple[list[M.Check], dict[s
     diags: list[Diagnostic] = []
     checks: list[M.Check] = []
     overrides: dict[str, dict[str, Any]] = {}
-    invariants = {i.name for i in default.invariants}
-    assertions = set(default.assertions)
+    invariants = {i.name: None for i in default.invariants}  # ordered: `except` keeps the order
+    assertions = dict.fromkeys(default.assertions)
     params = {n for n, _ in default.params}
     for d in syntax.decls:
         if not isinstance(d, S.DCheck):
@@ -136,31 +136,37 @@ def _checks(syntax: S.SpecFile, default: M.Model) -> tuple[list[M.Check], dict[s
             continue
         checks.append(M.Check(d.name, model.params if ov else (),
                               M.Expect(M.ExpectKind(d.kind), d.target, d.steps), d.doc, d.span,
-                              only))
+                              only, tuple(n for n, _ in d.excluded or ())))
     if diags:
         raise SpecError(diags)
     return checks, overrides
 
 
-def _only(d: S.DCheck, invariants: set[str], assertions: set[str],
+def _only(d: S.DCheck, invariants: dict[str, None], assertions: dict[str, None],
           diags: list[Diagnostic]) -> tuple[str, ...] | None:
-    """The check's `only` list, validated (errors go to diags)."""
-    if d.only is None:
+    """The check's `only` list, validated (errors go to diags); `except A, B` gives every
+    invariant and named assertion but those."""
+    listed = d.only if d.only is not None else d.excluded
+    if listed is None:
         return None
     names: list[str] = []
-    for name, span in d.only:
+    for name, span in listed:
         if name not in invariants and name not in assertions:
-            known = ", ".join(sorted(invariants | assertions)) or "none declared"
+            known = ", ".join(sorted({*invariants, *assertions})) or "none declared"
             diags.append(Diagnostic("E1006", f"`{name}` is neither an invariant nor a named "
                                     f"assertion of this spec (known: {known})", span))
         elif name in names:
             diags.append(Diagnostic("E1002", f"`{name}` is listed twice", span))
         else:
             names.append(name)
+    if d.excluded is not None:
+        everything = [*invariants, *(a for a in assertions if a not in invariants)]
+        names = [n for n in everything if n not in names]
     if d.target is not None and d.target not in names and d.target_span is not None:
         what = "invariant" if d.kind == "violation" else "assertion"
+        which = "`only` list" if d.excluded is None else "`except` list"
         diags.append(Diagnostic("E1006", f"the check expects {what} `{d.target}`, which its "
-                                "`only` list leaves out", d.target_span))
+                                f"{which} leaves out", d.target_span))
     return tuple(names)
 
 

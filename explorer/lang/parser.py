@@ -252,14 +252,18 @@ class _ToSyntax(Transformer):
         return S.DTerminal(ch[0], span=_sp(meta))
 
     def check_decl(self, meta: Any, ch: list) -> S.DCheck:
-        name, overrides, only, (kind, target, steps) = ch
+        name, overrides, selection, (kind, target, steps) = ch
         tname = str(target) if target is not None else None
+        only, excluded = selection if selection is not None else (None, None)
         return S.DCheck(str(name), overrides or (), kind, tname,
                         _tsp(target) if target is not None else None, steps, only,
-                        span=_tsp(name))
+                        excluded=excluded, span=_tsp(name))
 
     def only(self, meta: Any, ch: list) -> tuple:
-        return ch[0]
+        return ch[0], None
+
+    def except_(self, meta: Any, ch: list) -> tuple:
+        return None, ch[0]
 
     def overrides(self, meta: Any, ch: list) -> tuple:
         return tuple(ch)

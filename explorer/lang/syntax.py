@@ -394,6 +394,7 @@ class DCheck(Decl):
     target_span: Span | None
     steps: int | None
     only: tuple[tuple[str, Span], ...] | None = None  # `only A, B`: the properties checked
+    excluded: tuple[tuple[str, Span], ...] | None = None  # `except A, B`: all others are
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
 

@@ -65,7 +65,10 @@ def format_verdict(v: Verdict, model: Model, path: str, source: str, full: bool 
     shown = tuple((n, x) for n, x in v.config if n in v.overridden)
     cfg = f" with {format_params(shown)}" if shown else ""
     at = f" [line {c.span.line}]" if c.span.line else " (implicit)"
-    only = f" only {', '.join(c.only)}" if c.only is not None else ""
+    if c.excluded:
+        only = f" except {', '.join(c.excluded)}"
+    else:
+        only = f" only {', '.join(c.only)}" if c.only is not None else ""
     lines = [f"check {c.name}{cfg}{only}{at}: expect {c.expect.describe()}"]
     if o.kind == "holds":
         lines.append("  no violation: every invariant holds in every reachable state")
