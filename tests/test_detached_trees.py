@@ -1,0 +1,299 @@
+"""specs/detached_trees.mnt: the pinned outcome of every check, the counterexamples the
+README walks through, and the model's 6.16 era against what a real 6.18 kernel does.
+
+(a) One run of `explore` over the whole file (JSON report): every check passes, and its
+    figures (distinct, generated, depth) and counterexample length are pinned. A change in
+    the spec or the engine that moves a number must be looked at, and the pin updated.
+(b) The counterexamples of the 2018 reports, action by action.
+(c) The shell scenarios of tests/kernel/detached_trees_kernel.py, run on a 6.18.44 kernel
+    inside a private mount namespace (results in tests/kernel/detached_trees_6.18.md), are
+    replayed through the interpreter in the V6_16 era. Where the kernel call failed, the
+    model's action must be disabled; where it succeeded, enabled, with the effect the kernel
+    showed.
+(d) Interpreter and generated code agree, action by action, on the first states of an
+    instance of each era.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_engine_agreement import Agreement
+
+from explorer.cli import main
+from explorer.interp import Interp
+from explorer.lang.load import load_spec
+from explorer.values import Atom
+
+SPEC = Path(__file__).resolve().parent.parent / "specs" / "detached_trees.mnt"
+
+# check -> (outcome, K or None, distinct, generated, depth). A violation's figures are
+# those of the search up to the state where BFS met it.
+PINNED: dict[str, tuple[str, int | None, int, int, int]] = {
+    "reattach_lazy": ("violation", 5, 558, 1_165, 5),
+    "close_then_mount": ("violation", 6, 891, 2_777, 6),
+    "close_then_mount_lockup": ("assertion", 8, 1_513, 5_224, 8),
+    "mount_then_close": ("assertion", 5, 802, 1_835, 5),
+    "mount_then_close_lockup": ("assertion", 6, 1_479, 3_685, 6),
+    "move_fix_alone": ("assertion", 6, 1_441, 3_626, 6),
+    "dissolve_fix_alone": ("assertion", 7, 1_871, 4_865, 7),
+    "both_fixes": ("holds", None, 2_812, 9_082, 12),
+    "both_fixes_4": ("holds", None, 50_523, 174_350, 20),
+    "both_fixes_tasks": ("holds", None, 20_198, 83_349, 17),
+    "mntget_leak": ("violation", 2, 20, 25, 2),
+    "v5_2": ("holds", None, 2_302, 8_470, 12),
+    "v5_2_4": ("holds", None, 30_829, 143_690, 20),
+    "v5_2_tasks": ("holds", None, 14_442, 67_765, 16),
+    "v5_2_0": ("holds", None, 2_812, 9_082, 12),
+    "v5_2_0_4": ("holds", None, 50_523, 174_350, 20),
+    "v5_2_0_locked": ("holds", None, 13_305, 50_873, 18),
+    "v6_15_dissolve": ("assertion", 4, 307, 582, 4),
+    "v6_15_rest": ("holds", None, 5_152, 18_383, 14),
+    "v6_16": ("holds", None, 5_404, 19_139, 14),
+    "v6_16_4": ("holds", None, 81_842, 343_365, 26),
+    "v6_16_tasks": ("holds", None, 623_032, 3_532_745, 20),
+    "v6_16_locked": ("holds", None, 21_474, 98_417, 27),
+    "nested_detached": ("violation", 3, 84, 118, 3),
+    "clone_of_clone": ("violation", 2, 18, 26, 2),
+}
+
+
+@pytest.fixture(scope="module")
+def report() -> dict[str, Any]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(SPEC), "--format", "json"], stdout=out, stderr=err)
+    data = json.loads(out.getvalue())
+    assert code == 0, [c["why"] for c in data["checks"] if not c["as_expected"]]
+    return {c["check"]: c for c in data["checks"]}
+
+
+def test_every_check_is_pinned(report: dict[str, Any]) -> None:
+    assert list(report) == list(PINNED)
+
+
+@pytest.mark.parametrize("name", list(PINNED))
+def test_check_outcome_and_figures(report: dict[str, Any], name: str) -> None:
+    kind, steps, distinct, generated, depth = PINNED[name]
+    c = report[name]
+    assert c["as_expected"] and c["exit_code"] == 0
+    assert c["outcome"]["kind"] == kind
+    assert c["outcome"]["steps"] == steps
+    f = c["figures"]
+    assert (f["distinct"], f["generated"], f["depth"]) == (distinct, generated, depth)
+    assert f["complete"] == (kind == "holds")
+
+
+def test_fixed_eras_cover_every_syscall(report: dict[str, Any]) -> None:
+    """A `holds` is only worth something if the actions fire: at the larger size every
+    action does, except those that cannot by construction (one task: no fd passing; no
+    fs_pin from 5.3)."""
+    never = {name: sorted(a["action"] for a in report[name]["coverage"] if a["fired"] == 0)
+             for name in ("v5_2_4", "v6_16_4", "v6_16_tasks", "both_fixes_4",
+                          "both_fixes_tasks")}
+    assert never == {"v5_2_4": ["pass_fd", "pin_kill"], "v6_16_4": ["pass_fd", "pin_kill"],
+                     "v6_16_tasks": ["open_tree_clone_recursive", "pin_kill"],
+                     "both_fixes_4": ["drop_ref", "pass_fd"],
+                     "both_fixes_tasks": ["drop_ref", "open_tree_clone_recursive", "openat"]}
+
+
+def test_both_fixes_have_the_state_graph_of_5_2_0(report: dict[str, Any]) -> None:
+    """The 2018 patch set with both fixes from the thread explores exactly like 5.2.0 (same
+    guards' effect, fs_pin in both): the merged design is those two fixes."""
+    a, b = report["both_fixes"], report["v5_2_0"]
+    assert a["figures"]["distinct"] == b["figures"]["distinct"]
+    assert a["figures"]["generated"] == b["figures"]["generated"]
+    fired = {x["action"]: x["fired"] for x in a["coverage"]}
+    assert fired == {x["action"]: x["fired"] for x in b["coverage"]}
+
+
+# ---------------------------------------------------------------------------------------
+# (b) the reported sequences
+
+
+def actions(report: dict[str, Any], name: str) -> list[str]:
+    return [s["action"] for s in report[name]["trace"]["steps"]]
+
+
+def test_close_then_mount_is_alans_first_reproducer(report: dict[str, Any]) -> None:
+    # open_tree_clone 3</mnt; cd /proc/self/fd/3; exec 3<&-; mount --move . /mnt
+    assert actions(report, "close_then_mount") == [
+        "open_tree_clone", "fchdir", "close", "pin_kill", "fput_mntput", "move_mount_cwd"]
+    # ... then umount: the removed pin is linked again and pin_kill spins
+    assert actions(report, "close_then_mount_lockup") == [
+        "open_tree_clone", "fchdir", "close", "pin_kill", "fput_mntput", "move_mount_cwd",
+        "umount", "pin_kill"]
+    assert report["close_then_mount_lockup"]["trace"]["failing_step"] is True
+
+
+def test_mount_then_close_is_alans_second_reproducer(report: dict[str, Any]) -> None:
+    # open_tree_clone 3</mnt; mount --move (from the fd); umount -l /mnt; exec 3<&-
+    assert actions(report, "mount_then_close_lockup") == [
+        "open_tree_clone", "move_mount", "umount_lazy", "pin_kill", "close", "pin_kill"]
+    assert actions(report, "mount_then_close") == actions(report, "mount_then_close_lockup")[:5]
+    assert report["mount_then_close"]["outcome"]["assertion"] == "I_T2_5"
+
+
+def test_each_fix_alone_leaves_a_lockup(report: dict[str, Any]) -> None:
+    assert actions(report, "move_fix_alone") == actions(report, "mount_then_close_lockup")
+    assert actions(report, "dissolve_fix_alone") == [
+        "mount", "open_tree", "umount_lazy", "pin_kill", "move_mount", "umount", "pin_kill"]
+
+
+# ---------------------------------------------------------------------------------------
+# (c) the model's 6.16 era against the 6.18 kernel
+
+MODEL = load_spec(str(SPEC)).model({"era": Atom("Era", 3, "V6_16"), "M": 4})
+IT = Interp(MODEL)
+TAILS = ("pin_kill", "drop_ref", "fput_mntput", "cleanup_mnt")
+
+
+def _val(sort: str, name: str) -> Atom:
+    return Atom(sort, int(name[1:]) - 1, name)
+
+
+def _binding(action: str, args: str) -> tuple[tuple[str, Any], ...]:
+    act = next(a for a in MODEL.actions if a.name == action)
+    sorts = {"t": "Task", "m": "Mount", "f": "File"}
+    vals = [_val(sorts[x[0]], x) for x in args.split()]
+    return tuple((b.name, v) for b, v in zip(act.params, vals, strict=True))
+
+
+def _settle(state: tuple) -> tuple:
+    """Run the deferred tails (namespace_unlock, __fput's mntput, cleanup_mnt) to the end,
+    as the kernel does before the syscall returns."""
+    while True:
+        for label, nxt in IT.successors(state):
+            if label[0] in TAILS:
+                state = nxt
+                break
+        else:
+            return state
+
+
+def run(script: list[str]) -> tuple[tuple, bool]:
+    """Apply `action args` lines; the last one is only tried. Returns (state before the
+    last line, whether its action is enabled)."""
+    (state,) = IT.initial_states()
+    for line in script[:-1]:
+        action, _, args = line.partition(" ")
+        nxt = IT.action_successors(state, action, _binding(action, args))
+        assert nxt, f"{line} is disabled"
+        state = _settle(nxt[0])
+    action, _, args = script[-1].partition(" ")
+    return state, bool(IT.action_successors(state, action, _binding(action, args)))
+
+
+CLONE1 = "open_tree_clone t1 m1 m2 f1"
+CLONE2 = "open_tree_clone t1 m1 m3 f2"
+
+# scenario of tests/kernel/detached_trees_6.18.md -> (model script, kernel call succeeded)
+KERNEL = {
+    "A close-then-mount: move_mount . -> EINVAL":
+        ([CLONE1, "fchdir t1 f1", "close t1 f1", "move_mount_cwd t1 m1"], False),
+    "B mount-then-close: move_mount fd -> 0":
+        ([CLONE1, "fchdir t1 f1", "move_mount t1 f1 m1"], True),
+    "B ... umount2(MNT_DETACH) -> 0":
+        ([CLONE1, "fchdir t1 f1", "move_mount t1 f1 m1", "chdir t1 m1", "umount_lazy t1 m2"],
+         True),
+    "B ... close -> 0":
+        ([CLONE1, "fchdir t1 f1", "move_mount t1 f1 m1", "chdir t1 m1", "umount_lazy t1 m2",
+          "close t1 f1"], True),
+    "C lazily unmounted cwd: move_mount . -> EINVAL":
+        (["mount t1 m1 m2", "chdir t1 m2", "umount_lazy t1 m2", "move_mount_cwd t1 m1"], False),
+    "D detached onto detached -> 0":
+        ([CLONE1, CLONE2, "move_mount t1 f1 m3"], True),
+    "D ... then the outer tree attached -> 0":
+        ([CLONE1, CLONE2, "move_mount t1 f1 m3", "close t1 f1", "move_mount t1 f2 m1"], True),
+    "D2 into its own anonymous namespace -> EINVAL":
+        ([CLONE1, "move_mount t1 f1 m2"], False),
+    "E clone of a clone -> fd":
+        ([CLONE1, "open_tree_clone t1 m2 m3 f2"], True),
+    "F busy umount -> EBUSY":
+        (["mount t1 m1 m2", "open_tree t1 m2 f1", "umount t1 m2"], False),
+    "F ... after close -> 0":
+        (["mount t1 m1 m2", "open_tree t1 m2 f1", "close t1 f1", "umount t1 m2"], True),
+    "G attached clone moved again -> 0":
+        ([CLONE1, "move_mount t1 f1 m1", "move_mount t1 f1 m1"], True),
+    "H second fd after the dissolve: move_mount -> EINVAL":
+        ([CLONE1, "openat t1 f1 f2", "close t1 f1", "move_mount t1 f2 m1"], False),
+    "H ... fchdir into the dissolved tree -> 0":
+        ([CLONE1, "openat t1 f1 f2", "close t1 f1", "fchdir t1 f2"], True),
+    "H0 second fd, first still open -> 0":
+        ([CLONE1, "openat t1 f1 f2", "move_mount t1 f2 m1"], True),
+    "I onto a lazily unmounted tree -> ENOENT":
+        (["mount t1 m1 m2", "open_tree t1 m2 f1", "umount_lazy t1 m2",
+          "open_tree_clone t1 m1 m3 f2", "move_mount t1 f2 m2"], False),
+    "I0 same without the umount -> 0":
+        (["mount t1 m1 m2", "open_tree t1 m2 f1", "open_tree_clone t1 m1 m3 f2",
+          "move_mount t1 f2 m2"], True),
+}
+
+
+@pytest.mark.parametrize("scenario", list(KERNEL))
+def test_v6_16_does_what_the_6_18_kernel_did(scenario: str) -> None:
+    script, succeeded = KERNEL[scenario]
+    _, enabled = run(script)
+    assert enabled == succeeded
+
+
+def test_kernel_effects_after_the_calls() -> None:
+    """B: after the close nothing is left of the clone. D: closing the inner fd left the
+    inner tree mounted inside the outer one (no dissolve of a non-root)."""
+    (s0,) = IT.initial_states()
+    state, _ = run([CLONE1, "fchdir t1 f1", "move_mount t1 f1 m1", "chdir t1 m1",
+                    "umount_lazy t1 m2", "close t1 f1", "chdir t1 m1"])
+    assert IT.state_dict(state) == IT.state_dict(s0)
+    state, _ = run([CLONE1, CLONE2, "move_mount t1 f1 m3", "close t1 f1", "chdir t1 m1"])
+    d = IT.state_dict(state)
+    m2, m3 = _val("Mount", "m2"), _val("Mount", "m3")
+    assert d["live"][m2] and d["par"][m2] == m3 and d["anon"][m2] == m3
+
+
+# ---------------------------------------------------------------------------------------
+# (d) both engines, every state of a small instance
+
+
+@pytest.mark.parametrize("era, extra", [
+    ("V2018", {}),
+    ("V2018", {"fix_move": True, "fix_dissolve": True}),
+    ("V5_2", {"pins_5_2": True}),
+    ("V5_2", {"locked": True, "M": 4}),
+    ("V6_15", {}),
+    ("V6_16", {"T": 2, "F": 1}),
+])
+def test_engines_agree(era: str, extra: dict[str, Any]) -> None:
+    """The first 300 states the interpreter reaches breadth first, compared action by
+    action with the generated code (successors, and the faults of the buggy era)."""
+    index = {"V2018": 0, "V5_2": 1, "V6_15": 2, "V6_16": 3}[era]
+    ag = Agreement(load_spec(str(SPEC)).model({"era": Atom("Era", index, era), **extra}))
+    queue = deque(dict.fromkeys(ag.initial()))
+    seen, compared = set(queue), 0
+    while queue and compared < 300:
+        compared += 1
+        for t in ag.state(queue.popleft()):
+            if t not in seen:
+                seen.add(t)
+                queue.append(t)
+    assert compared == 300
+
+
+def test_readme_walkthrough_is_what_explore_prints(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's close-then-mount block: every line but the shell (`#`), the prompt and
+    the elided initial state is printed, in that order, by `explore --check
+    close_then_mount`."""
+    readme = (SPEC.parent.parent / "README.md").read_text()
+    start = readme.index("$ explore specs/detached_trees.mnt --check close_then_mount")
+    block = readme[start:readme.index("```", start)].splitlines()[1:]
+    shown = [ln for ln in block if not ln.startswith("#") and "..." not in ln]
+    monkeypatch.chdir(SPEC.parent.parent)  # the README runs it from the repository root
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["specs/detached_trees.mnt", "--check", "close_then_mount"],
+                stdout=out, stderr=err) == 0
+    printed = out.getvalue().splitlines()
+    at = [printed.index(ln) for ln in shown]  # ValueError names a line that drifted
+    assert at == sorted(at) and len(shown) > 30
