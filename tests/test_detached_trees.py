@@ -45,6 +45,7 @@ PINNED: dict[str, tuple[str, int | None, int, int, int]] = {
     "dissolve_fix_alone": ("assertion", 7, 1_871, 4_865, 7),
     "both_fixes": ("holds", None, 2_812, 9_082, 12),
     "both_fixes_4": ("holds", None, 50_523, 174_350, 20),
+    "both_fixes_pipefs": ("holds", None, 3_983, 12_357, 12),
     "both_fixes_tasks": ("holds", None, 20_198, 83_349, 17),
     "mntget_leak": ("violation", 2, 20, 25, 2),
     "v5_2": ("holds", None, 2_302, 8_470, 12),
@@ -53,11 +54,14 @@ PINNED: dict[str, tuple[str, int | None, int, int, int]] = {
     "v5_2_0": ("holds", None, 2_812, 9_082, 12),
     "v5_2_0_4": ("holds", None, 50_523, 174_350, 20),
     "v5_2_0_locked": ("holds", None, 13_305, 50_873, 18),
+    "v5_2_pipefs": ("holds", None, 3_278, 11_511, 12),
+    "syzbot_internal": ("assertion", 2, 20, 28, 2),
     "v6_15_dissolve": ("assertion", 4, 307, 582, 4),
     "v6_15_rest": ("holds", None, 5_152, 18_383, 14),
     "v6_16": ("holds", None, 5_404, 19_139, 14),
     "v6_16_4": ("holds", None, 81_842, 343_365, 26),
     "v6_16_tasks": ("holds", None, 623_032, 3_532_745, 20),
+    "v6_16_pipefs": ("holds", None, 7_660, 25_917, 14),
     "v6_16_locked": ("holds", None, 21_474, 98_417, 27),
     "nested_detached": ("violation", 3, 84, 118, 3),
     "clone_of_clone": ("violation", 2, 18, 26, 2),
@@ -92,14 +96,16 @@ def test_check_outcome_and_figures(report: dict[str, Any], name: str) -> None:
 def test_fixed_eras_cover_every_syscall(report: dict[str, Any]) -> None:
     """A `holds` is only worth something if the actions fire: at the larger size every
     action does, except those that cannot by construction (one task: no fd passing; no
-    fs_pin from 5.3)."""
+    fs_pin from 5.3; no pipe without pipefs; one file: no second open)."""
     never = {name: sorted(a["action"] for a in report[name]["coverage"] if a["fired"] == 0)
              for name in ("v5_2_4", "v6_16_4", "v6_16_tasks", "both_fixes_4",
                           "both_fixes_tasks")}
-    assert never == {"v5_2_4": ["pass_fd", "pin_kill"], "v6_16_4": ["pass_fd", "pin_kill"],
-                     "v6_16_tasks": ["open_tree_clone_recursive", "pin_kill"],
-                     "both_fixes_4": ["drop_ref", "pass_fd"],
-                     "both_fixes_tasks": ["drop_ref", "open_tree_clone_recursive", "openat"]}
+    assert never == {"v5_2_4": ["pass_fd", "pin_kill", "pipe"],
+                     "v6_16_4": ["pass_fd", "pin_kill", "pipe"],
+                     "v6_16_tasks": ["open_tree_clone_recursive", "pin_kill", "pipe"],
+                     "both_fixes_4": ["drop_ref", "pass_fd", "pipe"],
+                     "both_fixes_tasks": ["drop_ref", "open_tree_clone_recursive", "openat",
+                                          "pipe"]}
 
 
 def test_both_fixes_have_the_state_graph_of_5_2_0(report: dict[str, Any]) -> None:
@@ -137,6 +143,12 @@ def test_mount_then_close_is_alans_second_reproducer(report: dict[str, Any]) -> 
         "open_tree_clone", "move_mount", "umount_lazy", "pin_kill", "close", "pin_kill"]
     assert actions(report, "mount_then_close") == actions(report, "mount_then_close_lockup")[:5]
     assert report["mount_then_close"]["outcome"]["assertion"] == "I_T2_5"
+
+
+def test_syzbot_internal_mount(report: dict[str, Any]) -> None:
+    # pipe(); move_mount(pipe_fd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH)
+    assert actions(report, "syzbot_internal") == ["pipe", "move_mount"]
+    assert report["syzbot_internal"]["outcome"]["assertion"] == "internal_deref"
 
 
 def test_each_fix_alone_leaves_a_lockup(report: dict[str, Any]) -> None:
@@ -266,6 +278,7 @@ def test_kernel_effects_after_the_calls() -> None:
     ("V5_2", {"locked": True, "M": 4}),
     ("V6_15", {}),
     ("V6_16", {"T": 2, "F": 1}),
+    ("V5_2", {"pipefs": True, "syzbot_fix": False}),
 ])
 def test_engines_agree(era: str, extra: dict[str, Any]) -> None:
     """The first 300 states the interpreter reaches breadth first, compared action by
