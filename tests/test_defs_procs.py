@@ -626,6 +626,11 @@ def test_except_selects_everything_but_the_listed_properties(tmp_path: Path) -> 
     assert code == 0
     assert "check not_y except y_small [line 20]: expect assertion x_small in 4 steps" in out
     assert "PASS not_y" in out and "PASS bare" in out
+    js = io.StringIO()
+    main([str(tmp_path / "n.mnt"), "--check", "not_y", "--format", "json"], stdout=js,
+         stderr=io.StringIO())
+    (c,) = json.loads(js.getvalue())["checks"]
+    assert c["only"] == ["sum", "xy", "x_small"] and c["except"] == ["y_small"]
 
 
 def test_except_errors_point_at_the_name() -> None:

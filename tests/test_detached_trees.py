@@ -254,6 +254,27 @@ def test_v6_16_does_what_the_6_18_kernel_did(scenario: str) -> None:
     assert enabled == succeeded
 
 
+def test_v5_2_refuses_only_what_6_15_added() -> None:
+    """The same scenarios in the V5_2 era: detached trees meeting each other (D, E) are
+    refused there (D's follow-up never gets that far); every other call behaves as on
+    6.18."""
+    global IT
+    saved = IT
+    IT = Interp(load_spec(str(SPEC)).model({"era": Atom("Era", 1, "V5_2"), "M": 4}))
+    differ = set()
+    try:
+        for name, (script, ok) in KERNEL.items():
+            try:
+                if run(script)[1] != ok:
+                    differ.add(name)
+            except AssertionError:  # an earlier call of the script is refused
+                differ.add(name + " (earlier call refused)")
+    finally:
+        IT = saved
+    assert differ == {"D detached onto detached -> 0", "E clone of a clone -> fd",
+                      "D ... then the outer tree attached -> 0 (earlier call refused)"}
+
+
 def test_kernel_effects_after_the_calls() -> None:
     """B: after the close nothing is left of the clone. D: closing the inner fd left the
     inner tree mounted inside the outer one (no dissolve of a non-root)."""

@@ -37,6 +37,7 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         "line": v.check.span.line,
         "config": {n: to_json(x) for n, x in v.config},
         "only": list(v.check.only) if v.check.only is not None else None,
+        "except": list(v.check.excluded),
         "expected": {"kind": e.kind.value,
                      "target": e.target if e.kind is not ExpectKind.ASSERTION else None,
                      "steps": e.steps,
