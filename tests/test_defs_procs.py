@@ -288,9 +288,12 @@ def test_proc_call_lowering() -> None:
     m = model_of(PROCS)
     u = next(a for a in m.actions if a.name == "u")
     lets = [s.name for s in u.body if isinstance(s, M.Let)]
-    assert lets == ["y", "k__bump", "y__bump", "k__bump", "y__bump"]
+    # each call has names of its own: {name}__{proc}__{call number}
+    assert [n.rsplit("__", 1)[0] for n in lets] == ["y", "k__bump", "y__bump", "k__bump",
+                                                    "y__bump"]
+    assert len(set(lets)) == 5
     t = next(a for a in m.actions if a.name == "t")
-    assert isinstance(t.body[0], M.Let) and t.body[0].name == "a__take"
+    assert isinstance(t.body[0], M.Let) and t.body[0].name.startswith("a__take__")
     assert isinstance(t.body[0].value, M.Local) and t.body[0].value.name == "a"
 
 
@@ -643,3 +646,39 @@ def test_except_errors_point_at_the_name() -> None:
     assert [(d.code, d.span.line) for d in ds] == [("E1006", 19), ("E1006", 20)]
     assert "`nope` is neither an invariant nor a named assertion" in ds[0].message
     assert "which its `except` list leaves out" in ds[1].message
+
+
+PROC_EITHER = """
+var x: 0..20
+init { x = 0 }
+proc add(v in 0..5) {
+  either { x := x + v } or { let w = 2 * v  x := x + w }
+}
+action go when x == 0 { add(1) add(5) }
+invariant not12: x != 12
+"""
+
+
+def test_each_proc_call_binds_its_own_names() -> None:
+    """Two calls of a proc with an `either`: the generated code runs the first call's later
+    branch after the continuation (the second call), which must not have rebound the first
+    call's parameter. Successors of x = 0: 1 or 2, then + 5 or + 10."""
+    m = model_of(PROC_EITHER)
+    ag = Agreement(m)
+    assert ag.run(limit=100) == 5
+    it = Interp(m)
+    (s0,) = it.initial_states()
+    assert sorted(x for _, (x,) in it.successors(s0)) == [6, 7, 11, 12]
+    r = check_model(m, progress=None)
+    assert r.outcome.kind == "violation" and r.trace is not None and len(r.trace) == 1
+    lets = [s.name for s in m.actions[0].body if isinstance(s, M.Let)]
+    assert lets == ["v__add__1", "v__add__2"]
+
+
+@pytest.mark.parametrize("expr, value", [
+    ("LO < HI", True), ("HI <= LO", False), ("a2 > a1", True), ("a1 >= a1", True),
+])
+def test_constant_atom_order_folds(expr: str, value: bool) -> None:
+    m = model_of(f"enum E = {{LO, HI}}\nset S = {{a1, a2}}\nconst c = {expr}\n"
+                 "var x: bool\ninit { x = c }")
+    assert Interp(m).initial_states() == [(value,)]

@@ -110,6 +110,7 @@ class Elaborator:
         self.vars: list[M.Var] = []
         self.defs: dict[str, _Def] = {}
         self.procs: dict[str, _Proc] = {}
+        self.calls = 0  # proc calls inlined so far: each gets names of its own
         self.declared: dict[str, Span] = {}  # every value-level name of the file, for hints
         self.assertions: list[tuple[str, Span]] = []  # named asserts, in elaboration order
         self.current: str | None = None  # the def or proc being checked
@@ -302,9 +303,14 @@ class Elaborator:
         if p is None:
             raise _Abort()  # the proc is broken: its error is reported at its declaration
         self._arity(s.name, "proc", p.params, len(s.args), s.span)
-        lets = tuple(M.Let(prm.ir, self._arg(self.expr(x, ctx), prm, s.name, x.span), s.span)
-                     for prm, x in zip(p.params, s.args))
-        return lets + p.body
+        # Each call binds names of its own: a second call of the same proc in one action
+        # must not rebind the first call's parameters while an `either` of the first call
+        # still has branches to run (the generated code runs them after the continuation).
+        self.calls += 1
+        names = {n: f"{n}__{self.calls}" for n in [prm.ir for prm in p.params] + _let_names(p.body)}
+        lets = tuple(M.Let(names[prm.ir], self._arg(self.expr(x, ctx), prm, s.name, x.span),
+                           s.span) for prm, x in zip(p.params, s.args))
+        return lets + _rename_stmts(p.body, names)
 
     def _unknown(self, name: str, what: str, span: Span) -> _Abort:
         if name == self.current:
@@ -993,6 +999,53 @@ def _subst(e: M.Expr, m: dict[str, M.Expr]) -> M.Expr:
     return out
 
 
+def _let_names(stmts: tuple[M.Stmt, ...]) -> list[str]:
+    out: list[str] = []
+    for st in stmts:
+        if isinstance(st, M.Let):
+            out.append(st.name)
+        elif isinstance(st, M.If):
+            out += _let_names(st.then) + _let_names(st.orelse)
+        elif isinstance(st, M.Either):
+            for b in st.branches:
+                out += _let_names(b)
+    return out
+
+
+def _rename(e: Any, names: dict[str, str]) -> Any:
+    """e with the locals of `names` renamed. The names are a proc's mangled `let`s and
+    parameters, which no binder inside e can use, so scopes need no care."""
+    if isinstance(e, M.Local):
+        return replace(e, name=names[e.name]) if e.name in names else e
+    if isinstance(e, M.Binder):
+        return replace(e, domain=_rename(e.domain, names))
+    if isinstance(e, tuple):
+        return tuple(_rename(x, names) for x in e)
+    if not isinstance(e, M.Expr):
+        return e
+    return replace(e, **{f: _rename(getattr(e, f), names) for f in e.__dataclass_fields__
+                         if isinstance(getattr(e, f), M.Expr | M.Binder | tuple)})
+
+
+def _rename_stmts(stmts: tuple[M.Stmt, ...], names: dict[str, str]) -> tuple[M.Stmt, ...]:
+    out: list[M.Stmt] = []
+    for st in stmts:
+        if isinstance(st, M.Let):
+            st = replace(st, name=names.get(st.name, st.name), value=_rename(st.value, names))
+        elif isinstance(st, M.Assign):
+            path = tuple(replace(k, key=_rename(k.key, names)) for k in st.path)
+            st = replace(st, path=path, value=_rename(st.value, names))
+        elif isinstance(st, M.If):
+            st = replace(st, cond=_rename(st.cond, names), then=_rename_stmts(st.then, names),
+                         orelse=_rename_stmts(st.orelse, names))
+        elif isinstance(st, M.Either):
+            st = replace(st, branches=tuple(_rename_stmts(b, names) for b in st.branches))
+        elif isinstance(st, M.Require | M.Assert):
+            st = replace(st, cond=_rename(st.cond, names))
+        out.append(st)
+    return tuple(out)
+
+
 def _subst_binders(binders: tuple[M.Binder, ...], m: dict[str, M.Expr]
                    ) -> tuple[tuple[M.Binder, ...], dict[str, M.Expr]]:
     out = []
@@ -1057,6 +1110,8 @@ def _fold_op(op: M.Op, a: Any, b: Any) -> Any:
     if op in (O.LT, O.LE, O.GT, O.GE, O.ADD, O.SUB, O.MUL, O.DIV, O.MOD) and (
             a is None or b is None):
         return _NOT_CONST
+    if isinstance(a, Atom) and isinstance(b, Atom):  # ordered as declared
+        a, b = (a.index, b.index) if op in (O.LT, O.LE, O.GT, O.GE) else (a, b)
     if op in (O.MUL,) and abs(a) > 2**62:
         return _NOT_CONST
     return table[op](a, b)
