@@ -40,6 +40,16 @@ CASES: dict[str, tuple[tuple[str, ...], list[tuple[str, int, int]]]] = {
     "e0001_missing_expression_after_assign": (
         ("var x: bool", "init { x = true }", "action a { x := }"), [("E0001", 3, 17)]),
     "e0001_unexpected_token": (("var x bool",), [("E0001", 1, 7)]),
+    # an open expression (quantifier, if-then-else) as an operand: the error is at the keyword
+    "e0001_quantifier_as_operand_of_eq": (
+        ("set S = {a}", "var x: bool", "init { x = true }", "invariant i: x == forall s in S: x"),
+        [("E0001", 4, 19)]),
+    "e0001_if_as_operand_of_plus": (
+        ("var x: 0..3", "init { x = 0 }", "action go { x := 1 + if x == 0 then 1 else 0 }"),
+        [("E0001", 3, 22)]),
+    "e0001_exists_as_operand_of_in": (
+        ("set S = {a}", "var x: bool", "init { x = true }",
+         "invariant i: x in exists s in S: x"), [("E0001", 4, 19)]),
     "e0001_unexpected_close_paren": (
         ("var x: bool", "init { x = true }", "action a { x := ) }"), [("E0001", 3, 17)]),
     "e0001_unexpected_end_of_file": (("var x: bool", "init { x = true"), [("E0001", 2, 16)]),
@@ -625,3 +635,13 @@ def test_cli_capsys_default_streams(good: str, capsys: pytest.CaptureFixture[str
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "no check named `nope`" in captured.err
+
+
+def test_open_operand_message_says_to_parenthesise() -> None:
+    with pytest.raises(SpecError) as info:
+        load_text("set S = {a}\nvar x: bool\ninit { x = true }\n"
+                  "invariant i: x == forall s in S: x", "t.mnt")
+    (d,) = info.value.diagnostics
+    assert d.message == ("`forall` cannot start an operand of `==`: put a quantifier in "
+                         "parentheses there")
+

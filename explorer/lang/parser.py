@@ -31,6 +31,7 @@ _DECL_START = {"SPEC", "SET", "SYMMETRIC", "ENUM", "PARAM", "CONST", "VAR", "INI
 _STMT_START = {"LET", "EITHER", "REQUIRE", "ASSERT", "SEMICOLON"}
 _WORDS = {"NAME": "a name", "INT": "a number", "STRING": "a message in double quotes",
           "DOC": "a doc comment", "CMP": "a comparison", "$END": "the end of the file"}
+_OPEN_KEYWORDS = {"forall", "exists", "if"}
 _RESERVED_LATER = {"fair": "`fair` declarations", "render": "`render` sections"}
 
 
@@ -153,10 +154,35 @@ def _translate(e: UnexpectedInput, text: str) -> Diagnostic:
     prev = None
     if e.token_history:
         prev = e.token_history[-1]
+    hint = _open_operand(text, tok.start_pos if tok.type != "$END" else len(text))
+    if hint is not None:
+        return hint
     after = f" after {_describe_token(prev)}" if prev is not None else ""
     msg = f"unexpected {_describe_token(tok)}{after}; expected {_describe_expected(set(e.expected))}"
     width = max(1, len(str(tok))) if tok.type != "$END" else 1
     return Diagnostic("E0001", msg, Span(line, col, line, col + width))
+
+
+_TOKENS = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|[0-9]+|==|!=|<=|>=|\.\.|:=|\S")
+_OPERATORS = {"==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "%", "div", "in", "union",
+              "inter", "minus", "subset", ".."}
+
+
+def _open_operand(text: str, pos: int) -> Diagnostic | None:
+    """`x == forall ...`, `1 + if c then ...`: where an operand of a comparison, arithmetic
+    or a set operator is expected, `forall`/`exists`/`if` cannot start one, so they are
+    read as names and the parse fails a token or two later. Say so, at the keyword."""
+    before = [m for m in _TOKENS.finditer(text, max(0, pos - 200), pos)][-4:]
+    for i in range(len(before) - 1, 0, -1):
+        kw, op = before[i], before[i - 1]
+        if kw.group() in _OPEN_KEYWORDS and op.group() in _OPERATORS:
+            what = "an `if ... then ... else`" if kw.group() == "if" else "a quantifier"
+            line = text.count("\n", 0, kw.start()) + 1
+            col = kw.start() - (text.rfind("\n", 0, kw.start()) + 1) + 1
+            return Diagnostic("E0001", f"`{kw.group()}` cannot start an operand of `{op.group()}`: "
+                              f"put {what} in parentheses there",
+                              Span(line, col, line, col + len(kw.group())))
+    return None
 
 
 # ------------------------------------------------------------------ tree -> syntax
