@@ -31,7 +31,7 @@ class SpecError(Exception):
 
 
 class EvalError(Exception):
-    """A runtime evaluation error (codes E3001-E3006) at a place in the spec."""
+    """A runtime evaluation error (codes E3001-E3007) at a place in the spec."""
 
     def __init__(self, code: str, message: str, span: Span = NOSPAN) -> None:
         super().__init__(message)

@@ -2,7 +2,7 @@
 
 It owns the meaning of the IR: initial states, the successors of a state (in the order the
 semantics gives: action order, parameter binding order, `either` branch order), invariants,
-the terminal predicate, and every runtime error (E3001-E3006) and assertion failure.
+the terminal predicate, and every runtime error (E3001-E3007) and assertion failure.
 It is the oracle the fast engines are checked against (counterexample traces are replayed
 through it), so it favours clarity over speed: a direct recursive evaluator over the IR on
 the rich values of `explorer.values`.
@@ -28,6 +28,7 @@ from explorer.model import (
     ConstRef,
     Either,
     Expr,
+    Fail,
     Field,
     Filter,
     Fit,
@@ -280,6 +281,8 @@ class Interp:
             return rest(state)
         if isinstance(st, Assign):
             return rest(self._assign(st, state, env))
+        if isinstance(st, Fail):
+            raise EvalError(st.code, st.message, st.span)
         raise TypeError(f"unknown statement {st!r}")
 
     def _assign(self, st: Assign, state: State, env: Env) -> State:

@@ -549,6 +549,15 @@ class Assert(Stmt):
     name: str | None = None  # `assert NAME: cond`
 
 
+@dataclass(frozen=True)
+class Fail(Stmt):
+    """A runtime error raised where it is reached (E3007: a `while` loop's bound exceeded)."""
+
+    code: str
+    message: str
+    span: Span = field(default=NOSPAN, compare=False)
+
+
 # ---------------------------------------------------------------------------------------
 # Declarations
 

@@ -573,6 +573,34 @@ invariant rooted: forall m in M: parent[m] == none or m1 in reach(parent, m) or 
 """
 
 
+SPECS["loops"] = """
+spec loops
+set P = {p1, p2, p3}
+var held: set P
+var q: seq[3] P
+var n: 0..6
+/// take every free process from `from` on, each one way or another
+proc grab(from in P, k in 1..2) {
+  for p in {c in P minus held where c >= from} {
+    let was = p in held
+    either { held := held union {p} } or { require not was  n := (n + k) % 7 }
+  }
+}
+init { held = {}  q = []  n = 0 }
+action take(p in P) when len(q) < 3 { q := append(q, p) }
+action sweep when len(q) > 0 {
+  for x in q { held := held minus {x} }
+  q := []
+}
+action twice(k in 1..2) when n < 2 { grab(p2, k)  grab(p1, 1) }
+action count {
+  while n < 6 max 2 { n := n + 1 }
+  require n > 0
+}
+invariant small: n <= 6
+"""
+
+
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_hand_written_spec_agrees(name: str) -> None:
     ag = Agreement(model_of(SPECS[name]))
@@ -588,7 +616,7 @@ def test_hand_written_specs_reach_every_fault_kind() -> None:
         ag.run()
         faults |= ag.faults
     codes = {code for _, code in faults}
-    assert {"E3001", "E3002", "E3003", "E3004", "E3005", "E3006"} <= codes
+    assert {"E3001", "E3002", "E3003", "E3004", "E3005", "E3006", "E3007"} <= codes
     assert ("AssertFailure", None) in faults
     assert ("AssertFailure", "small") in faults  # a named one
 
@@ -730,7 +758,8 @@ class _Gen:
 
     Variables: `b: bool`, `n: 0..3`, `e: A`, `s: set A`, `f: A -> 0..2`, `g: A -> A?` (a
     random 2-3 of them), with A a set of 2 or 3 atoms. Defs `d<i>(y in A)` (booleans) and
-    procs `q<i>(y in A)` may be declared; a later one may call an earlier one.
+    procs `q<i>(y in A)` may be declared; a later one may call an earlier one. A body (of
+    an action or a proc) may hold one `for` (over at most 3 values) or `while` loop.
     """
 
     def __init__(self, draw: Any, atoms: tuple[str, ...], vars_: list[str]) -> None:
@@ -739,6 +768,7 @@ class _Gen:
         self.vars = vars_
         self.defs: list[str] = []
         self.procs: list[str] = []
+        self.loops = 1  # loops the current body may still get (`for`, `while`)
 
     def pick(self, options: list[Any]) -> Any:
         return self.draw(st.sampled_from(options))
@@ -891,8 +921,25 @@ class _Gen:
             opts += ["if", "if", "either", "either", "require", "assert"]
             if self.procs:
                 opts += ["call"]
+            if self.loops > 0:
+                opts += ["for", "while"]
         k = self.pick(opts)
         d = depth - 1
+        if k in ("for", "while"):  # one loop per body: unrolled loops multiply the code
+            self.loops -= 1
+            if k == "while":  # often still true after K rounds: E3007
+                cond = self.boolean(env, 1)
+                body = " ".join(self.stmt(env, d) for _ in range(self.draw(st.integers(1, 2))))
+                return f"while {cond} max {self.draw(st.integers(0, 2))} {{ {body} }}"
+            x = self.fresh(env)
+            if self.draw(st.booleans()):  # at most 3 values each way
+                dom, kind = self.aset(env, 1), "atom"
+            else:
+                dom, kind = self.pick(["(0..2)", "{1, 3}", "{-1}", "{x in (0..2) where x != n}"
+                                       if "n" in self.vars else "(1..2)"]), "int"
+            inner = {**env, x: kind}
+            body = " ".join(self.stmt(inner, d) for _ in range(self.draw(st.integers(1, 2))))
+            return f"for {x} in {dom} {{ {body} }}"
         if k == "call":
             return f"{self.pick(self.procs)}({self.atom(env)})"
         if k == "step":  # an update that moves through the state space
@@ -966,6 +1013,7 @@ def random_spec(draw: Any) -> str:
             lines.append(f"def d{i}(y in A) = {g.boolean({'y': 'atom'}, 1)}")
             g.defs.append(f"d{i}")
         else:
+            g.loops = 1
             body = " ".join(g.stmts({"y": "atom"}, 1))
             lines.append(f"proc q{i}(y in A) {{ {body} }}")
             g.procs.append(f"q{i}")
@@ -984,6 +1032,7 @@ def random_spec(draw: Any) -> str:
         head = f"action act{i}" + (f"({', '.join(params)})" if params else "")
         if draw(st.booleans()):
             head += f" when {g.boolean(env)}"
+        g.loops = 1
         lines.append(head + " {\n  " + "\n  ".join(g.stmts(env)) + "\n}")
     for i in range(draw(st.integers(0, 2))):
         lines.append(f"invariant inv{i}: {g.boolean({})}")
@@ -994,11 +1043,14 @@ def random_spec(draw: Any) -> str:
 
 def _load_random(text: str) -> M.Model | None:
     """The model, or None when the only errors are constant stores that cannot fit (the
-    grammar does not track value ranges, so `n := 0 - 2` is drawn now and then)."""
+    grammar does not track value ranges, so `n := 0 - 2` is drawn now and then), or loops
+    that would unroll to too much code (an `either` in a loop that calls a proc with
+    `either`s)."""
     try:
         return model_of(text)
     except SpecError as e:
-        if all(d.code == "E2002" and "cannot fit" in d.message for d in e.diagnostics):
+        if all(d.code == "E2002" and "cannot fit" in d.message
+               or d.code == "E2005" and "loop unrolls" in d.message for d in e.diagnostics):
             return None
         raise AssertionError(f"generator produced an invalid spec: {e}\n{text}") from None
 

@@ -119,6 +119,7 @@ class _Runtime:
         self.spans: list[Span] = []
         self.msgs: list[str] = []
         self.names: dict[int, str] = {}  # span index of a named assert -> its name
+        self.errors: dict[int, tuple[str, str]] = {}  # span index of a Fail -> (code, message)
         self.types: list[Type] = []
         self.wheres: list[str] = []
         self.ptypes: list[Type] = []  # types packed/unpacked whole by generated code
@@ -225,6 +226,11 @@ class _Runtime:
 
     def assert_fail(self, k: int) -> Any:
         raise AssertFailure(self.msgs[k], self.spans[k], self.names.get(k))
+
+    def fail(self, k: int) -> Any:
+        """A `Fail` statement reached (E3007: a loop's bound exceeded)."""
+        code, message = self.errors[k]
+        raise EvalError(code, message, self.spans[k])
 
     def fit(self, k: int, j: int, x: Any) -> Any:
         """x, when it fits the type types[j] (an argument of a def or proc); else E3001."""
@@ -957,6 +963,10 @@ class _Gen:
                 if s.name is not None:
                     self.rt.names[k] = s.name
                 self.emit(depth, f"if not {self.ex(s.cond)}: _assert_fail({k})")
+            elif isinstance(s, M.Fail):
+                k = self.rt.span(s.span)
+                self.rt.errors[k] = (s.code, s.message)
+                self.emit(depth, f"_fail({k})")
             elif isinstance(s, M.Either):
                 save = self.tmp()
                 self.emit(depth, f"{save} = w")
@@ -1167,7 +1177,7 @@ def compile_model(model: M.Model) -> CompiledModel:
         "_bbits": rt.bbits, "_mkset": _mkset, "_none": rt.none, "_dom": rt.dom, "_idx": rt.idx,
         "_floordiv": rt.floordiv, "_mod": rt.mod, "_append": rt.append, "_insert": rt.insert,
         "_index": rt.index, "_remove": rt.remove, "_rng": rt.rng, "_fails": rt.fails,
-        "_store_fail": rt.store_fail, "_assert_fail": rt.assert_fail, "_pack": rt.pack,
+        "_store_fail": rt.store_fail, "_assert_fail": rt.assert_fail, "_fail": rt.fail, "_pack": rt.pack,
         "_unpack": rt.unpack, "_dopt": rt.dopt, "_fit": rt.fit, "_reach": rt.reach,
         "_reach_bits": rt.reach_bits,
     }

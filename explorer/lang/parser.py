@@ -28,7 +28,7 @@ _EXPR_START = {"NAME", "INT", "LPAR", "LBRACE", "LSQB", "DASH", "TRUE", "FALSE",
                "NOT", "FORALL", "EXISTS", "IF"}
 _DECL_START = {"SPEC", "SET", "SYMMETRIC", "ENUM", "PARAM", "CONST", "VAR", "INIT", "ACTION",
                "INVARIANT", "TERMINAL", "CHECK", "PROPERTY", "DOC", "DEF", "PROC"}
-_STMT_START = {"LET", "EITHER", "REQUIRE", "ASSERT", "SEMICOLON"}
+_STMT_START = {"LET", "EITHER", "REQUIRE", "ASSERT", "SEMICOLON", "FOR", "WHILE"}
 _WORDS = {"NAME": "a name", "INT": "a number", "STRING": "a message in double quotes",
           "DOC": "a doc comment", "CMP": "a comparison", "$END": "the end of the file"}
 _OPEN_KEYWORDS = {"forall", "exists", "if"}
@@ -157,6 +157,9 @@ def _translate(e: UnexpectedInput, text: str) -> Diagnostic:
     hint = _open_operand(text, tok.start_pos if tok.type != "$END" else len(text))
     if hint is not None:
         return hint
+    if tok.type == "LBRACE" and "NAME" in e.expected and _in_while_head(text, tok.start_pos):
+        return Diagnostic("E0001", "a `while` loop needs a bound: `while c max K { ... }`, K a "
+                          "constant of at most 64", Span(line, col, line, col + 1))
     after = f" after {_describe_token(prev)}" if prev is not None else ""
     msg = f"unexpected {_describe_token(tok)}{after}; expected {_describe_expected(set(e.expected))}"
     width = max(1, len(str(tok))) if tok.type != "$END" else 1
@@ -166,6 +169,13 @@ def _translate(e: UnexpectedInput, text: str) -> Diagnostic:
 _TOKENS = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|[0-9]+|==|!=|<=|>=|\.\.|:=|\S")
 _OPERATORS = {"==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "%", "div", "in", "union",
               "inter", "minus", "subset", ".."}
+
+
+def _in_while_head(text: str, pos: int) -> bool:
+    """Is pos in the condition of a `while` whose `max` has not come yet?"""
+    words = [m.group() for m in _TOKENS.finditer(text, max(0, pos - 400), pos)]
+    heads = [i for i, w in enumerate(words) if w == "while"]
+    return bool(heads) and not any(w in ("max", "{", "}") for w in words[heads[-1] + 1:])
 
 
 def _open_operand(text: str, pos: int) -> Diagnostic | None:
@@ -380,6 +390,17 @@ class _ToSyntax(Transformer):
 
     def s_call(self, meta: Any, ch: list) -> S.SCall:
         return S.SCall(str(ch[0]), tuple(c for c in ch[1:] if c is not None), span=_sp(meta))
+
+    def s_for(self, meta: Any, ch: list) -> S.SFor:
+        name, iterable, body = ch
+        return S.SFor(str(name), iterable, body, _tsp(name), span=_sp(meta))
+
+    def s_while(self, meta: Any, ch: list) -> S.SWhile:
+        cond, word, bound, body = ch
+        if str(word) != "max":  # `max` is a plain name elsewhere, so specs may use it
+            raise _err(f"expected `max` and the loop's bound after the condition of `while`, "
+                       f"not `{word}`", _tsp(word))
+        return S.SWhile(cond, bound, body, span=_sp(meta))
 
     def s_empty(self, meta: Any, ch: list) -> None:
         return None

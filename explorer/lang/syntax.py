@@ -260,6 +260,27 @@ class SCall(StmtNode):
     span: Span = field(default=NOSPAN, compare=False)
 
 
+@dataclass(frozen=True)
+class SFor(StmtNode):
+    """`for NAME in e { body }`: over a set (canonical order) or a sequence (in order)."""
+
+    name: str
+    iterable: ExprNode
+    body: tuple[StmtNode, ...]
+    name_span: Span = field(default=NOSPAN, compare=False)
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class SWhile(StmtNode):
+    """`while cond max K { body }`: at most K iterations; E3007 when cond still holds."""
+
+    cond: ExprNode
+    bound: ExprNode
+    body: tuple[StmtNode, ...]
+    span: Span = field(default=NOSPAN, compare=False)
+
+
 # ---------------------------------------------------------------- declarations
 
 

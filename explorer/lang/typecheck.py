@@ -12,6 +12,9 @@ with each parameter replaced by the argument's IR (call by name); a proc call is
 per parameter (arguments evaluated at the call, left to right) followed by the proc's body.
 Names bound inside a def or proc body are mangled to `{name}__{owner}` in the IR; spec names
 never contain `__` (E1007), so a mangled name never captures or clashes with another.
+`for` and `while` loops are unrolled here too (`_for_stmt`, `_while_stmt`): the body is
+checked once, and each iteration, like each proc call, renames its names `{name}__{n}`
+with a number no other call or iteration has. `while` adds the IR statement `Fail` (E3007).
 Imports `model`, `values`, `diagnostics`.
 """
 
@@ -29,6 +32,11 @@ from explorer.model import AnyT, AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, Seq
 from explorer.values import Atom, Value, format_value
 
 MAX_SEQ = 64  # the largest sequence bound
+MAX_LOOP = 64  # the most iterations a `for` or `while` unrolls to
+MAX_UNROLLED = 2000  # the most IR statements one loop may unroll to (nested loops multiply)
+MAX_LOOP_EITHERS = 12  # `either`s in sequence in one unrolled loop (each nests the code)
+MAX_LOOP_PATHS = 4096  # copies the explicit engine makes of what follows an unrolled loop
+MAX_LOOP_NESTING = 72  # blocks nested in one unrolled loop (`while` nests one per iteration)
 MAX_ATOMS = 10_000  # the largest set a param can make (`set S = p[1..N]`)
 BUILTINS = {b.value: b for b in M.Builtin}
 _NOT_CONST = object()
@@ -110,7 +118,7 @@ class Elaborator:
         self.vars: list[M.Var] = []
         self.defs: dict[str, _Def] = {}
         self.procs: dict[str, _Proc] = {}
-        self.calls = 0  # proc calls inlined so far: each gets names of its own
+        self.calls = 0  # proc calls and loop iterations inlined so far: each gets names of its own
         self.declared: dict[str, Span] = {}  # every value-level name of the file, for hints
         self.assertions: list[tuple[str, Span]] = []  # named asserts, in elaboration order
         self.current: str | None = None  # the def or proc being checked
@@ -306,11 +314,114 @@ class Elaborator:
         # Each call binds names of its own: a second call of the same proc in one action
         # must not rebind the first call's parameters while an `either` of the first call
         # still has branches to run (the generated code runs them after the continuation).
-        self.calls += 1
-        names = {n: f"{n}__{self.calls}" for n in [prm.ir for prm in p.params] + _let_names(p.body)}
+        names = self._fresh([prm.ir for prm in p.params] + _let_names(p.body))
         lets = tuple(M.Let(names[prm.ir], self._arg(self.expr(x, ctx), prm, s.name, x.span),
                            s.span) for prm, x in zip(p.params, s.args))
         return lets + _rename_stmts(p.body, names)
+
+    # ------------------------------------------------------------------ loops
+    def _fresh(self, names: list[str]) -> dict[str, str]:
+        """New IR names for `names`, with a suffix no other call or iteration has."""
+        self.calls += 1
+        return {n: f"{n}__{self.calls}" for n in names}
+
+    def _for_stmt(self, s: S.SFor, ctx: _Ctx) -> tuple[M.Stmt, ...]:
+        """`for x in e { body }`, unrolled: `let` the set (or sequence) once under a fresh
+        name, then one `if` per value of the element type (per position of the sequence)
+        binding x; each iteration's x and `let`s get names of their own."""
+        if s.name in self.globals or s.name in ctx.locals:
+            raise self.error("E1002", f"`{s.name}` is already defined; choose another name for "
+                             "the loop variable", s.name_span)
+        it = self._unwrap(self.expr(s.iterable, ctx), s.iterable.span)
+        if isinstance(it.t, SetT):
+            elem = it.t.elem
+            if isinstance(elem, AnyT):
+                raise self.error("E2001", f"cannot tell the type of `{s.name}` from an empty set",
+                                 s.iterable.span)
+            if not is_scalar(elem):
+                raise self.error("E2005", f"`for` needs a set of bool, bounded integers or atoms, "
+                                 f"not {it.t}", s.iterable.span)
+            n = M.type_size(elem)
+            if n > MAX_LOOP:
+                raise self.error("E2005", f"`for` over a {it.t}: its element type {elem} has {n} "
+                                 f"values, and a loop unrolls to at most {MAX_LOOP}",
+                                 s.iterable.span, "iterate over a set whose element type is "
+                                 "smaller (a narrower range or set)")
+        elif isinstance(it.t, SeqT):
+            elem = it.t.elem
+            if isinstance(elem, AnyT):
+                raise self.error("E2001", f"cannot tell the type of `{s.name}` from an empty "
+                                 "sequence", s.iterable.span)
+            n = len(it.elems) if isinstance(it, M.SeqLit) else it.t.cap
+        else:
+            raise self.error("E2001", f"`for` needs a set or a sequence, not {it.t}",
+                             s.iterable.span)
+        body, _ = self._block(s.body, ctx.bind(s.name, elem))  # its `let`s stay inside
+        var = ctx.ir(s.name)
+        snap = self._fresh(["_for"])["_for"]
+        whole = M.Local(snap, it.t, s.iterable.span)
+        sp = s.span
+        out: list[M.Stmt] = []
+        if isinstance(it.t, SetT):
+            for v in M.type_values(elem):
+                lit = M.Lit(v, elem, s.name_span)
+                cond = M.BinOp(M.Op.IN, lit, whole, BoolT(), sp)
+                out.append(self._iteration(var, lit, body, cond, sp))
+        else:
+            for i in range(n):
+                idx = M.Lit(i, IntT(i, i), sp)
+                cond = M.BinOp(M.Op.LT, idx, M.Call(M.Builtin.LEN, (whole,), IntT(0, n), sp),
+                               BoolT(), sp)
+                out.append(self._iteration(var, M.Index(whole, idx, elem, sp), body, cond, sp))
+        lowered = (M.Let(snap, it, sp), *out)
+        self._loop_size(lowered, sp)
+        return lowered
+
+    def _iteration(self, var: str, value: M.Expr, body: tuple[M.Stmt, ...], cond: M.Expr,
+                   sp: Span) -> M.Stmt:
+        names = self._fresh([var, *_let_names(body)])
+        return M.If(cond, (M.Let(names[var], value, sp), *_rename_stmts(body, names)), (), sp)
+
+    def _while_stmt(self, s: S.SWhile, ctx: _Ctx) -> tuple[M.Stmt, ...]:
+        """`while c max K { body }`, unrolled to K nested `if c { body ... }`, the innermost
+        `if c` raising E3007. Each iteration's `let`s get names of their own."""
+        k = _fold(self.expr(s.bound, ctx))
+        if k is _NOT_CONST or isinstance(k, bool) or not isinstance(k, int):
+            raise self.error("E2003", "the bound of `while ... max K` must be a constant "
+                             "integer (numbers, params, consts)", s.bound.span)
+        if not 0 <= k <= MAX_LOOP:
+            raise self.error("E2002", f"loop bound {k} is outside 0..{MAX_LOOP}", s.bound.span)
+        cond = self._bool(s.cond, ctx)
+        body, _ = self._block(s.body, ctx)
+        fail = M.Fail("E3007", f"loop bound {k} exceeded: the `while` condition still holds "
+                      f"after {k} iteration{'s' * (k != 1)}", s.span)
+        bodies = [_rename_stmts(body, self._fresh(_let_names(body))) for _ in range(k)]
+        inner: tuple[M.Stmt, ...] = (M.If(cond, (fail,), (), s.span),)
+        for b in reversed(bodies):  # iteration i+1 runs inside iteration i's `if`
+            inner = (M.If(cond, b + inner, (), s.span),)
+        lowered = inner
+        self._loop_size(lowered, s.span)
+        return lowered
+
+    def _loop_size(self, stmts: tuple[M.Stmt, ...], span: Span) -> None:
+        """Keep what an unrolled loop hands the engines within bounds they can compile."""
+        n = sum(1 for _ in M.walk_stmts(stmts))
+        if n > MAX_UNROLLED:
+            raise self.error("E2005", f"this loop unrolls to {n} statements (at most "
+                             f"{MAX_UNROLLED}); nested loops multiply", span,
+                             "iterate over fewer values, or lower a `max` bound")
+        eithers, depth, paths = _nesting(stmts)
+        hint = "iterate over fewer values, or lower a `max` bound"
+        if eithers > MAX_LOOP_EITHERS or paths > MAX_LOOP_PATHS:
+            raise self.error("E2005", f"this loop unrolls to {eithers} `either`s in sequence "
+                             f"and {paths} paths (at most {MAX_LOOP_EITHERS} and "
+                             f"{MAX_LOOP_PATHS}): the engine copies what follows an `either` "
+                             "into each of its branches", span, hint,
+                             "an `if` around an `either` counts as one more `either`")
+        if depth > MAX_LOOP_NESTING:
+            raise self.error("E2005", f"this loop unrolls to {depth} nested blocks (at most "
+                             f"{MAX_LOOP_NESTING}); nested `while` loops add up their bounds",
+                             span, "lower a `max` bound")
 
     def _unknown(self, name: str, what: str, span: Span) -> _Abort:
         if name == self.current:
@@ -517,6 +628,12 @@ class Elaborator:
             try:
                 if isinstance(s, S.SCall):
                     out.extend(self._call_stmt(s, ctx))
+                    continue
+                if isinstance(s, S.SFor):
+                    out.extend(self._for_stmt(s, ctx))
+                    continue
+                if isinstance(s, S.SWhile):
+                    out.extend(self._while_stmt(s, ctx))
                     continue
                 st, ctx = self._stmt(s, ctx)
                 out.append(st)
@@ -1012,13 +1129,54 @@ def _let_names(stmts: tuple[M.Stmt, ...]) -> list[str]:
     return out
 
 
+def _nesting(stmts: tuple[M.Stmt, ...]) -> tuple[int, int, int]:
+    """How the explicit engine's code for a body grows, once it has moved each statement
+    following an `either` (or an `if` holding one, which becomes an `either` of `require c`
+    and `require not c`) into every branch: (the most `either`s met in sequence on one
+    path, the deepest block nesting, the number of copies of what follows the body)."""
+    eithers = depth = base = 0
+    paths = 1
+    for st in stmts:
+        e = d = 0
+        p = 1
+        if isinstance(st, M.If):
+            (e1, d1, p1), (e2, d2, p2) = _nesting(st.then), _nesting(st.orelse)
+            e, d = max(e1, e2), 1 + max(d1, d2)
+            if e:
+                e, d, p = e + 1, d + 1, p1 + p2
+        elif isinstance(st, M.Either):
+            parts = [_nesting(b) for b in st.branches]
+            e, d = 1 + max(x[0] for x in parts), 2 + max(x[1] for x in parts)
+            p = sum(x[2] for x in parts)
+        depth = max(depth, base + d)
+        eithers += e
+        base += 2 * e
+        paths *= p
+    return eithers, depth, paths
+
+
 def _rename(e: Any, names: dict[str, str]) -> Any:
-    """e with the locals of `names` renamed. The names are a proc's mangled `let`s and
-    parameters, which no binder inside e can use, so scopes need no care."""
+    """e with the free locals of `names` renamed. A binder inside e that binds one of the
+    names (a quantifier's `x` where the loop variable or a `let` is also `x`) hides it in
+    its scope: the later binders' domains and the body."""
+    if not names:
+        return e
     if isinstance(e, M.Local):
         return replace(e, name=names[e.name]) if e.name in names else e
-    if isinstance(e, M.Binder):
-        return replace(e, domain=_rename(e.domain, names))
+    if isinstance(e, M.Quant | M.MapSet | M.Filter | M.FnComp):
+        binders = e.binders if isinstance(e, M.Quant | M.MapSet) else (e.binder,)
+        out, inner = [], names
+        for b in binders:
+            out.append(replace(b, domain=_rename(b.domain, inner)))
+            if b.name in inner:
+                inner = {k: v for k, v in inner.items() if k != b.name}
+        body = "body" if isinstance(e, M.Quant) else "pred" if isinstance(e, M.Filter) else "e"
+        changes: dict[str, Any] = {body: _rename(getattr(e, body), inner)}
+        if isinstance(e, M.Quant | M.MapSet):
+            changes["binders"] = tuple(out)
+        else:
+            changes["binder"] = out[0]
+        return replace(e, **changes)
     if isinstance(e, tuple):
         return tuple(_rename(x, names) for x in e)
     if not isinstance(e, M.Expr):
@@ -1042,7 +1200,7 @@ def _rename_stmts(stmts: tuple[M.Stmt, ...], names: dict[str, str]) -> tuple[M.S
             st = replace(st, branches=tuple(_rename_stmts(b, names) for b in st.branches))
         elif isinstance(st, M.Require | M.Assert):
             st = replace(st, cond=_rename(st.cond, names))
-        out.append(st)
+        out.append(st)  # Fail holds no names
     return tuple(out)
 
 
