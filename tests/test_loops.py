@@ -404,3 +404,18 @@ action go when n == 0 {
     it = Interp(m)
     assert [t for _, t in it.successors((0, False))] == [(1, True)]
     assert Agreement(m).run() == 2
+
+
+def test_either_chains_beyond_the_engine_limit_are_a_positioned_error() -> None:
+    """16 `either`s written in sequence would make the generated code 65,536 copies of the
+    action's tail (gigabytes); the elaborator refuses, at the action's name, instead."""
+    chain = "\n".join("  either { x := x + 0 } or { x := x + 0 }" for _ in range(16))
+    text = f"var x: 0..3\ninit {{ x = 0 }}\naction go when x == 0 {{\n{chain}\n  x := 1\n}}\n"
+    with pytest.raises(SpecError) as info:
+        load_text(text, "t.mnt")
+    (d,) = info.value.diagnostics
+    assert d.code == "E2005" and (d.span.line, d.span.col) == (3, 8)
+    assert "16 `either`s in sequence and 65536 paths" in d.message
+    # 12 in sequence are within the limit, and explore fine
+    ok = text.replace(chain, "\n".join(chain.splitlines()[:12]))
+    assert len(load_text(ok, "t.mnt").default.actions) == 1

@@ -620,7 +620,20 @@ class Elaborator:
             ctx = ctx.bind(b.name, dom.t.elem)  # type: ignore[attr-defined]
         guard = self._bool(d.guard, ctx) if d.guard is not None else None
         body, _ = self._block(d.body, ctx)
+        self._body_size(body, d.span, d.name)
         return M.Action(d.name, tuple(params), guard, body, d.doc, d.span)
+
+    def _body_size(self, body: tuple[M.Stmt, ...], span: Span, action: str) -> None:
+        """The loop limits below, for a whole action: `either`s written in sequence (or
+        brought in by procs) multiply the generated code just as unrolled ones do."""
+        eithers, depth, paths = _nesting(body)
+        if eithers > MAX_LOOP_EITHERS or paths > MAX_LOOP_PATHS or depth > MAX_LOOP_NESTING:
+            raise self.error("E2005", f"action `{action}` has {eithers} `either`s in sequence "
+                             f"and {paths} paths through its body (at most "
+                             f"{MAX_LOOP_EITHERS} and {MAX_LOOP_PATHS}, nesting at most "
+                             f"{MAX_LOOP_NESTING}): the explicit engine copies what follows "
+                             "an `either` into each of its branches", span,
+                             "split the action, or move the choices into action parameters")
 
     def _block(self, stmts: tuple[S.StmtNode, ...], ctx: _Ctx) -> tuple[tuple[M.Stmt, ...], _Ctx]:
         out: list[M.Stmt] = []
