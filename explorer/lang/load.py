@@ -101,7 +101,7 @@ def _checks(syntax: S.SpecFile, default: M.Model) -> tuple[list[M.Check], dict[s
     diags: list[Diagnostic] = []
     checks: list[M.Check] = []
     overrides: dict[str, dict[str, Any]] = {}
-    invariants = {i.name: None for i in default.invariants}  # ordered: `except` keeps the order
+    invariants = dict.fromkeys(i.name for i in default.invariants)  # ordered, for `except`
     assertions = dict.fromkeys(default.assertions)
     params = {n for n, _ in default.params}
     for d in syntax.decls:
@@ -160,8 +160,8 @@ def _only(d: S.DCheck, invariants: dict[str, None], assertions: dict[str, None],
         else:
             names.append(name)
     if d.excluded is not None:
-        everything = [*invariants, *(a for a in assertions if a not in invariants)]
-        names = [n for n in everything if n not in names]
+        # an assertion never shares an invariant's name (E1002 at elaboration)
+        names = [n for n in [*invariants, *assertions] if n not in names]
     if d.target is not None and d.target not in names and d.target_span is not None:
         what = "invariant" if d.kind == "violation" else "assertion"
         which = "`only` list" if d.excluded is None else "`except` list"

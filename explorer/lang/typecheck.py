@@ -20,7 +20,7 @@ Imports `model`, `values`, `diagnostics`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -61,24 +61,19 @@ class _Param:
     name: str
     ir: str
     t: Type
-    span: Span
 
 
 @dataclass(frozen=True)
 class _Def:
-    name: str
     params: tuple[_Param, ...]
     body: M.Expr  # parameters appear as M.Local(param.ir)
     reads: frozenset[int]  # the variables the body reads (defs it calls included)
-    span: Span
 
 
 @dataclass(frozen=True)
 class _Proc:
-    name: str
     params: tuple[_Param, ...]
     body: tuple[M.Stmt, ...]  # parameters appear as M.Local(param.ir)
-    span: Span
 
 
 @dataclass
@@ -244,17 +239,17 @@ class Elaborator:
             if isinstance(t, AnyT):
                 raise self.error("E2001", f"cannot tell the type of parameter `{b.name}` from an "
                                  "empty set", b.domain.span)
-            params.append(_Param(b.name, ctx.ir(b.name), t, b.span))
+            params.append(_Param(b.name, ctx.ir(b.name), t))
             ctx = ctx.bind(b.name, t)
         if isinstance(d, S.DDef):
             body = self.expr(d.body, ctx)
             reads = frozenset(x.index for x in M.walk_expr(body) if isinstance(x, M.VarRef))
-            self.defs[d.name] = _Def(d.name, tuple(params), body, reads, d.span)
+            self.defs[d.name] = _Def(tuple(params), body, reads)
         else:
             before = len(self.diags)
             stmts, _ = self._block(d.body, ctx)
             if len(self.diags) == before:
-                self.procs[d.name] = _Proc(d.name, tuple(params), stmts, d.span)
+                self.procs[d.name] = _Proc(tuple(params), stmts)
 
     def _arg(self, e: M.Expr, p: _Param, owner: str, span: Span) -> M.Expr:
         """An argument for parameter p: its type checked, and a runtime check when its
@@ -283,9 +278,9 @@ class Elaborator:
             raise self.error("E2004", f"def `{name}` takes {k} argument{'s' * (k != 1)}: call "
                              f"it as {name}(...)", span)
         self._arity(name, "def", d.params, len(args), span)
-        names = [v.name for v in self.vars if v.index in d.reads]
         if d.reads and not ctx.vars_ok:
-            raise self.error("E2007", f"def `{name}` reads variable `{names[0]}`, so it cannot "
+            first = next(v.name for v in self.vars if v.index in d.reads)
+            raise self.error("E2007", f"def `{name}` reads variable `{first}`, so it cannot "
                              "be used in a constant", span)
         if ctx.readable_vars is not None and not d.reads <= ctx.readable_vars:
             late = [v.name for v in self.vars if v.index in d.reads - ctx.readable_vars]
@@ -399,9 +394,8 @@ class Elaborator:
         inner: tuple[M.Stmt, ...] = (M.If(cond, (fail,), (), s.span),)
         for b in reversed(bodies):  # iteration i+1 runs inside iteration i's `if`
             inner = (M.If(cond, b + inner, (), s.span),)
-        lowered = inner
-        self._loop_size(lowered, s.span)
-        return lowered
+        self._loop_size(inner, s.span)
+        return inner
 
     def _loop_size(self, stmts: tuple[M.Stmt, ...], span: Span) -> None:
         """Keep what an unrolled loop hands the engines within bounds they can compile."""
@@ -1089,40 +1083,43 @@ def _lit_type(v: Value, declared: Type) -> Type:
 _FOLDABLE = (M.Not, M.Neg, M.BinOp, M.Ite, M.SetLit, M.RangeSet)
 
 
-def _subst(e: M.Expr, m: dict[str, M.Expr]) -> M.Expr:
-    """e with each free `Local(name)` for a name of m replaced by m[name].
+def _subst(e: M.Expr, m: Mapping[str, M.Expr | str], fold: bool = True) -> M.Expr:
+    """e with each free `Local(name)` for a name of m replaced by m[name]: an expression,
+    or a new name (a renaming, as proc calls and loop iterations do).
 
     Binders inside e that bind a name of m hide it in their scope (a later binder's domain
     and the body). No capture can happen: the replacements' free names are the caller's,
     and the names e binds are mangled with the def's name (or that of a def it inlined).
-    Nodes whose operands became literals are folded, as `Elaborator.expr` would have."""
+    With `fold`, nodes whose operands became literals are folded, as `Elaborator.expr`
+    would have (a renaming makes no literals)."""
     if not m:
         return e
     if isinstance(e, M.Local):
-        return m.get(e.name, e)
+        r = m.get(e.name, e)
+        return replace(e, name=r) if isinstance(r, str) else r
     if isinstance(e, M.Lit | M.VarRef | M.ConstRef):
         return e
     if isinstance(e, M.Quant | M.MapSet):
-        binders, inner = _subst_binders(e.binders, m)
+        binders, inner = _subst_binders(e.binders, m, fold)
         if isinstance(e, M.Quant):
-            return replace(e, binders=binders, body=_subst(e.body, inner))
-        return replace(e, binders=binders, e=_subst(e.e, inner))
+            return replace(e, binders=binders, body=_subst(e.body, inner, fold))
+        return replace(e, binders=binders, e=_subst(e.e, inner, fold))
     if isinstance(e, M.Filter | M.FnComp):
-        (b,), inner = _subst_binders((e.binder,), m)
+        (b,), inner = _subst_binders((e.binder,), m, fold)
         if isinstance(e, M.Filter):
-            return replace(e, binder=b, pred=_subst(e.pred, inner))
-        return replace(e, binder=b, e=_subst(e.e, inner))
+            return replace(e, binder=b, pred=_subst(e.pred, inner, fold))
+        return replace(e, binder=b, e=_subst(e.e, inner, fold))
     changes: dict[str, Any] = {}
     for name in e.__dataclass_fields__:
         c = getattr(e, name)
         if isinstance(c, M.Expr):
-            changes[name] = _subst(c, m)
+            changes[name] = _subst(c, m, fold)
         elif isinstance(c, tuple) and c and isinstance(c[0], M.Expr):
-            changes[name] = tuple(_subst(x, m) for x in c)
+            changes[name] = tuple(_subst(x, m, fold) for x in c)
         elif isinstance(c, tuple) and c and isinstance(c[0], tuple):  # record fields
-            changes[name] = tuple((f, _subst(x, m)) for f, x in c)
+            changes[name] = tuple((f, _subst(x, m, fold)) for f, x in c)
     out = replace(e, **changes)
-    if isinstance(out, _FOLDABLE):
+    if fold and isinstance(out, _FOLDABLE):
         v = _fold(out)
         if v is not _NOT_CONST:
             return M.Lit(v, out.t, out.span)
@@ -1130,16 +1127,7 @@ def _subst(e: M.Expr, m: dict[str, M.Expr]) -> M.Expr:
 
 
 def _let_names(stmts: tuple[M.Stmt, ...]) -> list[str]:
-    out: list[str] = []
-    for st in stmts:
-        if isinstance(st, M.Let):
-            out.append(st.name)
-        elif isinstance(st, M.If):
-            out += _let_names(st.then) + _let_names(st.orelse)
-        elif isinstance(st, M.Either):
-            for b in st.branches:
-                out += _let_names(b)
-    return out
+    return [st.name for st in M.walk_stmts(stmts) if isinstance(st, M.Let)]
 
 
 def _nesting(stmts: tuple[M.Stmt, ...]) -> tuple[int, int, int]:
@@ -1168,60 +1156,37 @@ def _nesting(stmts: tuple[M.Stmt, ...]) -> tuple[int, int, int]:
     return eithers, depth, paths
 
 
-def _rename(e: Any, names: dict[str, str]) -> Any:
-    """e with the free locals of `names` renamed. A binder inside e that binds one of the
-    names (a quantifier's `x` where the loop variable or a `let` is also `x`) hides it in
-    its scope: the later binders' domains and the body."""
-    if not names:
-        return e
-    if isinstance(e, M.Local):
-        return replace(e, name=names[e.name]) if e.name in names else e
-    if isinstance(e, M.Quant | M.MapSet | M.Filter | M.FnComp):
-        binders = e.binders if isinstance(e, M.Quant | M.MapSet) else (e.binder,)
-        out, inner = [], names
-        for b in binders:
-            out.append(replace(b, domain=_rename(b.domain, inner)))
-            if b.name in inner:
-                inner = {k: v for k, v in inner.items() if k != b.name}
-        body = "body" if isinstance(e, M.Quant) else "pred" if isinstance(e, M.Filter) else "e"
-        changes: dict[str, Any] = {body: _rename(getattr(e, body), inner)}
-        if isinstance(e, M.Quant | M.MapSet):
-            changes["binders"] = tuple(out)
-        else:
-            changes["binder"] = out[0]
-        return replace(e, **changes)
-    if isinstance(e, tuple):
-        return tuple(_rename(x, names) for x in e)
-    if not isinstance(e, M.Expr):
-        return e
-    return replace(e, **{f: _rename(getattr(e, f), names) for f in e.__dataclass_fields__
-                         if isinstance(getattr(e, f), M.Expr | M.Binder | tuple)})
-
-
 def _rename_stmts(stmts: tuple[M.Stmt, ...], names: dict[str, str]) -> tuple[M.Stmt, ...]:
+    """The statements with the locals of `names` renamed (a proc call's or a loop
+    iteration's own names)."""
+
+    def ren(e: M.Expr) -> M.Expr:
+        return _subst(e, names, fold=False)
+
     out: list[M.Stmt] = []
     for st in stmts:
         if isinstance(st, M.Let):
-            st = replace(st, name=names.get(st.name, st.name), value=_rename(st.value, names))
+            st = replace(st, name=names.get(st.name, st.name), value=ren(st.value))
         elif isinstance(st, M.Assign):
-            path = tuple(replace(k, key=_rename(k.key, names)) for k in st.path)
-            st = replace(st, path=path, value=_rename(st.value, names))
+            path = tuple(replace(k, key=ren(k.key)) if isinstance(k.key, M.Expr) else k
+                         for k in st.path)
+            st = replace(st, path=path, value=ren(st.value))
         elif isinstance(st, M.If):
-            st = replace(st, cond=_rename(st.cond, names), then=_rename_stmts(st.then, names),
+            st = replace(st, cond=ren(st.cond), then=_rename_stmts(st.then, names),
                          orelse=_rename_stmts(st.orelse, names))
         elif isinstance(st, M.Either):
             st = replace(st, branches=tuple(_rename_stmts(b, names) for b in st.branches))
         elif isinstance(st, M.Require | M.Assert):
-            st = replace(st, cond=_rename(st.cond, names))
+            st = replace(st, cond=ren(st.cond))
         out.append(st)  # Fail holds no names
     return tuple(out)
 
 
-def _subst_binders(binders: tuple[M.Binder, ...], m: dict[str, M.Expr]
-                   ) -> tuple[tuple[M.Binder, ...], dict[str, M.Expr]]:
+def _subst_binders(binders: tuple[M.Binder, ...], m: Mapping[str, M.Expr | str], fold: bool
+                   ) -> tuple[tuple[M.Binder, ...], Mapping[str, M.Expr | str]]:
     out = []
     for b in binders:
-        out.append(M.Binder(b.name, _subst(b.domain, m), b.span))
+        out.append(M.Binder(b.name, _subst(b.domain, m, fold), b.span))
         if b.name in m:
             m = {k: v for k, v in m.items() if k != b.name}
     return tuple(out), m
@@ -1281,8 +1246,8 @@ def _fold_op(op: M.Op, a: Any, b: Any) -> Any:
     if op in (O.LT, O.LE, O.GT, O.GE, O.ADD, O.SUB, O.MUL, O.DIV, O.MOD) and (
             a is None or b is None):
         return _NOT_CONST
-    if isinstance(a, Atom) and isinstance(b, Atom):  # ordered as declared
-        a, b = (a.index, b.index) if op in (O.LT, O.LE, O.GT, O.GE) else (a, b)
+    if op in (O.LT, O.LE, O.GT, O.GE) and isinstance(a, Atom) and isinstance(b, Atom):
+        a, b = a.index, b.index  # ordered as declared
     if op in (O.MUL,) and abs(a) > 2**62:
         return _NOT_CONST
     return table[op](a, b)
