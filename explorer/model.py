@@ -686,6 +686,33 @@ def walk_stmts(stmts: tuple[Stmt, ...]) -> Any:
                 yield from walk_stmts(b)
 
 
+def either_growth(stmts: tuple[Stmt, ...]) -> tuple[int, int, int]:
+    """How the explicit engine's code for a body grows, once it has moved each statement
+    following an `either` (or an `if` holding one, which becomes an `either` of `require c`
+    and `require not c`) into every branch: (the most `either`s met in sequence on one
+    path, the deepest block nesting, the number of copies of what follows the body).
+    It mirrors `explorer.explicit.compile.normalize`; the elaborator bounds it (E2005)."""
+    eithers = depth = base = 0
+    paths = 1
+    for st in stmts:
+        e = d = 0
+        p = 1
+        if isinstance(st, If):
+            (e1, d1, p1), (e2, d2, p2) = either_growth(st.then), either_growth(st.orelse)
+            e, d = max(e1, e2), 1 + max(d1, d2)
+            if e:
+                e, d, p = e + 1, d + 1, p1 + p2
+        elif isinstance(st, Either):
+            parts = [either_growth(b) for b in st.branches]
+            e, d = 1 + max(x[0] for x in parts), 2 + max(x[1] for x in parts)
+            p = sum(x[2] for x in parts)
+        depth = max(depth, base + d)
+        eithers += e
+        base += 2 * e
+        paths *= p
+    return eithers, depth, paths
+
+
 def stmt_exprs(stmts: tuple[Stmt, ...]) -> list[Expr]:
     """The expressions a body evaluates directly (values, keys, conditions)."""
     out: list[Expr] = []

@@ -234,7 +234,7 @@ class _Runtime:
 
     def fit(self, k: int, j: int, x: Any) -> Any:
         """x, when it fits the type types[j] (an argument of a def or proc); else E3001."""
-        if not _fits_compact(self.types[j], x, self.enc):
+        if self.fails(j, x):
             self.store_fail(k, j, x)
         return x
 
@@ -354,7 +354,8 @@ def _has_either(s: M.Stmt) -> bool:
 def normalize(stmts: tuple[M.Stmt, ...]) -> tuple[M.Stmt, ...]:
     """Move everything after a branching statement into its branches, so that an `Either`
     only ever ends a statement list. An `if` holding an `either` becomes an `either` of
-    `require c` and `require not c`."""
+    `require c` and `require not c`. `model.either_growth` measures what this does to a body,
+    and the elaborator keeps it bounded."""
     for i, s in enumerate(stmts):
         if not _has_either(s):
             continue

@@ -404,7 +404,7 @@ class Elaborator:
             raise self.error("E2005", f"this loop unrolls to {n} statements (at most "
                              f"{MAX_UNROLLED}); nested loops multiply", span,
                              "iterate over fewer values, or lower a `max` bound")
-        eithers, depth, paths = _nesting(stmts)
+        eithers, depth, paths = M.either_growth(stmts)
         hint = "iterate over fewer values, or lower a `max` bound"
         if eithers > MAX_LOOP_EITHERS or paths > MAX_LOOP_PATHS:
             raise self.error("E2005", f"this loop unrolls to {eithers} `either`s in sequence "
@@ -620,7 +620,7 @@ class Elaborator:
     def _body_size(self, body: tuple[M.Stmt, ...], span: Span, action: str) -> None:
         """The loop limits below, for a whole action: `either`s written in sequence (or
         brought in by procs) multiply the generated code just as unrolled ones do."""
-        eithers, depth, paths = _nesting(body)
+        eithers, depth, paths = M.either_growth(body)
         if eithers > MAX_LOOP_EITHERS or paths > MAX_LOOP_PATHS or depth > MAX_LOOP_NESTING:
             raise self.error("E2005", f"action `{action}` has {eithers} `either`s in sequence "
                              f"and {paths} paths through its body (at most "
@@ -1128,32 +1128,6 @@ def _subst(e: M.Expr, m: Mapping[str, M.Expr | str], fold: bool = True) -> M.Exp
 
 def _let_names(stmts: tuple[M.Stmt, ...]) -> list[str]:
     return [st.name for st in M.walk_stmts(stmts) if isinstance(st, M.Let)]
-
-
-def _nesting(stmts: tuple[M.Stmt, ...]) -> tuple[int, int, int]:
-    """How the explicit engine's code for a body grows, once it has moved each statement
-    following an `either` (or an `if` holding one, which becomes an `either` of `require c`
-    and `require not c`) into every branch: (the most `either`s met in sequence on one
-    path, the deepest block nesting, the number of copies of what follows the body)."""
-    eithers = depth = base = 0
-    paths = 1
-    for st in stmts:
-        e = d = 0
-        p = 1
-        if isinstance(st, M.If):
-            (e1, d1, p1), (e2, d2, p2) = _nesting(st.then), _nesting(st.orelse)
-            e, d = max(e1, e2), 1 + max(d1, d2)
-            if e:
-                e, d, p = e + 1, d + 1, p1 + p2
-        elif isinstance(st, M.Either):
-            parts = [_nesting(b) for b in st.branches]
-            e, d = 1 + max(x[0] for x in parts), 2 + max(x[1] for x in parts)
-            p = sum(x[2] for x in parts)
-        depth = max(depth, base + d)
-        eithers += e
-        base += 2 * e
-        paths *= p
-    return eithers, depth, paths
 
 
 def _rename_stmts(stmts: tuple[M.Stmt, ...], names: dict[str, str]) -> tuple[M.Stmt, ...]:
