@@ -64,7 +64,7 @@ from explorer.model import (
     VarRef,
     value_fits,
 )
-from explorer.values import Atom, Fn, Rec, Value, format_value, iter_set
+from explorer.values import Atom, Fn, Rec, Value, format_value, iter_set, sort_key
 
 State = tuple[Value, ...]  # one rich value per model variable, in Model.vars order
 Label = tuple[str, tuple[tuple[str, Value], ...]]  # (action name, ((param, value), ...))
@@ -518,6 +518,11 @@ class Interp:
             return len(v)
         if e.fn is Builtin.REACH:
             return _reach(_need(args[0], sp), args[1], sp)
+        if e.fn is Builtin.MIN or e.fn is Builtin.MAX:
+            v = _need(args[0], sp)
+            if not v:
+                return None
+            return (min if e.fn is Builtin.MIN else max)(v, key=sort_key)
         s = _seq(args[0], sp)
         cap = _seq_cap(e.args[0].t)
         if e.fn is Builtin.APPEND:

@@ -271,6 +271,8 @@ class Builtin(enum.Enum):
     INSERT = "insert"
     INDEX = "index"
     REACH = "reach"
+    MIN = "min"
+    MAX = "max"
 
 
 @dataclass(frozen=True)
@@ -569,6 +571,7 @@ class Var:
     t: Type
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
+    local: bool = False  # a `var` of a body: zero between steps, not shown in traces
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,11 @@ class Trace:
     def state_dict(self, i: int) -> dict[str, Value]:
         return dict(zip(self.var_names, self.states[i]))
 
+    def only(self, keep: list[int]) -> Trace:
+        """The same trace showing only the variables at positions `keep`."""
+        return Trace(tuple(self.var_names[i] for i in keep),
+                     [tuple(st[i] for i in keep) for st in self.states], self.steps)
+
 
 @dataclass
 class Outcome:

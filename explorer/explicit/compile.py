@@ -47,6 +47,20 @@ def _bits(m: int) -> tuple[int, ...]:
     return tuple(out)
 
 
+def _minbit(m: int, base: int, boolean: bool) -> Any:
+    if not m:
+        return None
+    b = (m & -m).bit_length() - 1
+    return b == 1 if boolean else b + base
+
+
+def _maxbit(m: int, base: int, boolean: bool) -> Any:
+    if not m:
+        return None
+    b = m.bit_length() - 1
+    return b == 1 if boolean else b + base
+
+
 def _is_int(code: str) -> bool:
     return code.lstrip("-").isdigit()
 
@@ -819,6 +833,11 @@ class _Gen:
         args = [self.ex(a) for a in e.args]
         if e.fn is B.LEN:
             return f"len({args[0]})" if isinstance(e.args[0].t, SeqT) else f"({args[0]}).bit_count()"
+        if e.fn is B.MIN or e.fn is B.MAX:
+            # the lowest (highest) set bit of the mask, as a compact element; none when empty
+            elem = e.args[0].t.elem  # type: ignore[attr-defined]
+            base = self.enc.base if isinstance(elem, IntT) else 0
+            return f"_{e.fn.value}bit({args[0]}, {base}, {isinstance(elem, BoolT)})"
         k = self.rt.span(e.span)
         cap = e.args[0].t.cap  # type: ignore[attr-defined]
         if e.fn is B.APPEND:
@@ -1180,7 +1199,7 @@ def compile_model(model: M.Model) -> CompiledModel:
         "_index": rt.index, "_remove": rt.remove, "_rng": rt.rng, "_fails": rt.fails,
         "_store_fail": rt.store_fail, "_assert_fail": rt.assert_fail, "_fail": rt.fail, "_pack": rt.pack,
         "_unpack": rt.unpack, "_dopt": rt.dopt, "_fit": rt.fit, "_reach": rt.reach,
-        "_reach_bits": rt.reach_bits,
+        "_reach_bits": rt.reach_bits, "_minbit": _minbit, "_maxbit": _maxbit,
     }
     _run(source, model, ns)
 

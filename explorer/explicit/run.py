@@ -27,6 +27,9 @@ def check_model(model: M.Model, limits: Limits | None = None,
     outcome, trace = _outcome(cm, s)
     if trace is not None and verify:
         replay(model, trace, outcome)
+    if trace is not None and any(v.local for v in model.vars):
+        # `var` locals are zero in every state: reports leave them out
+        trace = trace.only([v.index for v in model.vars if not v.local])
     figures = Figures(s.generated, len(s.states), s.depth, elapsed,
                       s.kind == "holds", s.queue)
     coverage = [Coverage(a.name, a.span, s.fired[i], s.new[i])

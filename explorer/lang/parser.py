@@ -369,6 +369,9 @@ class _ToSyntax(Transformer):
     def s_let(self, meta: Any, ch: list) -> S.SLet:
         return S.SLet(str(ch[0]), ch[1], span=_sp(meta))
 
+    def s_var(self, meta: Any, ch: list) -> S.SVar:
+        return S.SVar(str(ch[0]), ch[1], ch[2], span=_sp(meta))
+
     def if_stmt(self, meta: Any, ch: list) -> S.SIf:
         cond, then, orelse = ch
         if isinstance(orelse, S.SIf):

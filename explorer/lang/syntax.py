@@ -223,6 +223,16 @@ class SLet(StmtNode):
 
 
 @dataclass(frozen=True)
+class SVar(StmtNode):
+    """`var NAME: TYPE = EXPR` in a body: a name the rest of the block may assign."""
+
+    name: str
+    type: TypeNode
+    value: ExprNode
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
 class SIf(StmtNode):
     cond: ExprNode
     then: tuple[StmtNode, ...]

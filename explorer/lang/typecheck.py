@@ -88,10 +88,15 @@ class _Ctx:
     readable_vars: set[int] | None = None  # in init: only those assigned so far
     in_init: bool = False
     mangle: str = ""
+    cells: dict[str, M.Var] = field(default_factory=dict)  # `var` locals of the body
 
     def bind(self, name: str, t: Type) -> _Ctx:
         return _Ctx({**self.locals, name: t}, self.vars_ok, self.readable_vars, self.in_init,
-                    self.mangle)
+                    self.mangle, self.cells)
+
+    def cell(self, name: str, var: M.Var) -> _Ctx:
+        return _Ctx(self.locals, self.vars_ok, self.readable_vars, self.in_init, self.mangle,
+                    {**self.cells, name: var})
 
     def ir(self, name: str) -> str:
         """The IR name of local `name` (as written in the spec)."""
@@ -117,6 +122,7 @@ class Elaborator:
         self.declared: dict[str, Span] = {}  # every value-level name of the file, for hints
         self.assertions: list[tuple[str, Span]] = []  # named asserts, in elaboration order
         self.current: str | None = None  # the def or proc being checked
+        self.action_name = ""  # the action being checked
 
     # ------------------------------------------------------------------ diagnostics
     def error(self, code: str, msg: str, span: Span, *notes: str) -> _Abort:
@@ -159,6 +165,9 @@ class Elaborator:
         init = self._init([d for d in decls if isinstance(d, S.DInit)])
         actions = [a for d in decls if isinstance(d, S.DAction)
                    if (a := self.guarded(lambda d=d: self._action(d))) is not None]
+        # `var` locals are variables that every step starts and ends at their type's zero
+        init += tuple(M.InitItem(v.index, False, M.Lit(_zero(v.t), v.t, v.span), v.span)
+                      for v in self.vars if v.local)
         invariants = [i for d in decls if isinstance(d, S.DInvariant)
                       if (i := self.guarded(lambda d=d: self._invariant(d))) is not None]
         terminals = [d for d in decls if isinstance(d, S.DTerminal)]
@@ -599,13 +608,14 @@ class Elaborator:
                 items.append(M.InitItem(var.index, node.choice, e, node.span))
             self.guarded(one)
         for var in self.vars:
-            if var.index not in assigned and var.name not in attempted:
+            if var.index not in assigned and var.name not in attempted and not var.local:
                 self.error("E1004", f"variable `{var.name}` has no initial value", var.span,
                            "assign it in the `init` block")
         return tuple(items)
 
     # ------------------------------------------------------------------ actions
     def _action(self, d: S.DAction) -> M.Action:
+        self.action_name = d.name
         ctx = _Ctx()
         params = []
         for b in d.params:
@@ -614,6 +624,13 @@ class Elaborator:
             ctx = ctx.bind(b.name, dom.t.elem)  # type: ignore[attr-defined]
         guard = self._bool(d.guard, ctx) if d.guard is not None else None
         body, _ = self._block(d.body, ctx)
+        # the `var` locals this step wrote (its procs' included) go back to their zero, so
+        # that they never tell two states apart
+        written = dict.fromkeys(s.var for s in M.walk_stmts(body)
+                                if isinstance(s, M.Assign) and self.vars[s.var].local)
+        body += tuple(M.Assign(i, self.vars[i].name, (), M.Lit(_zero(self.vars[i].t), self.vars[i].t,
+                                                               d.span), self.vars[i].t, d.span)
+                      for i in written)
         self._body_size(body, d.span, d.name)
         return M.Action(d.name, tuple(params), guard, body, d.doc, d.span)
 
@@ -658,6 +675,8 @@ class Elaborator:
             if isinstance(e.t, NoneT):
                 raise self.error("E2001", "cannot bind a name to `none` alone", s.value.span)
             return M.Let(ctx.ir(s.name), e, s.span), ctx.bind(s.name, e.t)
+        if isinstance(s, S.SVar):
+            return self._var_stmt(s, ctx)
         if isinstance(s, S.SIf):
             c = self._bool(s.cond, ctx)
             then, _ = self._block(s.then, ctx)
@@ -674,6 +693,24 @@ class Elaborator:
             return M.Assert(self._bool(s.cond, ctx), msg, s.span, s.name), ctx
         raise AssertionError(s)
 
+    def _var_stmt(self, s: S.SVar, ctx: _Ctx) -> tuple[M.Stmt, _Ctx]:
+        """`var x: T = e`: a variable of its own that only the rest of this block sees. It
+        is stored with the state, and every step that writes it sets it back to T's zero at
+        its end, so it never tells two states apart; traces leave it out."""
+        if s.name in self.globals or s.name in ctx.locals or s.name in ctx.cells:
+            raise self.error("E1002", f"`{s.name}` is already defined", s.span)
+        t = self._type(s.type)
+        if _zero(t) is _NO_ZERO:
+            raise self.error("E2001", f"a `var` in a body must be a bool, a bounded range, an "
+                             f"atom, a set, a sequence or an optional one of those, not {t}",
+                             s.type.span)
+        value = self._store(self.expr(s.value, ctx), t, s.value.span, f"`{s.name}`")
+        owner = ctx.mangle or self.action_name
+        var = M.Var(len(self.vars), f"{s.name}__{owner}__{len(self.vars)}", t, "", s.span,
+                    local=True)
+        self.vars.append(var)
+        return M.Assign(var.index, s.name, (), value, t, s.span), ctx.cell(s.name, var)
+
     def _assign(self, s: S.SAssign, ctx: _Ctx) -> M.Assign:
         chain: list[S.ExprNode] = []
         node = s.target
@@ -685,6 +722,8 @@ class Elaborator:
             raise self.error("E2006", f"`{node.name}` is a bound name, not a variable; "
                              "only variables can be assigned", node.span)
         g = self.globals.get(node.name)
+        if node.name in ctx.cells:
+            g = _Global("var", None, node.span, ctx.cells[node.name])
         if g is None:
             raise self._unknown(node.name, "variable", node.span)
         if g.var is None:
@@ -712,7 +751,7 @@ class Elaborator:
                 else:
                     raise self.error("E2001", f"cannot index a value of type {t}", step.span)
         value = self._store(self.expr(s.value, ctx), t, s.value.span, f"`{_lvalue_text(s.target)}`")
-        return M.Assign(g.var.index, g.var.name, tuple(path), value, t, s.span)
+        return M.Assign(g.var.index, node.name, tuple(path), value, t, s.span)
 
     def _invariant(self, d: S.DInvariant) -> M.Invariant:
         return M.Invariant(d.name, self._bool(d.expr, _Ctx()), d.doc, d.span)
@@ -901,6 +940,9 @@ class Elaborator:
     def _name(self, n: S.EName, ctx: _Ctx) -> M.Expr:
         if n.name in ctx.locals:
             return M.Local(ctx.ir(n.name), ctx.locals[n.name], n.span)
+        if n.name in ctx.cells:
+            var = ctx.cells[n.name]
+            return M.VarRef(var.index, n.name, var.t, n.span)
         g = self.globals.get(n.name)
         if g is None and n.name == "bool":
             return M.Lit(frozenset({False, True}), SetT(BoolT()), n.span)
@@ -1005,13 +1047,22 @@ class Elaborator:
                                  "with brackets: f[x])", sp)
             raise self._unknown(n.name, "function", sp)
         arity = {M.Builtin.LEN: 1, M.Builtin.APPEND: 2, M.Builtin.REMOVE: 2,
-                 M.Builtin.INSERT: 3, M.Builtin.INDEX: 2, M.Builtin.REACH: 2}[fn]
+                 M.Builtin.INSERT: 3, M.Builtin.INDEX: 2, M.Builtin.REACH: 2,
+                 M.Builtin.MIN: 1, M.Builtin.MAX: 1}[fn]
         if len(n.args) != arity:
             raise self.error("E2004", f"`{n.name}` takes {arity} argument{'s' * (arity > 1)}, "
                              f"not {len(n.args)}", sp)
         args = [self.expr(x, ctx) for x in n.args]
         if fn is M.Builtin.REACH:
             return self._reach(args, n)
+        if fn is M.Builtin.MIN or fn is M.Builtin.MAX:
+            x = self._set(args[0], n.args[0].span)
+            elem = x.t.elem  # type: ignore[attr-defined]
+            ordered = isinstance(elem, IntT | BoolT) or (isinstance(elem, AtomT) and not elem.symmetric)
+            if not ordered:
+                raise self.error("E2001", f"{n.name}() needs a set of integers, booleans or atoms of "
+                                 f"a non-symmetric set, not {x.t}", n.args[0].span)
+            return M.Call(fn, (x,), OptT(elem), sp)
         if fn is M.Builtin.LEN:
             x = self._unwrap(args[0], n.args[0].span)
             if isinstance(x.t, SeqT):
@@ -1051,6 +1102,26 @@ class Elaborator:
 
 def _a(word: str) -> str:
     return ("an " if word[0] in "aeiou" else "a ") + word
+
+
+_NO_ZERO = object()
+
+
+def _zero(t: Type) -> Any:
+    """The value a `var` local holds outside the step that uses it."""
+    if isinstance(t, BoolT):
+        return False
+    if isinstance(t, IntT) and t.lo is not None and t.hi is not None:
+        return t.lo
+    if isinstance(t, AtomT):
+        return t.atom(0)
+    if isinstance(t, OptT):
+        return None
+    if isinstance(t, SetT):
+        return frozenset()
+    if isinstance(t, SeqT):
+        return ()
+    return _NO_ZERO
 
 
 def _strip_opt(t: Type) -> Type:
