@@ -16,17 +16,12 @@ README walks through, and the model's 6.16 era against what a real 6.18 kernel d
 
 from __future__ import annotations
 
-import io
-import json
-import os
-from collections import deque
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_engine_agreement import Agreement
+from showcase import Pin, agree_on_first_states, assert_pinned, json_report, readme_block
 
-from explorer.cli import main
 from explorer.interp import Interp
 from explorer.lang.load import load_spec
 from explorer.values import Atom
@@ -35,7 +30,7 @@ SPEC = Path(__file__).resolve().parent.parent / "specs" / "detached_trees.mnt"
 
 # check -> (outcome, K or None, distinct, generated, depth). A violation's figures are
 # those of the search up to the state where BFS met it.
-PINNED: dict[str, tuple[str, int | None, int, int, int]] = {
+PINNED: dict[str, Pin] = {
     "reattach_lazy": ("violation", 5, 558, 1_165, 5),
     "close_then_mount": ("violation", 6, 891, 2_777, 6),
     "close_then_mount_lockup": ("assertion", 8, 1_513, 5_224, 8),
@@ -70,11 +65,7 @@ PINNED: dict[str, tuple[str, int | None, int, int, int]] = {
 
 @pytest.fixture(scope="module")
 def report() -> dict[str, Any]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(SPEC), "--format", "json"], stdout=out, stderr=err)
-    data = json.loads(out.getvalue())
-    assert code == 0, [c["why"] for c in data["checks"] if not c["as_expected"]]
-    return {c["check"]: c for c in data["checks"]}
+    return json_report(SPEC)
 
 
 def test_every_check_is_pinned(report: dict[str, Any]) -> None:
@@ -83,14 +74,7 @@ def test_every_check_is_pinned(report: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("name", list(PINNED))
 def test_check_outcome_and_figures(report: dict[str, Any], name: str) -> None:
-    kind, steps, distinct, generated, depth = PINNED[name]
-    c = report[name]
-    assert c["as_expected"] and c["exit_code"] == 0
-    assert c["outcome"]["kind"] == kind
-    assert c["outcome"]["steps"] == steps
-    f = c["figures"]
-    assert (f["distinct"], f["generated"], f["depth"]) == (distinct, generated, depth)
-    assert f["complete"] == (kind == "holds")
+    assert_pinned(report[name], PINNED[name])
 
 
 def test_fixed_eras_cover_every_syscall(report: dict[str, Any]) -> None:
@@ -305,16 +289,7 @@ def test_engines_agree(era: str, extra: dict[str, Any]) -> None:
     """The first 300 states the interpreter reaches breadth first, compared action by
     action with the generated code (successors, and the faults of the buggy era)."""
     index = {"V2018": 0, "V5_2": 1, "V6_15": 2, "V6_16": 3}[era]
-    ag = Agreement(load_spec(str(SPEC)).model({"era": Atom("Era", index, era), **extra}))
-    queue = deque(dict.fromkeys(ag.initial()))
-    seen, compared = set(queue), 0
-    while queue and compared < 300:
-        compared += 1
-        for t in ag.state(queue.popleft()):
-            if t not in seen:
-                seen.add(t)
-                queue.append(t)
-    assert compared == 300
+    agree_on_first_states(load_spec(str(SPEC)).model({"era": Atom("Era", index, era), **extra}))
 
 
 SHELL = {"Step 1:": "# open_tree_clone 3</mnt 3 sh", "Step 2:": "# cd /proc/self/fd/3",
@@ -325,7 +300,7 @@ PROMPT = "$ explore specs/detached_trees.mnt --check close_then_mount"
 def walkthrough(printed: list[str]) -> list[str]:
     """The README block: what explore prints up to the figures, the initial state elided,
     Alan's shell commands above the steps they cause."""
-    block, elide = [PROMPT], False
+    block, elide = [], False
     for ln in printed:
         if ln.startswith("  State 0"):
             block += [ln, "      ... (m1 is the root mount, /; m2 and m3 are free; t1's cwd is m1)"]
@@ -341,20 +316,9 @@ def walkthrough(printed: list[str]) -> list[str]:
     return block
 
 
-def test_readme_walkthrough_is_what_explore_prints(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_readme_walkthrough_is_what_explore_prints() -> None:
     """The README's close-then-mount block is exactly what `explore --check
     close_then_mount` prints (initial state elided, shell commands added). UPDATE_GOLDEN=1
     rewrites it."""
-    monkeypatch.chdir(SPEC.parent.parent)  # the README runs it from the repository root
-    out, err = io.StringIO(), io.StringIO()
-    assert main(["specs/detached_trees.mnt", "--check", "close_then_mount"],
-                stdout=out, stderr=err) == 0
-    want = walkthrough(out.getvalue().splitlines())
-    path = SPEC.parent.parent / "README.md"
-    readme = path.read_text()
-    start = readme.index(PROMPT)
-    end = readme.index("```", start)
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.write_text(readme[:start] + "\n".join(want) + "\n" + readme[end:])
-        return
-    assert readme[start:end].splitlines() == want
+    readme_block(SPEC.parent.parent, PROMPT,
+                 ["specs/detached_trees.mnt", "--check", "close_then_mount"], walkthrough)

@@ -1,0 +1,78 @@
+"""What the tests of the showcase specs share: one JSON run of a spec, the pinned figures of
+a check, engine agreement on the first states, and README blocks kept equal to what
+`explore` prints."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from test_engine_agreement import Agreement
+
+from explorer.cli import main
+from explorer.model import Model
+
+Pin = tuple[str, int | None, int, int, int]  # (outcome, K or None, distinct, generated, depth)
+
+
+def json_report(spec: Path) -> dict[str, Any]:
+    """Every check of `spec`, by name, from one `explore --format json` run that passes."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(spec), "--format", "json"], stdout=out, stderr=err)
+    data = json.loads(out.getvalue())
+    assert code == 0, [c["why"] for c in data["checks"] if not c["as_expected"]]
+    return {c["check"]: c for c in data["checks"]}
+
+
+def assert_pinned(c: dict[str, Any], pin: Pin) -> None:
+    """The check passed, with the outcome, length and figures pinned. A violation's figures
+    are those of the search up to the state where BFS met it."""
+    kind, steps, distinct, generated, depth = pin
+    assert c["as_expected"] and c["exit_code"] == 0
+    assert c["outcome"]["kind"] == kind
+    assert c["outcome"]["steps"] == steps
+    f = c["figures"]
+    assert (f["distinct"], f["generated"], f["depth"]) == (distinct, generated, depth)
+    assert f["complete"] == (kind == "holds")
+
+
+def agree_on_first_states(model: Model, n: int = 300) -> None:
+    """The first n states the interpreter reaches breadth first, compared action by action
+    with the generated code (successors, and faults)."""
+    ag = Agreement(model)
+    queue = deque(dict.fromkeys(ag.initial()))
+    seen, compared = set(queue), 0
+    while queue and compared < n:
+        compared += 1
+        for t in ag.state(queue.popleft()):
+            if t not in seen:
+                seen.add(t)
+                queue.append(t)
+    assert compared == n
+
+
+def readme_block(root: Path, prompt: str, args: list[str],
+                 shape: Callable[[list[str]], list[str]]) -> None:
+    """The README's block that starts with `prompt` is `shape` applied to what `explore
+    args` prints (from the repository root). UPDATE_GOLDEN=1 rewrites the block."""
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        out, err = io.StringIO(), io.StringIO()
+        assert main(args, stdout=out, stderr=err) == 0
+    finally:
+        os.chdir(cwd)
+    want = [prompt] + shape(out.getvalue().splitlines())
+    path = root / "README.md"
+    readme = path.read_text()
+    start = readme.index(prompt)
+    end = readme.index("```", start)
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(readme[:start] + "\n".join(want) + "\n" + readme[end:])
+        return
+    assert readme[start:end].splitlines() == want

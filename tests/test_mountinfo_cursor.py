@@ -1,0 +1,256 @@
+"""specs/mountinfo_cursor.mnt: the pinned outcome of every check, the counterexamples in
+kernel terms, a state count derived by hand, engine agreement, and the README blocks.
+
+(a) One run of `explore` over the whole file (JSON report): every check passes, and its
+    figures (distinct, generated, depth) and counterexample length are pinned.
+(b) The counterexamples of B1, B3, B4 and the backports, step by step.
+(c) A configuration small enough to count by hand.
+(d) Interpreter and generated code agree, action by action, on the first states of each
+    iterator on each driver.
+(e) The README's two walkthroughs are what `explore` prints.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from showcase import Pin, agree_on_first_states, assert_pinned, json_report, readme_block
+
+from explorer.explicit.run import check_model
+from explorer.lang.load import load_spec
+from explorer.values import Atom
+
+SPEC = Path(__file__).resolve().parent.parent / "specs" / "mountinfo_cursor.mnt"
+VARIANTS = ["V0", "V1", "V1P", "V2", "V3"]
+
+# check -> (outcome, K or None, distinct, generated, depth). A violation's figures are
+# those of the search up to the state where BFS met it.
+PINNED: dict[str, Pin] = {
+    "v0_skip": ("violation", 4, 135, 218, 4),
+    "v0_skip_old": ("violation", 4, 135, 218, 4),
+    "v1": ("holds", None, 16_111, 45_701, 11),
+    "v1_4": ("holds", None, 12_979, 53_094, 11),
+    "v1_old": ("violation", 2, 8, 17, 2),
+    "v1_old_big_reads": ("holds", None, 1_772, 3_362, 7),
+    "v1p_posted": ("violation", 3, 39, 61, 3),
+    "v1p_posted_growth": ("violation", 5, 1_668, 3_264, 5),
+    "v1p_posted_big_reads": ("holds", None, 1_772, 3_362, 7),
+    "v1p": ("holds", None, 14_906, 45_281, 11),
+    "v1p_reuse": ("violation", 8, 6_095, 19_970, 8),
+    "v1p_reuse_stable": ("holds", None, 12_200, 44_773, 10),
+    "v1p_reuse_id": ("violation", 8, 6_109, 20_006, 8),
+    "v2_position": ("assertion", 3, 34, 50, 3),
+    "v2_dup": ("violation", 4, 160, 252, 4),
+    "v3": ("holds", None, 18_040, 46_323, 11),
+    "v3_4": ("holds", None, 8_129, 29_994, 11),
+    "forgetful_walker": ("assertion", 2, 6, 15, 1),
+    "forgetful_first_old": ("assertion", 2, 7, 16, 1),
+    "forgetful_first": ("holds", None, 3_212, 10_279, 10),
+    "eof_v0": ("violation", 6, 843, 1_783, 6),
+    "eof_v0_once": ("holds", None, 3_667, 13_149, 10),
+    "eof_v1": ("holds", None, 3_212, 12_976, 10),
+    "eof_v2": ("violation", 7, 3_188, 7_498, 7),
+    "eof_v3": ("violation", 6, 903, 1_927, 6),
+    "eof_v3_once": ("holds", None, 5_395, 19_625, 10),
+}
+
+
+@pytest.fixture(scope="module")
+def report() -> dict[str, Any]:
+    return json_report(SPEC)
+
+
+def test_every_check_is_pinned(report: dict[str, Any]) -> None:
+    assert list(report) == list(PINNED)
+
+
+@pytest.mark.parametrize("name", list(PINNED))
+def test_check_outcome_and_figures(report: dict[str, Any], name: str) -> None:
+    assert_pinned(report[name], PINNED[name])
+
+
+def never_fired(report: dict[str, Any], name: str) -> list[str]:
+    return sorted(a["action"] for a in report[name]["coverage"] if a["fired"] == 0)
+
+
+def test_holding_checks_fire_their_actions(report: dict[str, Any]) -> None:
+    """A `holds` is worth something only if the writers, the walkers and the close fire.
+    first_entry cannot fire on the modern driver (m_stop never gets the root), walk_list
+    never on V3 (no cursor)."""
+    assert never_fired(report, "v1") == ["first_entry"]
+    assert never_fired(report, "v1p") == []
+    assert never_fired(report, "v3") == ["first_entry", "walk_list"]
+    assert never_fired(report, "v1p_reuse_stable") == ["close"]
+
+
+def test_v1p_skip_never_fires_with_big_reads(report: dict[str, Any]) -> None:
+    """With reads that hold the whole kernel buffer, the posted V1P explores exactly like
+    V1: every read() calls m_next, so the guard in m_start is never true."""
+    a, b = report["v1p_posted_big_reads"], report["v1_old_big_reads"]
+    assert a["figures"]["distinct"] == b["figures"]["distinct"]
+    assert a["figures"]["generated"] == b["figures"]["generated"]
+
+
+# ---------------------------------------------------------------------------------------
+# (b) the counterexamples
+
+
+def steps(report: dict[str, Any], name: str) -> list[tuple[str, dict[str, Any]]]:
+    """The trace's actions with their (integer) parameters."""
+    return [(s["action"], {k: int(v) for k, v in s["params"].items()})
+            for s in report[name]["trace"]["steps"]]
+
+
+def parse(text: str) -> Any:
+    """A printed value of this spec: an integer, a boolean, none, a set of integers (a
+    sorted list) or a function from integers to integers (a dict)."""
+    if text in ("true", "false"):
+        return text == "true"
+    if text == "none":
+        return None
+    if not text.startswith("{"):
+        return int(text)
+    items = [x.strip() for x in text[1:-1].split(",") if x.strip()]
+    if items and ":" in items[0]:
+        return {int(k): int(v) for k, v in (x.split(":") for x in items)}
+    return [int(x) for x in items]
+
+
+def final(report: dict[str, Any], name: str) -> dict[str, Any]:
+    return {k: parse(v) for k, v in report[name]["trace"]["states"][-1].items()}
+
+
+def test_b1_v0_skips_the_mount_after_an_unmounted_one(report: dict[str, Any]) -> None:
+    assert steps(report, "v0_skip") == [
+        ("read", {"n": 1}), ("read", {"n": 1}), ("umount", {"u": 1}), ("read", {"n": 1})]
+    last = final(report, "v0_skip")
+    assert last["eof"] is True and last["missed"] == [2]
+    assert steps(report, "v0_skip_old") == steps(report, "v0_skip")
+
+
+def test_naive_backport_prints_the_root_again(report: dict[str, Any]) -> None:
+    assert steps(report, "v1_old") == [("read", {"n": 1}), ("read", {"n": 1})]
+    assert final(report, "v1_old")["times"][0] == 2
+
+
+def test_posted_v1p_duplicates_and_skips(report: dict[str, Any]) -> None:
+    assert steps(report, "v1p_posted") == [("read", {"n": 1})] * 3
+    assert final(report, "v1p_posted")["times"][1] == 2
+    # the growth restart: mount 3 has a 2-byte line, which overflows the 2-byte buffer
+    acts = steps(report, "v1p_posted_growth")
+    assert [a for a, _ in acts] == ["umount", "umount", "mount", "read", "read"]
+    assert acts[2][1]["r"] == 2
+    assert final(report, "v1p_posted_growth")["missed"] == [3]
+
+
+@pytest.mark.parametrize("name", ["v1p_reuse", "v1p_reuse_id"])
+def test_b3_new_mount_at_the_freed_address_is_skipped(report: dict[str, Any], name: str) -> None:
+    acts = steps(report, name)
+    assert [a for a, _ in acts] == ["read", "read", "read", "umount", "mount", "mount", "read",
+                                    "read"]
+    assert acts[3][1] == {"u": 2}
+    # mount 3 takes mount 2's address (a) and mnt_id (i): a pointer + id comparison is fooled
+    assert acts[4][1] == {"a": 2, "i": 2, "r": 1}
+    last = final(report, name)
+    assert last["missed"] == [3] and last["times"][4] == 1
+
+
+def test_b4_v2_prints_the_last_mount_again(report: dict[str, Any]) -> None:
+    assert steps(report, "v2_dup") == [
+        ("read", {"n": 1}), ("umount", {"u": 1}), ("read", {"n": 1}), ("read", {"n": 1})]
+    assert final(report, "v2_dup")["times"][2] == 2
+    assert report["v2_position"]["outcome"]["assertion"] == "I_T1_5"
+
+
+def test_eof_behaviour_tells_the_variants_apart(report: dict[str, Any]) -> None:
+    """5b: after EOF a new mount is printed once by V0 and V3, never by V1, again and again
+    by V2."""
+    for name in ("eof_v0", "eof_v3"):
+        acts = [a for a, _ in steps(report, name)]
+        assert acts[-2:] == ["mount", "read"] and final(report, name)["eof"] is True
+    assert report["eof_v1"]["outcome"]["kind"] == "holds"
+    assert final(report, "eof_v2")["times"][3] == 2
+
+
+# ---------------------------------------------------------------------------------------
+# (c) by hand
+
+
+def model(variant: str = "V1", **params: Any) -> Any:
+    values = {"variant": Atom("Variant", VARIANTS.index(variant), variant)}
+    if "driver" in params:
+        d = params.pop("driver")
+        values["driver"] = Atom("Driver", ["OLD", "MODERN"].index(d), d)
+    return load_spec(str(SPEC)).model({**values, **params})
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_without_writers_one_line_per_read(variant: str) -> None:
+    """No writers, read(1) only, one-byte lines in a buffer that holds two: each read()
+    returns one line (the Fill loop stops once the user buffer is full), so the states are
+    the initial one, one per line, and the EOF: 1 + 3 + 1, a single path of depth 4.
+    Generated counts the initial state, as TLC does, and, for the cursor variants, the
+    walker's step (which changes nothing) in the two states where the cursor is linked,
+    before mounts 1 and 2; after the third line m_next found nothing and m_stop unlinked it."""
+    r = check_model(model(variant, W=0, R=1, PAGE=3, UMIN=1, U=1), progress=None)
+    assert r.outcome.kind == "holds"
+    cursor = variant in ("V1", "V1P")
+    assert (r.figures.distinct, r.figures.generated, r.figures.depth) == (5, 7 if cursor else 5, 4)
+
+
+def test_without_writers_the_old_driver_duplicates_every_line() -> None:
+    """The same reader on V1 and the old driver: read(1) returns the root again and again,
+    so the second state already violates I-T1-2."""
+    r = check_model(model("V1", driver="OLD", W=0, R=1, PAGE=3, UMIN=1, U=1), progress=None)
+    assert r.outcome.kind == "violation" and r.outcome.target == "I_T1_2"
+    assert len(r.trace) == 2
+
+
+# ---------------------------------------------------------------------------------------
+# (d) the engines agree
+
+
+@pytest.mark.parametrize("variant, extra", [
+    ("V0", {}),
+    ("V1", {"reuse": True, "elsewhere": True, "reread": True, "release": True}),
+    ("V1", {"driver": "OLD"}),
+    ("V1P", {"driver": "OLD", "reuse": True, "id_check": True}),
+    ("V1P", {"driver": "OLD", "last_pos_in_start": True, "forgetful": True}),
+    ("V2", {"elsewhere": True, "reread": True}),
+    ("V3", {"elsewhere": True, "reread": True, "R": 1, "PAGE": 3}),
+])
+def test_engines_agree(variant: str, extra: dict[str, Any]) -> None:
+    """The first 300 states the interpreter reaches breadth first, compared action by
+    action with the generated code (successors, and the assertion failures)."""
+    agree_on_first_states(model(variant, **dict(extra)))
+
+
+# ---------------------------------------------------------------------------------------
+# (e) the README
+
+
+def walkthrough(printed: list[str]) -> list[str]:
+    """A README block: what explore prints up to the figures, the initial state elided."""
+    block, elide = [], False
+    for ln in printed:
+        if ln.startswith("  State 0"):
+            block += [ln, "      ... (mounts 0, 1 and 2 live, uid = address = mnt_id; "
+                          "nothing read yet)"]
+            elide = True
+            continue
+        if ln.startswith("  Step"):
+            elide = False
+        if "states generated" in ln:
+            break
+        if not elide:
+            block.append(ln)
+    return block
+
+
+@pytest.mark.parametrize("check", ["v0_skip", "v1p_reuse"])
+def test_readme_walkthroughs_are_what_explore_prints(check: str) -> None:
+    """UPDATE_GOLDEN=1 rewrites the README block."""
+    readme_block(SPEC.parent.parent, f"$ explore specs/mountinfo_cursor.mnt --check {check}",
+                 ["specs/mountinfo_cursor.mnt", "--check", check], walkthrough)
