@@ -254,3 +254,14 @@ def test_readme_walkthroughs_are_what_explore_prints(check: str) -> None:
     """UPDATE_GOLDEN=1 rewrites the README block."""
     readme_block(SPEC.parent.parent, f"$ explore specs/mountinfo_cursor.mnt --check {check}",
                  ["specs/mountinfo_cursor.mnt", "--check", check], walkthrough)
+
+
+def test_the_6_18_kernel_behaved_as_v3() -> None:
+    """tests/kernel/mountinfo_kernel.py ran every scenario on this VM's 6.18 kernel at three
+    read() sizes (results committed in mountinfo_6.18.md): each matched what V3 predicts,
+    and each scenario that tells V0, V1 and V2 apart went V3's way."""
+    text = (SPEC.parent.parent / "tests" / "kernel" / "mountinfo_6.18.md").read_text()
+    rows = [r for r in text.splitlines() if r.startswith("| S")]
+    assert {(r.split("|")[1].split(":")[0].strip(), r.split("|")[2].strip()) for r in rows} == {
+        (s, n) for s in ("S0", "S1", "S2", "S3a", "S3b", "S4") for n in ("1", "100", "4096")}
+    assert all(r.rstrip().endswith("| yes |") for r in rows)
