@@ -200,7 +200,9 @@ class Elaborator:
                            f"first declared at line {seen[(space, name)].line}")
             else:
                 seen[(space, name)] = span
-            if space == "value" and name in BUILTINS:
+            # `min` and `max` came late and are common names (`while c max K` keeps `max`
+            # usable): a declaration of that name is allowed, and a def of it wins in calls
+            if space == "value" and name in BUILTINS and name not in ("min", "max"):
                 self.error("E1002", f"`{name}` is the name of a built-in function", span)
             if space == "value" and name in ("bool", "int"):
                 self.error("E1002", f"`{name}` is the name of a type", span)
@@ -333,7 +335,7 @@ class Elaborator:
         """`for x in e { body }`, unrolled: `let` the set (or sequence) once under a fresh
         name, then one `if` per value of the element type (per position of the sequence)
         binding x; each iteration's x and `let`s get names of their own."""
-        if s.name in self.globals or s.name in ctx.locals:
+        if s.name in self.globals or s.name in ctx.locals or s.name in ctx.cells:
             raise self.error("E1002", f"`{s.name}` is already defined; choose another name for "
                              "the loop variable", s.name_span)
         it = self._unwrap(self.expr(s.iterable, ctx), s.iterable.span)
@@ -669,7 +671,7 @@ class Elaborator:
         if isinstance(s, S.SAssign):
             return self._assign(s, ctx), ctx
         if isinstance(s, S.SLet):
-            if s.name in self.globals or s.name in ctx.locals:
+            if s.name in self.globals or s.name in ctx.locals or s.name in ctx.cells:
                 raise self.error("E1002", f"`{s.name}` is already defined", s.span)
             e = self.expr(s.value, ctx)
             if isinstance(e.t, NoneT):
