@@ -456,6 +456,20 @@ invariant colors: forall x in Node: col[x] in Color
 invariant iff_implies: (b[true] == 0 iff b[true] != 1 and b[true] != 2) and (false implies true implies false)
 """
 
+SPECS["locals_min_max"] = """
+spec locals
+set A = {a1, a2, a3}
+var s: set 0..3
+var t: set A
+var lo: 0..3?
+var first: A?
+proc tally { var c: 0..4 = 0  for x in s { c := c + 1 }  require c <= 3 }
+init { s = {}  t = {}  lo = none  first = none }
+action add(x in 0..3) when x not in s { s := s union {x}  tally() }
+action pick(a in A) { t := t union {a}  first := min(t) }
+action measure { var m: 0..3? = max(s)  lo := if m == none then min(s) else m }
+"""
+
 SPECS["guard_errors_and_deadlock"] = """
 spec errs
 var x: 0..3
