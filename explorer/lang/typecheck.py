@@ -98,6 +98,10 @@ class _Ctx:
         return _Ctx(self.locals, self.vars_ok, self.readable_vars, self.in_init, self.mangle,
                     {**self.cells, name: var})
 
+    def binds(self, name: str) -> bool:
+        """Is `name` a parameter, `let`, loop variable or `var` here?"""
+        return name in self.locals or name in self.cells
+
     def ir(self, name: str) -> str:
         """The IR name of local `name` (as written in the spec)."""
         return f"{name}__{self.mangle}" if self.mangle else name
@@ -166,7 +170,7 @@ class Elaborator:
         actions = [a for d in decls if isinstance(d, S.DAction)
                    if (a := self.guarded(lambda d=d: self._action(d))) is not None]
         # `var` locals are variables that every step starts and ends at their type's zero
-        init += tuple(M.InitItem(v.index, False, M.Lit(_zero(v.t), v.t, v.span), v.span)
+        init += tuple(M.InitItem(v.index, False, _zero_lit(v, v.span), v.span)
                       for v in self.vars if v.local)
         invariants = [i for d in decls if isinstance(d, S.DInvariant)
                       if (i := self.guarded(lambda d=d: self._invariant(d))) is not None]
@@ -335,7 +339,7 @@ class Elaborator:
         """`for x in e { body }`, unrolled: `let` the set (or sequence) once under a fresh
         name, then one `if` per value of the element type (per position of the sequence)
         binding x; each iteration's x and `let`s get names of their own."""
-        if s.name in self.globals or s.name in ctx.locals or s.name in ctx.cells:
+        if s.name in self.globals or ctx.binds(s.name):
             raise self.error("E1002", f"`{s.name}` is already defined; choose another name for "
                              "the loop variable", s.name_span)
         it = self._unwrap(self.expr(s.iterable, ctx), s.iterable.span)
@@ -630,9 +634,8 @@ class Elaborator:
         # that they never tell two states apart
         written = dict.fromkeys(s.var for s in M.walk_stmts(body)
                                 if isinstance(s, M.Assign) and self.vars[s.var].local)
-        body += tuple(M.Assign(i, self.vars[i].name, (), M.Lit(_zero(self.vars[i].t), self.vars[i].t,
-                                                               d.span), self.vars[i].t, d.span)
-                      for i in written)
+        body += tuple(M.Assign(i, self.vars[i].name, (), _zero_lit(self.vars[i], d.span),
+                               self.vars[i].t, d.span) for i in written)
         self._body_size(body, d.span, d.name)
         return M.Action(d.name, tuple(params), guard, body, d.doc, d.span)
 
@@ -671,7 +674,7 @@ class Elaborator:
         if isinstance(s, S.SAssign):
             return self._assign(s, ctx), ctx
         if isinstance(s, S.SLet):
-            if s.name in self.globals or s.name in ctx.locals or s.name in ctx.cells:
+            if s.name in self.globals or ctx.binds(s.name):
                 raise self.error("E1002", f"`{s.name}` is already defined", s.span)
             e = self.expr(s.value, ctx)
             if isinstance(e.t, NoneT):
@@ -699,7 +702,7 @@ class Elaborator:
         """`var x: T = e`: a variable of its own that only the rest of this block sees. It
         is stored with the state, and every step that writes it sets it back to T's zero at
         its end, so it never tells two states apart; traces leave it out."""
-        if s.name in self.globals or s.name in ctx.locals or s.name in ctx.cells:
+        if s.name in self.globals or ctx.binds(s.name):
             raise self.error("E1002", f"`{s.name}` is already defined", s.span)
         t = self._type(s.type)
         if _zero(t) is _NO_ZERO:
@@ -723,15 +726,16 @@ class Elaborator:
         if node.name in ctx.locals:
             raise self.error("E2006", f"`{node.name}` is a bound name, not a variable; "
                              "only variables can be assigned", node.span)
-        g = self.globals.get(node.name)
-        if node.name in ctx.cells:
-            g = _Global("var", None, node.span, ctx.cells[node.name])
-        if g is None:
-            raise self._unknown(node.name, "variable", node.span)
-        if g.var is None:
-            raise self.error("E2006", f"`{node.name}` is {_a(g.kind)}; only variables can be "
-                             "assigned", node.span)
-        t: Type = g.var.t
+        var = ctx.cells.get(node.name)
+        if var is None:
+            g = self.globals.get(node.name)
+            if g is None:
+                raise self._unknown(node.name, "variable", node.span)
+            if g.var is None:
+                raise self.error("E2006", f"`{node.name}` is {_a(g.kind)}; only variables can "
+                                 "be assigned", node.span)
+            var = g.var
+        t: Type = var.t
         path: list[M.PathStep] = []
         for step in reversed(chain):
             if isinstance(step, S.EField):
@@ -753,7 +757,7 @@ class Elaborator:
                 else:
                     raise self.error("E2001", f"cannot index a value of type {t}", step.span)
         value = self._store(self.expr(s.value, ctx), t, s.value.span, f"`{_lvalue_text(s.target)}`")
-        return M.Assign(g.var.index, node.name, tuple(path), value, t, s.span)
+        return M.Assign(var.index, node.name, tuple(path), value, t, s.span)
 
     def _invariant(self, d: S.DInvariant) -> M.Invariant:
         return M.Invariant(d.name, self._bool(d.expr, _Ctx()), d.doc, d.span)
@@ -1124,6 +1128,11 @@ def _zero(t: Type) -> Any:
     if isinstance(t, SeqT):
         return ()
     return _NO_ZERO
+
+
+def _zero_lit(var: M.Var, span: Span) -> M.Lit:
+    """A `var` local's value between steps, as a literal."""
+    return M.Lit(_zero(var.t), var.t, span)
 
 
 def _strip_opt(t: Type) -> Type:
