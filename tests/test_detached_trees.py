@@ -20,7 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from showcase import Pin, agree_on_first_states, assert_pinned, json_report, readme_block
+from showcase import (
+    Pin,
+    agree_on_first_states,
+    pinned_suite,
+    readme_block,
+)
 
 from explorer.interp import Interp
 from explorer.lang.load import load_spec
@@ -63,18 +68,7 @@ PINNED: dict[str, Pin] = {
 }
 
 
-@pytest.fixture(scope="module")
-def report() -> dict[str, Any]:
-    return json_report(SPEC)
-
-
-def test_every_check_is_pinned(report: dict[str, Any]) -> None:
-    assert list(report) == list(PINNED)
-
-
-@pytest.mark.parametrize("name", list(PINNED))
-def test_check_outcome_and_figures(report: dict[str, Any], name: str) -> None:
-    assert_pinned(report[name], PINNED[name])
+report, test_every_check_is_pinned, test_check_outcome_and_figures = pinned_suite(SPEC, PINNED)
 
 
 def test_fixed_eras_cover_every_syscall(report: dict[str, Any]) -> None:

@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from showcase import Pin, agree_on_first_states, assert_pinned, json_report, readme_block
+from showcase import (
+    Pin,
+    agree_on_first_states,
+    never_fired,
+    pinned_suite,
+    readme_block,
+)
 
 from explorer.explicit.run import check_model
 from explorer.lang.load import load_spec
@@ -57,32 +63,17 @@ PINNED: dict[str, Pin] = {
 }
 
 
-@pytest.fixture(scope="module")
-def report() -> dict[str, Any]:
-    return json_report(SPEC)
-
-
-def test_every_check_is_pinned(report: dict[str, Any]) -> None:
-    assert list(report) == list(PINNED)
-
-
-@pytest.mark.parametrize("name", list(PINNED))
-def test_check_outcome_and_figures(report: dict[str, Any], name: str) -> None:
-    assert_pinned(report[name], PINNED[name])
-
-
-def never_fired(report: dict[str, Any], name: str) -> list[str]:
-    return sorted(a["action"] for a in report[name]["coverage"] if a["fired"] == 0)
+report, test_every_check_is_pinned, test_check_outcome_and_figures = pinned_suite(SPEC, PINNED)
 
 
 def test_holding_checks_fire_their_actions(report: dict[str, Any]) -> None:
     """A `holds` is worth something only if the writers, the walkers and the close fire.
     first_entry cannot fire on the modern driver (m_stop never gets the root), walk_list
     never on V3 (no cursor)."""
-    assert never_fired(report, "v1") == ["first_entry"]
-    assert never_fired(report, "v1p") == []
-    assert never_fired(report, "v3") == ["first_entry", "walk_list"]
-    assert never_fired(report, "v1p_reuse_stable") == ["close"]
+    assert never_fired(report["v1"]) == ["first_entry"]
+    assert never_fired(report["v1p"]) == []
+    assert never_fired(report["v3"]) == ["first_entry", "walk_list"]
+    assert never_fired(report["v1p_reuse_stable"]) == ["close"]
 
 
 def test_v1p_skip_never_fires_with_big_reads(report: dict[str, Any]) -> None:
