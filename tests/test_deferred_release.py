@@ -45,6 +45,7 @@ PINNED: dict[str, Pin] = {
     "s1_complete": ("violation", 10, 371, 741, 10),
     "s2_task_work": ("violation", 4, 14, 17, 4),
     "s2_complete": ("violation", 7, 29, 41, 7),
+    "s2_sync_close": ("violation", 4, 16, 20, 4),
     "s3_mntput_deferred": ("violation", 8, 78, 122, 8),
     "two_namespaces": ("violation", 6, 7, 7, 6),
     "own_close": ("holds", None, 11, 11, 5),
@@ -52,6 +53,7 @@ PINNED: dict[str, Pin] = {
     "i_t3_1": ("holds", None, 518, 1_284, 15),
     "i_t3_1_m2": ("holds", None, 1_036, 2_533, 17),
     "i_t3_1_kx": ("holds", None, 1_470, 4_272, 17),
+    "i_t3_1_sync": ("holds", None, 1_149, 2_820, 18),
     "i_t3_1_plain": ("holds", None, 341, 759, 11),
 }
 
@@ -68,7 +70,7 @@ def test_the_widest_check_fires_every_action(report: dict[str, Any]) -> None:
 def test_what_the_patch_covers_fires_its_flushes(report: dict[str, Any]) -> None:
     """wait_kthread_m2 holds because U's flushes do the work: U __fputs the file itself,
     or waits for the work item and then runs delayed_mntput's cleanup_mnt itself."""
-    assert never_fired(report["wait_kthread_m2"]) == ["close", "x_flush", "x_fput"]
+    assert never_fired(report["wait_kthread_m2"]) == ["close", "own_fput", "x_flush"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -142,6 +144,16 @@ def test_schedule_2_release_in_another_tasks_task_work(report: dict[str, Any]) -
     done = state(report, "s2_complete")
     assert done["twf"]["C"] == {"fc"} and done["mst"]["m2"] == "LIVE"
     assert done["sb_active"] == "1"
+
+
+def test_schedule_2_with_the_6_6_close(report: dict[str, Any]) -> None:
+    """close(2) running __fput itself (6.6+) leaves the same window: the fd is out of C's
+    table, C has not run __fput yet, and do_umount sees the file's reference."""
+    assert steps(report, "s2_sync_close") == [
+        "close(t=C, f=fc)", "umount2", "u_flush_fput_work", "do_umount"]
+    last = state(report, "s2_sync_close")
+    assert last["fbatch"]["C"] == {"fc"} and last["twf"]["C"] == frozenset()
+    assert last["holders"]["fc"] == frozenset() and last["ures"] == "EBUSY"
 
 
 def test_schedule_3_mntput_defers_again(report: dict[str, Any]) -> None:
@@ -252,6 +264,7 @@ def test_refs_catches_a_lost_path_reference(tmp_path: Path) -> None:
     dict(k_holds=True, u_file=True, flusher=True, c_kind="EXITED", post_flush=False,
          on_m2=True, second="DEAD_NS"),
     dict(umount_wait=False, u_file=True, second="LIVE_NS"),
+    dict(u_file=True, flusher=True, sync_close=True, on_m2=True, second="DEAD_NS"),
 ])
 def test_engines_agree(params: dict[str, Any]) -> None:
     agree_on_first_states(model(**dict(params)))
