@@ -10,6 +10,7 @@ and the README block.
 (d) I-T4-3 holds in every era; a close_files that forgets the locks breaks it.
 (e) Interpreter and generated code agree, action by action, on whole state graphs.
 (f) The README's walkthrough is what `explore` prints.
+(g) The scenarios of tests/kernel/exec_locks_kernel.py went as V5_11 predicts on 6.18.
 """
 
 from __future__ import annotations
@@ -264,3 +265,22 @@ def test_readme_walkthrough_is_what_explore_prints() -> None:
     """UPDATE_GOLDEN=1 rewrites the README block."""
     readme_block(SPEC.parent.parent, "$ explore specs/exec_files.mnt --check pre_threads",
                  ["specs/exec_files.mnt", "--check", "pre_threads"], walkthrough)
+
+
+# ---------------------------------------------------------------------------------------
+# (g) the 6.18 kernel
+
+
+def test_the_6_18_kernel_behaved_as_v5_11() -> None:
+    """tests/kernel/exec_locks_kernel.py ran every scenario 10 times on this VM's 6.18
+    kernel (results committed in exec_locks_6.18.md): the lock survived execve with 0, 4
+    and 16 other threads and with a /proc/<pid>/fd reader, the new program's close
+    released it, and a close-on-exec fd took the lock with it, its own or the plain fd's
+    on the same file."""
+    text = (SPEC.parent.parent / "tests" / "kernel" / "exec_locks_6.18.md").read_text()
+    rows = [r.split("|") for r in text.splitlines() if r[:3] in ("| A", "| B", "| C")]
+    assert [r[1].split(":")[0].strip() for r in rows] == [
+        "A1", "A2", "A3", "A4", "A5", "B1", "B2", "C1"]
+    assert all(r[4].strip() == "10/10" and r[5].strip() == "yes" for r in rows)
+    held = [r[1].split(":")[0].strip() for r in rows if "held by C after exec" in r[3]]
+    assert held == ["A1", "A2", "A3", "A4", "A5"]
