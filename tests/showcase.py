@@ -82,6 +82,25 @@ def agree_on_first_states(model: Model, n: int = 300) -> None:
     assert compared == n or not queue
 
 
+def walkthrough(initial: str, notes: dict[str, str] | None = None
+                ) -> Callable[[list[str]], list[str]]:
+    """The shape of a README trace block, for `readme_block`: what explore prints up to the
+    figures, with the initial state's variables replaced by the line `initial`, and
+    `notes[prefix]` (e.g. a shell command) put above the step line starting with prefix."""
+
+    def shape(printed: list[str]) -> list[str]:
+        state0 = printed.index("  State 0 (initial)")
+        step1 = next(i for i, ln in enumerate(printed) if ln.startswith("  Step 1:"))
+        end = next(i for i, ln in enumerate(printed) if "states generated" in ln)
+        block = printed[:state0 + 1] + [initial]
+        for ln in printed[step1:end]:
+            block += [n for prefix, n in (notes or {}).items() if ln.startswith("  " + prefix)]
+            block.append(ln)
+        return block
+
+    return shape
+
+
 def readme_block(root: Path, prompt: str, args: list[str],
                  shape: Callable[[list[str]], list[str]]) -> None:
     """The README's block that starts with `prompt` is `shape` applied to what `explore

@@ -24,6 +24,7 @@ from showcase import (
     never_fired,
     pinned_suite,
     readme_block,
+    walkthrough,
 )
 
 from explorer.explicit.run import check_model
@@ -274,26 +275,12 @@ def test_engines_agree(params: dict[str, Any]) -> None:
 # (f) the README
 
 
-def walkthrough(printed: list[str]) -> list[str]:
-    """A README block: what explore prints up to the figures, the initial state elided."""
-    block, elide = [], False
-    for ln in printed:
-        if ln.startswith("  State 0"):
-            block += [ln, "      ... (m1 mounted here, m2 left over from a dead namespace; "
-                          "K holds the file, on m2)"]
-            elide = True
-            continue
-        if ln.startswith("  Step"):
-            elide = False
-        if "states generated" in ln:
-            break
-        if not elide:
-            block.append(ln)
-    return block
+WALKTHROUGH = walkthrough(
+    "      ... (m1 mounted here, m2 left over from a dead namespace; K holds the file, on m2)")
 
 
 def test_readme_walkthrough_is_what_explore_prints() -> None:
     """UPDATE_GOLDEN=1 rewrites the README block."""
     check = "s3_mntput_deferred"
     readme_block(ROOT, f"$ explore specs/deferred_release.mnt --check {check}",
-                 ["specs/deferred_release.mnt", "--check", check], walkthrough)
+                 ["specs/deferred_release.mnt", "--check", check], WALKTHROUGH)

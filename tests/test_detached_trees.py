@@ -25,6 +25,7 @@ from showcase import (
     agree_on_first_states,
     pinned_suite,
     readme_block,
+    walkthrough,
 )
 
 from explorer.interp import Interp
@@ -291,23 +292,8 @@ SHELL = {"Step 1:": "# open_tree_clone 3</mnt 3 sh", "Step 2:": "# cd /proc/self
 PROMPT = "$ explore specs/detached_trees.mnt --check close_then_mount"
 
 
-def walkthrough(printed: list[str]) -> list[str]:
-    """The README block: what explore prints up to the figures, the initial state elided,
-    Alan's shell commands above the steps they cause."""
-    block, elide = [], False
-    for ln in printed:
-        if ln.startswith("  State 0"):
-            block += [ln, "      ... (m1 is the root mount, /; m2 and m3 are free; t1's cwd is m1)"]
-            elide = True
-            continue
-        if ln.startswith("  Step"):
-            elide = False
-            block += [cmd for step, cmd in SHELL.items() if ln.startswith("  " + step)]
-        if "states generated" in ln:
-            break
-        if not elide:
-            block.append(ln)
-    return block
+WALKTHROUGH = walkthrough(
+    "      ... (m1 is the root mount, /; m2 and m3 are free; t1's cwd is m1)", SHELL)
 
 
 def test_readme_walkthrough_is_what_explore_prints() -> None:
@@ -315,4 +301,4 @@ def test_readme_walkthrough_is_what_explore_prints() -> None:
     close_then_mount` prints (initial state elided, shell commands added). UPDATE_GOLDEN=1
     rewrites it."""
     readme_block(SPEC.parent.parent, PROMPT,
-                 ["specs/detached_trees.mnt", "--check", "close_then_mount"], walkthrough)
+                 ["specs/detached_trees.mnt", "--check", "close_then_mount"], WALKTHROUGH)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from showcase import Pin, agree_on_first_states, never_fired, pinned_suite, readme_block
+from showcase import Pin, agree_on_first_states, never_fired, pinned_suite, readme_block, walkthrough
 
 from explorer.explicit.run import check_model
 from explorer.interp import Interp
@@ -252,19 +252,13 @@ def test_engines_agree(era: str, extra: dict[str, Any], n: int) -> None:
 INITIAL = "      ... (t1 alone on ft1, fd 3 and fd 4 open, no lock; t2's slot free)"
 
 
-def walkthrough(printed: list[str]) -> list[str]:
-    """The README block: the header and the steps as explore prints them, the initial
-    state's variables replaced by INITIAL, the figures and coverage left out."""
-    state0 = printed.index("  State 0 (initial)")
-    step1 = next(i for i, ln in enumerate(printed) if ln.startswith("  Step 1:"))
-    end = next(i for i, ln in enumerate(printed) if "states generated" in ln)
-    return printed[:state0 + 1] + [INITIAL] + printed[step1:end]
+WALKTHROUGH = walkthrough(INITIAL)
 
 
 def test_readme_walkthrough_is_what_explore_prints() -> None:
     """UPDATE_GOLDEN=1 rewrites the README block."""
     readme_block(SPEC.parent.parent, "$ explore specs/exec_files.mnt --check pre_threads",
-                 ["specs/exec_files.mnt", "--check", "pre_threads"], walkthrough)
+                 ["specs/exec_files.mnt", "--check", "pre_threads"], WALKTHROUGH)
 
 
 # ---------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from showcase import (
     never_fired,
     pinned_suite,
     readme_block,
+    walkthrough,
 )
 
 from explorer.explicit.run import check_model
@@ -222,29 +223,15 @@ def test_engines_agree(variant: str, extra: dict[str, Any]) -> None:
 # (e) the README
 
 
-def walkthrough(printed: list[str]) -> list[str]:
-    """A README block: what explore prints up to the figures, the initial state elided."""
-    block, elide = [], False
-    for ln in printed:
-        if ln.startswith("  State 0"):
-            block += [ln, "      ... (mounts 0, 1 and 2 live, uid = address = mnt_id; "
-                          "nothing read yet)"]
-            elide = True
-            continue
-        if ln.startswith("  Step"):
-            elide = False
-        if "states generated" in ln:
-            break
-        if not elide:
-            block.append(ln)
-    return block
+WALKTHROUGH = walkthrough(
+    "      ... (mounts 0, 1 and 2 live, uid = address = mnt_id; nothing read yet)")
 
 
 @pytest.mark.parametrize("check", ["v0_skip", "v1p_reuse"])
 def test_readme_walkthroughs_are_what_explore_prints(check: str) -> None:
     """UPDATE_GOLDEN=1 rewrites the README block."""
     readme_block(SPEC.parent.parent, f"$ explore specs/mountinfo_cursor.mnt --check {check}",
-                 ["specs/mountinfo_cursor.mnt", "--check", check], walkthrough)
+                 ["specs/mountinfo_cursor.mnt", "--check", check], WALKTHROUGH)
 
 
 def test_the_6_18_kernel_behaved_as_v3() -> None:

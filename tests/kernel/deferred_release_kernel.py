@@ -62,14 +62,14 @@ import fcntl
 import json
 import mmap
 import os
-import platform
 import struct
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
+
+from kernel_report import header, in_child, publish
 
 SCRIPT = "tests/kernel/deferred_release_kernel.py"
 RUN_AS = ("OUTER_MNTNS=$(readlink /proc/self/ns/mnt) unshare -m --propagation private "
@@ -595,18 +595,8 @@ def main() -> list[dict[str, Any]]:
     runs = []
     try:
         for key, title, expect, assumes, fn in SCENARIOS:
-            rfd, wfd = os.pipe()
             started = time.monotonic()
-            pid = os.fork()
-            if pid == 0:
-                os.close(rfd)
-                with os.fdopen(wfd, "w") as out:
-                    rc = run_child(base, fn, out)
-                os._exit(rc)
-            os.close(wfd)
-            with os.fdopen(rfd) as f:
-                data = f.read()
-            _, status = os.waitpid(pid, 0)
+            data, status = in_child(lambda out, fn=fn: run_child(base, fn, out))
             try:
                 res = json.loads(data)
             except ValueError:
@@ -631,12 +621,9 @@ def expected(key: str, expect: str | None) -> str:
 
 
 def render(runs: list[dict[str, Any]]) -> str:
-    lines = ["# umount2 after a file on the mount is released\n",
-             f"Kernel: `{platform.release()}` (`{' '.join(os.uname())}`)  ",
-             f"Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}  ",
-             f"Run as: `{RUN_AS}`  ",
-             "Model: `specs/deferred_release.mnt`; kernel-semantics 4.2 [O].\n",
-             "| Scenario | tries | EBUSY | succeeded | expected | match |", "|---|---|---|---|---|---|"]
+    lines = header("umount2 after a file on the mount is released", RUN_AS,
+                   "`specs/deferred_release.mnt`; kernel-semantics 4.2 [O].")
+    lines += ["| Scenario | tries | EBUSY | succeeded | expected | match |", "|---|---|---|---|---|---|"]
     for r in runs:
         ok = str(r["ok"]) + (f" (other errors: {', '.join(r['other'])})" if r["other"] else "")
         lines.append(f"| {r['key']}: {r['title']} | {r['tries']} | {r['ebusy']} | {ok} | "
@@ -703,10 +690,7 @@ NOTES = """\
 if __name__ == "__main__":
     runs = main()
     md = render(runs)
-    sys.stdout.write(md)
-    if len(sys.argv) > 1:
-        with open(sys.argv[1], "w") as f:
-            f.write(md)
+    publish(md, sys.argv)
     failed = [r["key"] for r in runs if r["match"] == "**NO**"]
     if failed:
         sys.stderr.write("scenarios that went otherwise or could not run: " + ", ".join(failed) + "\n")

@@ -45,7 +45,6 @@ the test suite only checks the results file. Keep it that way.
 
 import fcntl
 import os
-import platform
 import select
 import signal
 import struct
@@ -53,8 +52,9 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime
 from typing import Any
+
+from kernel_report import header, publish
 
 SCRIPT = "tests/kernel/exec_locks_kernel.py"
 RUN_AS = f"python3 {SCRIPT} tests/kernel/exec_locks_6.18.md"
@@ -286,12 +286,9 @@ def describe(want: dict[str, bool]) -> str:
 
 
 def render(rows: list[dict[str, Any]]) -> str:
-    lines = ["# POSIX locks across execve\n",
-             f"Kernel: `{platform.release()}` (`{' '.join(os.uname())}`)  ",
-             f"Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}  ",
-             f"Run as: `{RUN_AS}`  ",
-             "Model: `specs/exec_files.mnt`, era V5_11; kernel-semantics 6.4 [O].\n",
-             "| Scenario | model checks | V5_11 predicts | as predicted | match |",
+    lines = header("POSIX locks across execve", RUN_AS,
+                   "`specs/exec_files.mnt`, era V5_11; kernel-semantics 6.4 [O].")
+    lines += ["| Scenario | model checks | V5_11 predicts | as predicted | match |",
              "|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['key']}: {r['title']} | {r['checks']} | {describe(r['want'])} | "
@@ -329,10 +326,7 @@ def render(rows: list[dict[str, Any]]) -> str:
 def main() -> int:
     rows = run()
     text = render(rows)
-    sys.stdout.write(text)
-    if len(sys.argv) > 1:
-        with open(sys.argv[1], "w") as f:
-            f.write(text)
+    publish(text, sys.argv)
     return 0 if all(r["match"] and not r["errors"] for r in rows) else 1
 
 

@@ -55,12 +55,13 @@ import ctypes
 import errno
 import json
 import os
-import platform
 import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
+
+from kernel_report import header, in_child, publish
 
 SCRIPT = "tests/kernel/mountinfo_kernel.py"
 RUN_AS = ("OUTER_MNTNS=$(readlink /proc/self/ns/mnt) unshare -m --propagation private "
@@ -437,17 +438,8 @@ def main() -> tuple[list[dict[str, Any]], str]:
     try:
         for key, title, fn in SCENARIOS:
             for size in READ_SIZES:
-                rfd, wfd = os.pipe()
-                pid = os.fork()
-                if pid == 0:
-                    os.close(rfd)
-                    with os.fdopen(wfd, "w") as out:
-                        rc = run_child(base, fn, size, out)
-                    os._exit(rc)
-                os.close(wfd)
-                with os.fdopen(rfd) as f:
-                    data = f.read()
-                _, status = os.waitpid(pid, 0)
+                data, status = in_child(
+                    lambda out, fn=fn, size=size: run_child(base, fn, size, out))
                 try:
                     res = json.loads(data)
                 except ValueError:
@@ -484,11 +476,9 @@ NOTES = """\
 
 
 def render(runs: list[dict[str, Any]], base: str) -> str:
-    lines = ["# /proc/self/mountinfo read while mounts change\n",
-             f"Kernel: `{platform.release()}` (`{' '.join(os.uname())}`)  ",
-             f"Run as: `{RUN_AS}`  ",
-             "Model: `specs/mountinfo_cursor.mnt`, variant V3 on the MODERN driver.\n",
-             "| Scenario | read() size | V3 predicts | kernel did | match |", "|---|---|---|---|---|"]
+    lines = header("/proc/self/mountinfo read while mounts change", RUN_AS,
+                   "`specs/mountinfo_cursor.mnt`, variant V3 on the MODERN driver.", dated=False)
+    lines += ["| Scenario | read() size | V3 predicts | kernel did | match |", "|---|---|---|---|---|"]
     for run in runs:
         cs = run["checks"]
         pred = "<br>".join(f"{c['what']}: {c['pred']}" for c in cs)
@@ -508,10 +498,7 @@ def render(runs: list[dict[str, Any]], base: str) -> str:
 if __name__ == "__main__":
     runs, base = main()
     md = render(runs, base)
-    sys.stdout.write(md)
-    if len(sys.argv) > 1:
-        with open(sys.argv[1], "w") as f:
-            f.write(md)
+    publish(md, sys.argv)
     failed = [f"{r['key']} read({r['size']})" for r in runs if not all(c["ok"] for c in r["checks"])]
     if failed:
         sys.stderr.write("V3 predictions failed: " + ", ".join(failed) + "\n")
