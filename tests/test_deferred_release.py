@@ -38,24 +38,27 @@ SPEC = ROOT / "specs" / "deferred_release.mnt"
 # those of the search up to the state where BFS met it.
 PINNED: dict[str, Pin] = {
     "plain_busy": ("violation", 3, 9, 10, 3),
-    "plain_kthread": ("violation", 3, 8, 9, 3),
-    "wait_kthread": ("holds", None, 52, 72, 10),
-    "wait_kthread_m2": ("holds", None, 175, 308, 13),
-    "s1_list_taken": ("violation", 7, 85, 139, 7),
-    "s1_exited": ("violation", 7, 85, 139, 7),
-    "s1_complete": ("violation", 10, 371, 741, 10),
+    "plain_kthread": ("violation", 3, 11, 11, 3),
+    "s0_not_yet_queued": ("violation", 4, 22, 23, 4),
+    "s0_complete": ("violation", 7, 98, 128, 7),
+    "wait_kthread": ("holds", None, 88, 123, 11),
+    "wait_kthread_m2": ("holds", None, 293, 521, 14),
+    "s1_list_taken": ("violation", 8, 136, 215, 8),
+    "s1_exited": ("violation", 8, 136, 215, 8),
+    "s1_complete": ("violation", 11, 389, 686, 11),
     "s2_task_work": ("violation", 4, 14, 17, 4),
     "s2_complete": ("violation", 7, 29, 41, 7),
     "s2_sync_close": ("violation", 4, 16, 20, 4),
-    "s3_mntput_deferred": ("violation", 8, 78, 122, 8),
+    "s3_mntput_deferred": ("violation", 9, 118, 184, 9),
     "two_namespaces": ("violation", 6, 7, 7, 6),
     "own_close": ("holds", None, 11, 11, 5),
     "own_close_wait": ("holds", None, 15, 15, 8),
-    "i_t3_1": ("holds", None, 518, 1_284, 15),
-    "i_t3_1_m2": ("holds", None, 1_036, 2_533, 17),
-    "i_t3_1_kx": ("holds", None, 1_470, 4_272, 17),
-    "i_t3_1_sync": ("holds", None, 1_149, 2_820, 18),
-    "i_t3_1_plain": ("holds", None, 341, 759, 11),
+    "own_close_others": ("holds", None, 520, 1_323, 13),
+    "i_t3_1": ("holds", None, 696, 1_715, 16),
+    "i_t3_1_m2": ("holds", None, 1_432, 3_499, 18),
+    "i_t3_1_kx": ("holds", None, 1_874, 5_426, 18),
+    "i_t3_1_sync": ("holds", None, 1_549, 3_796, 19),
+    "i_t3_1_plain": ("holds", None, 435, 945, 12),
 }
 
 
@@ -72,6 +75,16 @@ def test_what_the_patch_covers_fires_its_flushes(report: dict[str, Any]) -> None
     """wait_kthread_m2 holds because U's flushes do the work: U __fputs the file itself,
     or waits for the work item and then runs delayed_mntput's cleanup_mnt itself."""
     assert never_fired(report["wait_kthread_m2"]) == ["close", "own_fput", "x_flush"]
+
+
+def test_schedule_0_not_yet_queued(report: dict[str, Any]) -> None:
+    """Al Viro's "just before": K's fput has taken f_count to 0 and not reached llist_add,
+    so every file counts as closed while the flush has nothing to find."""
+    assert steps(report, "s0_not_yet_queued") == [
+        "kthread_fput(f=fc)", "umount2", "u_flush_fput_work", "do_umount"]
+    last = state(report, "s0_not_yet_queued")
+    assert last["fst"]["fc"] == "DROPPED" and last["to_queue"]["K"] == {"fc"}
+    assert (last["closed"], last["settled"], last["ures"]) == ("true", "false", "EBUSY")
 
 
 # ---------------------------------------------------------------------------------------
@@ -115,15 +128,15 @@ def test_schedule_1_someone_else_took_the_list(report: dict[str, Any]) -> None:
     """K's fput queues the file; X's flush takes it; the work item runs on an empty list;
     U's flush has nothing to take and nothing to wait for; do_umount sees X's reference."""
     assert steps(report, "s1_list_taken") == [
-        "kthread_fput(f=fc)", "x_flush", "umount2", "fput_work_start", "fput_work_done",
-        "u_flush_fput_work", "do_umount"]
+        "kthread_fput(f=fc)", "fput_enqueue(t=K, f=fc)", "x_flush", "umount2",
+        "fput_work_start", "fput_work_done", "u_flush_fput_work", "do_umount"]
     last = state(report, "s1_list_taken")
-    assert last["ures"] == "EBUSY" and last["closed"] == "true"
-    assert last["fbatch"]["X"] == {"fc"} and last["fst"]["fc"] == "TAKEN"
+    assert last["ures"] == "EBUSY" and last["settled"] == "true"
+    assert last["to_fput"]["X"] == {"fc"} and last["fst"]["fc"] == "IN_FPUT"
     assert last["cnt"]["m1"] == "2"          # the mounted reference and X's file
     # the process past exit_task_work puts it on the same list: the same schedule
-    assert steps(report, "s1_exited")[1:] == steps(report, "s1_list_taken")[1:]
-    assert steps(report, "s1_exited")[0] == "close(t=C, f=fc)"
+    assert steps(report, "s1_exited")[2:] == steps(report, "s1_list_taken")[2:]
+    assert steps(report, "s1_exited")[:2] == ["close(t=C, f=fc)", "fput_enqueue(t=C, f=fc)"]
 
 
 def test_schedule_1_against_the_whole_patch(report: dict[str, Any]) -> None:
@@ -133,7 +146,7 @@ def test_schedule_1_against_the_whole_patch(report: dict[str, Any]) -> None:
         "do_umount", "u_flush_fput_work", "u_flush_mntput_work", "return_to_user(t=U)"]
     last = state(report, "s1_complete")
     assert (last["upc"], last["ures"], last["sb_active"]) == ("DONE", "OK", "1")
-    assert last["mst"] == {"m1": "FREED", "m2": "LIVE"} and last["fbatch"]["X"] == {"fc"}
+    assert last["mst"] == {"m1": "FREED", "m2": "LIVE"} and last["to_fput"]["X"] == {"fc"}
 
 
 def test_schedule_2_release_in_another_tasks_task_work(report: dict[str, Any]) -> None:
@@ -153,7 +166,7 @@ def test_schedule_2_with_the_6_6_close(report: dict[str, Any]) -> None:
     assert steps(report, "s2_sync_close") == [
         "close(t=C, f=fc)", "umount2", "u_flush_fput_work", "do_umount"]
     last = state(report, "s2_sync_close")
-    assert last["fbatch"]["C"] == {"fc"} and last["twf"]["C"] == frozenset()
+    assert last["to_fput"]["C"] == {"fc"} and last["twf"]["C"] == frozenset()
     assert last["holders"]["fc"] == frozenset() and last["ures"] == "EBUSY"
 
 
@@ -162,9 +175,10 @@ def test_schedule_3_mntput_defers_again(report: dict[str, Any]) -> None:
     kernel thread, so cleanup_mnt goes to delayed_mntput_list; U waits for the work item,
     umounts m1 and returns, and nothing ran delayed_mntput."""
     assert steps(report, "s3_mntput_deferred") == [
-        "kthread_fput(f=fc)", "fput_work_start", "umount2", "fput_work_fput(f=fc)",
-        "fput_work_done", "u_flush_fput_work", "do_umount", "return_to_user(t=U)"]
-    after_fput = state(report, "s3_mntput_deferred", 4)
+        "kthread_fput(f=fc)", "fput_enqueue(t=K, f=fc)", "fput_work_start", "umount2",
+        "fput_work_fput(f=fc)", "fput_work_done", "u_flush_fput_work", "do_umount",
+        "return_to_user(t=U)"]
+    after_fput = state(report, "s3_mntput_deferred", 5)
     assert after_fput["dml"] == {"m2"} and after_fput["mst"]["m2"] == "DOOMED"
     assert after_fput["last_mput"]["m2"] == "W" and after_fput["mw_pend"] == "true"
     last = state(report, "s3_mntput_deferred")
@@ -241,12 +255,16 @@ def test_i_t3_1_catches_a_return_that_skips_queued_cleanup(tmp_path: Path) -> No
     assert r.outcome.kind == "violation" and r.outcome.target == "I_T3_1"
 
 
-def test_i_t3_1_catches_a_user_fput_on_the_global_list(tmp_path: Path) -> None:
+@pytest.mark.parametrize("target", ["I_T3_1", "own_close_done"])
+def test_a_user_fput_on_the_global_list_is_caught(tmp_path: Path, target: str) -> None:
     """If a user task's last fput went to delayed_fput_list, its close would return with
-    the release still pending."""
-    r = run_mutant("    if kind(t) == USER {\n      twf[t]", "    if false {\n      twf[t]",
-                   tmp_path, ["I_T3_1"])
-    assert r.outcome.kind == "violation" and r.outcome.target == "I_T3_1"
+    the release still pending (I-T3-1), and U's own file could make its umount2 busy."""
+    old = "    if kind(t) == USER {\n      fst[f] := QUEUED\n"
+    r = run_mutant(old, old.replace("kind(t) == USER", "false"), tmp_path, [target])
+    if target == "I_T3_1":
+        assert (r.outcome.kind, r.outcome.target) == ("violation", target)
+    else:
+        assert (r.outcome.kind, r.outcome.assertion) == ("assertion", target)
 
 
 def test_refs_catches_a_lost_path_reference(tmp_path: Path) -> None:
