@@ -600,6 +600,7 @@ class Invariant:
     expr: Expr
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
+    helper: bool = False  # a lemma that strengthens induction proofs; the search skips it
 
 
 @dataclass(frozen=True)
@@ -616,17 +617,22 @@ class ExpectKind(enum.Enum):
     DEADLOCK = "deadlock"
     ASSERTION = "assertion"
     ERROR = "error"
+    PROVED = "proved"  # the invariants are inductive (k-induction, K = Expect.k or 1)
+    CTI = "cti"  # induction fails with a counterexample to induction for Expect.target
 
 
 @dataclass(frozen=True)
 class Expect:
     kind: ExpectKind
-    target: str | None = None  # the invariant (VIOLATION) or named assertion (ASSERTION)
+    target: str | None = None  # the invariant (VIOLATION, CTI) or named assertion (ASSERTION)
     steps: int | None = None
+    k: int | None = None  # PROVED, CTI: the K of `by K-induction`; None when not written (K = 1)
 
     def describe(self) -> str:
+        """The expectation as the spec writes it (`expect` left out)."""
         s = self.kind.value + (f" {self.target}" if self.target else "")
-        return s + (f" in {self.steps} steps" if self.steps is not None else "")
+        s += f" in {self.steps} steps" if self.steps is not None else ""
+        return s + (f" by {self.k}-induction" if self.k is not None else "")
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ def where(text: str) -> list[tuple[str, int, int]]:
     return [(d.code, d.span.line, d.span.col) for d in diags(text)]
 
 
+PROOF = ("var x: bool", "init { x = true }", "invariant i: x", "invariant helper h: x")
+
 # ---------------------------------------------------------------------------------------
 # One case per diagnostic: (spec lines, [(code, line, col), ...]) in the order reported.
 
@@ -300,6 +302,31 @@ CASES: dict[str, tuple[tuple[str, ...], list[tuple[str, int, int]]]] = {
     "e1002_only_lists_a_name_twice": (
         ("var x: bool", "init { x = true }", "invariant i: x", "check c only i, i: expect holds"),
         [("E1002", 4, 17)]),
+    # ---- proofs: `invariant helper`, `expect proved` and `expect cti`
+    "e1006_cti_of_an_unknown_invariant": (PROOF + ("check c: expect cti nope",), [("E1006", 5, 21)]),
+    "e1006_cti_of_an_assertion": (
+        ("var x: bool", "init { x = true }", "action a { assert ok: x }",
+         "check c: expect cti ok by 2-induction"), [("E1006", 4, 21)]),
+    "e1006_only_leaves_out_the_cti_invariant": (
+        PROOF + ("invariant j: x", "check c only j: expect cti i"), [("E1006", 6, 28)]),
+    "e1006_except_leaves_out_the_cti_helper": (
+        PROOF + ("check c except h: expect cti h",), [("E1006", 5, 30)]),
+    "e1006_violation_of_a_helper": (PROOF + ("check c: expect violation h",), [("E1006", 5, 27)]),
+    "e2002_induction_depth_zero": (
+        PROOF + ("check c: expect proved by 0-induction",), [("E2002", 5, 27)]),
+    "e2002_induction_depth_above_64": (
+        PROOF + ("check c: expect cti i by 65-induction",), [("E2002", 5, 26)]),
+    "e0001_induction_misspelt": (
+        PROOF + ("check c: expect proved by 2-inductoin",), [("E0001", 5, 29)]),
+    "e0001_proved_in_steps": (PROOF + ("check c: expect proved in 3 steps",), [("E0001", 5, 24)]),
+    "e0001_invariant_word_not_helper": (
+        ("var x: bool", "init { x = true }", "invariant helpr i: x"), [("E0001", 3, 11)]),
+    # longer than Python converts to an int
+    "e0001_steps_too_long": (
+        ("var x: bool", "init { x = true }", "check c: expect deadlock in " + "9" * 5000 + " steps"),
+        [("E0001", 3, 29)]),
+    "e0001_induction_depth_too_long": (
+        PROOF + ("check c: expect proved by " + "9" * 5000 + "-induction",), [("E0001", 5, 27)]),
     # ---- several errors are reported together, in source order
     "several_errors": (
         ("var x: 0..3", "var y: bool", "init { x = 0", "  y = true }",

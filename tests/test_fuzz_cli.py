@@ -214,7 +214,8 @@ VOCABULARY = [
     "assertion", "error", "in", "steps", "let", "if", "then", "else", "either", "or", "require",
     "assert", "and", "not", "implies", "iff", "forall", "exists", "for", "where", "union",
     "inter", "minus", "subset", "div", "none", "true", "false", "bool", "int", "seq", "len",
-    "append", "remove", "insert", "index", "property", "render", "fair",
+    "append", "remove", "insert", "index", "property", "render", "fair", "helper", "proved",
+    "cti", "by", "induction",
     ":=", "=", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "%", "..", "->", "?", ":", ",",
     ".", "{", "}", "(", ")", "[", "]", ";", '"msg"', "///", "//",
     "0", "1", "3", "-1", "64", "65", "99999999999999999999999", "p", "p1", "x", "n", "q", "Proc",
@@ -416,11 +417,15 @@ class _SpecGen:
             lines.append("}")
         self.in_action = False
         invariants = self.draw(st.integers(0, 2))
-        lines += [f"invariant i{i}: {self.bool_e(2)}" for i in range(invariants)]
+        # i1 may be a helper (a lemma for proofs, which the search skips)
+        lines += [f"invariant {'helper ' * (i == 1 and self.draw(st.booleans()))}i{i}: "
+                  f"{self.bool_e(2)}" for i in range(invariants)]
         if self.draw(st.booleans()):
             lines.append(f"terminal when {self.bool_e(1)}")
-        expect = self.pick(["holds", "deadlock", "assertion", "error"]
-                           + (["violation i0", "violation i0 in 1 steps"] if invariants else []))
+        expect = self.pick(["holds", "deadlock", "assertion", "error", "proved",
+                            "proved by 2-induction"]
+                           + (["violation i0", "violation i0 in 1 steps", "cti i0",
+                               f"cti i{invariants - 1} by 3-induction"] if invariants else []))
         lines.append(f"check c: expect {expect}")
         return "\n".join(lines) + "\n"
 

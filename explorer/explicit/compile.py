@@ -340,7 +340,8 @@ def _int_base(model: M.Model) -> int:
     for it in model.init:
         exprs.append(it.expr)
     for inv in model.invariants:
-        exprs.append(inv.expr)
+        if not inv.helper:  # helpers are not compiled (see _Gen.invariants)
+            exprs.append(inv.expr)
     if model.terminal is not None:
         exprs.append(model.terminal)
     for a in model.actions:
@@ -1165,7 +1166,10 @@ class _Gen:
         self.emit(0, "def invariants(s):")
         self.start_hoisting()
         for i, inv in enumerate(self.model.invariants):
-            self.emit(1, f"if not {self.ex(inv.expr)}: return {i}  # {i}")
+            # a helper is a lemma for the induction engine, not a goal: the search skips it,
+            # and the indexes stay those of model.invariants
+            if not inv.helper:
+                self.emit(1, f"if not {self.ex(inv.expr)}: return {i}  # {i}")
         self.emit(1, "return -1")
         self.stop_hoisting()
 

@@ -2,8 +2,8 @@
 
 `load_spec` gives a `LoadedSpec`: the syntax tree, the default configuration's `Model`, the
 declared checks; `LoadedSpec.model(overrides)` elaborates another configuration, and
-`LoadedSpec.check_model` the one a check runs (its `with`, then its `only` selection, see
-`select`). Every failure is a `SpecError` whose diagnostics point into the source.
+`LoadedSpec.check_model` the one a check runs (its `with`, then its `only` or `except`
+selection, see `select`). Every failure is a `SpecError` whose diagnostics point into the source.
 """
 
 from __future__ import annotations
@@ -39,15 +39,17 @@ class LoadedSpec:
 
     def check_model(self, check: M.Check, extra: dict[str, Any] | None = None) -> M.Model:
         """The configuration a check runs: its `with` overrides, then `extra` (from --set),
-        restricted to the properties of its `only` list if it has one."""
+        restricted to the properties of its `only` list if it has one (helper invariants
+        stay unless its `except` list names them)."""
         model = self.model({**self.check_overrides.get(check.name, {}), **(extra or {})})
-        return select(model, check.only) if check.only is not None else model
+        return select(model, check.only, check.excluded) if check.only is not None else model
 
 
-def select(model: M.Model, only: tuple[str, ...]) -> M.Model:
+def select(model: M.Model, only: tuple[str, ...], excluded: tuple[str, ...] = ()) -> M.Model:
     """The model that checks only the invariants and named assertions listed in `only`:
     the other invariants are left out, and so are the other named `assert` statements
-    (nested ones included). Unnamed asserts always stay."""
+    (nested ones included). Unnamed asserts always stay, and so do helper invariants
+    unless `excluded` names them: a lemma is not a goal to select, a proof needs it."""
     keep = set(only)
 
     def stmts(body: tuple[M.Stmt, ...]) -> tuple[M.Stmt, ...]:
@@ -63,7 +65,8 @@ def select(model: M.Model, only: tuple[str, ...]) -> M.Model:
         return tuple(out)
 
     return replace(model,
-                   invariants=tuple(i for i in model.invariants if i.name in keep),
+                   invariants=tuple(i for i in model.invariants if i.name in keep
+                                    or (i.helper and i.name not in excluded)),
                    actions=tuple(replace(a, body=stmts(a.body)) for a in model.actions))
 
 
@@ -102,16 +105,23 @@ def _checks(syntax: S.SpecFile, default: M.Model) -> tuple[list[M.Check], dict[s
     checks: list[M.Check] = []
     overrides: dict[str, dict[str, Any]] = {}
     invariants = dict.fromkeys(i.name for i in default.invariants)  # ordered, for `except`
+    helpers = {i.name for i in default.invariants if i.helper}
     assertions = dict.fromkeys(default.assertions)
     params = {n for n, _ in default.params}
     for d in syntax.decls:
         if not isinstance(d, S.DCheck):
             continue
-        if d.kind == "violation" and d.target not in invariants:
+        if d.kind in ("violation", "cti") and d.target not in invariants:
             assert d.target_span is not None
             known = ", ".join(sorted(invariants)) or "none declared"
             diags.append(Diagnostic("E1006", f"`{d.target}` is not an invariant of this spec "
                                     f"(invariants: {known})", d.target_span))
+            continue
+        if d.kind == "violation" and d.target in helpers:
+            assert d.target_span is not None
+            diags.append(Diagnostic("E1006", f"`{d.target}` is a helper invariant: the search "
+                                    "does not check helpers, so it cannot find a violation of "
+                                    "one (declare it without `helper` to check it)", d.target_span))
             continue
         if d.kind == "assertion" and d.target is not None and d.target not in assertions:
             assert d.target_span is not None
@@ -119,7 +129,7 @@ def _checks(syntax: S.SpecFile, default: M.Model) -> tuple[list[M.Check], dict[s
             diags.append(Diagnostic("E1006", f"`{d.target}` is not a named assertion of this "
                                     f"spec (named assertions: {known})", d.target_span))
             continue
-        only = _only(d, invariants, assertions, diags)
+        only = _only(d, invariants, assertions, helpers, diags)
         ov: dict[str, Any] = {}
         for name, expr, span in d.overrides:
             if name not in params:
@@ -135,7 +145,7 @@ def _checks(syntax: S.SpecFile, default: M.Model) -> tuple[list[M.Check], dict[s
             diags.extend(e.diagnostics)
             continue
         checks.append(M.Check(d.name, model.params if ov else (),
-                              M.Expect(M.ExpectKind(d.kind), d.target, d.steps), d.doc, d.span,
+                              M.Expect(M.ExpectKind(d.kind), d.target, d.steps, d.k), d.doc, d.span,
                               only, tuple(n for n, _ in d.excluded or ())))
     if diags:
         raise SpecError(diags)
@@ -143,9 +153,10 @@ def _checks(syntax: S.SpecFile, default: M.Model) -> tuple[list[M.Check], dict[s
 
 
 def _only(d: S.DCheck, invariants: dict[str, None], assertions: dict[str, None],
-          diags: list[Diagnostic]) -> tuple[str, ...] | None:
+          helpers: set[str], diags: list[Diagnostic]) -> tuple[str, ...] | None:
     """The check's `only` list, validated (errors go to diags); `except A, B` gives every
-    invariant and named assertion but those."""
+    invariant and named assertion but those. Helpers are kept without being listed (see
+    `select`), so a `cti` of one survives an `only` list."""
     listed = d.only if d.only is not None else d.excluded
     if listed is None:
         return None
@@ -162,8 +173,10 @@ def _only(d: S.DCheck, invariants: dict[str, None], assertions: dict[str, None],
     if d.excluded is not None:
         # an assertion never shares an invariant's name (E1002 at elaboration)
         names = [n for n in [*invariants, *assertions] if n not in names]
-    if d.target is not None and d.target not in names and d.target_span is not None:
-        what = "invariant" if d.kind == "violation" else "assertion"
+    kept = names if d.excluded is not None else [*names, *helpers]
+    if d.target is not None and d.target not in kept and d.target_span is not None:
+        what = {"violation": "invariant", "assertion": "assertion",
+                "cti": "a counterexample to induction for invariant"}[d.kind]
         which = "`only` list" if d.excluded is None else "`except` list"
         diags.append(Diagnostic("E1006", f"the check expects {what} `{d.target}`, which its "
                                 f"{which} leaves out", d.target_span))

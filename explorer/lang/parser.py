@@ -21,6 +21,7 @@ from explorer.model import Span
 
 MAX_DEPTH = 120  # parse-tree levels; real specs stay under 40
 MAX_DIGITS = 18  # integer literals; products of them stay far below Python's str limit
+MAX_INDUCTION_K = 64  # `by K-induction`: the deepest induction a check may ask for
 _ESCAPE = re.compile(r"\\(.)")
 _ESCAPES = {"n": "\n", "t": "\t"}
 
@@ -216,6 +217,14 @@ def _err(msg: str, span: Span, code: str = "E0001") -> SpecError:
     return SpecError([Diagnostic(code, msg, span)])
 
 
+def _number(tok: Token) -> int:
+    """An INT token's value; a longer one than MAX_DIGITS is an error (Python refuses
+    to convert very long digit strings)."""
+    if len(tok) > MAX_DIGITS:
+        raise _err(f"number too large (at most {MAX_DIGITS} digits)", _tsp(tok))
+    return int(tok)
+
+
 @v_args(meta=True)
 class _ToSyntax(Transformer):
     # ---- top level
@@ -282,18 +291,24 @@ class _ToSyntax(Transformer):
         return S.DProc(str(name), params or (), body, span=_tsp(name))
 
     def invariant_decl(self, meta: Any, ch: list) -> S.DInvariant:
-        return S.DInvariant(str(ch[0]), ch[1], span=_tsp(ch[0]))
+        word, name, expr = ch
+        if name is None:  # `invariant NAME: e`, NAME possibly `helper`
+            return S.DInvariant(str(word), expr, span=_tsp(word))
+        if str(word) != "helper":  # `helper` is a plain name elsewhere, so specs may use it
+            raise _err(f"expected `:` after the invariant's name, or `invariant helper NAME:`; "
+                       f"`{word}` is not `helper`", _tsp(word))
+        return S.DInvariant(str(name), expr, span=_tsp(name), helper=True)
 
     def terminal_decl(self, meta: Any, ch: list) -> S.DTerminal:
         return S.DTerminal(ch[0], span=_sp(meta))
 
     def check_decl(self, meta: Any, ch: list) -> S.DCheck:
-        name, overrides, selection, (kind, target, steps) = ch
+        name, overrides, selection, (kind, target, steps, k) = ch
         tname = str(target) if target is not None else None
         only, excluded = selection if selection is not None else (None, None)
         return S.DCheck(str(name), overrides or (), kind, tname,
                         _tsp(target) if target is not None else None, steps, only,
-                        excluded=excluded, span=_tsp(name))
+                        excluded=excluded, k=k, span=_tsp(name))
 
     def only(self, meta: Any, ch: list) -> tuple:
         return ch[0], None
@@ -307,23 +322,37 @@ class _ToSyntax(Transformer):
     def override(self, meta: Any, ch: list) -> tuple:
         return (str(ch[0]), ch[1], _tsp(ch[0]))
 
+    # an expectation is (kind, target token, steps, K of `by K-induction`)
     def exp_holds(self, meta: Any, ch: list) -> tuple:
-        return ("holds", None, None)
+        return ("holds", None, None, None)
 
     def exp_violation(self, meta: Any, ch: list) -> tuple:
-        return ("violation", ch[0], ch[1])
+        return ("violation", ch[0], ch[1], None)
 
     def exp_deadlock(self, meta: Any, ch: list) -> tuple:
-        return ("deadlock", None, ch[0])
+        return ("deadlock", None, ch[0], None)
 
     def exp_assertion(self, meta: Any, ch: list) -> tuple:
-        return ("assertion", ch[0], ch[1])
+        return ("assertion", ch[0], ch[1], None)
 
     def exp_error(self, meta: Any, ch: list) -> tuple:
-        return ("error", None, ch[0])
+        return ("error", None, ch[0], None)
+
+    def exp_proved(self, meta: Any, ch: list) -> tuple:
+        return ("proved", None, None, ch[0])
+
+    def exp_cti(self, meta: Any, ch: list) -> tuple:
+        return ("cti", ch[0], None, ch[1])
 
     def steps(self, meta: Any, ch: list) -> int:
-        return int(ch[0])
+        return _number(ch[0])
+
+    def induction(self, meta: Any, ch: list) -> int:
+        k = _number(ch[0])
+        if not 1 <= k <= MAX_INDUCTION_K:
+            raise _err(f"`by {k}-induction`: the induction depth must be between 1 and "
+                       f"{MAX_INDUCTION_K}", _tsp(ch[0]), "E2002")
+        return k
 
     def property_decl(self, meta: Any, ch: list) -> S.DReserved:
         return S.DReserved("property", span=_tsp(ch[0]))
@@ -470,9 +499,7 @@ class _ToSyntax(Transformer):
         return S.EField(ch[0], str(ch[1]), span=_sp(meta))
 
     def e_int(self, meta: Any, ch: list) -> S.ELit:
-        if len(ch[0]) > MAX_DIGITS:
-            raise _err(f"number too large (at most {MAX_DIGITS} digits)", _sp(meta))
-        return S.ELit(int(ch[0]), span=_sp(meta))
+        return S.ELit(_number(ch[0]), span=_sp(meta))
 
     def e_true(self, meta: Any, ch: list) -> S.ELit:
         return S.ELit(True, span=_sp(meta))

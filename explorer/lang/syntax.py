@@ -407,6 +407,7 @@ class DInvariant(Decl):
     expr: ExprNode
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
+    helper: bool = False  # `invariant helper NAME`: a lemma for proofs, not a goal
 
 
 @dataclass(frozen=True)
@@ -420,12 +421,13 @@ class DTerminal(Decl):
 class DCheck(Decl):
     name: str
     overrides: tuple[tuple[str, ExprNode, Span], ...]
-    kind: str  # "holds" | "violation" | "deadlock" | "assertion" | "error"
-    target: str | None  # the invariant (violation) or the named assertion (assertion)
+    kind: str  # "holds" | "violation" | "deadlock" | "assertion" | "error" | "proved" | "cti"
+    target: str | None  # the invariant (violation, cti) or the named assertion (assertion)
     target_span: Span | None
     steps: int | None
     only: tuple[tuple[str, Span], ...] | None = None  # `only A, B`: the properties checked
     excluded: tuple[tuple[str, Span], ...] | None = None  # `except A, B`: all others are
+    k: int | None = None  # `by K-induction` (proved, cti); None when not written
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
 

@@ -760,7 +760,7 @@ class Elaborator:
         return M.Assign(var.index, node.name, tuple(path), value, t, s.span)
 
     def _invariant(self, d: S.DInvariant) -> M.Invariant:
-        return M.Invariant(d.name, self._bool(d.expr, _Ctx()), d.doc, d.span)
+        return M.Invariant(d.name, self._bool(d.expr, _Ctx()), d.doc, d.span, d.helper)
 
     # ------------------------------------------------------------------ type helpers
     def _store(self, e: M.Expr, t: Type, span: Span, what: str) -> M.Expr:
