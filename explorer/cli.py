@@ -59,6 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-depth", type=_positive, metavar="N", help="do not explore beyond N steps")
     p.add_argument("--max-seconds", type=_seconds, metavar="S", help="stop after S seconds per check")
     p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
+    p.add_argument("--engine", choices=("auto", "bfs", "bmc", "prove"), default="auto",
+                   help="auto (default): each check's own (z3 induction for `expect proved` "
+                   "and `expect cti`, BFS otherwise); bfs: explicit-state search; bmc: z3 "
+                   "bounded model checking up to --depth; prove: z3 induction")
+    p.add_argument("--depth", type=_positive, metavar="K", default=20,
+                   help="the deepest counterexample bmc looks for (default 20)")
+    p.add_argument("--k", type=_positive, metavar="K",
+                   help="prove by K-induction (default: the check's `by K-induction`, else 1)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--full", action="store_true", help="print every variable at every step")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
@@ -97,12 +105,12 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
     args = parser.parse_args(argv)
     # Imported only now, so that `explore --help` and usage errors stay fast.
     from explorer.explicit.bfs import Limits
-    from explorer.explicit.run import check_model
     from explorer.lang.load import load_spec, parse_override
     from explorer.reports.json_report import FORMAT, verdict_json
     from explorer.reports.text import format_verdict
     from explorer.reports.verdict import judge
     from explorer.results import ReplayError
+    from explorer.symbolic.values import Unsupported
 
     extra: dict[str, Any] = {}
     for item in args.set:
@@ -152,7 +160,11 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
         if progress is not None:
             progress.write(f"checking {check.name} ...\n")
         try:
-            result = check_model(model, limits, progress)
+            result = _run(check, model, args, limits, progress)
+        except Unsupported as e:
+            err.write(f"explore: check {check.name}: the z3 engine cannot encode this spec: "
+                      f"{e}\n")
+            return EXIT_SPEC
         except ReplayError as e:
             err.write(f"explore: internal error in check {check.name}: the counterexample does "
                       f"not replay under the reference interpreter: {e}\n")
@@ -173,6 +185,25 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
         out.write(f"{args.spec}: {len(verdicts)} check{'s' * (len(verdicts) != 1)}, "
                   f"{passed} as expected, {len(verdicts) - passed} not (exit {code})\n")
     return code
+
+
+def _run(check: M.Check, model: M.Model, args: argparse.Namespace, limits: Any,
+         progress: TextIO | None) -> Any:
+    """Run the engine the check (or --engine) asks for."""
+    engine = args.engine
+    if engine == "auto":
+        engine = "prove" if check.expect.kind in (M.ExpectKind.PROVED, M.ExpectKind.CTI) else "bfs"
+    if engine == "bfs":
+        from explorer.explicit.run import check_model
+        return check_model(model, limits, progress)
+    if args.k is not None and args.k < 1:
+        raise UsageError("--k must be at least 1")
+    if engine == "bmc":
+        from explorer.symbolic.bmc import check_bmc
+        return check_bmc(model, args.depth, not args.no_deadlock, args.max_seconds, progress)
+    from explorer.symbolic.induction import check_prove
+    k = args.k or check.expect.k or 1
+    return check_prove(model, k, args.max_seconds, progress)
 
 
 def _read_quietly(path: str) -> str | None:

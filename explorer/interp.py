@@ -234,6 +234,33 @@ class Interp:
             env = {**env, b.name: v}
         return self._fire(action, state, env)
 
+    def first_fault(self, state: State) -> tuple[Label, EvalError | AssertFailure] | None:
+        """The error that expanding `state` meets first, in the order `successors` works,
+        with the action and its binding so far (a fault in a parameter's domain binds only
+        the parameters before it); None when the state expands without one."""
+        for action in self.model.actions:
+            found = self._fault_from(action.name, 0, state, {})
+            if found is not None:
+                return found
+        return None
+
+    def _fault_from(self, action: str, i: int, state: State,
+                    env: Env) -> tuple[Label, EvalError | AssertFailure] | None:
+        params = self._actions[action].params
+        label: Label = (action, tuple((b.name, env[b.name]) for b in params[:i]))
+        try:
+            if i == len(params):
+                self._fire(action, state, env)
+                return None
+            dom = self._domain(params[i], state, env)
+        except (EvalError, AssertFailure) as e:
+            return label, e
+        for x in iter_set(dom):
+            found = self._fault_from(action, i + 1, state, {**env, params[i].name: x})
+            if found is not None:
+                return found
+        return None
+
     def _bindings(self, params: tuple[Binder, ...], i: int, state: State, env: Env) -> Iterator[Env]:
         """Parameter bindings as nested loops (first parameter outermost), lazily."""
         if i == len(params):

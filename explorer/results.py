@@ -166,3 +166,35 @@ def _replay_fault(it: Interp, model: Model, state: tuple, step: Step, outcome: O
                 raise ReplayError(f"step {n} fails differently under the interpreter: {e}") from e
             continue
         raise ReplayError(f"step {n} ({step.action}) does not fail under the interpreter")
+
+
+def verify_cti(model: Model, trace: Trace, outcome: Outcome) -> None:
+    """Check a counterexample to induction with the reference interpreter: every state but
+    the last satisfies every invariant (helpers included), each step leads to the next,
+    and the last state violates the named invariant (or, when the last step has no
+    post-state, expanding the state before it fails)."""
+    it = Interp(model)
+    states = trace.states
+    failing = len(trace.steps) == len(states)
+    pre = states if failing else states[:-1]
+    try:
+        for n, st in enumerate(pre):
+            for inv in model.invariants:
+                if not it.invariant_holds(inv.name, st):
+                    raise ReplayError(f"state {n} of the CTI violates {inv.name}")
+        for i, step in enumerate(trace.steps):
+            if i == len(states) - 1:
+                if it.first_fault(states[i]) is None:
+                    raise ReplayError("the CTI's last step does not fail under the interpreter")
+                return
+            if states[i + 1] not in it.action_successors(states[i], step.action, step.params):
+                raise ReplayError(f"step {i + 1} ({step.action}) of the CTI does not lead to the "
+                                  "next state under the interpreter")
+        try:
+            broken = not it.invariant_holds(outcome.target or "", states[-1])
+        except EvalError:
+            broken = True
+        if not broken:
+            raise ReplayError(f"the CTI's last state satisfies {outcome.target}")
+    except (EvalError, AssertFailure) as e:
+        raise ReplayError(f"the interpreter fails on the CTI: {e}") from e

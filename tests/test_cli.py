@@ -192,7 +192,7 @@ def test_spec_without_checks_gets_a_default_check(tmp_path: Path) -> None:
     assert code == 0
     assert [c["check"] for c in doc["checks"]] == ["default"]
     assert doc["checks"][0]["expected"] == {"kind": "holds", "target": None, "steps": None,
-                                            "assertion": None}
+                                            "k": None, "assertion": None}
     assert doc["checks"][0]["only"] is None
 
 
@@ -239,7 +239,7 @@ def test_json_report(tmp_path: Path) -> None:
     for c in doc["checks"]:
         assert {"check", "line", "config", "expected", "outcome", "as_expected", "why",
                 "exit_code", "engine", "figures", "coverage", "trace"} <= set(c)
-        assert set(c["expected"]) == {"kind", "target", "steps", "assertion"}
+        assert set(c["expected"]) == {"kind", "target", "steps", "k", "assertion"}
         assert {"kind", "target", "steps", "message", "code", "line", "reason",
                 "summary"} <= set(c["outcome"])
         assert {"generated", "distinct", "depth", "elapsed", "states_per_second", "complete",
@@ -260,7 +260,7 @@ def test_json_report(tmp_path: Path) -> None:
     assert ok["outcome"]["kind"] == "holds" and ok["as_expected"] and ok["exit_code"] == 0
     assert ok["figures"]["complete"] is True and ok["figures"]["distinct"] == 6
     assert ok["coverage"][2] == {"action": "never", "line": 11, "fired": 0, "new": 0}
-    assert bad["expected"] == {"kind": "violation", "target": "small", "steps": 3,
+    assert bad["expected"] == {"kind": "violation", "target": "small", "steps": 3, "k": None,
                                "assertion": None}
     assert bad["outcome"]["target"] == "small" and bad["outcome"]["line"] == 12
     assert bad["trace"]["values"][-1] == {"x": 3, "y": False, "z": 0}

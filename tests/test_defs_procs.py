@@ -530,7 +530,7 @@ def test_cli_json_names_the_assertion_and_the_selection(tmp_path: Path) -> None:
     c = {x["check"]: x for x in doc["checks"]}
     assert c["x_first"]["only"] == ["x_small"] and c["plain"]["only"] is None
     assert c["plain"]["expected"]["assertion"] == "y_small" and c["plain"]["as_expected"]
-    assert c["x_first"]["expected"] == {"kind": "assertion", "target": None, "steps": 4,
+    assert c["x_first"]["expected"] == {"kind": "assertion", "target": None, "steps": 4, "k": None,
                                         "assertion": "x_small"}
     assert c["x_first"]["outcome"]["assertion"] == "x_small"
     assert c["x_first"]["outcome"]["target"] is None

@@ -201,8 +201,15 @@ def test_tool_mutex(capsys: pytest.CaptureFixture[str]) -> None:
     rc, report = explore(capsys, "mutex.mnt")
     assert rc == 0
     checks = by_name(report)
-    assert list(checks) == ["fixed", "buggy"]
+    assert list(checks) == ["fixed", "fixed_proved", "fixed_not_inductive", "buggy"]
     assert_holds(checks["fixed"], hw.mutex(buggy=False), MUTEX_FIXED)
+    assert checks["fixed_proved"]["outcome"]["kind"] == "proved"
+    cti = checks["fixed_not_inductive"]
+    assert cti["outcome"]["kind"] == "cti" and cti["outcome"]["target"] == "mutual_exclusion"
+    # the CTI: p2 critical, p1 waiting with the turn; p1 enters
+    assert cti["trace"]["values"][0]["pc"] == [["p1", "WAITING"], ["p2", "CRITICAL"]]
+    assert cti["trace"]["values"][0]["turn"] == "p1"
+    assert [s["action"] for s in cti["trace"]["steps"]] == ["enter"]
     buggy = checks["buggy"]
     assert buggy["config"].get("buggy") is True
     assert_counterexample(buggy, "violation", MUTEX_BUGGY_K, "mutual_exclusion")

@@ -40,7 +40,7 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         "except": list(v.check.excluded),
         "expected": {"kind": e.kind.value,
                      "target": e.target if e.kind is not ExpectKind.ASSERTION else None,
-                     "steps": e.steps,
+                     "steps": e.steps, "k": e.k,
                      "assertion": e.target if e.kind is ExpectKind.ASSERTION else None},
         "outcome": {"kind": o.kind, "target": o.target, "steps": steps, "message": o.message,
                     "code": o.code, "line": o.span.line if o.span else None,

@@ -13,12 +13,13 @@ def format_params(params: tuple[tuple[str, object], ...]) -> str:
     return ", ".join(f"{n} = {format_value(v)}" for n, v in params)
 
 
-def format_trace(trace: Trace, full: bool = False, indent: str = "  ") -> list[str]:
+def format_trace(trace: Trace, full: bool = False, indent: str = "  ",
+                 first: str = "initial") -> list[str]:
     out: list[str] = []
     if not trace.states:
         return out
     width = max((len(n) for n in trace.var_names), default=0)
-    out.append(f"{indent}State 0 (initial)")
+    out.append(f"{indent}State 0 ({first})")
     for n, v in zip(trace.var_names, trace.states[0]):
         out.append(f"{indent}    {n:<{width}} = {format_value(v)}")
     for i, step in enumerate(trace.steps):
@@ -43,6 +44,10 @@ def format_trace(trace: Trace, full: bool = False, indent: str = "  ") -> list[s
 
 def format_figures(r: Result) -> str:
     f = r.figures
+    if r.engine == "bmc":
+        return f"z3 bounded model checking: depth {f.depth}, {f.elapsed:.2f} s"
+    if r.engine == "prove":
+        return f"z3 {'' if f.depth <= 1 else f'{f.depth}-'}induction: {f.elapsed:.2f} s"
     done = "complete" if f.complete else f"incomplete, {f.queue} states left in the queue"
     return (f"{f.generated:,} states generated, {f.distinct:,} distinct, depth {f.depth}, "
             f"{f.elapsed:.2f} s ({f.states_per_second:,.0f} distinct states/s; {done})")
@@ -74,6 +79,10 @@ def format_verdict(v: Verdict, model: Model, path: str, source: str, full: bool 
         lines.append("  no violation: every invariant holds in every reachable state")
     elif o.kind == "incomplete":
         lines.append(f"  stopped at the {o.reason}: no answer (never a false `holds`)")
+    elif o.kind == "proved":
+        lines.append(f"  {o.message}")
+    elif o.kind == "bounded":
+        lines.append(f"  {o.reason} (bounded: not a proof)")
     else:
         steps = len(r.trace) if r.trace is not None else 0
         after = f"after {steps} step{'s' * (steps != 1)}"
@@ -83,13 +92,16 @@ def format_verdict(v: Verdict, model: Model, path: str, source: str, full: bool 
                 "assertion": (f"assertion {o.assertion} failed {after}: {o.message}"
                               if o.assertion is not None
                               else f"assertion failed {after}: {o.message}"),
-                "error": f"runtime error {o.code} {after}: {o.message}"}[o.kind]
+                "error": f"runtime error {o.code} {after}: {o.message}",
+                "cti": f"counterexample to induction: {o.message}"}[o.kind]
         lines.append(f"  {head}")
         if o.span is not None:
             lines.append(f"  at {location(path, o.span)}")
             lines.extend("  " + ln for ln in excerpt(source, o.span))
         if r.trace is not None:
-            lines.extend(format_trace(r.trace, full))
+            first = ("any state where every invariant holds, reachable or not"
+                     if o.kind == "cti" else "initial")
+            lines.extend(format_trace(r.trace, full, first=first))
     lines.append("  " + format_figures(r))
     lines.extend(format_coverage(r))
     for cov in r.coverage:

@@ -27,6 +27,13 @@ def describe_outcome(o: Outcome, steps: int | None) -> str:
         return f"violation of {o.target}{where}"
     if o.kind == "incomplete":
         return f"no answer: stopped at the {o.reason}"
+    if o.kind == "proved":
+        return "proved inductive"
+    if o.kind == "cti":
+        return (f"a counterexample to induction for {o.target}" if o.target is not None
+                else "a counterexample to induction (an action fails)")
+    if o.kind == "bounded":
+        return o.reason or "no violation within the depth"
     if o.kind == "error":
         return f"runtime error {o.code}{where}"
     if o.kind == "assertion" and o.assertion is not None:
@@ -41,6 +48,8 @@ def judge(check: Check, config: tuple[tuple[str, object], ...], result: Result,
     if o.kind == "incomplete":
         return Verdict(check, config, result, False, 3,
                        f"stopped at the {o.reason} before an answer", overridden=overridden)
+    if o.kind in ("proved", "cti", "bounded") or exp.kind in (ExpectKind.PROVED, ExpectKind.CTI):
+        return _judge_z3(check, config, result, overridden)
     if exp.kind is ExpectKind.HOLDS:
         ok = o.kind == "holds"
         return Verdict(check, config, result, ok, 0 if ok else o.exit_code,
@@ -55,3 +64,40 @@ def judge(check: Check, config: tuple[tuple[str, object], ...], result: Result,
     return Verdict(check, config, result, ok, 0 if ok else o.exit_code,
                    "" if ok else f"expected {exp.describe()}, found {describe_outcome(o, steps)}",
                    overridden=overridden)
+
+
+def _judge_z3(check: Check, config: tuple[tuple[str, object], ...], result: Result,
+              overridden: frozenset[str]) -> Verdict:
+    """Outcomes the z3 engines add (proved, a CTI, bounded), and the expectations
+    `proved` and `cti` met by any engine. A proof, or an exhaustive `holds`, satisfies
+    `holds` and `proved` alike (both say no reachable state violates an invariant); a CTI
+    or a bounded search says neither yes nor no to `holds` (exit 3, as a limit does)."""
+    exp, o = check.expect, result.outcome
+    steps = len(result.trace) if result.trace is not None else None
+
+    def verdict(ok: bool, code: int, why: str) -> Verdict:
+        return Verdict(check, config, result, ok, 0 if ok else code, "" if ok else why,
+                       overridden=overridden)
+
+    found = describe_outcome(o, steps)
+    want = exp.describe()
+    if o.kind in ("proved", "holds"):
+        if exp.kind in (ExpectKind.HOLDS, ExpectKind.PROVED):
+            return verdict(True, 0, "")
+        return verdict(False, 1, f"expected {want}, found {found}")
+    if o.kind == "cti":
+        if exp.kind is ExpectKind.CTI:
+            return verdict(exp.target == o.target, 1, f"expected {want}, found {found}")
+        if exp.kind is ExpectKind.PROVED:
+            return verdict(False, 1, f"expected {want}, found {found}")
+        return verdict(False, 3, f"{found}: the invariants are not inductive, which says "
+                       f"nothing of {want}; add helper invariants, or run the search")
+    if o.kind == "bounded":
+        if exp.kind is ExpectKind.HOLDS:
+            return verdict(True, 0, "")
+        if exp.steps is not None and result.figures.depth >= exp.steps:
+            return verdict(False, 1, f"expected {want}, found {found}")
+        return verdict(False, 3, f"expected {want}; {found}, so no answer")
+    # a violation, deadlock, assertion or error where a proof or a CTI was expected
+    code = o.exit_code or 1
+    return verdict(False, code, f"expected {want}, found {found}")

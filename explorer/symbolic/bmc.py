@@ -1,0 +1,108 @@
+"""Bounded model checking: the shortest violation of length <= K, with one growing solver.
+
+Depth k asks, in this order, whether some path of k steps ends in
+  1. a state violating an invariant (or failing to evaluate one);
+  2. a step that fails (a runtime error or assertion in expanding state k-1), asked before
+     step k-1 -> k is added for good, since a state that fails may have no successor;
+  3. a deadlock (no action enabled, not terminal), unless deadlocks are not checked.
+Where BFS meets two kinds at one depth, which it reports depends on its order; BMC
+reports the first kind of this list.
+Depths below k have been refuted before, so the first answer is a shortest counterexample.
+Its trace is replayed with the reference interpreter, like the explicit engine's.
+"""
+
+from __future__ import annotations
+
+import sys as _sys
+import time
+from typing import TextIO
+
+import z3
+
+from explorer import model as M
+from explorer.results import Figures, Outcome, Result, Trace, replay
+from explorer.symbolic import decode
+from explorer.symbolic.system import Solver, System
+from explorer.symbolic.values import disj
+
+
+def goals(model: M.Model) -> list[M.Invariant]:
+    """The invariants a check reports on (helper invariants only serve proofs)."""
+    return [i for i in model.invariants if not i.helper]
+
+
+def check_bmc(model: M.Model, depth: int, check_deadlock: bool = True,
+              max_seconds: float | None = None, progress: TextIO | None = _sys.stderr,
+              verify: bool = True, invariants: list[str] | None = None) -> Result:
+    """Search for a shortest counterexample of at most `depth` steps. `invariants` names
+    the invariants to check (default: every one but the helpers)."""
+    t0 = time.monotonic()
+    sys = System(model)
+    wanted = set(invariants) if invariants is not None else {i.name for i in goals(model)}
+    invs = [t for t in sys.invariants if t.inv.name in wanted]
+    solver = Solver(max_seconds, t0)
+    ask = solver.check
+    init, init_fails = sys.init()
+    solver.add(sys.side(0))
+
+    def done(outcome: Outcome, trace: Trace | None, k: int) -> Result:
+        if trace is not None and verify:
+            replay(model, trace, outcome)
+        if trace is not None and any(v.local for v in model.vars):
+            trace = trace.only([v.index for v in model.vars if not v.local])
+        figures = Figures(depth=k, elapsed=time.monotonic() - t0, complete=False)
+        return Result(outcome, figures, [], trace, engine="bmc")
+
+    def unknown(k: int) -> Result:
+        return done(Outcome("incomplete", reason=solver.why_unknown()), None, k)
+
+    r = ask(init_fails)
+    if r == z3.sat:
+        o = decode.init_fault(model)
+        if o is None:
+            raise AssertionError("z3 finds a fault in the initial states that the "
+                                 "interpreter does not")
+        return done(o, Trace(tuple(v.name for v in model.vars), [], []), 0)
+    if r == z3.unknown:
+        return unknown(0)
+    solver.add(init)
+    for k in range(depth + 1):
+        if progress is not None:
+            progress.write(f"  bmc: depth {k}, {time.monotonic() - t0:.1f} s\n")
+        step = [sys.side(k), sys.trans(k - 1)] if k > 0 else []
+        if invs:
+            r = ask(*step, disj([sys.bad(i, k) for i in invs]))
+            if r == z3.sat:
+                trace = decode.path(sys, solver.z3.model(), k + 1)
+                o = decode.state_outcome(model, [i.inv for i in invs], trace.states[-1], False)
+                if o is None:
+                    raise AssertionError(f"z3 finds an invariant violated at depth {k}, the "
+                                         "interpreter does not")
+                return done(o, trace, k)
+            if r == z3.unknown:
+                return unknown(k)
+        if k > 0:
+            # asked before the step is added: a state that fails may have no successor
+            r = ask(sys.fault(k - 1))
+            if r == z3.sat:
+                trace = decode.path(sys, solver.z3.model(), k)
+                o = decode.fault_outcome(model, trace)
+                if o is None:
+                    raise AssertionError(f"z3 finds a fault at depth {k}, the interpreter "
+                                         "does not")
+                return done(o, trace, k)
+            if r == z3.unknown:
+                return unknown(k)
+            solver.add(*step)
+        if check_deadlock:
+            r = ask(sys.deadlock(k))
+            if r == z3.sat:
+                trace = decode.path(sys, solver.z3.model(), k + 1)
+                o = decode.state_outcome(model, [], trace.states[-1], True)
+                if o is None:
+                    raise AssertionError(f"z3 finds a deadlock at depth {k}, the interpreter "
+                                         "does not")
+                return done(o, trace, k)
+            if r == z3.unknown:
+                return unknown(k)
+    return done(Outcome("bounded", reason=f"no violation in {depth} steps or fewer"), None, depth)

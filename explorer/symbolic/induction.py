@@ -1,0 +1,118 @@
+"""Induction: is the conjunction of the invariants (goals and helpers) inductive?
+
+For K = 1, ordinary induction:
+  initiation   every initial state satisfies every invariant, and computing the initial
+               states does not fail;
+  consecution  from any state satisfying every invariant, no action fails (runtime error or
+               assertion), and each action leads to a state satisfying each invariant.
+K > 1 is k-induction: the base case is bounded model checking of the invariants and faults
+for K-1 steps (bmc.py), and the step case assumes K consecutive good states on a path
+without repeated states.
+
+The solver's frames follow the proof obligations: the hypothesis (the good states and the
+path) in the outer frame, one action in the middle one, one negated invariant innermost,
+so a failure names both. A failure is a counterexample to induction (CTI): K states
+satisfying every invariant, then the action, then a state violating the named one. Deadlock
+freedom is not an inductive property and is not proved here.
+"""
+
+from __future__ import annotations
+
+import sys as _sys
+import time
+from typing import TextIO
+
+import z3
+
+from explorer import model as M
+from explorer.results import Figures, Outcome, Result, Trace, verify_cti
+from explorer.symbolic import decode
+from explorer.symbolic.bmc import check_bmc
+from explorer.symbolic.system import Solver, System
+
+
+def check_prove(model: M.Model, k: int = 1, max_seconds: float | None = None,
+                progress: TextIO | None = _sys.stderr, verify: bool = True) -> Result:
+    t0 = time.monotonic()
+    every = [i.name for i in model.invariants]
+
+    def done(outcome: Outcome, trace: Trace | None) -> Result:
+        if trace is not None and verify and outcome.kind == "cti":
+            verify_cti(model, trace, outcome)
+        if trace is not None and any(v.local for v in model.vars):
+            trace = trace.only([v.index for v in model.vars if not v.local])
+        figures = Figures(depth=k, elapsed=time.monotonic() - t0, complete=outcome.kind == "proved")
+        return Result(outcome, figures, [], trace, engine="prove")
+
+    # base case: nothing goes wrong in the first K-1 steps (for K = 1: in the initial states)
+    if progress is not None:
+        progress.write(f"  prove: base case ({k - 1} step{'s' * (k != 2)})\n")
+    base = check_bmc(model, k - 1, check_deadlock=False, max_seconds=max_seconds,
+                     progress=None, verify=verify, invariants=every)
+    if base.outcome.kind != "bounded":
+        base.engine = "prove"
+        base.figures.elapsed = time.monotonic() - t0
+        return base
+
+    sys = System(model)
+    solver = Solver(max_seconds, t0)
+    ask = solver.check
+
+    def unknown() -> Result:
+        return done(Outcome("incomplete", reason=solver.why_unknown()), None)
+
+    # the hypothesis: states 0..K-1 satisfy every invariant, the first K-1 expand without
+    # fault and lead to the next, and no state repeats
+    for j in range(k + 1):
+        solver.add(sys.side(j))
+    for j in range(k):
+        solver.add(sys.good(sys.invariants, j))
+    for j in range(k - 1):
+        solver.add(z3.Not(sys.fault(j)), sys.trans(j))
+    for j in range(k + 1):
+        for i in range(j):
+            solver.add(sys.distinct(i, j))
+    last = k - 1
+    checked = 0
+    for ai, act in enumerate(model.actions):
+        if progress is not None:
+            progress.write(f"  prove: {act.name}, {time.monotonic() - t0:.1f} s\n")
+        # first: the action does not fail from a good state
+        r = ask(sys.fault_by(last, ai))
+        checked += 1
+        if r == z3.unknown:
+            return unknown()
+        if r == z3.sat:
+            trace = decode.path(sys, solver.z3.model(), k)
+            o = decode.fault_outcome(model, trace)
+            if o is None:
+                raise AssertionError(f"z3 finds that {act.name} can fail, the interpreter "
+                                     "does not")
+            step = trace.steps[-1]
+            return done(Outcome("cti", target=None, code=o.code, span=o.span,
+                                assertion=o.assertion,
+                                message=f"{step.action} can fail from a state where every "
+                                        f"invariant holds: {o.message}"), trace)
+        solver.z3.push()
+        solver.add(sys.trans_by(last, ai))
+        for inv in sys.invariants:
+            r = ask(sys.bad(inv, k))
+            checked += 1
+            if r == z3.unknown:
+                return unknown()
+            if r == z3.sat:
+                trace = decode.path(sys, solver.z3.model(), k + 1)
+                name = inv.inv.name
+                return done(Outcome("cti", target=name, span=inv.inv.span,
+                                    message=f"invariant {name} is not inductive: {act.name} "
+                                            f"leads from a state where every invariant holds "
+                                            f"to one where {name} does not"), trace)
+        solver.z3.pop()
+    goals = [i.name for i in model.invariants if not i.helper]
+    helpers = [i.name for i in model.invariants if i.helper]
+    how = "induction" if k == 1 else f"{k}-induction"
+    msg = f"proved by {how}: {', '.join(goals) or 'no invariant'}"
+    if helpers:
+        msg += f" (with helper{'s' * (len(helpers) > 1)} {', '.join(helpers)})"
+    msg += f"; {checked} obligations"
+    return done(Outcome("proved", message=msg), None)

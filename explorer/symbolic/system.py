@@ -1,0 +1,170 @@
+"""The transition system as z3 templates, and their copies for step k of a formula.
+
+Every formula over one step (the transition, the faults of expanding a state, deadlock,
+each invariant) is built once, over a template current state `@cur` and next state `@nxt`,
+and copied to steps k and k+1 by substituting the leaves (z3 constants are declared once
+per (variable, step)). Engines ask for `at(k)` states and `trans(k)`, `fault(k)`, ...
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import z3
+
+from explorer import model as M
+from explorer.symbolic.encode import Branch, Encoder, SymState
+from explorer.symbolic.values import conj, disj
+
+
+@dataclass
+class InvTerms:
+    inv: M.Invariant
+    holds: z3.BoolRef
+    fails: z3.BoolRef  # evaluating it raises a runtime error
+    bad: z3.BoolRef  # false, or fails
+    good: z3.BoolRef  # true, and does not fail
+
+
+class System:
+    def __init__(self, model: M.Model) -> None:
+        self.model = model
+        self.enc = enc = Encoder(model)
+        self._cur, self._nxt = enc.state("cur"), enc.state("nxt")
+        self._sel = z3.Int("sel@cur")
+        steps = enc.step(self._cur.vals)
+        self.branches: list[Branch] = steps.branches
+        n = len(self.branches)
+        self._trans = conj([self._sel >= 0, self._sel < n] + [
+            z3.Implies(self._sel == i, z3.And(b.fires, enc.state_eq(self._nxt.vals, b.post)))
+            for i, b in enumerate(self.branches)])
+        self._fault = disj([f.cond for f in steps.faults])
+        self._fault_by_action = {a: disj([f.cond for f in fs])
+                                 for a, fs in steps.fault_action.items()}
+        self._enabled = disj([b.fires for b in self.branches])
+        self.invariants = []
+        for inv in model.invariants:
+            holds, faults = enc.predicate(inv.expr, self._cur.vals)
+            fails = disj([f.cond for f in faults])
+            self.invariants.append(InvTerms(inv, holds, fails, z3.Or(z3.Not(holds), fails),
+                                            z3.And(holds, z3.Not(fails))))
+        if model.terminal is not None:
+            term, tfaults = enc.predicate(model.terminal, self._cur.vals)
+            self._term_fails = disj([f.cond for f in tfaults])
+        else:
+            term, self._term_fails = z3.BoolVal(False), z3.BoolVal(False)
+        self._deadlock = conj([z3.Not(self._enabled), z3.Not(term), z3.Not(self._fault),
+                               z3.Not(self._term_fails)])
+        self._states: dict[int, SymState] = {}
+        self._sels: dict[int, z3.ArithRef] = {}
+        self._copies: dict[tuple[int, int], z3.ExprRef] = {}
+
+    # -- copies per step ------------------------------------------------------------------
+
+    def at(self, k: int) -> SymState:
+        if k not in self._states:
+            self._states[k] = self.enc.state(str(k))
+        return self._states[k]
+
+    def sel(self, k: int) -> z3.ArithRef:
+        if k not in self._sels:
+            self._sels[k] = z3.Int(f"sel@{k}")
+        return self._sels[k]
+
+    def _inst(self, term: z3.ExprRef, k: int) -> z3.ExprRef:
+        # keyed by the template's id: every template lives as long as the System
+        key = (term.get_id(), k)
+        got = self._copies.get(key)
+        if got is None:
+            got = self._copies[key] = self._subst(term, k)
+        return got
+
+    def _subst(self, term: z3.ExprRef, k: int) -> z3.ExprRef:
+        pairs = list(zip(self._cur.leaves, self.at(k).leaves))
+        pairs += list(zip(self._nxt.leaves, self.at(k + 1).leaves))
+        pairs.append((self._sel, self.sel(k)))
+        return z3.substitute(term, *pairs)
+
+    def side(self, k: int) -> z3.BoolRef:
+        """The leaves of step k stay in their types (ranges, sequence lengths)."""
+        return conj(self.at(k).side)
+
+    def init(self) -> tuple[z3.BoolRef, z3.BoolRef]:
+        """(state 0 is initial, computing the initial states fails)."""
+        cond, faults = self.enc.init(self.at(0))
+        return cond, disj([f.cond for f in faults])
+
+    def trans(self, k: int) -> z3.BoolRef:
+        """Step k leads from state k to state k+1 (sel@k names the branch)."""
+        return self._inst(self._trans, k)
+
+    def trans_by(self, k: int, action: int) -> z3.BoolRef:
+        """... by one action."""
+        ids = [i for i, b in enumerate(self.branches) if b.action == action]
+        if not ids:
+            return z3.BoolVal(False)
+        return z3.And(self.trans(k), disj([self.sel(k) == i for i in ids]))
+
+    def fault(self, k: int) -> z3.BoolRef:
+        """Expanding state k fails (a runtime error or assertion in some action)."""
+        return self._inst(self._fault, k)
+
+    def fault_by(self, k: int, action: int) -> z3.BoolRef:
+        return self._inst(self._fault_by_action.get(action, z3.BoolVal(False)), k)
+
+    def deadlock(self, k: int) -> z3.BoolRef:
+        return self._inst(self._deadlock, k)
+
+    def term_fails(self, k: int) -> z3.BoolRef:
+        return self._inst(self._term_fails, k)
+
+    def holds(self, inv: InvTerms, k: int) -> z3.BoolRef:
+        return self._inst(inv.holds, k)
+
+    def bad(self, inv: InvTerms, k: int) -> z3.BoolRef:
+        """Invariant inv is false, or fails to evaluate, in state k."""
+        return self._inst(inv.bad, k)
+
+    def good(self, invs: list[InvTerms], k: int) -> z3.BoolRef:
+        return conj([self._inst(i.good, k) for i in invs])
+
+    def distinct(self, j: int, k: int) -> z3.BoolRef:
+        return z3.Not(self.enc.state_eq(self.at(j).vals, self.at(k).vals))
+
+    # -- reading a model back -------------------------------------------------------------
+
+    def state_value(self, m: z3.ModelRef, k: int) -> tuple:
+        return self.enc.decode_state(self.at(k), m)
+
+    def branch_at(self, m: z3.ModelRef, k: int) -> Branch:
+        return self.branches[m.eval(self.sel(k), model_completion=True).as_long()]
+
+
+class Solver:
+    """A z3 solver with the run's deadline: each check gets the time that is left, and
+    one past the deadline answers unknown (reason "timeout") without asking."""
+
+    def __init__(self, max_seconds: float | None, t0: float) -> None:
+        self.z3 = z3.Solver()
+        self._deadline = None if max_seconds is None else t0 + max_seconds
+
+    def add(self, *fs: z3.BoolRef) -> None:
+        self.z3.add(*fs)
+
+    def check(self, *extra: z3.BoolRef) -> z3.CheckSatResult:
+        if self._deadline is not None:
+            rest = self._deadline - time.monotonic()
+            if rest <= 0:
+                self._timed_out = True
+                return z3.unknown
+            self.z3.set("timeout", max(1, int(rest * 1000)))
+        self._timed_out = False
+        return self.z3.check(*extra)
+
+    def why_unknown(self) -> str:
+        """The `incomplete` reason of the last unknown answer."""
+        why = "timeout" if getattr(self, "_timed_out", False) else self.z3.reason_unknown()
+        if why in ("timeout", "canceled"):
+            return "time limit"
+        return f"z3 answered unknown ({why or 'no reason given'})"
