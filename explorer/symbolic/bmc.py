@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys as _sys
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 import z3
@@ -56,53 +57,46 @@ def check_bmc(model: M.Model, depth: int, check_deadlock: bool = True,
     def unknown(k: int) -> Result:
         return done(Outcome("incomplete", reason=solver.why_unknown()), None, k)
 
-    r = ask(init_fails)
-    if r == z3.sat:
-        o = decode.init_fault(model)
+    def answer(r: z3.CheckSatResult, k: int, n: int, what: str,
+               classify: Callable[[Trace], Outcome | None]) -> Result | None:
+        """The result when the query at depth k was sat (the first n states make the
+        trace) or unknown; None when it was unsat."""
+        if r == z3.unknown:
+            return unknown(k)
+        if r == z3.unsat:
+            return None
+        trace = decode.path(sys, solver.z3.model(), n)
+        o = classify(trace)
         if o is None:
-            raise AssertionError("z3 finds a fault in the initial states that the "
-                                 "interpreter does not")
-        return done(o, Trace(tuple(v.name for v in model.vars), [], []), 0)
-    if r == z3.unknown:
-        return unknown(0)
+            raise AssertionError(f"z3 finds {what} at depth {k}, the interpreter does not")
+        return done(o, trace, k)
+
+    found = answer(ask(init_fails), 0, 0, "a fault in the initial states",
+                   lambda _: decode.init_fault(model))
+    if found is not None:
+        return found
     solver.add(init)
+    names = [i.inv for i in invs]
     for k in range(depth + 1):
         if progress is not None:
             progress.write(f"  bmc: depth {k}, {time.monotonic() - t0:.1f} s\n")
         step = [sys.side(k), sys.trans(k - 1)] if k > 0 else []
         if invs:
-            r = ask(*step, disj([sys.bad(i, k) for i in invs]))
-            if r == z3.sat:
-                trace = decode.path(sys, solver.z3.model(), k + 1)
-                o = decode.state_outcome(model, [i.inv for i in invs], trace.states[-1], False)
-                if o is None:
-                    raise AssertionError(f"z3 finds an invariant violated at depth {k}, the "
-                                         "interpreter does not")
-                return done(o, trace, k)
-            if r == z3.unknown:
-                return unknown(k)
+            found = answer(ask(*step, disj([sys.bad(i, k) for i in invs])), k, k + 1,
+                           "an invariant violated",
+                           lambda t: decode.state_outcome(model, names, t.states[-1], False))
+            if found is not None:
+                return found
         if k > 0:
             # asked before the step is added: a state that fails may have no successor
-            r = ask(sys.fault(k - 1))
-            if r == z3.sat:
-                trace = decode.path(sys, solver.z3.model(), k)
-                o = decode.fault_outcome(model, trace)
-                if o is None:
-                    raise AssertionError(f"z3 finds a fault at depth {k}, the interpreter "
-                                         "does not")
-                return done(o, trace, k)
-            if r == z3.unknown:
-                return unknown(k)
+            found = answer(ask(sys.fault(k - 1)), k, k, "a failing step",
+                           lambda t: decode.fault_outcome(model, t))
+            if found is not None:
+                return found
             solver.add(*step)
         if check_deadlock:
-            r = ask(sys.deadlock(k))
-            if r == z3.sat:
-                trace = decode.path(sys, solver.z3.model(), k + 1)
-                o = decode.state_outcome(model, [], trace.states[-1], True)
-                if o is None:
-                    raise AssertionError(f"z3 finds a deadlock at depth {k}, the interpreter "
-                                         "does not")
-                return done(o, trace, k)
-            if r == z3.unknown:
-                return unknown(k)
+            found = answer(ask(sys.deadlock(k)), k, k + 1, "a deadlock",
+                           lambda t: decode.state_outcome(model, [], t.states[-1], True))
+            if found is not None:
+                return found
     return done(Outcome("bounded", reason=f"no violation in {depth} steps or fewer"), None, depth)

@@ -137,7 +137,7 @@ class Encoder:
         """The value of a boolean expression (invariant, terminal) and its faults."""
         saved, self._faults = self._faults, []
         try:
-            v = self._bool(self.ev(e, st, {}, TRUE), TRUE, e.span)
+            v = self._need(self.ev(e, st, {}, TRUE), TRUE, e.span)
             return v, self._faults
         finally:
             self._faults = saved
@@ -162,7 +162,7 @@ class Encoder:
                         fitted, errs = self.conform(lit(k, elem_t, self.sorts), var.t)
                         for c, code in errs:
                             self._faults.append(Fault(conj([*conds, member, c]), code, item.span))
-                        ok.append(conj_(member, eq(x, fitted)))
+                        ok.append(conj([member, eq(x, fitted)]))
                     conds.append(disj(ok))
                 else:
                     fitted, errs = self.conform(val, var.t)
@@ -187,7 +187,7 @@ class Encoder:
                 for binding, g, env in list(self._bindings(act.params, st)):
                     self._faults = mine
                     if act.guard is not None:
-                        g = conj_(g, self._bool(self.ev(act.guard, st, env, g), g, act.guard.span))
+                        g = _and(g, self._need(self.ev(act.guard, st, env, g), g, act.guard.span))
                     start = Path(g, dict(st), dict(env))
                     for p in self.exec_block(act.body, start):
                         mine.extend(p.faults)
@@ -244,11 +244,11 @@ class Encoder:
             self._assign(s, p)
             return [p]
         if isinstance(s, M.Require):
-            c = self._bool(self.ev(s.cond, p.st, p.env, p.pc), p.pc, s.cond.span)
+            c = self._need(self.ev(s.cond, p.st, p.env, p.pc), p.pc, s.cond.span)
             p.pc = _and(p.pc, c)
             return [p]
         if isinstance(s, M.Assert):
-            c = self._bool(self.ev(s.cond, p.st, p.env, p.pc), p.pc, s.cond.span)
+            c = self._need(self.ev(s.cond, p.st, p.env, p.pc), p.pc, s.cond.span)
             p.faults.append(Fault(_and(p.pc, mk_not(c)), "assert", s.span, s.name))
             p.pc = _and(p.pc, c)
             return [p]
@@ -257,7 +257,7 @@ class Encoder:
             p.pc = FALSE
             return [p]
         if isinstance(s, M.If):
-            c = self._bool(self.ev(s.cond, p.st, p.env, p.pc), p.pc, s.cond.span)
+            c = self._need(self.ev(s.cond, p.st, p.env, p.pc), p.pc, s.cond.span)
             if is_t(c):
                 return self.exec_block(s.then, p)
             if is_f(c):
@@ -270,7 +270,7 @@ class Encoder:
                 faults = list(p.faults)
                 faults.extend(f for f in a.faults[len(p.faults):])
                 faults.extend(f for f in b.faults[len(p.faults):])
-                return [Path(disj_(a.pc, b.pc), st, dict(p.env), faults)]
+                return [Path(disj([a.pc, b.pc]), st, dict(p.env), faults)]
             return then + orelse
         if isinstance(s, M.Either):
             out: list[Path] = []
@@ -294,7 +294,7 @@ class Encoder:
                 dom = step.container.dom if isinstance(step.container, FnT) else None
                 cur = self._apply(cur, k, dom, g, step.span)
             else:
-                i = self._int(self.ev(step.key, p.st, p.env, g), g, step.span)
+                i = self._need(self.ev(step.key, p.st, p.env, g), g, step.span)
                 keys.append(i)
                 cur = self._index(cur, i, g, step.span)
         val = self.ev(s.value, p.st, p.env, g)
@@ -402,12 +402,6 @@ class Encoder:
             return v.val if v.val is not None else FALSE
         return v
 
-    def _bool(self, v: Sym, g: z3.BoolRef, span: Span) -> z3.BoolRef:
-        return self._need(v, g, span)
-
-    def _int(self, v: Sym, g: z3.BoolRef, span: Span) -> z3.ArithRef:
-        return self._need(v, g, span)
-
     def _key(self, x: Sym) -> tuple[bool, Value]:
         """(True, value) when x is a literal (so a lookup by it needs no case split)."""
         if isinstance(x, z3.ExprRef):
@@ -424,7 +418,7 @@ class Encoder:
 
     def const(self, name: str, t: Type) -> Sym:
         if name not in self._consts:
-            self._consts[name] = lit(self._interp._const(name), t, self.sorts)
+            self._consts[name] = lit(self._interp.eval(M.ConstRef(name, t), ()), t, self.sorts)
         return self._consts[name]
 
     def ev(self, e: M.Expr, st: State, env: Env, g: z3.BoolRef) -> Sym:
@@ -446,16 +440,16 @@ class Encoder:
                 self._fault(_and(g, c), code, e.span)
             return fitted
         if isinstance(e, M.Not):
-            return mk_not(self._bool(ev(e.e, st, env, g), g, e.span))
+            return mk_not(self._need(ev(e.e, st, env, g), g, e.span))
         if isinstance(e, M.Neg):
-            return -self._int(ev(e.e, st, env, g), g, e.span)
+            return -self._need(ev(e.e, st, env, g), g, e.span)
         if isinstance(e, M.BinOp):
             return self._binop(e, st, env, g)
         if isinstance(e, M.RangeSet):
-            lo = self._int(ev(e.lo, st, env, g), g, e.span)
-            hi = self._int(ev(e.hi, st, env, g), g, e.span)
+            lo = self._need(ev(e.lo, st, env, g), g, e.span)
+            hi = self._need(ev(e.hi, st, env, g), g, e.span)
             assert isinstance(e.t, SetT)
-            return SSet({k: conj_(lo <= k, k <= hi) for k in keys_of(e.t.elem)})
+            return SSet({k: conj([lo <= k, k <= hi]) for k in keys_of(e.t.elem)})
         if isinstance(e, M.Apply):
             f = self._need(ev(e.f, st, env, g), g, e.span)
             x = ev(e.x, st, env, g)
@@ -463,7 +457,7 @@ class Encoder:
             return self._apply(f, x, dom, g, e.span)
         if isinstance(e, M.Index):
             s = self._need(ev(e.s, st, env, g), g, e.span)
-            i = self._int(ev(e.i, st, env, g), g, e.span)
+            i = self._need(ev(e.i, st, env, g), g, e.span)
             return self._index(s, i, g, e.span)
         if isinstance(e, M.Slice):
             return self._slice(e, st, env, g)
@@ -480,7 +474,7 @@ class Encoder:
         if isinstance(e, M.RecLit):
             return SRec({n: ev(x, st, env, g) for n, x in e.fields})
         if isinstance(e, M.Ite):
-            c = self._bool(ev(e.c, st, env, g), g, e.c.span)
+            c = self._need(ev(e.c, st, env, g), g, e.c.span)
             if is_t(c):
                 return ev(e.a, st, env, g)
             if is_f(c):
@@ -498,7 +492,7 @@ class Encoder:
                 if is_f(m):
                     continue
                 inner = {**env, b.name: lit(k, elem_t, self.sorts)}
-                mem[k] = _and(m, self._bool(ev(e.pred, st, inner, _and(g, m)), _and(g, m),
+                mem[k] = _and(m, self._need(ev(e.pred, st, inner, _and(g, m)), _and(g, m),
                                             e.pred.span))
             return SSet(mem)
         if isinstance(e, M.MapSet):
@@ -564,7 +558,7 @@ class Encoder:
         """forall/exists over binders i.., first outermost; an element's body is evaluated
         (and can fail) only while no earlier element has decided, as in `interp`."""
         if i == len(e.binders):
-            return self._bool(self.ev(e.body, st, env, g), g, e.body.span)
+            return self._need(self.ev(e.body, st, env, g), g, e.body.span)
         b = e.binders[i]
         dom = self._domain(b, st, env, g)
         elem_t = b.domain.t.elem if isinstance(b.domain.t, SetT) else None
@@ -574,7 +568,7 @@ class Encoder:
             m = dom.mem[k]
             if is_f(m):
                 continue
-            guard = _and(g, _and(m, mk_not(decided)) if not is_f(decided) else m)
+            guard = _and(g, _and(m, mk_not(decided)))
             r = self._quant(e, i + 1, st, {**env, b.name: lit(k, elem_t, self.sorts)}, guard)
             if e.forall:
                 parts.append(implies(m, r))
@@ -607,13 +601,13 @@ class Encoder:
         return out
 
     def _index(self, s: SSeq, i: z3.ArithRef, g: z3.BoolRef, span: Span) -> Sym:
-        self._fault(_and(g, mk_not(conj_(i >= 0, i < s.n))), "E3004", span)
+        self._fault(_and(g, mk_not(conj([i >= 0, i < s.n]))), "E3004", span)
         return self._index_nofault(s, i)
 
     def _slice(self, e: M.Slice, st: State, env: Env, g: z3.BoolRef) -> SSeq:
         s = self._need(self.ev(e.s, st, env, g), g, e.span)
-        lo = z3.IntVal(0) if e.lo is None else self._int(self.ev(e.lo, st, env, g), g, e.span)
-        hi = s.n if e.hi is None else self._int(self.ev(e.hi, st, env, g), g, e.span)
+        lo = z3.IntVal(0) if e.lo is None else self._need(self.ev(e.lo, st, env, g), g, e.span)
+        hi = s.n if e.hi is None else self._need(self.ev(e.hi, st, env, g), g, e.span)
         lo = _clamp(lo, s.n)
         hi = _clamp(hi, s.n)
         n = mk_ite(hi > lo, hi - lo, 0)
@@ -635,12 +629,12 @@ class Encoder:
         ev = self.ev
         a = ev(e.a, st, env, g)
         if op in (M.Op.AND, M.Op.OR, M.Op.IMPLIES):
-            a = self._bool(a, g, sp)
+            a = self._need(a, g, sp)
             # the right side is evaluated (and can fail) only when it decides
             when = a if op is not M.Op.OR else mk_not(a)
             if is_f(when):
                 return a if op is not M.Op.IMPLIES else TRUE
-            b = self._bool(ev(e.b, st, env, _and(g, when)), _and(g, when), sp)
+            b = self._need(ev(e.b, st, env, _and(g, when)), _and(g, when), sp)
             if op is M.Op.AND:
                 return _and(a, b)
             if op is M.Op.OR:
@@ -648,7 +642,7 @@ class Encoder:
             return implies(a, b)
         b = ev(e.b, st, env, g)
         if op is M.Op.IFF:
-            return self._bool(a, g, sp) == self._bool(b, g, sp)
+            return self._need(a, g, sp) == self._need(b, g, sp)
         if op is M.Op.EQ:
             return eq(a, b)
         if op is M.Op.NE:
@@ -743,10 +737,10 @@ class Encoder:
                      for j in range(slots)]
             return SSeq(s.n + 1, items)
         if fn is M.Builtin.INSERT:
-            i, x = self._int(args[1], g, sp), args[2]
-            self._fault(_and(g, mk_not(conj_(i >= 0, i <= s.n))), "E3004", sp)
+            i, x = self._need(args[1], g, sp), args[2]
+            self._fault(_and(g, mk_not(conj([i >= 0, i <= s.n]))), "E3004", sp)
             if cap is not None:
-                self._fault(_and(g, conj_(i >= 0, i <= s.n, s.n >= cap)), "E3003", sp)
+                self._fault(_and(g, conj([i >= 0, i <= s.n, s.n >= cap])), "E3003", sp)
             slots = max(cap, len(s.items)) if cap is not None else len(s.items) + 1
             items = []
             for j in range(slots):
@@ -805,14 +799,6 @@ def _and(a: z3.BoolRef, b: z3.BoolRef) -> z3.BoolRef:
 
 def _or(a: z3.BoolRef, b: z3.BoolRef) -> z3.BoolRef:
     return disj([a, b])
-
-
-def conj_(*xs: z3.BoolRef) -> z3.BoolRef:
-    return conj(list(xs))
-
-
-def disj_(*xs: z3.BoolRef) -> z3.BoolRef:
-    return disj(list(xs))
 
 
 def _clamp(i: z3.ArithRef, n: z3.ArithRef) -> z3.ArithRef:

@@ -27,7 +27,7 @@ import z3
 from explorer import model as M
 from explorer.results import Figures, Outcome, Result, Trace, verify_cti
 from explorer.symbolic import decode
-from explorer.symbolic.bmc import check_bmc
+from explorer.symbolic.bmc import check_bmc, goals
 from explorer.symbolic.system import Solver, System
 
 
@@ -108,10 +108,10 @@ def check_prove(model: M.Model, k: int = 1, max_seconds: float | None = None,
                                             f"leads from a state where every invariant holds "
                                             f"to one where {name} does not"), trace)
         solver.z3.pop()
-    goals = [i.name for i in model.invariants if not i.helper]
+    names = [i.name for i in goals(model)]
     helpers = [i.name for i in model.invariants if i.helper]
     how = "induction" if k == 1 else f"{k}-induction"
-    msg = f"proved by {how}: {', '.join(goals) or 'no invariant'}"
+    msg = f"proved by {how}: {', '.join(names) or 'no invariant'}"
     if helpers:
         msg += f" (with helper{'s' * (len(helpers) > 1)} {', '.join(helpers)})"
     msg += f"; {checked} obligations"

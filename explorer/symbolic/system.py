@@ -116,12 +116,6 @@ class System:
     def deadlock(self, k: int) -> z3.BoolRef:
         return self._inst(self._deadlock, k)
 
-    def term_fails(self, k: int) -> z3.BoolRef:
-        return self._inst(self._term_fails, k)
-
-    def holds(self, inv: InvTerms, k: int) -> z3.BoolRef:
-        return self._inst(inv.holds, k)
-
     def bad(self, inv: InvTerms, k: int) -> z3.BoolRef:
         """Invariant inv is false, or fails to evaluate, in state k."""
         return self._inst(inv.bad, k)
@@ -148,6 +142,7 @@ class Solver:
     def __init__(self, max_seconds: float | None, t0: float) -> None:
         self.z3 = z3.Solver()
         self._deadline = None if max_seconds is None else t0 + max_seconds
+        self._timed_out = False
 
     def add(self, *fs: z3.BoolRef) -> None:
         self.z3.add(*fs)
@@ -164,7 +159,7 @@ class Solver:
 
     def why_unknown(self) -> str:
         """The `incomplete` reason of the last unknown answer."""
-        why = "timeout" if getattr(self, "_timed_out", False) else self.z3.reason_unknown()
+        why = "timeout" if self._timed_out else self.z3.reason_unknown()
         if why in ("timeout", "canceled"):
             return "time limit"
         return f"z3 answered unknown ({why or 'no reason given'})"

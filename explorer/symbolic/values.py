@@ -287,18 +287,6 @@ def lit(v: Value, t: Type | None, sorts: Sorts) -> Sym:
     raise Unsupported(f"the value {v!r}")
 
 
-def concrete(x: Sym) -> tuple[bool, Value]:
-    """(True, v) when x is a literal scalar (so a lookup by it needs no case split)."""
-    if isinstance(x, z3.ExprRef):
-        if z3.is_true(x):
-            return True, True
-        if z3.is_false(x):
-            return True, False
-        if z3.is_int_value(x):
-            return True, x.as_long()
-    return False, None
-
-
 def ite(c: z3.BoolRef, a: Sym, b: Sym) -> Sym:
     """if c then a else b, structurally."""
     if is_t(c):
