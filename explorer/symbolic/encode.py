@@ -115,6 +115,7 @@ class Encoder:
         self._interp = Interp(model)
         self._consts: dict[str, Sym] = {}
         self._faults: list[Fault] = []
+        self._closures: dict[tuple, dict[Value, dict[Value, z3.BoolRef]]] = {}
 
     # -- state copies ---------------------------------------------------------------------
 
@@ -666,6 +667,10 @@ class Encoder:
         ta = e.a.t.inner if isinstance(e.a.t, OptT) else e.a.t
         if isinstance(ta, AtomT):
             a, b = self.sorts.index(a, ta), self.sorts.index(b, ta)
+        if z3.is_int_value(a) and z3.is_int_value(b) and op in _FOLD:
+            # both known (first_free's `x < c` over literal mounts): no term at all
+            r = _FOLD[op](a.as_long(), b.as_long())
+            return z3.BoolVal(r) if isinstance(r, bool) else z3.IntVal(r)
         if op is M.Op.LT:
             return a < b
         if op is M.Op.LE:
@@ -770,11 +775,53 @@ class Encoder:
         raise Unsupported(f"builtin {fn.value}")
 
     def _reach(self, e: M.Call, f: SFn, x: Sym, g: z3.BoolRef) -> SSet:
-        """{x, f[x], f[f[x]], ...}: up to none or a value already in the set. Past a repeat
-        the walk only meets members again, so |domain| + 1 rounds reach every member."""
+        """{x, f[x], f[f[x]], ...}: up to none or a value already in the set."""
         ft = e.args[0].t.inner if isinstance(e.args[0].t, OptT) else e.args[0].t
         assert isinstance(ft, FnT)
         dom = ft.dom
+        if not all(is_t(d) for d in f.defined.values()):
+            return self._reach_walk(e, f, x, g, dom)
+        # f is total, so the walk cannot fail: read it off f's reachability matrix, which
+        # every reach() over the same f shares (subtree(m) asks it once per mount)
+        o = x if isinstance(x, SOpt) else SOpt(TRUE, x)
+        if o.val is None:
+            return SSet({})
+        closure = self._closure(f, dom)
+        known, k = self._key(o.val)
+        if known:
+            return SSet({j: _and(o.some, r) for j, r in closure[k].items()})
+        hits = {k: eq(o.val, lit(k, dom, self.sorts)) for k in closure}
+        return SSet({j: _and(o.some, disj([_and(hits[k], closure[k][j]) for k in closure]))
+                     for j in closure})
+
+    def _closure(self, f: SFn, dom: Type) -> dict[Value, dict[Value, z3.BoolRef]]:
+        """r[k][j]: j is in reach(f, k), for a total f: reflexive-transitive closure of
+        "f[k] is j", by squaring until paths of |keys| - 1 steps are covered."""
+        keys = list(f.vals)
+        opts = [v if isinstance(v, SOpt) else SOpt(TRUE, v) for v in f.vals.values()]
+        ident = tuple((o.some.get_id(), -1 if o.val is None else o.val.get_id()) for o in opts)
+        got = self._closures.get(ident)
+        if got is not None:
+            return got
+        r: dict[Value, dict[Value, z3.BoolRef]] = {}
+        for k, o in zip(keys, opts):
+            known, v = (True, None) if o.val is None else self._key(o.val)
+            r[k] = {j: TRUE if j == k else
+                    (_and(o.some, TRUE if v == j else FALSE) if known else
+                     _and(o.some, eq(o.val, lit(j, dom, self.sorts))))
+                    for j in keys}
+        steps = 1
+        while steps < len(keys) - 1:
+            r = {k: {j: disj([r[k][j]] + [_and(r[k][i], r[i][j]) for i in keys]) for j in keys}
+                 for k in keys}
+            steps *= 2
+        self._closures[ident] = r
+        return r
+
+    def _reach_walk(self, e: M.Call, f: SFn, x: Sym, g: z3.BoolRef, dom: Type) -> SSet:
+        """reach() by walking, for a partial f (a step off its domain is a runtime error).
+        Past a repeat the walk only meets members again, so |domain| + 1 rounds reach every
+        member."""
         keys = list(f.vals)
         mem: dict[Value, z3.BoolRef] = {k: FALSE for k in keys}
         cur = x
@@ -791,6 +838,13 @@ class Encoder:
             cur = ite(active, nxt, SOpt(FALSE, None)) if isinstance(nxt, SOpt) else \
                 ite(active, SOpt(TRUE, nxt), SOpt(FALSE, None))
         return SSet(mem)
+
+
+_FOLD: dict[M.Op, Callable[[int, int], int | bool]] = {
+    M.Op.LT: lambda x, y: x < y, M.Op.LE: lambda x, y: x <= y,
+    M.Op.GT: lambda x, y: x > y, M.Op.GE: lambda x, y: x >= y,
+    M.Op.ADD: lambda x, y: x + y, M.Op.SUB: lambda x, y: x - y,
+    M.Op.MUL: lambda x, y: x * y}
 
 
 def _and(a: z3.BoolRef, b: z3.BoolRef) -> z3.BoolRef:

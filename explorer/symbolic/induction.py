@@ -29,6 +29,7 @@ from explorer.results import Figures, Outcome, Result, Trace, verify_cti
 from explorer.symbolic import decode
 from explorer.symbolic.bmc import check_bmc, goals
 from explorer.symbolic.system import Solver, System
+from explorer.symbolic.values import disj
 
 
 def check_prove(model: M.Model, k: int = 1, max_seconds: float | None = None,
@@ -93,20 +94,25 @@ def check_prove(model: M.Model, k: int = 1, max_seconds: float | None = None,
                                 assertion=o.assertion,
                                 message=f"{step.action} can fail from a state where every "
                                         f"invariant holds: {o.message}"), trace)
+        # then every invariant at once (one query is much cheaper than one per invariant);
+        # a model names the first invariant it violates
         solver.z3.push()
         solver.add(sys.trans_by(last, ai))
-        for inv in sys.invariants:
-            r = ask(sys.bad(inv, k))
-            checked += 1
-            if r == z3.unknown:
-                return unknown()
-            if r == z3.sat:
-                trace = decode.path(sys, solver.z3.model(), k + 1)
-                name = inv.inv.name
-                return done(Outcome("cti", target=name, span=inv.inv.span,
-                                    message=f"invariant {name} is not inductive: {act.name} "
-                                            f"leads from a state where every invariant holds "
-                                            f"to one where {name} does not"), trace)
+        bads = [sys.bad(inv, k) for inv in sys.invariants]
+        r = ask(disj(bads))
+        checked += len(bads)
+        if r == z3.unknown:
+            return unknown()
+        if r == z3.sat:
+            m = solver.z3.model()
+            inv = next(inv for inv, b in zip(sys.invariants, bads)
+                       if z3.is_true(m.eval(b, model_completion=True)))
+            trace = decode.path(sys, m, k + 1)
+            name = inv.inv.name
+            return done(Outcome("cti", target=name, span=inv.inv.span,
+                                message=f"invariant {name} is not inductive: {act.name} "
+                                        f"leads from a state where every invariant holds "
+                                        f"to one where {name} does not"), trace)
         solver.z3.pop()
     names = [i.name for i in goals(model)]
     helpers = [i.name for i in model.invariants if i.helper]

@@ -36,9 +36,17 @@ class System:
         steps = enc.step(self._cur.vals)
         self.branches: list[Branch] = steps.branches
         n = len(self.branches)
-        self._trans = conj([self._sel >= 0, self._sel < n] + [
-            z3.Implies(self._sel == i, z3.And(b.fires, enc.state_eq(self._nxt.vals, b.post)))
-            for i, b in enumerate(self.branches)])
+        moves = [z3.Implies(self._sel == i, z3.And(b.fires, enc.state_eq(self._nxt.vals, b.post)))
+                 for i, b in enumerate(self.branches)]
+        self._trans = conj([self._sel >= 0, self._sel < n] + moves)
+        # one action's branches alone: a proof obligation about one action need not carry
+        # the others' (much smaller queries for induction)
+        by_action: dict[int, list[int]] = {}
+        for i, b in enumerate(self.branches):
+            by_action.setdefault(b.action, []).append(i)
+        self._trans_by_action = {
+            a: conj([disj([self._sel == i for i in ids])] + [moves[i] for i in ids])
+            for a, ids in by_action.items()}
         self._fault = disj([f.cond for f in steps.faults])
         self._fault_by_action = {a: disj([f.cond for f in fs])
                                  for a, fs in steps.fault_action.items()}
@@ -101,10 +109,7 @@ class System:
 
     def trans_by(self, k: int, action: int) -> z3.BoolRef:
         """... by one action."""
-        ids = [i for i, b in enumerate(self.branches) if b.action == action]
-        if not ids:
-            return z3.BoolVal(False)
-        return z3.And(self.trans(k), disj([self.sel(k) == i for i in ids]))
+        return self._inst(self._trans_by_action.get(action, z3.BoolVal(False)), k)
 
     def fault(self, k: int) -> z3.BoolRef:
         """Expanding state k fails (a runtime error or assertion in some action)."""

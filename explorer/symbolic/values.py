@@ -170,6 +170,9 @@ class Sorts:
 
     def index(self, x: z3.ExprRef, t: AtomT) -> z3.ArithRef:
         """The declaration index of an atom term (for `<` on atoms)."""
+        a = self.literal_atom(x)
+        if a is not None:
+            return z3.IntVal(a.index)
         consts = self.of(t)[1]
         out: z3.ArithRef = z3.IntVal(len(consts) - 1)
         for i in range(len(consts) - 2, -1, -1):
