@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
-from test_engine_agreement import _load_random, random_spec
+from hypothesis import assume
+from test_engine_agreement import _load_random, on_random_specs
 
 from explorer import model as M
 from explorer.explicit.bfs import Limits
@@ -75,10 +75,7 @@ def test_bmc_time_limit_gives_incomplete() -> None:
     assert r.outcome.kind == "incomplete" and r.outcome.reason == "time limit"
 
 
-@settings(max_examples=60, derandomize=True, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                 HealthCheck.filter_too_much])
-@given(random_spec())
+@on_random_specs(60)
 def test_random_specs_bfs_and_bmc_agree(text: str) -> None:
     model = _load_random(text)
     assume(model is not None)

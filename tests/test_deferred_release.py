@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from showcase import (
+    PROVED,
     Pin,
     agree_on_first_states,
     never_fired,
@@ -59,6 +60,17 @@ PINNED: dict[str, Pin] = {
     "i_t3_1_kx": ("holds", None, 1_874, 5_426, 18),
     "i_t3_1_sync": ("holds", None, 1_549, 3_796, 19),
     "i_t3_1_plain": ("holds", None, 435, 945, 12),
+    # proved by induction (engine prove): no states, a 1-step induction
+    "i_t3_1_proved": PROVED,
+    "i_t3_1_m2_proved": PROVED,
+    "i_t3_1_kx_proved": PROVED,
+    "i_t3_1_sync_proved": PROVED,
+    "i_t3_1_plain_proved": PROVED,
+    "own_close_proved": PROVED,
+    "own_close_wait_proved": PROVED,
+    "own_close_others_proved": PROVED,
+    "wait_kthread_proved": PROVED,
+    "wait_kthread_m2_proved": PROVED,
 }
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from showcase import (
+    PROVED,
     Pin,
     agree_on_first_states,
     pinned_suite,
@@ -66,6 +67,24 @@ PINNED: dict[str, Pin] = {
     "v6_16_locked": ("holds", None, 21_474, 98_417, 27),
     "nested_detached": ("violation", 3, 84, 118, 3),
     "clone_of_clone": ("violation", 2, 18, 26, 2),
+    # proved by induction (engine prove): no states, a 1-step induction
+    "v5_2_proved": PROVED,
+    "v5_2_4_proved": PROVED,
+    "v5_2_tasks_proved": PROVED,
+    "v5_2_0_proved": PROVED,
+    "v5_2_0_4_proved": PROVED,
+    "v5_2_0_locked_proved": PROVED,
+    "v5_2_pipefs_proved": PROVED,
+    "both_fixes_proved": PROVED,
+    "both_fixes_4_proved": PROVED,
+    "both_fixes_pipefs_proved": PROVED,
+    "both_fixes_tasks_proved": PROVED,
+    "v6_15_rest_proved": PROVED,
+    "v6_16_proved": PROVED,
+    "v6_16_4_proved": PROVED,
+    "v6_16_tasks_proved": PROVED,
+    "v6_16_pipefs_proved": PROVED,
+    "v6_16_locked_proved": PROVED,
 }
 
 

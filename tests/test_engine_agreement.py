@@ -1084,10 +1084,18 @@ def test_random_spec_generator_produces_valid_specs() -> None:
     assert len(loaded) >= 80
 
 
-@settings(max_examples=250, derandomize=True, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                 HealthCheck.filter_too_much])
-@given(random_spec())
+def on_random_specs(n: int) -> Callable[[Callable[[str], None]], Any]:
+    """A property over `n` random specs (the same ones on every run): the test gets the
+    spec's text."""
+    def wrap(test: Callable[[str], None]) -> Any:
+        return settings(max_examples=n, derandomize=True, deadline=None, database=None,
+                        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                               HealthCheck.filter_too_much])(
+            given(random_spec())(test))
+    return wrap
+
+
+@on_random_specs(250)
 def test_random_specs_agree(text: str) -> None:
     model = _load_random(text)
     assume(model is not None)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from showcase import (
+    PROVED,
     Pin,
     agree_on_first_states,
     never_fired,
@@ -61,6 +62,11 @@ PINNED: dict[str, Pin] = {
     "eof_v2": ("violation", 7, 3_188, 7_498, 7),
     "eof_v3": ("violation", 6, 903, 1_927, 6),
     "eof_v3_once": ("holds", None, 5_395, 19_625, 10),
+    # proved by induction (engine prove): no states, a 1-step induction
+    "v1_proved": PROVED,
+    "v1_4_proved": PROVED,
+    "v3_proved": PROVED,
+    "v3_4_proved": PROVED,
 }
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 import z3
-from hypothesis import HealthCheck, assume, given, settings
-from test_engine_agreement import SPECS, _load_random, model_of, random_spec
+from hypothesis import assume
+from test_engine_agreement import SPECS, _load_random, model_of, on_random_specs
 
 from explorer import model as M
 from explorer.diagnostics import AssertFailure, EvalError
@@ -122,10 +122,7 @@ def test_encoding_agrees_on_hand_written_spec(name: str) -> None:
     assert SymAgreement(model_of(SPECS[name])).run() >= 1
 
 
-@settings(max_examples=60, derandomize=True, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                 HealthCheck.filter_too_much])
-@given(random_spec())
+@on_random_specs(60)
 def test_encoding_agrees_on_random_specs(text: str) -> None:
     model = _load_random(text)
     assume(model is not None)
