@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import assume
-from test_engine_agreement import _load_random, on_random_specs
+from test_engine_agreement import _load_random, model_of, on_random_specs
 
 from explorer import model as M
 from explorer.explicit.bfs import Limits
@@ -89,3 +89,19 @@ def test_random_specs_bfs_and_bmc_agree(text: str) -> None:
     # the same depth; the kind may differ only when BFS met two at that depth
     assert bmc.trace is not None, f"BFS {_what(bfs)}, BMC {_what(bmc)}\n{text}"
     assert len(bmc.trace) == len(bfs.trace), f"BFS {_what(bfs)}, BMC {_what(bmc)}\n{text}"
+
+
+def test_a_failing_terminal_at_a_stuck_state_is_the_same_error_in_both_engines() -> None:
+    # n counts up to 2 and stops; `terminal` reads f[n], defined only for 0 and 1
+    model = model_of("""spec t
+var n: 0..2
+var f: 0..1 -> bool
+init { n = 0
+  f = {i: true for i in 0..1} }
+action up when n < 2 { n := n + 1 }
+terminal when f[n]
+""")
+    bfs = check_model(model, progress=None)
+    bmc = check_bmc(model, 5, progress=None)
+    assert bfs.outcome.kind == "error" and bfs.outcome.code == "E3005"
+    assert _what(bmc) == _what(bfs) == ("error", None, "E3005", None, 2)

@@ -4,7 +4,8 @@ Depth k asks, in this order, whether some path of k steps ends in
   1. a state violating an invariant (or failing to evaluate one);
   2. a step that fails (a runtime error or assertion in expanding state k-1), asked before
      step k-1 -> k is added for good, since a state that fails may have no successor;
-  3. a deadlock (no action enabled, not terminal), unless deadlocks are not checked.
+  3. a deadlock (no action enabled, not terminal), unless deadlocks are not checked; a
+     stuck state where evaluating `terminal` fails is that runtime error, as in the search.
 Where BFS meets two kinds at one depth, which it reports depends on its order; BMC
 reports the first kind of this list.
 Depths below k have been refuted before, so the first answer is a shortest counterexample.

@@ -61,10 +61,15 @@ def state_outcome(model: M.Model, invs: list[M.Invariant], state: tuple,
                            message=f"invariant {inv.name} is violated", span=inv.span)
     if deadlock:
         try:
-            stuck = not it.successors(state) and not it.is_terminal(state)
+            if it.successors(state):
+                return None
         except (EvalError, AssertFailure):
             return None
-        if stuck:
+        try:
+            terminal = it.is_terminal(state)
+        except EvalError as e:  # a stuck state where `terminal` fails: that error
+            return _fault(e)
+        if not terminal:
             return Outcome("deadlock", message="deadlock: no action is enabled and the state "
                            "is not terminal")
     return None

@@ -62,8 +62,10 @@ class System:
             self._term_fails = disj([f.cond for f in tfaults])
         else:
             term, self._term_fails = z3.BoolVal(False), z3.BoolVal(False)
-        self._deadlock = conj([z3.Not(self._enabled), z3.Not(term), z3.Not(self._fault),
-                               z3.Not(self._term_fails)])
+        # stuck: nothing enabled or failing, and `terminal` false or failing to evaluate
+        # (the search reports the latter as the error it is)
+        self._deadlock = conj([z3.Not(self._enabled), z3.Not(self._fault),
+                               z3.Or(z3.Not(term), self._term_fails)])
         self._states: dict[int, SymState] = {}
         self._sels: dict[int, z3.ArithRef] = {}
         self._copies: dict[tuple[int, int], z3.ExprRef] = {}
