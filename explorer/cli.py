@@ -67,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the deepest counterexample bmc looks for (default 20)")
     p.add_argument("--k", type=_positive, metavar="K",
                    help="prove by K-induction (default: the check's `by K-induction`, else 1)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json", "itf"), default="text",
+                   help="text (default); json: the mnt-explorer/1 report; itf: each "
+                   "counterexample as an Informal Trace Format document, one per line")
     p.add_argument("--full", action="store_true", help="print every variable at every step")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
     return p
@@ -106,9 +108,10 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
     # Imported only now, so that `explore --help` and usage errors stay fast.
     from explorer.explicit.bfs import Limits
     from explorer.lang.load import load_spec, parse_override
+    from explorer.reports.itf import trace_itf
     from explorer.reports.json_report import FORMAT, verdict_json
     from explorer.reports.text import format_verdict
-    from explorer.reports.verdict import judge
+    from explorer.reports.verdict import describe_outcome, judge
     from explorer.results import ReplayError
     from explorer.symbolic.values import Unsupported
 
@@ -147,7 +150,7 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
             names = ", ".join(c.name for c in spec.checks) or "default"
             raise UsageError(f"no check named `{args.check}` in {args.spec} (checks: {names})")
     limits = Limits(args.max_states, args.max_depth, args.max_seconds, not args.no_deadlock)
-    progress = None if args.quiet or args.format == "json" else err
+    progress = None if args.quiet or args.format != "text" else err
     verdicts = []
     for check in checks:
         try:
@@ -175,12 +178,16 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
         if args.format == "text":
             out.write(format_verdict(v, model, args.spec, spec.source, args.full) + "\n\n")
             out.flush()
+        elif args.format == "itf" and result.trace is not None:
+            desc = f"check {check.name}: {describe_outcome(result.outcome, len(result.trace))}"
+            out.write(json.dumps(trace_itf(model, result.trace, args.spec, desc)) + "\n")
+            out.flush()
     code = next((v.exit_code for v in verdicts if not v.ok), 0)
     if args.format == "json":
         json.dump({"format": FORMAT, "spec": args.spec, "exit_code": code,
                    "checks": [verdict_json(v) for v in verdicts]}, out, indent=2)
         out.write("\n")
-    else:
+    elif args.format == "text":
         passed = sum(v.ok for v in verdicts)
         out.write(f"{args.spec}: {len(verdicts)} check{'s' * (len(verdicts) != 1)}, "
                   f"{passed} as expected, {len(verdicts) - passed} not (exit {code})\n")
