@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any, TextIO
 
@@ -86,6 +87,13 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
     except KeyboardInterrupt:
         err.write("explore: interrupted before an answer\n")
         return 3
+    except BrokenPipeError:
+        # the reader went away (`explore ... | head`): stop quietly, as a shell tool does
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the interpreter flushes it at exit
+        except OSError:
+            pass
+        return 141  # 128 + SIGPIPE, what a shell reports for a killed writer
     except RecursionError:
         err.write("explore: error[E0003]: the spec is nested too deeply to analyse\n")
         return EXIT_SPEC

@@ -391,3 +391,14 @@ def test_output_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
 def test_exit_75_runtime_error_in_init(tmp_path: Path) -> None:
     code, out, err = explore(tmp_path, "var x: 0..3\ninit { x in 2..5 }\naction a { x := x }\n")
     assert code == 75, err
+
+
+def test_a_closed_output_stops_quietly_with_141() -> None:
+    class Closed(io.StringIO):
+        def write(self, s: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    err = io.StringIO()
+    assert main([str(REPO / "specs/examples/prodcons.mnt"), "-q"], stdout=Closed(),
+                stderr=err) == 141
+    assert err.getvalue() == ""
