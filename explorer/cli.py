@@ -12,12 +12,15 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, TextIO
 
 from explorer import model as M
 from explorer.diagnostics import SpecError, render
 
 EXIT_SPEC, EXIT_USAGE, EXIT_INTERNAL = 150, 2, 255
+EXIT_UNFIRED = 4  # --fail-on-unfired: a complete check in which an action never fired
 
 
 class UsageError(Exception):
@@ -52,7 +55,8 @@ def _seconds(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="explore", description="Explore every interleaving of a .mnt spec and "
                 "compare each check with the outcome it declares.")
-    p.add_argument("spec", help="the .mnt spec file")
+    p.add_argument("spec", nargs="+", metavar="SPEC",
+                   help="a .mnt spec file, or a directory: every .mnt file under it")
     p.add_argument("--check", metavar="NAME", help="run only this check")
     p.add_argument("--set", metavar="NAME=VALUE", action="append", default=[],
                    help="override a param (repeatable); applied after the check's own `with`")
@@ -72,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="text (default); json: the mnt-explorer/1 report; itf: each "
                    "counterexample as an Informal Trace Format document, one per line")
     p.add_argument("--full", action="store_true", help="print every variable at every step")
+    p.add_argument("--annotations", choices=("github",),
+                   help="github: also print each failed check as a GitHub Actions error "
+                   "annotation on the check's line")
+    p.add_argument("--fail-on-unfired", action="store_true",
+                   help="fail a check that explored every state and in which an action never "
+                   f"fired (exit {EXIT_UNFIRED})")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
     return p
 
@@ -113,15 +123,7 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
         out.write(parser.format_help())
         return 0
     args = parser.parse_args(argv)
-    # Imported only now, so that `explore --help` and usage errors stay fast.
-    from explorer.explicit.bfs import Limits
-    from explorer.lang.load import load_spec, parse_override
-    from explorer.reports.itf import trace_itf
-    from explorer.reports.json_report import FORMAT, verdict_json
-    from explorer.reports.text import format_verdict
-    from explorer.reports.verdict import describe_outcome, judge
-    from explorer.results import ReplayError
-    from explorer.symbolic.values import Unsupported
+    from explorer.lang.load import parse_override
 
     extra: dict[str, Any] = {}
     for item in args.set:
@@ -130,20 +132,80 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
         except ValueError as e:
             raise UsageError(str(e)) from None
         extra[name] = value
+    paths = _spec_paths(args.spec)
+    gate = len(paths) > 1 or any(Path(p).is_dir() for p in args.spec)
+    if args.format == "itf" or not gate:
+        codes = []
+        for path in paths:
+            code, _ = _run_spec(path, args, extra, out, err, gate)
+            codes.append(code)
+        return next((c for c in codes if c), 0)
+    # several specs: one line per check (a failing check also gets its report), then totals
+    from explorer.reports.json_report import FORMAT
+    results = []
+    for path in paths:
+        code, verdicts = _run_spec(path, args, extra, out, err, gate)
+        results.append((path, code, verdicts))
+    if args.check is not None and not any(v for _, _, v in results) and \
+            not any(c for _, c, _ in results):
+        raise UsageError(f"no check named `{args.check}` in any of the {len(paths)} specs")
+    code = next((c for _, c, _ in results if c), 0)
+    if args.format == "json":
+        json.dump({"format": FORMAT, "exit_code": code,
+                   "specs": [{"spec": p, "exit_code": c, "checks": v} for p, c, v in results]},
+                  out, indent=2)
+        out.write("\n")
+    else:
+        checks = sum(len(v) for _, _, v in results)
+        passed = sum(sum(x.ok for x in v) for _, _, v in results)
+        out.write(f"{len(paths)} spec{'s' * (len(paths) != 1)}, {checks} checks, {passed} as "
+                  f"expected, {checks - passed} not (exit {code})\n")
+    return code
+
+
+def _spec_paths(given: list[str]) -> list[str]:
+    """The spec files named: a file as given, a directory as every .mnt file under it."""
+    paths: list[str] = []
+    for g in given:
+        p = Path(g)
+        if p.is_dir():
+            found = sorted(str(x) for x in p.rglob("*.mnt"))
+            if not found:
+                raise UsageError(f"{g}: no .mnt file under this directory")
+            paths += found
+        else:
+            paths.append(g)
+    return paths
+
+
+def _run_spec(path: str, args: argparse.Namespace, extra: dict[str, Any], out: TextIO,
+              err: TextIO, gate: bool) -> tuple[int, list[Any]]:
+    """Run the checks of one spec. Returns the exit code and, in a gate run, the verdicts
+    (as JSON objects with --format json)."""
+    # Imported only now, so that `explore --help` and usage errors stay fast.
+    from explorer.explicit.bfs import Limits
+    from explorer.lang.load import load_spec
+    from explorer.reports.itf import trace_itf
+    from explorer.reports.json_report import FORMAT, verdict_json
+    from explorer.reports.text import format_verdict
+    from explorer.reports.verdict import describe_outcome, judge
+    from explorer.results import ReplayError
+    from explorer.symbolic.values import Unsupported
+
     try:
-        spec = load_spec(args.spec)
+        spec = load_spec(path)
     except SpecError as e:
-        source = _read_quietly(args.spec)
+        source = _read_quietly(path)
         for d in e.diagnostics:
-            err.write(render(d, args.spec, source) + "\n")
-        err.write(f"{args.spec}: {len(e.diagnostics)} error{'s' * (len(e.diagnostics) > 1)}\n")
-        return EXIT_SPEC
+            err.write(render(d, path, source) + "\n")
+        err.write(f"{path}: {len(e.diagnostics)} error{'s' * (len(e.diagnostics) > 1)}\n")
+        return EXIT_SPEC, []
     for w in spec.warnings:
-        err.write(render(w, args.spec, spec.source) + "\n")
+        err.write(render(w, path, spec.source) + "\n")
     params = {n for n, _ in spec.default.params}
     for name in extra:
         if name not in params:
-            raise UsageError(f"--set {name}: `{name}` is not a param of {args.spec} "
+            raise UsageError(f"--set {name}: `{name}` is not a param of {path} "
                              f"(params: {', '.join(sorted(params)) or 'none'})")
     for name, value in extra.items():  # a bad value is a usage error, not a spec error
         try:
@@ -154,9 +216,9 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
     checks = spec.checks or [M.Check("default", (), M.Expect(M.ExpectKind.HOLDS))]
     if args.check is not None:
         checks = [c for c in checks if c.name == args.check]
-        if not checks:
+        if not checks and not gate:
             names = ", ".join(c.name for c in spec.checks) or "default"
-            raise UsageError(f"no check named `{args.check}` in {args.spec} (checks: {names})")
+            raise UsageError(f"no check named `{args.check}` in {path} (checks: {names})")
     limits = Limits(args.max_states, args.max_depth, args.max_seconds, not args.no_deadlock)
     progress = None if args.quiet or args.format != "text" else err
     verdicts = []
@@ -165,9 +227,9 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
             model = spec.check_model(check, extra)
         except SpecError as e:
             for d in e.diagnostics:
-                msg = render(d, args.spec, spec.source)
+                msg = render(d, path, spec.source)
                 err.write(msg + "\n" if d.span.line else f"explore: --set: {d.message}\n")
-            return EXIT_SPEC if any(d.span.line for d in e.diagnostics) else EXIT_USAGE
+            return (EXIT_SPEC if any(d.span.line for d in e.diagnostics) else EXIT_USAGE), []
         if progress is not None:
             progress.write(f"checking {check.name} ...\n")
         try:
@@ -175,31 +237,57 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
         except Unsupported as e:
             err.write(f"explore: check {check.name}: the z3 engine cannot encode this spec: "
                       f"{e}\n")
-            return EXIT_SPEC
+            return EXIT_SPEC, []
         except ReplayError as e:
             err.write(f"explore: internal error in check {check.name}: the counterexample does "
                       f"not replay under the reference interpreter: {e}\n")
-            return EXIT_INTERNAL
+            return EXIT_INTERNAL, []
         overridden = frozenset(spec.check_overrides.get(check.name, {})) | frozenset(extra)
         v = judge(check, model.params, result, overridden)
+        if args.fail_on_unfired:
+            v = _coverage_gate(v)
         verdicts.append(v)
-        if args.format == "text":
-            out.write(format_verdict(v, model, args.spec, spec.source, args.full) + "\n\n")
-            out.flush()
+        if args.annotations == "github" and not v.ok:
+            out.write(_github_error(path, v) + "\n")
+        if args.format == "text" and (not gate or not v.ok):
+            out.write(format_verdict(v, model, path, spec.source, args.full) + "\n\n")
+        if args.format == "text" and gate:
+            steps = len(result.trace) if result.trace is not None else None
+            out.write(f"{'PASS' if v.ok else 'FAIL'} {path}:{check.span.line} {check.name}: "
+                      f"{describe_outcome(result.outcome, steps)}\n")
         elif args.format == "itf" and result.trace is not None:
             desc = f"check {check.name}: {describe_outcome(result.outcome, len(result.trace))}"
-            out.write(json.dumps(trace_itf(model, result.trace, args.spec, desc)) + "\n")
-            out.flush()
+            out.write(json.dumps(trace_itf(model, result.trace, path, desc)) + "\n")
+        out.flush()
     code = next((v.exit_code for v in verdicts if not v.ok), 0)
-    if args.format == "json":
-        json.dump({"format": FORMAT, "spec": args.spec, "exit_code": code,
+    if args.format == "json" and not gate:
+        json.dump({"format": FORMAT, "spec": path, "exit_code": code,
                    "checks": [verdict_json(v) for v in verdicts]}, out, indent=2)
         out.write("\n")
-    elif args.format == "text":
+    elif args.format == "text" and not gate:
         passed = sum(v.ok for v in verdicts)
-        out.write(f"{args.spec}: {len(verdicts)} check{'s' * (len(verdicts) != 1)}, "
+        out.write(f"{path}: {len(verdicts)} check{'s' * (len(verdicts) != 1)}, "
                   f"{passed} as expected, {len(verdicts) - passed} not (exit {code})\n")
-    return code
+    return code, ([verdict_json(v) for v in verdicts] if args.format == "json" else verdicts)
+
+
+def _coverage_gate(v: Any) -> Any:
+    """--fail-on-unfired: a check that explored every reachable state, and in which some
+    action never fired, fails (a guard that is never true is the usual cause)."""
+    unfired = [c.action for c in v.result.coverage if c.fired == 0]
+    if not v.ok or v.result.outcome.kind != "holds" or not unfired:
+        return v
+    return replace(v, ok=False, exit_code=EXIT_UNFIRED,
+                   why=f"never fired: {', '.join(unfired)} (--fail-on-unfired)")
+
+
+def _github_error(path: str, v: Any) -> str:
+    """A GitHub Actions workflow command that annotates the check's line."""
+    def esc(s: str, prop: bool = False) -> str:  # the escapes GitHub's command syntax asks
+        s = s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return s.replace(":", "%3A").replace(",", "%2C") if prop else s
+    return (f"::error file={esc(path, True)},line={v.check.span.line},"
+            f"title={esc('check ' + v.check.name, True)}::{esc(v.why or 'not as expected')}")
 
 
 def _run(check: M.Check, model: M.Model, args: argparse.Namespace, limits: Any,

@@ -601,10 +601,11 @@ def test_cli_missing_file_is_150_e0005(tmp_path: Path) -> None:
     assert "error[E0005]" in err
 
 
-def test_cli_directory_is_150_e0005(tmp_path: Path) -> None:
+def test_cli_directory_without_specs_is_a_usage_error(tmp_path: Path) -> None:
+    # a directory stands for the specs under it (the gate); with none, nothing to run
     code, _, err = run([str(tmp_path)])
-    assert code == 150
-    assert "error[E0005]" in err
+    assert code == 2
+    assert "no .mnt file under this directory" in err
 
 
 def test_cli_non_utf8_is_150_e0002(tmp_path: Path) -> None:
