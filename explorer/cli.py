@@ -274,8 +274,9 @@ def _run_spec(path: str, args: argparse.Namespace, extra: dict[str, Any], out: T
 def _coverage_gate(v: Any) -> Any:
     """--fail-on-unfired: a check that explored every reachable state, and in which some
     action never fired, fails (a guard that is never true is the usual cause)."""
-    unfired = [c.action for c in v.result.coverage if c.fired == 0]
-    if not v.ok or v.result.outcome.kind != "holds" or not unfired:
+    from explorer.reports.verdict import never_fired
+    unfired = never_fired(v.result)
+    if not v.ok or not unfired:
         return v
     return replace(v, ok=False, exit_code=EXIT_UNFIRED,
                    why=f"never fired: {', '.join(unfired)} (--fail-on-unfired)")
@@ -293,20 +294,10 @@ def _github_error(path: str, v: Any) -> str:
 def _run(check: M.Check, model: M.Model, args: argparse.Namespace, limits: Any,
          progress: TextIO | None) -> Any:
     """Run the engine the check (or --engine) asks for."""
-    engine = args.engine
-    if engine == "auto":
-        engine = "prove" if check.expect.kind in (M.ExpectKind.PROVED, M.ExpectKind.CTI) else "bfs"
-    if engine == "bfs":
-        from explorer.explicit.run import check_model
-        return check_model(model, limits, progress)
+    from explorer.dispatch import run_check
     if args.k is not None and args.k < 1:
         raise UsageError("--k must be at least 1")
-    if engine == "bmc":
-        from explorer.symbolic.bmc import check_bmc
-        return check_bmc(model, args.depth, not args.no_deadlock, args.max_seconds, progress)
-    from explorer.symbolic.induction import check_prove
-    k = args.k or check.expect.k or 1
-    return check_prove(model, k, args.max_seconds, progress)
+    return run_check(check, model, args.engine, limits, args.depth, args.k, progress)
 
 
 def _read_quietly(path: str) -> str | None:

@@ -101,3 +101,45 @@ def test_fail_on_unfired_fails_a_complete_check_with_a_dead_action(specs: Path) 
 def test_a_directory_without_specs_is_a_usage_error(tmp_path: Path) -> None:
     code, _, err = _run(str(tmp_path))
     assert code == 2 and "no .mnt file under this directory" in err
+
+
+# ---------------------------------------------------------------------------------------
+# The pytest plugin: `pytest specs/` is the gate
+
+# the plugin itself is loaded through its pytest11 entry point, as in any install
+pytest_plugins = ["pytester"]
+
+
+def test_pytest_collects_every_check_and_fails_the_unexpected(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".mnt", counter=COUNTER, broken=BROKEN, bad="spec bad\nvar x: bool\n"
+                      "init { x = 3 }\n")
+    r = pytester.runpytest("--junitxml=gate.xml", "-rA")
+    r.assert_outcomes(passed=2, failed=2)
+    out = r.stdout.str()
+    assert "PASSED counter.mnt::ok" in out and "PASSED broken.mnt::right" in out
+    assert "FAILED broken.mnt::claims_too_much" in out and "FAILED bad.mnt::spec" in out
+    # the failure is explore's own report, with the trace, not a Python traceback
+    assert "found violation of small in 3 steps" in out and "State 0 (initial)" in out
+    assert "Traceback" not in out
+    assert "error[E" in out  # the spec error's diagnostic
+    xml = (pytester.path / "gate.xml").read_text()
+    assert 'tests="4"' in xml and 'failures="2"' in xml and 'name="claims_too_much"' in xml
+
+
+def test_pytest_selects_checks_and_gates_coverage(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".mnt", counter=COUNTER)
+    r = pytester.runpytest("-k", "ok")
+    r.assert_outcomes(passed=1)
+    r = pytester.runpytest("--mnt-fail-on-unfired")
+    r.assert_outcomes(failed=1)
+    assert "never fired: never" in r.stdout.str()
+
+
+def test_mnt_paths_limits_collection(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nmnt_paths = gate\n")
+    pytester.mkdir("gate")
+    (pytester.path / "gate" / "counter.mnt").write_text(COUNTER)
+    (pytester.path / "broken.mnt").write_text(BROKEN)
+    pytester.runpytest().assert_outcomes(passed=1)
+    # a file named on the command line is collected wherever it is
+    pytester.runpytest("broken.mnt").assert_outcomes(passed=1, failed=1)

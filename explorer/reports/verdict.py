@@ -101,3 +101,11 @@ def _judge_z3(check: Check, config: tuple[tuple[str, object], ...], result: Resu
     # a violation, deadlock, assertion or error where a proof or a CTI was expected
     code = o.exit_code or 1
     return verdict(False, code, f"expected {want}, found {found}")
+
+
+def never_fired(result: Result) -> list[str]:
+    """The actions that never fired in a check that explored every reachable state (what
+    --fail-on-unfired fails); none for a check that stopped early or ran no search."""
+    if result.outcome.kind != "holds":
+        return []
+    return [c.action for c in result.coverage if c.fired == 0]

@@ -1,0 +1,113 @@
+"""The CI gate as a pytest plugin (registered through the `pytest11` entry point): every
+check of every `.mnt` file pytest is pointed at is a test item, so `pytest specs/` is the
+gate, with pytest's own selection (-k), reporting and JUnit XML (--junitxml).
+
+An item passes when its check gives the outcome it declares (what `explore` calls "as
+expected"); a failure shows the same report `explore` prints, trace included. A spec that
+does not load is one failing item, `spec`, with its diagnostics. `--mnt-fail-on-unfired`
+is `explore --fail-on-unfired`. The ini option `mnt_paths` limits collection to the `.mnt`
+files under those paths (and those named on the command line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from explorer import model as M
+from explorer.diagnostics import SpecError, render
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("mnt_paths", type="paths", default=[],
+                  help="collect .mnt checks only under these paths (default: every .mnt "
+                  "file pytest visits)")
+    group = parser.getgroup("mnt-explorer")
+    group.addoption("--mnt-fail-on-unfired", action="store_true",
+                    help="fail a .mnt check that explored every state and in which an action "
+                    "never fired")
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
+    if file_path.suffix != ".mnt":
+        return None
+    roots = [Path(p).resolve() for p in parent.config.getini("mnt_paths")]
+    named = any(Path(a).resolve() == file_path.resolve() for a in parent.config.args)
+    if roots and not named and not any(file_path.resolve().is_relative_to(r) for r in roots):
+        return None  # e.g. the deliberately broken specs of a test suite's golden files
+    return SpecFile.from_parent(parent, path=file_path)
+
+
+class CheckFailed(Exception):
+    """A check that did not give its declared outcome; carries explore's report."""
+
+
+class SpecFile(pytest.File):
+    def collect(self) -> Iterator[pytest.Item]:
+        from explorer.lang.load import load_spec
+        try:
+            spec = load_spec(str(self.path))
+        except SpecError as e:
+            source = self.path.read_text(encoding="utf-8", errors="replace")
+            text = "\n".join(render(d, str(self.path), source) for d in e.diagnostics)
+            yield SpecErrorItem.from_parent(self, name="spec", report=text)
+            return
+        checks = spec.checks or [M.Check("default", (), M.Expect(M.ExpectKind.HOLDS))]
+        for c in checks:
+            yield CheckItem.from_parent(self, name=c.name, spec=spec, check=c)
+
+
+class SpecErrorItem(pytest.Item):
+    def __init__(self, *, report: str, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.report = report
+
+    def runtest(self) -> None:
+        raise CheckFailed(self.report)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        return str(excinfo.value)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, "spec"
+
+
+class CheckItem(pytest.Item):
+    def __init__(self, *, spec: Any, check: M.Check, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.spec = spec
+        self.check = check
+
+    def runtest(self) -> None:
+        from explorer.dispatch import run_check
+        from explorer.reports.text import format_verdict
+        from explorer.reports.verdict import judge, never_fired
+        from explorer.symbolic.values import Unsupported
+        try:
+            model = self.spec.check_model(self.check)
+        except SpecError as e:
+            raise CheckFailed("\n".join(render(d, str(self.path), self.spec.source)
+                                        for d in e.diagnostics)) from None
+        try:
+            result = run_check(self.check, model)
+        except Unsupported as e:
+            raise CheckFailed(f"the z3 engine cannot encode this spec: {e}") from None
+        overridden = frozenset(self.spec.check_overrides.get(self.check.name, {}))
+        v = judge(self.check, model.params, result, overridden)
+        unfired = never_fired(result)
+        if v.ok and unfired and self.config.getoption("mnt_fail_on_unfired"):
+            raise CheckFailed(format_verdict(v, model, str(self.path), self.spec.source) +
+                              f"\nnever fired: {', '.join(unfired)} (--mnt-fail-on-unfired)")
+        if not v.ok:
+            raise CheckFailed(format_verdict(v, model, str(self.path), self.spec.source))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, CheckFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.check.span.line - 1, f"check {self.check.name}"
