@@ -118,6 +118,10 @@ def main_entry() -> None:
 
 
 def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["render"]:
+        return _render_main(argv[1:], out, err)
     parser = build_parser()
     if argv is not None and any(a in ("-h", "--help") for a in argv):
         out.write(parser.format_help())
@@ -160,6 +164,88 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
         passed = sum(sum(x.ok for x in v) for _, _, v in results)
         out.write(f"{len(paths)} spec{'s' * (len(paths) != 1)}, {checks} checks, {passed} as "
                   f"expected, {checks - passed} not (exit {code})\n")
+    return code
+
+
+def _render_main(argv: list[str], out: TextIO, err: TextIO) -> int:
+    """`explore render SPEC... --out DIR`: every counterexample of every check, as files."""
+    p = _Parser(prog="explore render",
+                description="Run every check that expects a counterexample (violation, "
+                "deadlock, assertion, error, cti) and write DIR/<spec>/<check>.txt, .json, "
+                ".itf.json and .dot, plus .svg and .png when Graphviz's dot is installed. "
+                "Files of a rendered spec that no check wrote are removed.")
+    p.add_argument("spec", nargs="+", metavar="SPEC", help="a .mnt file or a directory")
+    p.add_argument("--out", metavar="DIR", default="counterexamples",
+                   help="where to write (default: counterexamples)")
+    p.add_argument("--no-views", action="store_true", help="write no SVG or PNG")
+    if any(a in ("-h", "--help") for a in argv):
+        out.write(p.format_help())
+        return 0
+    args = p.parse_args(argv)
+    from explorer.dispatch import run_check
+    from explorer.lang.load import load_spec
+    from explorer.reports.diagram import DotMissing, trace_dot, write_views
+    from explorer.reports.itf import trace_itf
+    from explorer.reports.json_report import FORMAT, verdict_json
+    from explorer.reports.text import format_verdict
+    from explorer.reports.verdict import describe_outcome, judge
+
+    paths = _spec_paths(args.spec)
+    stems = [Path(x).stem for x in paths]
+    if len(set(stems)) < len(stems):
+        raise UsageError("two specs share a file name; their directories under --out would "
+                         "clash")
+    root, code, drawn, views = Path(args.out), 0, 0, not args.no_views
+    for path in paths:
+        try:
+            spec = load_spec(path)
+        except SpecError as e:
+            for d in e.diagnostics:
+                err.write(render(d, path, _read_quietly(path)) + "\n")
+            code = code or EXIT_SPEC
+            continue
+        folder = root / Path(path).stem
+        written: set[Path] = set()
+        for check in spec.checks:
+            if check.expect.kind in (M.ExpectKind.HOLDS, M.ExpectKind.PROVED):
+                continue  # nothing to draw
+            model = spec.check_model(check)
+            result = run_check(check, model)
+            v = judge(check, model.params, result, frozenset(spec.check_overrides.get(
+                check.name, {})))
+            code = code or (0 if v.ok else v.exit_code)
+            if result.trace is None:
+                continue
+            folder.mkdir(parents=True, exist_ok=True)
+            base = folder / check.name
+            steps = len(result.trace)
+            dot = trace_dot(result.trace, result.outcome,
+                            f"{path}: check {check.name}: {describe_outcome(result.outcome, steps)}")
+            files = {
+                ".txt": format_verdict(v, model, path, spec.source, timings=False) + "\n",
+                ".json": json.dumps({"format": FORMAT, "spec": path, "exit_code": v.exit_code,
+                                     "checks": [verdict_json(v, timings=False)]}, indent=2) + "\n",
+                ".itf.json": json.dumps(trace_itf(model, result.trace, path, f"check {check.name}: "
+                                        f"{describe_outcome(result.outcome, steps)}"), indent=1)
+                + "\n",
+                ".dot": dot}
+            for ext, text in files.items():
+                f = Path(f"{base}{ext}")
+                f.write_text(text, encoding="utf-8")
+                written.add(f)
+            if views:
+                try:
+                    written.update(write_views(dot, base))
+                except DotMissing as e:
+                    err.write(f"explore render: {e}\n")
+                    views = False
+            drawn += 1
+            out.write(f"{'wrote' if v.ok else 'wrote (NOT as expected)'} {base}.*\n")
+        for stale in sorted(set(folder.iterdir()) - written) if folder.is_dir() else []:
+            if stale.is_file():
+                stale.unlink()
+    out.write(f"{drawn} counterexample{'s' * (drawn != 1)} of {len(paths)} spec"
+              f"{'s' * (len(paths) != 1)} in {root}/ (exit {code})\n")
     return code
 
 

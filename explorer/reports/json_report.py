@@ -28,10 +28,17 @@ def trace_json(t: Trace) -> dict[str, Any]:
     }
 
 
-def verdict_json(v: Verdict) -> dict[str, Any]:
+def verdict_json(v: Verdict, timings: bool = True) -> dict[str, Any]:
+    """One check's report; without `timings` (committed artefacts) no clock readings."""
     r, o, e = v.result, v.result.outcome, v.check.expect
     steps = len(r.trace) if r.trace is not None else None
     f = r.figures
+    figures = {"generated": f.generated, "distinct": f.distinct, "depth": f.depth,
+               "elapsed": round(f.elapsed, 6),
+               "states_per_second": round(f.states_per_second, 1), "complete": f.complete,
+               "queue": f.queue}
+    if not timings:
+        del figures["elapsed"], figures["states_per_second"]
     return {
         "check": v.check.name,
         "line": v.check.span.line,
@@ -50,10 +57,7 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         "why": v.why,
         "exit_code": v.exit_code,
         "engine": r.engine,
-        "figures": {"generated": f.generated, "distinct": f.distinct, "depth": f.depth,
-                    "elapsed": round(f.elapsed, 6),
-                    "states_per_second": round(f.states_per_second, 1), "complete": f.complete,
-                    "queue": f.queue},
+        "figures": figures,
         "coverage": [{"action": c.action, "line": c.span.line, "fired": c.fired, "new": c.new}
                      for c in r.coverage],
         "trace": trace_json(r.trace) if r.trace is not None else None,

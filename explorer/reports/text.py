@@ -42,15 +42,19 @@ def format_trace(trace: Trace, full: bool = False, indent: str = "  ",
     return out
 
 
-def format_figures(r: Result) -> str:
+def format_figures(r: Result, timings: bool = True) -> str:
+    """The figures line; without `timings` (committed artefacts) no clock reading."""
     f = r.figures
+    took = f", {f.elapsed:.2f} s" if timings else ""
     if r.engine == "bmc":
-        return f"z3 bounded model checking: depth {f.depth}, {f.elapsed:.2f} s"
+        return f"z3 bounded model checking: depth {f.depth}{took}"
     if r.engine == "prove":
-        return f"z3 {'' if f.depth <= 1 else f'{f.depth}-'}induction: {f.elapsed:.2f} s"
+        return f"z3 {'' if f.depth <= 1 else f'{f.depth}-'}induction{took.replace(',', ':')}"
     done = "complete" if f.complete else f"incomplete, {f.queue} states left in the queue"
+    rate = f"{f.elapsed:.2f} s ({f.states_per_second:,.0f} distinct states/s; {done})" \
+        if timings else f"{done}"
     return (f"{f.generated:,} states generated, {f.distinct:,} distinct, depth {f.depth}, "
-            f"{f.elapsed:.2f} s ({f.states_per_second:,.0f} distinct states/s; {done})")
+            f"{rate}")
 
 
 def format_coverage(r: Result) -> list[str]:
@@ -65,7 +69,8 @@ def format_coverage(r: Result) -> list[str]:
     return lines
 
 
-def format_verdict(v: Verdict, model: Model, path: str, source: str, full: bool = False) -> str:
+def format_verdict(v: Verdict, model: Model, path: str, source: str, full: bool = False,
+                   timings: bool = True) -> str:
     c, r, o = v.check, v.result, v.result.outcome
     shown = tuple((n, x) for n, x in v.config if n in v.overridden)
     cfg = f" with {format_params(shown)}" if shown else ""
@@ -102,7 +107,7 @@ def format_verdict(v: Verdict, model: Model, path: str, source: str, full: bool 
             first = ("any state where every invariant holds, reachable or not"
                      if o.kind == "cti" else "initial")
             lines.extend(format_trace(r.trace, full, first=first))
-    lines.append("  " + format_figures(r))
+    lines.append("  " + format_figures(r, timings))
     lines.extend(format_coverage(r))
     for cov in r.coverage:
         if cov.fired == 0 and r.figures.complete:
