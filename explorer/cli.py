@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--annotations", choices=("github",),
                    help="github: also print each failed check as a GitHub Actions error "
                    "annotation on the check's line")
+    p.add_argument("--dump-states", metavar="FILE.dot",
+                   help="also write the whole reachable state graph of the check as DOT "
+                   "(small specs only; needs a single check)")
     p.add_argument("--fail-on-unfired", action="store_true",
                    help="fail a check that explored every state and in which an action never "
                    f"fired (exit {EXIT_UNFIRED})")
@@ -305,6 +308,9 @@ def _run_spec(path: str, args: argparse.Namespace, extra: dict[str, Any], out: T
         if not checks and not gate:
             names = ", ".join(c.name for c in spec.checks) or "default"
             raise UsageError(f"no check named `{args.check}` in {path} (checks: {names})")
+    if args.dump_states and (gate or len(checks) != 1):
+        raise UsageError("--dump-states draws one check's graph: name one spec and one "
+                         "check (--check NAME)")
     limits = Limits(args.max_states, args.max_depth, args.max_seconds, not args.no_deadlock)
     progress = None if args.quiet or args.format != "text" else err
     verdicts = []
@@ -316,6 +322,8 @@ def _run_spec(path: str, args: argparse.Namespace, extra: dict[str, Any], out: T
                 msg = render(d, path, spec.source)
                 err.write(msg + "\n" if d.span.line else f"explore: --set: {d.message}\n")
             return (EXIT_SPEC if any(d.span.line for d in e.diagnostics) else EXIT_USAGE), []
+        if args.dump_states:
+            _dump_states(model, check, args.dump_states, err)
         if progress is not None:
             progress.write(f"checking {check.name} ...\n")
         try:
@@ -355,6 +363,26 @@ def _run_spec(path: str, args: argparse.Namespace, extra: dict[str, Any], out: T
         out.write(f"{path}: {len(verdicts)} check{'s' * (len(verdicts) != 1)}, "
                   f"{passed} as expected, {len(verdicts) - passed} not (exit {code})\n")
     return code, ([verdict_json(v) for v in verdicts] if args.format == "json" else verdicts)
+
+
+def _dump_states(model: M.Model, check: M.Check, path: str, err: TextIO) -> None:
+    """--dump-states: the reachable state graph of the check's model, as DOT."""
+    from explorer.reports.diagram import state_graph_dot
+    from explorer.stategraph import TooLarge, reachable_graph
+    try:
+        g = reachable_graph(model)
+    except TooLarge as e:
+        raise UsageError(f"--dump-states: {e}; it is meant for small specs (shrink the "
+                         "instance with --set)") from None
+    dot = state_graph_dot(g.var_names, g.states, g.initial, g.edges, g.violating, g.failing,
+                          f"{model.path}: check {check.name}: {len(g.states)} states, "
+                          f"{len(g.edges)} transitions")
+    try:
+        Path(path).write_text(dot, encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"--dump-states: cannot write {path}: {e.strerror or e}") from None
+    err.write(f"wrote the state graph ({len(g.states)} states, {len(g.edges)} transitions) "
+              f"to {path}\n")
 
 
 def _coverage_gate(v: Any) -> Any:

@@ -126,3 +126,31 @@ def write_views(dot: str, base: Path, formats: tuple[str, ...] = ("svg", "png"))
         p.write_bytes(render_dot(dot, fmt))
         written.append(p)
     return written
+
+
+def state_graph_dot(var_names: tuple[str, ...], states: list[tuple], initial: set[int],
+                    edges: list[tuple[int, tuple, int]], violating: dict[int, str],
+                    failing: dict[int, str], title: str) -> str:
+    """The whole reachable state graph as DOT (TLC's -dump dot): one box per state with its
+    variables, initial states bold, states that violate an invariant or fail red, and one
+    edge per transition labelled with the action and its binding."""
+    out = ["digraph states {",
+           f"  label={_q(title)}; labelloc=t; fontname=Helvetica;",
+           "  node [shape=box, fontname=Helvetica, fontsize=10];",
+           "  edge [fontname=Helvetica, fontsize=9];"]
+    for i, s in enumerate(states):
+        text = "".join(f"{n} = {format_value(v)}\\l" for n, v in zip(var_names, s))
+        attrs = []
+        if i in initial:
+            attrs.append("penwidth=2.5")
+        why = violating.get(i) and f"violates {violating[i]}" or failing.get(i)
+        if why:
+            text += f"{why}\\l"
+            attrs += [f"color={_q(BAD)}", f"fontcolor={_q(BAD)}"]
+        label = '"' + text.replace('"', '\\"') + '"'
+        out.append(f"  s{i} [label={label}{''.join(', ' + a for a in attrs)}];")
+    for i, (action, params), j in edges:
+        binding = ", ".join(f"{k} = {format_value(v)}" for k, v in params)
+        out.append(f"  s{i} -> s{j} [label={_q(f'{action}({binding})')}];")
+    out.append("}")
+    return "\n".join(out) + "\n"
