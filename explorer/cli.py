@@ -187,7 +187,7 @@ def _render_main(argv: list[str], out: TextIO, err: TextIO) -> int:
     args = p.parse_args(argv)
     from explorer.dispatch import run_check
     from explorer.lang.load import load_spec
-    from explorer.reports.diagram import DotMissing, trace_dot, write_views
+    from explorer.reports.diagram import DotMissing, write_views
     from explorer.reports.itf import trace_itf
     from explorer.reports.json_report import FORMAT, verdict_json
     from explorer.reports.text import format_verdict
@@ -222,8 +222,8 @@ def _render_main(argv: list[str], out: TextIO, err: TextIO) -> int:
             folder.mkdir(parents=True, exist_ok=True)
             base = folder / check.name
             steps = len(result.trace)
-            dot = trace_dot(result.trace, result.outcome,
-                            f"{path}: check {check.name}: {describe_outcome(result.outcome, steps)}")
+            dot = _trace_dot(model, result,
+                             f"{path}: check {check.name}: {describe_outcome(result.outcome, steps)}")
             files = {
                 ".txt": format_verdict(v, model, path, spec.source, timings=False) + "\n",
                 ".json": json.dumps({"format": FORMAT, "spec": path, "exit_code": v.exit_code,
@@ -250,6 +250,20 @@ def _render_main(argv: list[str], out: TextIO, err: TextIO) -> int:
     out.write(f"{drawn} counterexample{'s' * (drawn != 1)} of {len(paths)} spec"
               f"{'s' * (len(paths) != 1)} in {root}/ (exit {code})\n")
     return code
+
+
+def _trace_dot(model: M.Model, result: Any, title: str) -> str:
+    """The filmstrip of a result's trace: drawn by the spec's `render` section when it has
+    one, else as tables of variables."""
+    from explorer.reports.diagram import filmstrip_dot, trace_dot
+    trace, o = result.trace, result.outcome
+    if model.render is None:
+        return trace_dot(trace, o, title)
+    from explorer.drawing import Drawer
+    dr = Drawer(model)
+    last_is_bad = o.kind in ("violation", "cti") and len(trace.steps) < len(trace.states)
+    marked = dr.about(o.target, trace.states[-1]) if last_is_bad else set()
+    return filmstrip_dot(trace, o, title, [dr.draw(st) for st in trace.states], marked)
 
 
 def _spec_paths(given: list[str]) -> list[str]:

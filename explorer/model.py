@@ -646,6 +646,59 @@ class Check:
     excluded: tuple[str, ...] = ()  # `except A, B` (then `only` holds the others)
 
 
+STYLES = ("dashed", "dotted", "bold", "grey", "red", "blue", "green", "orange", "filled")
+
+
+@dataclass(frozen=True)
+class RenderLabel:
+    caption: str | None
+    expr: Expr
+    when: Expr | None
+
+
+@dataclass(frozen=True)
+class RenderStyle:
+    styles: tuple[str, ...]  # from STYLES
+    when: Expr
+
+
+@dataclass(frozen=True)
+class RenderNode:
+    """The atoms of `domain` for which `when` holds are drawn as nodes (`var` is the IR name
+    bound to the atom in the other expressions)."""
+
+    var: str
+    domain: Expr
+    when: Expr | None
+    labels: tuple[RenderLabel, ...]
+    styles: tuple[RenderStyle, ...]
+    group: Expr | None
+    span: Span = field(default=NOSPAN, compare=False)
+    group_caption: str | None = None
+
+
+@dataclass(frozen=True)
+class RenderEdge:
+    """From each atom of `domain` (where `when` holds) to the atom, optional atom or set of
+    atoms `target` gives."""
+
+    var: str
+    domain: Expr
+    target: Expr
+    when: Expr | None
+    label: str | None
+    styles: tuple[str, ...]
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Render:
+    """The spec's `render` section: how one state is drawn."""
+
+    nodes: tuple[RenderNode, ...]
+    edges: tuple[RenderEdge, ...]
+
+
 @dataclass(frozen=True)
 class Model:
     name: str
@@ -660,6 +713,7 @@ class Model:
     sets: tuple[AtomT, ...]
     doc: str = ""
     assertions: tuple[str, ...] = ()  # the names of the spec's named assertions
+    render: Render | None = None  # the `render` section, if any
 
 
 def walk_expr(e: Expr) -> Any:

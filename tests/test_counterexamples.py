@@ -136,3 +136,52 @@ def test_dump_states_marks_violations_and_refuses_big_graphs(tmp_path: Path) -> 
 def diagram_available() -> bool:
     import shutil
     return shutil.which("dot") is not None
+
+
+# ---------------------------------------------------------------------------------------
+# Drawings from a `render` section (detached_trees.mnt has one)
+
+def _drawn(check: str) -> tuple:
+    from explorer.drawing import Drawer
+    s = load_spec(str(ROOT / "specs/detached_trees.mnt"))
+    model = s.check_model(next(c for c in s.checks if c.name == check))
+    r = check_model(model, progress=None)
+    assert r.trace is not None
+    return Drawer(model), r
+
+
+def test_render_section_draws_mounts_under_their_parents() -> None:
+    dr, r = _drawn("close_then_mount")
+    last = dr.draw(r.trace.states[-1])
+    by_key = {n.key: n for n in last.nodes}
+    # the bug state: m2, still UMOUNT (dashed), hangs under the root m1 in the real namespace
+    assert set(by_key) == {"Mount.m1", "Mount.m2", "Task.t1"}
+    m2 = by_key["Mount.m2"]
+    assert m2.lines[:3] == ("m2", "count: 1", "flags: {UMOUNT}") and "dashed" in m2.styles
+    assert m2.group == by_key["Mount.m1"].group == "mnt_ns REAL"
+    assert ("Mount.m2", "Mount.m1", "parent") in {(e.src, e.dst, e.label) for e in last.edges}
+    assert ("Task.t1", "Mount.m2", "cwd") in {(e.src, e.dst, e.label) for e in last.edges}
+    # I-T2-1 is about m2 alone
+    assert dr.about("I_T2_1", r.trace.states[-1]) == {"Mount.m2"}
+    # the initial state: the root and the task; no file is open
+    first = dr.draw(r.trace.states[0])
+    assert [n.key for n in first.nodes] == ["Mount.m1", "Task.t1"]
+
+
+def test_the_rendered_filmstrip_marks_changes_and_the_culprit() -> None:
+    from explorer.drawing import Drawer
+    dr, r = _drawn("close_then_mount")
+    assert isinstance(dr, Drawer) and r.trace is not None
+    drawings = [dr.draw(st) for st in r.trace.states]
+    dot = diagram.filmstrip_dot(r.trace, r.outcome, "t", drawings, {"Mount.m2"})
+    assert dot.count("subgraph cluster_s") - dot.count("subgraph cluster_s0_g") >= 7
+    assert "violates I_T2_1" in dot
+    culprit = next(ln for ln in dot.splitlines() if ln.strip().startswith("s6_n")
+                   and "<b>m2</b>" in ln)
+    assert diagram.BAD in culprit and "dashed" in culprit
+    # the parent edge is new in the last state: orange; the clone's m2 is new in state 1
+    assert any(ln.strip().startswith("s6_n") and "parent" in ln and diagram.CHANGED_EDGE in ln
+               for ln in dot.splitlines())
+    assert any(ln.strip().startswith("s1_n") and "<b>m2</b>" in ln and diagram.CHANGED_BG in ln
+               for ln in dot.splitlines())
+    assert 's0_top -> s1_top [label="1. open_tree_clone(t = t1, src = m1, c = m2, g = f1)"' in dot

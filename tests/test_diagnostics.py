@@ -69,7 +69,21 @@ CASES: dict[str, tuple[tuple[str, ...], list[tuple[str, int, int]]]] = {
     "e0001_filter_head": (("var s: set 0..3", "init { s = {1 where true} }"), [("E0001", 2, 13)]),
     "e0001_double_option": (("var x: bool??", "init { x = none }"), [("E0001", 1, 13)]),
     # ---- E0004 reserved
-    "e0004_render": (("var x: bool", "init { x = true }", "render foo"), [("E0004", 3, 1)]),
+    "e0001_render_needs_braces": (("var x: bool", "init { x = true }", "render foo"),
+                                  [("E0001", 3, 8)]),
+    # ---- render sections
+    "e1008_style": (("set M = {a, b}", "var p: M -> M?", "init { p = {m: none for m in M} }",
+                     "render {", "  node m in M { style sparkly when true }", "}"),
+                    [("E1008", 5, 23)]),
+    "e2001_edge_to_undrawn": (("set M = {a, b}", "set F = {f1}", "var fm: F -> M?",
+                               "init { fm = {f: none for f in F} }", "render {",
+                               "  node m in M { label m }", "  edge f in F -> fm[f]", "}"),
+                              [("E2001", 7, 13)]),
+    "e2001_node_not_atom": (("var n: 0..2", "init { n = 0 }", "render {",
+                             "  node i in 0..2 { label i }", "}"), [("E2001", 4, 13)]),
+    "e1002_two_renders": (("set M = {a}", "var b: bool", "init { b = true }",
+                           "render { node m in M { label m } }", "render { }"),
+                          [("E1002", 5, 1)]),
     "e0004_fair": (("fair foo",), [("E0004", 1, 1)]),
     "e0004_property": (("var x: bool", "init { x = true }", "property p: x"), [("E0004", 3, 1)]),
     # ---- E1001 unknown

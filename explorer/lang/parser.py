@@ -28,12 +28,12 @@ _ESCAPES = {"n": "\n", "t": "\t"}
 _EXPR_START = {"NAME", "INT", "LPAR", "LBRACE", "LSQB", "DASH", "TRUE", "FALSE", "NONE",
                "NOT", "FORALL", "EXISTS", "IF"}
 _DECL_START = {"SPEC", "SET", "SYMMETRIC", "ENUM", "PARAM", "CONST", "VAR", "INIT", "ACTION",
-               "INVARIANT", "TERMINAL", "CHECK", "PROPERTY", "DOC", "DEF", "PROC"}
+               "INVARIANT", "TERMINAL", "CHECK", "PROPERTY", "DOC", "DEF", "PROC", "RENDER"}
 _STMT_START = {"LET", "EITHER", "REQUIRE", "ASSERT", "SEMICOLON", "FOR", "WHILE"}
 _WORDS = {"NAME": "a name", "INT": "a number", "STRING": "a message in double quotes",
           "DOC": "a doc comment", "CMP": "a comparison", "$END": "the end of the file"}
 _OPEN_KEYWORDS = {"forall", "exists", "if"}
-_RESERVED_LATER = {"fair": "`fair` declarations", "render": "`render` sections"}
+_RESERVED_LATER = {"fair": "`fair` declarations"}
 
 
 @functools.cache
@@ -353,6 +353,36 @@ class _ToSyntax(Transformer):
             raise _err(f"`by {k}-induction`: the induction depth must be between 1 and "
                        f"{MAX_INDUCTION_K}", _tsp(ch[0]), "E2002")
         return k
+
+    def render_decl(self, meta: Any, ch: list) -> S.DRender:
+        return S.DRender(tuple(x for x in ch if isinstance(x, S.RNodeNode)),
+                         tuple(x for x in ch if isinstance(x, S.REdgeNode)), span=_sp(meta))
+
+    def render_node(self, meta: Any, ch: list) -> S.RNodeNode:
+        binder, when, *items = ch
+        groups = [x for x in items if isinstance(x, tuple) and x[0] == "group"]
+        if len(groups) > 1:
+            raise _err("a node has one `group`", groups[1][2])
+        return S.RNodeNode(binder, when, tuple(x for x in items if isinstance(x, S.RLabelNode)),
+                           tuple(x for x in items if isinstance(x, S.RStyleNode)),
+                           groups[0][1][1] if groups else None,
+                           group_caption=groups[0][1][0] if groups else None, span=_sp(meta))
+
+    def r_label(self, meta: Any, ch: list) -> S.RLabelNode:
+        caption, expr, when = ch
+        return S.RLabelNode(_message(caption), expr, when,
+                            span=_sp(meta))
+
+    def r_style(self, meta: Any, ch: list) -> S.RStyleNode:
+        return S.RStyleNode(ch[0], ch[1], span=_sp(meta))
+
+    def r_group(self, meta: Any, ch: list) -> tuple:
+        return ("group", (_message(ch[0]), ch[1]), _sp(meta))
+
+    def render_edge(self, meta: Any, ch: list) -> S.REdgeNode:
+        binder, target, when, label, styles = ch
+        return S.REdgeNode(binder, target, when, _message(label),
+                           styles or (), span=_sp(meta))
 
     def property_decl(self, meta: Any, ch: list) -> S.DReserved:
         return S.DReserved("property", span=_tsp(ch[0]))

@@ -433,6 +433,54 @@ class DCheck(Decl):
 
 
 @dataclass(frozen=True)
+class RLabelNode:
+    caption: str | None
+    expr: ExprNode
+    when: ExprNode | None
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class RStyleNode:
+    styles: tuple[tuple[str, Span], ...]
+    when: ExprNode
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class RNodeNode:
+    """`node x in S [when P] { label ... style ... group ... }`"""
+
+    binder: BinderNode
+    when: ExprNode | None
+    labels: tuple[RLabelNode, ...]
+    styles: tuple[RStyleNode, ...]
+    group: ExprNode | None
+    span: Span = field(default=NOSPAN, compare=False)
+    group_caption: str | None = None
+
+
+@dataclass(frozen=True)
+class REdgeNode:
+    """`edge x in S -> TARGET [when P] [label "text"] [style a, b]`"""
+
+    binder: BinderNode
+    target: ExprNode
+    when: ExprNode | None
+    label: str | None
+    styles: tuple[tuple[str, Span], ...]
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class DRender(Decl):
+    nodes: tuple[RNodeNode, ...]
+    edges: tuple[REdgeNode, ...]
+    doc: str = ""
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
 class DReserved(Decl):
     """A declaration the grammar reserves for later work (`property`, `fair`, `render`)."""
 

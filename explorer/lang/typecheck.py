@@ -180,6 +180,10 @@ class Elaborator:
             self.error("E1002", "only one `terminal when` is allowed", terminals[1].span)
         if terminals:
             terminal = self.guarded(lambda: self._bool(terminals[0].expr, _Ctx()))
+        renders = [d for d in decls if isinstance(d, S.DRender)]
+        if len(renders) > 1:
+            self.error("E1002", "a spec has one `render` section", renders[1].span)
+        render = self.guarded(lambda: self._render(renders[0])) if renders else None
         for d in decls:
             if isinstance(d, S.DReserved):
                 self.error("E0004", f"`{d.keyword}` declarations are not supported yet", d.span)
@@ -193,7 +197,8 @@ class Elaborator:
         return M.Model(name, self.path, tuple(self.vars), tuple(self.consts), init,
                        tuple(actions), tuple(invariants), terminal, tuple(self.params),
                        tuple(self.types.values()), doc=specs[0].doc if specs else "",
-                       assertions=tuple(dict.fromkeys(a for a, _ in self.assertions)))
+                       assertions=tuple(dict.fromkeys(a for a, _ in self.assertions)),
+                       render=render)
 
     def _declare_names(self, decls: tuple[S.Decl, ...]) -> None:
         seen: dict[tuple[str, str], Span] = {}
@@ -758,6 +763,53 @@ class Elaborator:
                     raise self.error("E2001", f"cannot index a value of type {t}", step.span)
         value = self._store(self.expr(s.value, ctx), t, s.value.span, f"`{_lvalue_text(s.target)}`")
         return M.Assign(var.index, node.name, tuple(path), value, t, s.span)
+
+    def _render(self, d: S.DRender) -> M.Render:
+        """The render section: node rules over sets of atoms, labels of any type, styles from
+        a fixed list (they become DOT attributes, so no spec text reaches the DOT), and edges
+        to atoms of a type some node rule draws."""
+        nodes = []
+        drawn: set[str] = set()
+        for n in d.nodes:
+            (b,), ctx = self._binders((n.binder,), _Ctx())
+            elem = b.domain.t.elem  # type: ignore[attr-defined]
+            if not isinstance(elem, AtomT):
+                raise self.error("E2001", f"a node is an atom of a set or enum, not a {elem}",
+                                 n.binder.domain.span)
+            drawn.add(elem.name)
+            when = self._bool(n.when, ctx) if n.when is not None else None
+            labels = tuple(M.RenderLabel(x.caption, self.expr(x.expr, ctx),
+                                         self._bool(x.when, ctx) if x.when is not None else None)
+                           for x in n.labels)
+            styles = tuple(M.RenderStyle(self._styles(x.styles), self._bool(x.when, ctx))
+                           for x in n.styles)
+            group = self.expr(n.group, ctx) if n.group is not None else None
+            nodes.append(M.RenderNode(b.name, b.domain, when, labels, styles, group, n.span,
+                                      n.group_caption))
+        edges = []
+        for e in d.edges:
+            (b,), ctx = self._binders((e.binder,), _Ctx())
+            target = self.expr(e.target, ctx)
+            t = target.t.inner if isinstance(target.t, OptT) else target.t
+            t = t.elem if isinstance(t, SetT) else t
+            src = b.domain.t.elem  # type: ignore[attr-defined]
+            for end, span in ((src, e.binder.domain.span), (t, e.target.span)):
+                if not isinstance(end, AtomT) or end.name not in drawn:
+                    raise self.error("E2001", f"an edge joins drawn atoms: no `node` rule draws "
+                                     f"the {end}s", span,
+                                     "an edge's ends are atoms, optional atoms or sets of "
+                                     "atoms of a type a node rule draws")
+            when = self._bool(e.when, ctx) if e.when is not None else None
+            edges.append(M.RenderEdge(b.name, b.domain, target, when, e.label,
+                                      self._styles(e.styles), e.span))
+        return M.Render(tuple(nodes), tuple(edges))
+
+    def _styles(self, names: tuple[tuple[str, Span], ...]) -> tuple[str, ...]:
+        for name, span in names:
+            if name not in M.STYLES:
+                raise self.error("E1008", f"`{name}` is not a style", span,
+                                 f"styles: {', '.join(M.STYLES)}")
+        return tuple(n for n, _ in names)
 
     def _invariant(self, d: S.DInvariant) -> M.Invariant:
         return M.Invariant(d.name, self._bool(d.expr, _Ctx()), d.doc, d.span, d.helper)

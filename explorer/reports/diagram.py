@@ -154,3 +154,113 @@ def state_graph_dot(var_names: tuple[str, ...], states: list[tuple], initial: se
         out.append(f"  s{i} -> s{j} [label={_q(f'{action}({binding})')}];")
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+# -- drawings from a `render` section ---------------------------------------------------
+
+_STYLE_ATTRS = {  # a render style -> DOT attributes (a fixed table: no spec text in DOT)
+    "dashed": {"style": "dashed"}, "dotted": {"style": "dotted"}, "bold": {"penwidth": "2.5"},
+    "grey": {"color": "grey60", "fontcolor": "grey45"}, "red": {"color": "#c0392b"},
+    "blue": {"color": "#2471a3"}, "green": {"color": "#1e8449"},
+    "orange": {"color": "#d35400"}, "filled": {"style": "filled", "fillcolor": "grey92"},
+}
+CHANGED_EDGE = "#d35400"
+
+
+def _attrs(styles: frozenset[str], changed: bool, marked: bool) -> str:
+    a: dict[str, str] = {}
+    style = ["rounded"]
+    for s in sorted(styles):
+        for k, v in _STYLE_ATTRS[s].items():
+            if k == "style":
+                style.append(v)
+            else:
+                a[k] = v
+    if changed:
+        style.append("filled")
+        a["fillcolor"] = CHANGED_BG
+        a["penwidth"] = str(max(2.0, float(a.get("penwidth", "1"))))
+    if marked:
+        a["color"], a["penwidth"] = BAD, "3"
+    a["style"] = ",".join(dict.fromkeys(style))
+    return ", ".join(f"{k}={_q(v)}" for k, v in sorted(a.items()))
+
+
+def filmstrip_dot(trace: Trace, outcome: Outcome, title: str, drawings: list,
+                  marked: set[str]) -> str:
+    """The filmstrip of a trace drawn by the spec's `render` section: `drawings[i]` is state
+    i as nodes and edges (explorer.drawing), `marked` the atoms the violated invariant is
+    about (shown red on the last state). Each state is a cluster of its own, left to
+    right; inside, edges point from an atom to the one it refers to (a child to its parent),
+    drawn with the referred-to atom above. What is new or changed since the state before is
+    yellow (nodes) or orange (edges)."""
+    n = len(trace.states)
+    failing = len(trace.steps) == n and n > 0
+    first = "any state where every invariant holds" if outcome.kind == "cti" else "initial"
+    keys: dict[str, int] = {}
+    for d in drawings:
+        for node in d.nodes:
+            keys.setdefault(node.key, len(keys))
+    out = ["digraph trace {",
+           "  newrank=true; compound=true; nodesep=0.25; ranksep=0.35;",
+           f"  label={_q(title)}; labelloc=t; fontname=Helvetica; fontsize=16;",
+           "  node [shape=box, fontname=Helvetica, fontsize=11];",
+           f"  edge [fontname=Helvetica, fontsize=10, color={_q(EDGE)}, arrowsize=0.7];"]
+    for i, d in enumerate(drawings):
+        prev = {x.key: x for x in drawings[i - 1].nodes} if i > 0 else None
+        prev_edges = set(drawings[i - 1].edges) if i > 0 else None
+        last = i == n - 1 and not failing and outcome.kind not in ("holds", "proved")
+        head = f"State {i}" + (f" ({first})" if i == 0 else "")
+        bad = (f'<br/><font color="{BAD}"><b>{html.escape(_what_went_wrong(outcome))}</b></font>'
+               if last else "")
+        out.append(f"  subgraph cluster_s{i} {{")
+        out.append(f"    label=<<b>{html.escape(head)}</b>{bad}>; labeljust=l; "
+                   f"color={_q(BAD if last else '#2c3e50')}; penwidth={'2.5' if last else '1.2'};")
+        out.append(f"    s{i}_top [shape=point, style=invis, width=0, height=0];")
+        groups: dict[str | None, list[str]] = {}
+        for node in d.nodes:
+            nid = f"s{i}_n{keys[node.key]}"
+            changed = prev is not None and prev.get(node.key) != node
+            label = "<b>" + html.escape(node.lines[0]) + "</b>" + "".join(
+                "<br/>" + html.escape(x) for x in node.lines[1:])
+            attrs = _attrs(node.styles, changed, last and node.key in marked)
+            groups.setdefault(node.group, []).append(f"{nid} [label=<{label}>, {attrs}];")
+        for gi, (g, lines) in enumerate(groups.items()):
+            if g is None:
+                out.extend("    " + x for x in lines)
+                continue
+            out.append(f"    subgraph cluster_s{i}_g{gi} {{")
+            out.append(f"      label={_q(g)}; style=\"rounded,dashed\"; color=grey55; "
+                       "fontcolor=grey35; fontsize=10;")
+            out.extend("      " + x for x in lines)
+            out.append("    }")
+        for e in d.edges:
+            new = prev_edges is not None and e not in prev_edges
+            attrs = ["dir=back"]  # drawn from the referred-to atom down, pointing up at it
+            if e.label:
+                attrs.append(f"label={_q(e.label)}")
+            for s in sorted(e.styles):
+                attrs += [f"{k}={_q(v)}" for k, v in _STYLE_ATTRS[s].items()]
+            if new:
+                attrs += [f"color={_q(CHANGED_EDGE)}", "penwidth=2.5",
+                          f"fontcolor={_q(CHANGED_EDGE)}"]
+            out.append(f"    s{i}_n{keys[e.dst]} -> s{i}_n{keys[e.src]} [{', '.join(attrs)}];")
+        out.append("  }")
+    out.append("  { rank=same; " + " ".join(f"s{i}_top;" for i in range(n)) + " }")
+    for i, step in enumerate(trace.steps):
+        params = ", ".join(f"{k} = {format_value(v)}" for k, v in step.params)
+        label = f"{i + 1}. {step.action}({params})"
+        if i + 1 < n:
+            out.append(f"  s{i}_top -> s{i + 1}_top [label={_q(label)}, ltail=cluster_s{i}, "
+                       f"lhead=cluster_s{i + 1}, penwidth=2, minlen=2];")
+        else:
+            msg = html.escape(_what_went_wrong(outcome))
+            out.append(f'  fail [shape=plaintext, label=<<table border="1" cellborder="0" '
+                       f'color="{BAD}"><tr><td bgcolor="{BAD}"><font color="white"><b>'
+                       f'{html.escape(label)}</b></font></td></tr><tr><td>{msg}</td></tr>'
+                       f'</table>>];')
+            out.append("  { rank=same; fail; " + f"s{i}_top; }}")
+            out.append(f"  s{i}_top -> fail [label={_q(label)}, ltail=cluster_s{i}, "
+                       f"color={_q(BAD)}, fontcolor={_q(BAD)}, style=dashed, minlen=2];")
+    out.append("}")
+    return "\n".join(out) + "\n"

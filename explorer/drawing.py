@@ -1,0 +1,115 @@
+"""What a spec's `render` section says one state looks like: the nodes (atoms, with their
+label lines, styles and group), the edges between them, and the atoms an invariant is
+about. Evaluated with the reference interpreter on decoded states, so it works for traces of
+either engine. Plain data out; `reports/diagram.py` turns it into DOT."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from explorer import model as M
+from explorer.diagnostics import EvalError
+from explorer.interp import Interp, State
+from explorer.values import Atom, Value, format_value, sorted_values
+
+
+@dataclass(frozen=True)
+class DNode:
+    key: str  # unique in a drawing: the atom's set and name
+    lines: tuple[str, ...]
+    styles: frozenset[str]
+    group: str | None
+
+
+@dataclass(frozen=True)
+class DEdge:
+    src: str
+    dst: str
+    label: str | None
+    styles: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Drawing:
+    nodes: tuple[DNode, ...]
+    edges: tuple[DEdge, ...]
+
+
+def key(a: Atom) -> str:
+    return f"{a.sort}.{a.name}"
+
+
+class Drawer:
+    def __init__(self, model: M.Model) -> None:
+        assert model.render is not None
+        self.model, self.render, self.it = model, model.render, Interp(model)
+
+    def _eval(self, e: M.Expr, state: State, env: dict[str, Value]) -> Value:
+        return self.it.eval(e, state, env)
+
+    def _holds(self, e: M.Expr | None, state: State, env: dict[str, Value]) -> bool:
+        if e is None:
+            return True
+        try:
+            return bool(self._eval(e, state, env))
+        except EvalError:
+            return False
+
+    def draw(self, state: State) -> Drawing:
+        nodes: list[DNode] = []
+        for r in self.render.nodes:
+            for a in sorted_values(self._eval(r.domain, state, {})):
+                env = {r.var: a}
+                if not self._holds(r.when, state, env):
+                    continue
+                lines = []
+                for lab in r.labels:
+                    if not self._holds(lab.when, state, env):
+                        continue
+                    try:
+                        text = format_value(self._eval(lab.expr, state, env))
+                    except EvalError as e:
+                        text = f"(error: {e.message})"
+                    lines.append(f"{lab.caption}: {text}" if lab.caption else text)
+                styles = frozenset(s for st in r.styles if self._holds(st.when, state, env)
+                                   for s in st.styles)
+                group = None
+                if r.group is not None:
+                    try:
+                        g = self._eval(r.group, state, env)
+                        if g is not None:
+                            group = format_value(g)
+                            group = f"{r.group_caption} {group}" if r.group_caption else group
+                    except EvalError:
+                        pass
+                nodes.append(DNode(key(a), tuple(lines) or (a.name,), styles, group))
+        drawn = {n.key for n in nodes}
+        edges: list[DEdge] = []
+        for r in self.render.edges:
+            for a in sorted_values(self._eval(r.domain, state, {})):
+                env = {r.var: a}
+                if key(a) not in drawn or not self._holds(r.when, state, env):
+                    continue
+                try:
+                    t = self._eval(r.target, state, env)
+                except EvalError:
+                    continue
+                targets = sorted_values(t) if isinstance(t, frozenset) else ([] if t is None else [t])
+                for b in targets:
+                    if key(b) in drawn:
+                        edges.append(DEdge(key(a), key(b), r.label, frozenset(r.styles)))
+        return Drawing(tuple(nodes), tuple(edges))
+
+    def about(self, invariant: str | None, state: State) -> set[str]:
+        """The atoms a violated `forall x in S: P` invariant fails for (marked on the
+        picture); empty for any other shape of invariant."""
+        inv = next((i for i in self.model.invariants if i.name == invariant), None)
+        if inv is None or not isinstance(inv.expr, M.Quant) or not inv.expr.forall \
+                or len(inv.expr.binders) != 1:
+            return set()
+        b = inv.expr.binders[0]
+        out = set()
+        for a in sorted_values(self._eval(b.domain, state, {})):
+            if isinstance(a, Atom) and not self._holds(inv.expr.body, state, {b.name: a}):
+                out.add(key(a))
+        return out
