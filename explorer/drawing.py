@@ -35,8 +35,12 @@ class Drawing:
     edges: tuple[DEdge, ...]
 
 
-def key(a: Atom) -> str:
-    return f"{a.sort}.{a.name}"
+def key(a: Atom | int) -> str:
+    return f"{a.sort}.{a.name}" if isinstance(a, Atom) else f"int.{a}"
+
+
+def _name(a: Atom | int) -> str:
+    return a.name if isinstance(a, Atom) else str(a)
 
 
 class Drawer:
@@ -66,6 +70,9 @@ class Drawer:
                 for lab in r.labels:
                     if not self._holds(lab.when, state, env):
                         continue
+                    if lab.expr is None:
+                        lines.append(lab.caption or "")
+                        continue
                     try:
                         text = format_value(self._eval(lab.expr, state, env))
                     except EvalError as e:
@@ -82,7 +89,7 @@ class Drawer:
                             group = f"{r.group_caption} {group}" if r.group_caption else group
                     except EvalError:
                         pass
-                nodes.append(DNode(key(a), tuple(lines) or (a.name,), styles, group))
+                nodes.append(DNode(key(a), tuple(lines) or (_name(a),), styles, group))
         drawn = {n.key for n in nodes}
         edges: list[DEdge] = []
         for r in self.render.edges:
@@ -101,8 +108,8 @@ class Drawer:
         return Drawing(tuple(nodes), tuple(edges))
 
     def about(self, invariant: str | None, state: State) -> set[str]:
-        """The atoms a violated `forall x in S: P` invariant fails for (marked on the
-        picture); empty for any other shape of invariant."""
+        """The atoms (or integers) a violated `forall x in S: P` invariant fails for (marked
+        on the picture); empty for any other shape of invariant."""
         inv = next((i for i in self.model.invariants if i.name == invariant), None)
         if inv is None or not isinstance(inv.expr, M.Quant) or not inv.expr.forall \
                 or len(inv.expr.binders) != 1:
@@ -110,6 +117,7 @@ class Drawer:
         b = inv.expr.binders[0]
         out = set()
         for a in sorted_values(self._eval(b.domain, state, {})):
-            if isinstance(a, Atom) and not self._holds(inv.expr.body, state, {b.name: a}):
+            if isinstance(a, Atom | int) and not isinstance(a, bool) and \
+                    not self._holds(inv.expr.body, state, {b.name: a}):
                 out.add(key(a))
         return out

@@ -652,7 +652,7 @@ STYLES = ("dashed", "dotted", "bold", "grey", "red", "blue", "green", "orange", 
 @dataclass(frozen=True)
 class RenderLabel:
     caption: str | None
-    expr: Expr
+    expr: Expr | None  # None: the caption alone is the line
     when: Expr | None
 
 

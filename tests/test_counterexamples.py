@@ -185,3 +185,22 @@ def test_the_rendered_filmstrip_marks_changes_and_the_culprit() -> None:
     assert any(ln.strip().startswith("s1_n") and "<b>m2</b>" in ln and diagram.CHANGED_BG in ln
                for ln in dot.splitlines())
     assert 's0_top -> s1_top [label="1. open_tree_clone(t = t1, src = m1, c = m2, g = f1)"' in dot
+
+
+def test_render_draws_integers_and_fixed_lines() -> None:
+    from explorer.drawing import Drawer
+    s = load_spec(str(ROOT / "specs/mountinfo_cursor.mnt"))
+    model = s.check_model(next(c for c in s.checks if c.name == "v0_skip"))
+    r = check_model(model, progress=None)
+    assert r.trace is not None
+    dr = Drawer(model)
+    last = dr.draw(r.trace.states[-1])
+    nodes = {n.key: n for n in last.nodes}
+    # B1: uid 1 unmounted after it was shown (dashed), uid 2 never shown, the reader at EOF
+    assert set(nodes) == {"int.0", "int.1", "int.2", "Reader.reader"}
+    assert "dashed" in nodes["int.1"].styles
+    assert nodes["int.2"].lines[-1] == "never shown: skipped" and "red" in nodes["int.2"].styles
+    assert nodes["Reader.reader"].lines == ("the reader", "position: 2", "bytes buffered: 0",
+                                            "at EOF")
+    assert {(e.src, e.dst) for e in last.edges} == {("int.2", "int.0")}  # 1 is gone
+    assert dr.about("I_T1_1", r.trace.states[-1]) == {"int.2"}

@@ -80,7 +80,7 @@ CASES: dict[str, tuple[tuple[str, ...], list[tuple[str, int, int]]]] = {
                                "  node m in M { label m }", "  edge f in F -> fm[f]", "}"),
                               [("E2001", 7, 13)]),
     "e2001_node_not_atom": (("var n: 0..2", "init { n = 0 }", "render {",
-                             "  node i in 0..2 { label i }", "}"), [("E2001", 4, 13)]),
+                             "  node b in bool { label b }", "}"), [("E2001", 4, 13)]),
     "e1002_two_renders": (("set M = {a}", "var b: bool", "init { b = true }",
                            "render { node m in M { label m } }", "render { }"),
                           [("E1002", 5, 1)]),

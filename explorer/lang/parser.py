@@ -369,9 +369,18 @@ class _ToSyntax(Transformer):
                            group_caption=groups[0][1][0] if groups else None, span=_sp(meta))
 
     def r_label(self, meta: Any, ch: list) -> S.RLabelNode:
-        caption, expr, when = ch
-        return S.RLabelNode(_message(caption), expr, when,
-                            span=_sp(meta))
+        (caption, expr), when = ch
+        return S.RLabelNode(caption, expr, when, span=_sp(meta))
+
+    # a label is a caption with a value, a value, or a caption alone (a fixed line of text)
+    def lb_text(self, meta: Any, ch: list) -> tuple:
+        return _message(ch[0]), None
+
+    def lb_caption(self, meta: Any, ch: list) -> tuple:
+        return _message(ch[0]), ch[1]
+
+    def lb_value(self, meta: Any, ch: list) -> tuple:
+        return None, ch[0]
 
     def r_style(self, meta: Any, ch: list) -> S.RStyleNode:
         return S.RStyleNode(ch[0], ch[1], span=_sp(meta))

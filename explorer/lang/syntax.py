@@ -435,7 +435,7 @@ class DCheck(Decl):
 @dataclass(frozen=True)
 class RLabelNode:
     caption: str | None
-    expr: ExprNode
+    expr: ExprNode | None  # None: the caption alone is the line
     when: ExprNode | None
     span: Span = field(default=NOSPAN, compare=False)
 

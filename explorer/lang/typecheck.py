@@ -773,12 +773,13 @@ class Elaborator:
         for n in d.nodes:
             (b,), ctx = self._binders((n.binder,), _Ctx())
             elem = b.domain.t.elem  # type: ignore[attr-defined]
-            if not isinstance(elem, AtomT):
-                raise self.error("E2001", f"a node is an atom of a set or enum, not a {elem}",
+            if not isinstance(elem, AtomT | IntT):
+                raise self.error("E2001", f"a node is an atom or an integer, not a {elem}",
                                  n.binder.domain.span)
-            drawn.add(elem.name)
+            drawn.add(_drawn_kind(elem))
             when = self._bool(n.when, ctx) if n.when is not None else None
-            labels = tuple(M.RenderLabel(x.caption, self.expr(x.expr, ctx),
+            labels = tuple(M.RenderLabel(x.caption,
+                                         self.expr(x.expr, ctx) if x.expr is not None else None,
                                          self._bool(x.when, ctx) if x.when is not None else None)
                            for x in n.labels)
             styles = tuple(M.RenderStyle(self._styles(x.styles), self._bool(x.when, ctx))
@@ -794,11 +795,11 @@ class Elaborator:
             t = t.elem if isinstance(t, SetT) else t
             src = b.domain.t.elem  # type: ignore[attr-defined]
             for end, span in ((src, e.binder.domain.span), (t, e.target.span)):
-                if not isinstance(end, AtomT) or end.name not in drawn:
-                    raise self.error("E2001", f"an edge joins drawn atoms: no `node` rule draws "
-                                     f"the {end}s", span,
-                                     "an edge's ends are atoms, optional atoms or sets of "
-                                     "atoms of a type a node rule draws")
+                if not isinstance(end, AtomT | IntT) or _drawn_kind(end) not in drawn:
+                    raise self.error("E2001", f"an edge joins drawn nodes: no `node` rule draws "
+                                     f"the values of {end}", span,
+                                     "an edge's ends are atoms or integers (optional, or a "
+                                     "set of them) of a kind a node rule draws")
             when = self._bool(e.when, ctx) if e.when is not None else None
             edges.append(M.RenderEdge(b.name, b.domain, target, when, e.label,
                                       self._styles(e.styles), e.span))
@@ -1288,6 +1289,11 @@ def _rename_stmts(stmts: tuple[M.Stmt, ...], names: dict[str, str]) -> tuple[M.S
             st = replace(st, cond=ren(st.cond))
         out.append(st)  # Fail holds no names
     return tuple(out)
+
+
+def _drawn_kind(t: Type) -> str:
+    """What a render node stands for: the atoms of one set or enum, or integers."""
+    return t.name if isinstance(t, AtomT) else "int"
 
 
 def _subst_binders(binders: tuple[M.Binder, ...], m: Mapping[str, M.Expr | str], fold: bool
