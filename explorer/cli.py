@@ -101,11 +101,13 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
         err.write("explore: interrupted before an answer\n")
         return 3
     except BrokenPipeError:
-        # the reader went away (`explore ... | head`): stop quietly, as a shell tool does
-        try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the interpreter flushes it at exit
-        except OSError:
-            pass
+        # the reader went away (`explore ... | head`): stop quietly, as a shell tool does; the
+        # process's own stdout is swapped so that its flush at exit does not fail again
+        if out is sys.stdout:
+            try:
+                sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the interpreter closes it
+            except OSError:
+                pass
         return 141  # 128 + SIGPIPE, what a shell reports for a killed writer
     except RecursionError:
         err.write("explore: error[E0003]: the spec is nested too deeply to analyse\n")
