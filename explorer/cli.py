@@ -188,7 +188,6 @@ def _render_main(argv: list[str], out: TextIO, err: TextIO) -> int:
         return 0
     args = p.parse_args(argv)
     from explorer.dispatch import run_check
-    from explorer.lang.load import load_spec
     from explorer.reports.diagram import DotMissing, write_views
     from explorer.reports.itf import trace_itf
     from explorer.reports.json_report import FORMAT, verdict_json
@@ -202,11 +201,8 @@ def _render_main(argv: list[str], out: TextIO, err: TextIO) -> int:
                          "clash")
     root, code, drawn, views = Path(args.out), 0, 0, not args.no_views
     for path in paths:
-        try:
-            spec = load_spec(path)
-        except SpecError as e:
-            for d in e.diagnostics:
-                err.write(render(d, path, _read_quietly(path)) + "\n")
+        spec = _load(path, err)
+        if spec is None:
             code = code or EXIT_SPEC
             continue
         folder = root / Path(path).stem
@@ -268,6 +264,23 @@ def _trace_dot(model: M.Model, result: Any, title: str) -> str:
     return filmstrip_dot(trace, o, title, [dr.draw(st) for st in trace.states], marked)
 
 
+def _load(path: str, err: TextIO) -> Any:
+    """The loaded spec, its warnings written to err; None, with its errors written, when it
+    does not load."""
+    from explorer.lang.load import load_spec
+    try:
+        spec = load_spec(path)
+    except SpecError as e:
+        source = _read_quietly(path)
+        for d in e.diagnostics:
+            err.write(render(d, path, source) + "\n")
+        err.write(f"{path}: {len(e.diagnostics)} error{'s' * (len(e.diagnostics) > 1)}\n")
+        return None
+    for w in spec.warnings:
+        err.write(render(w, path, spec.source) + "\n")
+    return spec
+
+
 def _spec_paths(given: list[str]) -> list[str]:
     """The spec files named: a file as given, a directory as every .mnt file under it."""
     paths: list[str] = []
@@ -289,7 +302,6 @@ def _run_spec(path: str, args: argparse.Namespace, extra: dict[str, Any], out: T
     (as JSON objects with --format json)."""
     # Imported only now, so that `explore --help` and usage errors stay fast.
     from explorer.explicit.bfs import Limits
-    from explorer.lang.load import load_spec
     from explorer.reports.itf import trace_itf
     from explorer.reports.json_report import FORMAT, verdict_json
     from explorer.reports.text import format_verdict
@@ -297,16 +309,9 @@ def _run_spec(path: str, args: argparse.Namespace, extra: dict[str, Any], out: T
     from explorer.results import ReplayError
     from explorer.symbolic.values import Unsupported
 
-    try:
-        spec = load_spec(path)
-    except SpecError as e:
-        source = _read_quietly(path)
-        for d in e.diagnostics:
-            err.write(render(d, path, source) + "\n")
-        err.write(f"{path}: {len(e.diagnostics)} error{'s' * (len(e.diagnostics) > 1)}\n")
+    spec = _load(path, err)
+    if spec is None:
         return EXIT_SPEC, []
-    for w in spec.warnings:
-        err.write(render(w, path, spec.source) + "\n")
     params = {n for n, _ in spec.default.params}
     for name in extra:
         if name not in params:

@@ -48,21 +48,18 @@ class Drawer:
         assert model.render is not None
         self.model, self.render, self.it = model, model.render, Interp(model)
 
-    def _eval(self, e: M.Expr, state: State, env: dict[str, Value]) -> Value:
-        return self.it.eval(e, state, env)
-
     def _holds(self, e: M.Expr | None, state: State, env: dict[str, Value]) -> bool:
         if e is None:
             return True
         try:
-            return bool(self._eval(e, state, env))
+            return bool(self.it.eval(e, state, env))
         except EvalError:
             return False
 
     def draw(self, state: State) -> Drawing:
         nodes: list[DNode] = []
         for r in self.render.nodes:
-            for a in sorted_values(self._eval(r.domain, state, {})):
+            for a in sorted_values(self.it.eval(r.domain, state, {})):
                 env = {r.var: a}
                 if not self._holds(r.when, state, env):
                     continue
@@ -74,7 +71,7 @@ class Drawer:
                         lines.append(lab.caption or "")
                         continue
                     try:
-                        text = format_value(self._eval(lab.expr, state, env))
+                        text = format_value(self.it.eval(lab.expr, state, env))
                     except EvalError as e:
                         text = f"(error: {e.message})"
                     lines.append(f"{lab.caption}: {text}" if lab.caption else text)
@@ -83,7 +80,7 @@ class Drawer:
                 group = None
                 if r.group is not None:
                     try:
-                        g = self._eval(r.group, state, env)
+                        g = self.it.eval(r.group, state, env)
                         if g is not None:
                             group = format_value(g)
                             group = f"{r.group_caption} {group}" if r.group_caption else group
@@ -93,12 +90,12 @@ class Drawer:
         drawn = {n.key for n in nodes}
         edges: list[DEdge] = []
         for r in self.render.edges:
-            for a in sorted_values(self._eval(r.domain, state, {})):
+            for a in sorted_values(self.it.eval(r.domain, state, {})):
                 env = {r.var: a}
                 if key(a) not in drawn or not self._holds(r.when, state, env):
                     continue
                 try:
-                    t = self._eval(r.target, state, env)
+                    t = self.it.eval(r.target, state, env)
                 except EvalError:
                     continue
                 targets = sorted_values(t) if isinstance(t, frozenset) else ([] if t is None else [t])
@@ -116,7 +113,7 @@ class Drawer:
             return set()
         b = inv.expr.binders[0]
         out = set()
-        for a in sorted_values(self._eval(b.domain, state, {})):
+        for a in sorted_values(self.it.eval(b.domain, state, {})):
             if isinstance(a, Atom | int) and not isinstance(a, bool) and \
                     not self._holds(inv.expr.body, state, {b.name: a}):
                 out.add(key(a))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from explorer.results import Outcome, Trace
+from explorer.results import Outcome, Step, Trace
 from explorer.values import format_value
 
 CHANGED_BG, BAD, EDGE = "#fff3b0", "#c0392b", "#34495e"
@@ -58,6 +58,18 @@ def _what_went_wrong(o: Outcome) -> str:
     return o.message or o.kind
 
 
+def _step_label(i: int, step: Step) -> str:
+    params = ", ".join(f"{k} = {format_value(v)}" for k, v in step.params)
+    return f"{i + 1}. {step.action}({params})"
+
+
+def _fail_box(label: str, outcome: Outcome) -> str:
+    """The HTML label of the box a failing step leads to: the step, then the error."""
+    return (f'<<table border="1" cellborder="0" color="{BAD}"><tr><td bgcolor="{BAD}">'
+            f'<font color="white"><b>{html.escape(label)}</b></font></td></tr><tr><td>'
+            f'{html.escape(_what_went_wrong(outcome))}</td></tr></table>>')
+
+
 def trace_dot(trace: Trace, outcome: Outcome, title: str) -> str:
     """The filmstrip of `trace` as DOT text. `outcome` says what the last state (or the
     failing step) shows; `title` heads the picture (spec and check)."""
@@ -93,15 +105,11 @@ def trace_dot(trace: Trace, outcome: Outcome, title: str) -> str:
                  f'<b>{html.escape(head)}</b></font></td></tr>{"".join(rows)}{bottom}</table>')
         out.append(f"  s{i} [label=<{table}>];")
     for i, step in enumerate(trace.steps):
-        params = ", ".join(f"{k} = {format_value(v)}" for k, v in step.params)
-        label = f"{i + 1}. {step.action}({params})"
+        label = _step_label(i, step)
         if i + 1 < n:
             out.append(f"  s{i} -> s{i + 1} [label={_q(label)}];")
         else:  # the failing step: it has no state after it
-            msg = html.escape(_what_went_wrong(outcome))
-            out.append(f'  fail [label=<<table border="1" cellborder="0" color="{BAD}">'
-                       f'<tr><td bgcolor="{BAD}"><font color="white"><b>{html.escape(label)}'
-                       f'</b></font></td></tr><tr><td>{msg}</td></tr></table>>];')
+            out.append(f"  fail [label={_fail_box(label, outcome)}];")
             out.append(f"  s{i} -> fail [label={_q(label)}, color={_q(BAD)}, "
                        f"fontcolor={_q(BAD)}, style=dashed];")
     out.append("}")
@@ -248,17 +256,12 @@ def filmstrip_dot(trace: Trace, outcome: Outcome, title: str, drawings: list,
         out.append("  }")
     out.append("  { rank=same; " + " ".join(f"s{i}_top;" for i in range(n)) + " }")
     for i, step in enumerate(trace.steps):
-        params = ", ".join(f"{k} = {format_value(v)}" for k, v in step.params)
-        label = f"{i + 1}. {step.action}({params})"
+        label = _step_label(i, step)
         if i + 1 < n:
             out.append(f"  s{i}_top -> s{i + 1}_top [label={_q(label)}, ltail=cluster_s{i}, "
                        f"lhead=cluster_s{i + 1}, penwidth=2, minlen=2];")
         else:
-            msg = html.escape(_what_went_wrong(outcome))
-            out.append(f'  fail [shape=plaintext, label=<<table border="1" cellborder="0" '
-                       f'color="{BAD}"><tr><td bgcolor="{BAD}"><font color="white"><b>'
-                       f'{html.escape(label)}</b></font></td></tr><tr><td>{msg}</td></tr>'
-                       f'</table>>];')
+            out.append(f"  fail [shape=plaintext, label={_fail_box(label, outcome)}];")
             out.append("  { rank=same; fail; " + f"s{i}_top; }}")
             out.append(f"  s{i}_top -> fail [label={_q(label)}, ltail=cluster_s{i}, "
                        f"color={_q(BAD)}, fontcolor={_q(BAD)}, style=dashed, minlen=2];")
