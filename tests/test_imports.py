@@ -189,3 +189,8 @@ def test_reports_do_not_import_engines_or_the_language(path: Path) -> None:
                          ids=lambda p: module_name(p))
 def test_nothing_imports_the_cli(path: Path) -> None:
     assert not any(within(m, "explorer.cli") for m in explorer_imports(path))
+
+
+def test_symbols_imports_nothing_from_explorer() -> None:
+    """Every engine names its symbols through explorer.symbols: it sits below them all."""
+    assert explorer_imports(PKG / "symbols.py") == set()

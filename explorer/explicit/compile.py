@@ -29,6 +29,7 @@ from explorer.explicit.encoding import Encoding
 from explorer.explicit.layout import Layout, is_cell
 from explorer.lang.types import fits_statically
 from explorer.model import AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Span, Type
+from explorer.symbols import py_const, py_local
 from explorer.values import format_value
 
 _UNBOUND = object()  # a parameter whose domain is being evaluated
@@ -595,9 +596,9 @@ class _Gen:
         if isinstance(e, M.VarRef):
             return self.read(self.lay.offsets[e.index], e.t)
         if isinstance(e, M.ConstRef):
-            return f"C_{e.name}"
+            return py_const(e.name)
         if isinstance(e, M.Local):
-            return self.subst.get(e.name, f"l_{e.name}")
+            return self.subst.get(e.name, py_local(e.name))
         if isinstance(e, M.Unwrap):
             t, k = self.tmp(), self.rt.span(e.span)
             if self.in_iter:
@@ -656,7 +657,7 @@ class _Gen:
             return f"{'all' if e.forall else 'any'}({body} {fors})"
         if isinstance(e, M.Filter):
             b = e.binder
-            bit = self.bit(b.domain.t.elem, f"l_{b.name}")  # type: ignore[attr-defined]
+            bit = self.bit(b.domain.t.elem, py_local(b.name))  # type: ignore[attr-defined]
             pred = self.bound(e.pred, [b.name])
             return f"sum(1 << {bit} {self.fors((b,))} if {pred})"
         if isinstance(e, M.MapSet):
@@ -694,7 +695,7 @@ class _Gen:
         out = []
         for i, b in enumerate(binders):
             dom = self.bound_domain(b.domain, [x.name for x in binders[:i]])
-            out.append(f"for l_{b.name} in {dom}")
+            out.append(f"for {py_local(b.name)} in {dom}")
         return " ".join(out)
 
     def bound_domain(self, dom: M.Expr, names: list[str]) -> str:
@@ -968,7 +969,7 @@ class _Gen:
             if isinstance(s, M.Assign):
                 self.assign(depth, s)
             elif isinstance(s, M.Let):
-                self.emit(depth, f"l_{s.name} = {self.ex(s.value)}")
+                self.emit(depth, f"{py_local(s.name)} = {self.ex(s.value)}")
             elif isinstance(s, M.If):
                 self.emit(depth, f"if {self.ex(s.cond)}:")
                 self.block_plain(depth + 1, s.then)
@@ -1059,14 +1060,14 @@ class _Gen:
             self.unrolled(aid, a, body, loops, combos, base, done)
             return
         for b in loops:  # stale values would make a wrong partial binding below
-            self.emit(base, f"l_{b.name} = _U")
+            self.emit(base, f"{py_local(b.name)} = _U")
         self.emit(base, "try:")
         depth = base + 1
         if not loops:
             self.emit(depth, "for _once in (0,):")
             depth += 1
         for b in loops:
-            self.emit(depth, f"for l_{b.name} in {self.elems(b.domain)}:")
+            self.emit(depth, f"for {py_local(b.name)} in {self.elems(b.domain)}:")
             depth += 1
         self.emit(depth, "try:")
         depth += 1
@@ -1074,7 +1075,7 @@ class _Gen:
             self.emit(depth, f"if not {self.ex(a.guard)}: continue")
         self.emit(depth, "w = s")
         self.src, self.dirty = "w", []  # the body reads its own writes
-        bind = "(" + "".join(f"l_{b.name}, " for b in loops) + ")"
+        bind = "(" + "".join(f"{py_local(b.name)}, " for b in loops) + ")"
         self.block(depth, body, done(bind))
         self.src, self.dirty = "s", None
         self.emit(depth - 1, "except _Fault as _e:")
@@ -1082,10 +1083,10 @@ class _Gen:
         self.emit(depth, "raise")
         # a fault while evaluating a parameter's domain: bind the parameters so far
         for n in range(len(loops) - 1, 0, -1):
-            self.emit(base + 1 + n, f"l_{loops[n].name} = _U")
+            self.emit(base + 1 + n, f"{py_local(loops[n].name)} = _U")
         self.emit(base, "except _Fault as _e:")
         self.emit(base + 1, "if not hasattr(_e, 'binding'):")
-        names = ", ".join(f"'l_{b.name}'" for b in loops)
+        names = ", ".join(f"'{py_local(b.name)}'" for b in loops)
         self.emit(base + 2, f"_e.binding = tuple(x for x in map(locals().get, "
                   f"({names}{',' if loops else ''}), [_U] * {len(loops)}) if x is not _U)")
         self.emit(base + 2, f"_e.action = {aid}")
@@ -1180,7 +1181,7 @@ class _Gen:
 
     def consts(self) -> None:
         for c in self.model.consts:
-            self.emit(0, f"C_{c.name} = {self.ex(c.expr)}")
+            self.emit(0, f"{py_const(c.name)} = {self.ex(c.expr)}")
 
 
 def compile_model(model: M.Model) -> CompiledModel:

@@ -24,7 +24,7 @@ import z3
 from explorer import model as M
 from explorer.results import Figures, Outcome, Result, Trace, replay
 from explorer.symbolic import decode
-from explorer.symbolic.system import Solver, System
+from explorer.symbolic.system import Solver, System, reproducible
 from explorer.symbolic.values import disj
 
 
@@ -33,6 +33,7 @@ def goals(model: M.Model) -> list[M.Invariant]:
     return [i for i in model.invariants if not i.helper]
 
 
+@reproducible
 def check_bmc(model: M.Model, depth: int, check_deadlock: bool = True,
               max_seconds: float | None = None, progress: TextIO | None = _sys.stderr,
               verify: bool = True, invariants: list[str] | None = None) -> Result:

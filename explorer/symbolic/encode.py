@@ -52,6 +52,7 @@ from explorer.symbolic.values import (
     mk_not,
     zero,
 )
+from explorer.symbols import z3_var
 from explorer.values import Value, sort_key
 
 State = dict[int, Sym]  # variable index -> symbolic value
@@ -122,7 +123,7 @@ class Encoder:
     def state(self, tag: str) -> SymState:
         leaves: list[z3.ExprRef] = []
         side: list[z3.BoolRef] = []
-        vals = {v.index: fresh(v.t, f"{v.name}@{tag}", self.sorts, leaves, side)
+        vals = {v.index: fresh(v.t, z3_var(v.index, tag), self.sorts, leaves, side)
                 for v in self.model.vars}
         return SymState(vals, leaves, side)
 

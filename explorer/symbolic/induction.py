@@ -28,10 +28,11 @@ from explorer import model as M
 from explorer.results import Figures, Outcome, Result, Trace, verify_cti
 from explorer.symbolic import decode
 from explorer.symbolic.bmc import check_bmc, goals
-from explorer.symbolic.system import Solver, System
+from explorer.symbolic.system import Solver, System, reproducible
 from explorer.symbolic.values import disj
 
 
+@reproducible
 def check_prove(model: M.Model, k: int = 1, max_seconds: float | None = None,
                 progress: TextIO | None = _sys.stderr, verify: bool = True) -> Result:
     t0 = time.monotonic()

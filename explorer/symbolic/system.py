@@ -8,14 +8,44 @@ per (variable, step)). Engines ask for `at(k)` states and `trans(k)`, `fault(k)`
 
 from __future__ import annotations
 
+import functools
+import gc
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
 import z3
 
 from explorer import model as M
 from explorer.symbolic.encode import Branch, Encoder, SymState
 from explorer.symbolic.values import conj, disj
+from explorer.symbols import z3_internal
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def reproducible(run: Callable[P, R]) -> Callable[P, R]:
+    """A z3 run whose answers do not depend on what the process allocated before it.
+
+    z3's choices (which of several shortest counterexamples, which CTI) depend on the ids
+    of its terms, and z3 reuses the ids of freed terms. Python's cyclic collector frees
+    terms at moments set by every allocation since the process started, the spec's names
+    included, so the same query could answer differently after a renaming, or under
+    pytest. The run starts from a collected heap and frees terms by reference counts
+    only."""
+    @functools.wraps(run)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        enabled = gc.isenabled()
+        gc.collect()
+        gc.disable()
+        try:
+            return run(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+    return wrapper
 
 
 @dataclass
@@ -32,7 +62,7 @@ class System:
         self.model = model
         self.enc = enc = Encoder(model)
         self._cur, self._nxt = enc.state("cur"), enc.state("nxt")
-        self._sel = z3.Int("sel@cur")
+        self._sel = z3.Int(z3_internal("sel@cur"))
         steps = enc.step(self._cur.vals)
         self.branches: list[Branch] = steps.branches
         n = len(self.branches)
@@ -79,7 +109,7 @@ class System:
 
     def sel(self, k: int) -> z3.ArithRef:
         if k not in self._sels:
-            self._sels[k] = z3.Int(f"sel@{k}")
+            self._sels[k] = z3.Int(z3_internal(f"sel@{k}"))
         return self._sels[k]
 
     def _inst(self, term: z3.ExprRef, k: int) -> z3.ExprRef:

@@ -36,7 +36,8 @@ from explorer.model import (
     type_size,
     type_values,
 )
-from explorer.values import Atom, Fn, Rec, Value, format_value, sort_key
+from explorer.symbols import z3_atom, z3_sort
+from explorer.values import Atom, Fn, Rec, Value, sort_key
 
 # the most values a set's element type or a function's domain may have
 MAX_KEYS = 4096
@@ -150,8 +151,9 @@ class Sorts:
     def of(self, t: AtomT) -> tuple[z3.SortRef, list[z3.ExprRef]]:
         got = self._sorts.get(t.name)
         if got is None:
-            sort, consts = z3.EnumSort(f"{t.name}!{self._tag}",
-                                       [f"{a}!{self._tag}" for a in t.atoms])
+            number = len(self._sorts)
+            sort, consts = z3.EnumSort(z3_sort(number, self._tag),
+                                       [z3_atom(number, i, self._tag) for i in range(len(t.atoms))])
             got = (sort, list(consts), t)
             self._sorts[t.name] = got
             for i, c in enumerate(consts):
@@ -214,8 +216,10 @@ def zero(t: Type, sorts: Sorts) -> Sym:
 
 def fresh(t: Type, name: str, sorts: Sorts, leaves: list[z3.ExprRef],
           side: list[z3.BoolRef]) -> Sym:
-    """A value of type t made of new z3 constants named after `name`; the constants go to
-    `leaves`, and the constraints that keep them in the type (ranges, lengths) to `side`."""
+    """A value of type t made of new z3 constants named after `name` (see explorer.symbols:
+    the root is a variable's position, and each part below it is named by its position in
+    the type, never by spec text); the constants go to `leaves`, and the constraints that
+    keep them in the type (ranges, lengths) to `side`."""
     if isinstance(t, BoolT):
         x = z3.Bool(name)
         leaves.append(x)
@@ -238,27 +242,24 @@ def fresh(t: Type, name: str, sorts: Sorts, leaves: list[z3.ExprRef],
         return SOpt(some, fresh(t.inner, f"{name}!", sorts, leaves, side))
     if isinstance(t, SetT):
         mem = {}
-        for k in keys_of(t.elem):
-            b = z3.Bool(f"{name}∋{_key_text(k)}")
+        for i, k in enumerate(keys_of(t.elem)):
+            b = z3.Bool(f"{name}∋{i}")
             leaves.append(b)
             mem[k] = b
         return SSet(mem)
     if isinstance(t, FnT):
         ks = keys_of(t.dom)
-        return SFn({k: fresh(t.rng, f"{name}[{_key_text(k)}]", sorts, leaves, side) for k in ks},
+        return SFn({k: fresh(t.rng, f"{name}[{i}]", sorts, leaves, side) for i, k in enumerate(ks)},
                    {k: TRUE for k in ks})
     if isinstance(t, RecT):
-        return SRec({n: fresh(ft, f"{name}.{n}", sorts, leaves, side) for n, ft in t.fields})
+        return SRec({n: fresh(ft, f"{name}.{i}", sorts, leaves, side)
+                     for i, (n, ft) in enumerate(t.fields)})
     if isinstance(t, SeqT):
-        n = z3.Int(f"{name}.len")
+        n = z3.Int(f"{name}#")
         leaves.append(n)
         side.extend([n >= 0, n <= t.cap])
         return SSeq(n, [fresh(t.elem, f"{name}[{i}]", sorts, leaves, side) for i in range(t.cap)])
     raise Unsupported(f"a variable of type {t}")
-
-
-def _key_text(k: Value) -> str:
-    return format_value(k)
 
 
 def lit(v: Value, t: Type | None, sorts: Sorts) -> Sym:
@@ -274,7 +275,8 @@ def lit(v: Value, t: Type | None, sorts: Sorts) -> Sym:
     if isinstance(v, Atom):
         return sorts.atom(v)
     if isinstance(v, frozenset):
-        return SSet({x: TRUE for x in v})
+        return SSet({x: TRUE for x in sorted(v, key=sort_key)})  # not hash order: z3 is
+        # deterministic only for one sequence of calls
     if isinstance(v, Fn):
         rng = t.rng if isinstance(t, FnT) else AnyT()
         return SFn({k: lit(x, rng, sorts) for k, x in v.items()}, {k: TRUE for k in v.keys()})
