@@ -21,6 +21,7 @@ import pytest
 from explorer.cli import main
 from explorer.explicit.run import check_model
 from explorer.lang.load import load_spec
+from explorer.outdir import MANIFEST
 from explorer.reports import diagram
 from explorer.symbolic.induction import check_prove
 
@@ -94,7 +95,7 @@ def test_without_dot_the_dot_files_are_written_and_the_reason_given(
     assert main(["render", str(ROOT / "specs/examples/prodcons.mnt"), "--out", str(tmp_path)],
                 stdout=out, stderr=err) == 0
     assert sorted(p.name for p in (tmp_path / "prodcons").iterdir()) == [
-        "batched.dot", "batched.itf.json", "batched.json", "batched.txt",
+        MANIFEST, "batched.dot", "batched.itf.json", "batched.json", "batched.txt",
         "overflow.dot", "overflow.itf.json", "overflow.json", "overflow.txt"]
     assert err.getvalue().count("Graphviz's `dot` is not installed") == 1
 
