@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any, TextIO
 
 from explorer import model as M
 from explorer.diagnostics import SpecError, render
+from explorer.outdir import ManagedFolder, OutputError, open_folder, write_file
 
 EXIT_SPEC, EXIT_USAGE, EXIT_INTERNAL = 150, 2, 255
 EXIT_UNFIRED = 4  # --fail-on-unfired: a complete check in which an action never fired
@@ -25,6 +27,11 @@ EXIT_UNFIRED = 4  # --fail-on-unfired: a complete check in which an action never
 
 class UsageError(Exception):
     pass
+
+
+# the files `explore render` writes in DIR/<spec>/, and so the only names its manifest may
+# list (check names are identifiers)
+RENDERED = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\.(txt|json|itf\.json|dot|svg|png)")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -96,6 +103,9 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
         return _main(argv, out, err)
     except UsageError as e:
         err.write(f"explore: error: {e}\n(run `explore --help` for usage)\n")
+        return EXIT_USAGE
+    except OutputError as e:  # an output path that cannot be written safely
+        err.write(f"explore: error: {e}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         err.write("explore: interrupted before an answer\n")
@@ -178,7 +188,9 @@ def _render_main(argv: list[str], out: TextIO, err: TextIO) -> int:
                 description="Run every check that expects a counterexample (violation, "
                 "deadlock, assertion, error, cti) and write DIR/<spec>/<check>.txt, .json, "
                 ".itf.json and .dot, plus .svg and .png when Graphviz's dot is installed. "
-                "Files of a rendered spec that no check wrote are removed.")
+                "Each DIR/<spec>/ keeps a manifest (.explore-manifest) of what was written: "
+                "a file it lists that is no longer written is deleted, and no other. A "
+                "symbolic link at DIR or under it is refused (exit 2).")
     p.add_argument("spec", nargs="+", metavar="SPEC", help="a .mnt file or a directory")
     p.add_argument("--out", metavar="DIR", default="counterexamples",
                    help="where to write (default: counterexamples)")
@@ -188,7 +200,8 @@ def _render_main(argv: list[str], out: TextIO, err: TextIO) -> int:
         return 0
     args = p.parse_args(argv)
     from explorer.dispatch import run_check
-    from explorer.reports.diagram import DotMissing, write_views
+    from explorer.reports.diagram import DotMissing
+    from explorer.reports.diagram import views as diagram_views
     from explorer.reports.itf import trace_itf
     from explorer.reports.json_report import FORMAT, verdict_json
     from explorer.reports.text import format_verdict
@@ -199,54 +212,63 @@ def _render_main(argv: list[str], out: TextIO, err: TextIO) -> int:
     if len(set(stems)) < len(stems):
         raise UsageError("two specs share a file name; their directories under --out would "
                          "clash")
-    root, code, drawn, views = Path(args.out), 0, 0, not args.no_views
-    for path in paths:
-        spec = _load(path, err)
-        if spec is None:
-            code = code or EXIT_SPEC
-            continue
-        folder = root / Path(path).stem
-        written: set[Path] = set()
-        for check in spec.checks:
-            if check.expect.kind in (M.ExpectKind.HOLDS, M.ExpectKind.PROVED):
-                continue  # nothing to draw
-            model = spec.check_model(check)
-            result = run_check(check, model)
-            v = judge(check, model.params, result, frozenset(spec.check_overrides.get(
-                check.name, {})))
-            code = code or (0 if v.ok else v.exit_code)
-            if result.trace is None:
+    code, drawn, views = 0, 0, not args.no_views
+    with open_folder(args.out) as root:
+        for path in paths:
+            spec = _load(path, err)
+            if spec is None:
+                code = code or EXIT_SPEC
                 continue
-            folder.mkdir(parents=True, exist_ok=True)
-            base = folder / check.name
-            steps = len(result.trace)
-            dot = _trace_dot(model, result,
-                             f"{path}: check {check.name}: {describe_outcome(result.outcome, steps)}")
-            files = {
-                ".txt": format_verdict(v, model, path, spec.source, timings=False) + "\n",
-                ".json": json.dumps({"format": FORMAT, "spec": path, "exit_code": v.exit_code,
-                                     "checks": [verdict_json(v, timings=False)]}, indent=2) + "\n",
-                ".itf.json": json.dumps(trace_itf(model, result.trace, path, f"check {check.name}: "
-                                        f"{describe_outcome(result.outcome, steps)}"), indent=1)
-                + "\n",
-                ".dot": dot}
-            for ext, text in files.items():
-                f = Path(f"{base}{ext}")
-                f.write_text(text, encoding="utf-8")
-                written.add(f)
-            if views:
-                try:
-                    written.update(write_views(dot, base))
-                except DotMissing as e:
-                    err.write(f"explore render: {e}\n")
-                    views = False
-            drawn += 1
-            out.write(f"{'wrote' if v.ok else 'wrote (NOT as expected)'} {base}.*\n")
-        for stale in sorted(set(folder.iterdir()) - written) if folder.is_dir() else []:
-            if stale.is_file():
-                stale.unlink()
+            stem = Path(path).stem
+            # the spec's folder is opened (made) at its first counterexample, or, when it has
+            # none and the folder exists, to delete what an earlier render wrote there
+            folder: ManagedFolder | None = None
+            for check in spec.checks:
+                if check.expect.kind in (M.ExpectKind.HOLDS, M.ExpectKind.PROVED):
+                    continue  # nothing to draw
+                model = spec.check_model(check)
+                result = run_check(check, model)
+                v = judge(check, model.params, result, frozenset(spec.check_overrides.get(
+                    check.name, {})))
+                code = code or (0 if v.ok else v.exit_code)
+                if result.trace is None:
+                    continue
+                if folder is None:
+                    folder = ManagedFolder(root.sub(stem), RENDERED)
+                steps = len(result.trace)
+                what = describe_outcome(result.outcome, steps)
+                dot = _trace_dot(model, result, f"{path}: check {check.name}: {what}")
+                files = {
+                    ".txt": format_verdict(v, model, path, spec.source, timings=False) + "\n",
+                    ".json": json.dumps({"format": FORMAT, "spec": path, "exit_code": v.exit_code,
+                                         "checks": [verdict_json(v, timings=False)]}, indent=2)
+                    + "\n",
+                    ".itf.json": json.dumps(trace_itf(model, result.trace, path,
+                                                      f"check {check.name}: {what}"), indent=1)
+                    + "\n",
+                    ".dot": dot}
+                for ext, text in files.items():
+                    folder.write(check.name + ext, text)
+                if views:
+                    try:
+                        for fmt, data in diagram_views(dot):
+                            folder.write(f"{check.name}.{fmt}", data)
+                    except DotMissing as e:
+                        err.write(f"explore render: {e}\n")
+                        views = False
+                drawn += 1
+                out.write(f"{'wrote' if v.ok else 'wrote (NOT as expected)'} "
+                          f"{Path(args.out) / stem / check.name}.*\n")
+            if folder is None and root.exists(stem):
+                folder = ManagedFolder(root.sub(stem, create=False), RENDERED)
+            if folder is not None:
+                with folder.folder:
+                    foreign = folder.finish()
+                if foreign:
+                    err.write(f"explore render: {folder.folder.path}/: left {foreign} "
+                              f"entr{'ies' if foreign != 1 else 'y'} it did not write\n")
     out.write(f"{drawn} counterexample{'s' * (drawn != 1)} of {len(paths)} spec"
-              f"{'s' * (len(paths) != 1)} in {root}/ (exit {code})\n")
+              f"{'s' * (len(paths) != 1)} in {Path(args.out)}/ (exit {code})\n")
     return code
 
 
@@ -399,9 +421,9 @@ def _dump_states(model: M.Model, check: M.Check, path: str, err: TextIO) -> None
                           f"{model.path}: check {check.name}: {len(g.states)} states, "
                           f"{len(g.edges)} transitions")
     try:
-        Path(path).write_text(dot, encoding="utf-8")
-    except OSError as e:
-        raise UsageError(f"--dump-states: cannot write {path}: {e.strerror or e}") from None
+        write_file(path, dot)
+    except OutputError as e:
+        raise OutputError(f"--dump-states: {e}") from None
     err.write(f"wrote the state graph ({len(g.states)} states, {len(g.edges)} transitions) "
               f"to {path}\n")
 

@@ -2,7 +2,8 @@
 
 - Freshness: `explore render specs/ --out DIR` in a fresh process writes exactly the text,
   JSON, ITF and DOT files committed under counterexamples/, byte for byte (SVG and PNG are
-  views of the DOT and are only required to exist).
+  views of the DOT and are only required to exist), and each folder's manifest lists its
+  files.
 - The filmstrip: one table per state, what changed highlighted, the action on each edge,
   what went wrong on the last state or on the failing step, a CTI's first state labelled.
 - Without Graphviz's `dot`, the DOT is still written and the command says why the views
@@ -21,6 +22,7 @@ import pytest
 from explorer.cli import main
 from explorer.explicit.run import check_model
 from explorer.lang.load import load_spec
+from explorer.outdir import MANIFEST, MANIFEST_HEADER
 from explorer.reports import diagram
 from explorer.symbolic.induction import check_prove
 
@@ -45,6 +47,22 @@ def test_committed_counterexamples_are_what_explore_renders(tmp_path: Path) -> N
     assert not stale, f"out of date ({hint}): {stale}"
     for dot in sorted(p for p in committed if p.suffix == ".dot"):
         assert (CX / dot).with_suffix(".svg").exists() and (CX / dot).with_suffix(".png").exists()
+    # each folder's manifest lists exactly its files (so a later render deletes a stale one
+    # and nothing else), and what the render lists, views aside
+    folders = sorted(p.name for p in CX.iterdir())
+    assert folders == sorted(p.name for p in tmp_path.iterdir())
+    for name in folders:
+        listed = _manifest(CX / name)
+        assert listed == sorted(p.name for p in (CX / name).iterdir() if p.name != MANIFEST), \
+            f"counterexamples/{name}/{MANIFEST} does not list that folder's files ({hint})"
+        assert [n for n in listed if not n.endswith((".svg", ".png"))] == \
+            _manifest(tmp_path / name), f"counterexamples/{name}/{MANIFEST} is stale ({hint})"
+
+
+def _manifest(folder: Path) -> list[str]:
+    lines = (folder / MANIFEST).read_text(encoding="utf-8").splitlines()
+    assert lines[0] == MANIFEST_HEADER.rstrip("\n")
+    return lines[1:]
 
 
 def _bfs(spec: str, check: str) -> tuple:
@@ -94,7 +112,7 @@ def test_without_dot_the_dot_files_are_written_and_the_reason_given(
     assert main(["render", str(ROOT / "specs/examples/prodcons.mnt"), "--out", str(tmp_path)],
                 stdout=out, stderr=err) == 0
     assert sorted(p.name for p in (tmp_path / "prodcons").iterdir()) == [
-        "batched.dot", "batched.itf.json", "batched.json", "batched.txt",
+        MANIFEST, "batched.dot", "batched.itf.json", "batched.json", "batched.txt",
         "overflow.dot", "overflow.itf.json", "overflow.json", "overflow.txt"]
     assert err.getvalue().count("Graphviz's `dot` is not installed") == 1
 

@@ -159,6 +159,11 @@ def test_values_imports_nothing_from_explorer() -> None:
     assert explorer_imports(PKG / "values.py") == set()
 
 
+def test_outdir_imports_nothing_from_explorer() -> None:
+    # every layer that writes a file may use it
+    assert explorer_imports(PKG / "outdir.py") == set()
+
+
 def test_diagnostics_imports_only_model() -> None:
     assert explorer_imports(PKG / "diagnostics.py") <= {"explorer.model"}
 

@@ -15,7 +15,6 @@ committed diagrams can be compared; `dot` (Debian's graphviz) turns it into SVG 
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 from explorer.results import Outcome, Step, Trace
 from explorer.values import format_value
@@ -126,14 +125,10 @@ def render_dot(dot: str, fmt: str) -> bytes:
                          "graphviz); only the .dot files were written") from None
 
 
-def write_views(dot: str, base: Path, formats: tuple[str, ...] = ("svg", "png")) -> list[Path]:
-    """base.svg, base.png, ... from the DOT text; DotMissing when `dot` is absent."""
-    written = []
-    for fmt in formats:
-        p = base.with_suffix(f".{fmt}")
-        p.write_bytes(render_dot(dot, fmt))
-        written.append(p)
-    return written
+def views(dot: str, formats: tuple[str, ...] = ("svg", "png")) -> list[tuple[str, bytes]]:
+    """The DOT text laid out in each format, as (format, bytes); DotMissing when `dot` is
+    absent. Graphviz writes to a pipe: the caller writes the files (explorer.outdir)."""
+    return [(fmt, render_dot(dot, fmt)) for fmt in formats]
 
 
 def state_graph_dot(var_names: tuple[str, ...], states: list[tuple], initial: set[int],
