@@ -19,6 +19,7 @@ import pytest
 
 from explorer import model as M
 from explorer.diagnostics import SpecError, render
+from explorer.textsafe import escape
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -51,7 +52,8 @@ class SpecFile(pytest.File):
         try:
             spec = load_spec(str(self.path))
         except SpecError as e:
-            source = self.path.read_text(encoding="utf-8", errors="replace")
+            with open(self.path, encoding="utf-8", errors="replace", newline="") as f:
+                source = f.read()  # newline="": lines numbered as the parser numbers them
             text = "\n".join(render(d, str(self.path), source) for d in e.diagnostics)
             yield SpecErrorItem.from_parent(self, name="spec", report=text)
             return
@@ -94,7 +96,8 @@ class CheckItem(pytest.Item):
         try:
             result = run_check(self.check, model)
         except Unsupported as e:
-            raise CheckFailed(f"the z3 engine cannot encode this spec: {e}") from None
+            raise CheckFailed("the z3 engine cannot encode this spec: "
+                              f"{escape(str(e))}") from None
         overridden = frozenset(self.spec.check_overrides.get(self.check.name, {}))
         v = judge(self.check, model.params, result, overridden)
         unfired = never_fired(result)
