@@ -326,3 +326,21 @@ def _assert_dot_parses_as(dot: str, plain: str) -> None:
         return [(o.get("name", ""), sorted(k for k in o if not k.startswith("_"))) for o in objs]
     assert [n for n, _ in parsed(dot)] == [n for n, _ in parsed(plain)]
     assert [k for _, k in parsed(dot)] == [k for _, k in parsed(plain)]
+
+
+# ---------------------------------------------------------------------------------------
+# The pytest plugin: pytest prints node ids, which the plugin makes from file names
+
+pytest_plugins = ["pytester"]
+
+
+def test_pytest_gate_prints_hostile_file_names_escaped(pytester: pytest.Pytester) -> None:
+    for name in HOSTILE_NAMES:
+        write(pytester.path / name, spec_text())
+    write(pytester.path / " ::error::broken\r::warning::b.mnt", "spec x\nvar n: 0..1\n/// "
+          + HOSTILE_DOC)
+    for args in ((), ("-v",), ("-vv", "-rA")):  # -v starts lines with ids, -vv adds paths
+        r = pytester.runpytest(*args)
+        r.assert_outcomes(failed=len(HOSTILE_NAMES) + 1)
+        assert_safe(r.stdout.str())
+    assert "FAILED ./:\\x3aerror file=y:\\x3apwned.mnt::c" in r.stdout.str()
