@@ -4,12 +4,15 @@ Exit codes: 0 every check as expected; otherwise the code of the first check tha
 11 deadlock, 12 invariant violated, 14 assertion failed, 75 runtime evaluation error,
 150 spec error (syntax or static), 1 an expected violation was not found, 2 usage error,
 3 stopped at a limit before an answer, 255 internal error.
+
+Every line it prints starts with its own text; spec-controlled text (messages, paths) in
+a line goes through `explorer.textsafe` (see there for why, and for what the GitHub Actions
+runner treats as a workflow command).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -20,6 +23,7 @@ from typing import Any, TextIO
 from explorer import model as M
 from explorer.diagnostics import SpecError, render
 from explorer.outdir import ManagedFolder, OutputError, open_folder, write_file
+from explorer.textsafe import escape, escape_path, json_text
 
 EXIT_SPEC, EXIT_USAGE, EXIT_INTERNAL = 150, 2, 255
 EXIT_UNFIRED = 4  # --fail-on-unfired: a complete check in which an action never fired
@@ -102,10 +106,10 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
     try:
         return _main(argv, out, err)
     except UsageError as e:
-        err.write(f"explore: error: {e}\n(run `explore --help` for usage)\n")
+        err.write(f"explore: error: {escape(str(e))}\n(run `explore --help` for usage)\n")
         return EXIT_USAGE
     except OutputError as e:  # an output path that cannot be written safely
-        err.write(f"explore: error: {e}\n")
+        err.write(f"explore: error: {escape(str(e))}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         err.write("explore: interrupted before an answer\n")
@@ -123,7 +127,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
         err.write("explore: error[E0003]: the spec is nested too deeply to analyse\n")
         return EXIT_SPEC
     except Exception as e:  # a bug of ours: one line, never a traceback
-        err.write(f"explore: internal error: {type(e).__name__}: {e}\n"
+        err.write(f"explore: internal error: {type(e).__name__}: {escape(str(e))}\n"
                   "This is a bug in mnt-explorer; please report it with the spec.\n")
         return EXIT_INTERNAL
 
@@ -170,10 +174,9 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
         raise UsageError(f"no check named `{args.check}` in any of the {len(paths)} specs")
     code = next((c for _, c, _ in results if c), 0)
     if args.format == "json":
-        json.dump({"format": FORMAT, "exit_code": code,
-                   "specs": [{"spec": p, "exit_code": c, "checks": v} for p, c, v in results]},
-                  out, indent=2)
-        out.write("\n")
+        out.write(json_text({"format": FORMAT, "exit_code": code,
+                             "specs": [{"spec": p, "exit_code": c, "checks": v}
+                                       for p, c, v in results]}, indent=2) + "\n")
     else:
         checks = sum(len(v) for _, _, v in results)
         passed = sum(sum(x.ok for x in v) for _, _, v in results)
@@ -240,11 +243,11 @@ def _render_main(argv: list[str], out: TextIO, err: TextIO) -> int:
                 dot = _trace_dot(model, result, f"{path}: check {check.name}: {what}")
                 files = {
                     ".txt": format_verdict(v, model, path, spec.source, timings=False) + "\n",
-                    ".json": json.dumps({"format": FORMAT, "spec": path, "exit_code": v.exit_code,
-                                         "checks": [verdict_json(v, timings=False)]}, indent=2)
+                    ".json": json_text({"format": FORMAT, "spec": path, "exit_code": v.exit_code,
+                                        "checks": [verdict_json(v, timings=False)]}, indent=2)
                     + "\n",
-                    ".itf.json": json.dumps(trace_itf(model, result.trace, path,
-                                                      f"check {check.name}: {what}"), indent=1)
+                    ".itf.json": json_text(trace_itf(model, result.trace, path,
+                                                     f"check {check.name}: {what}"), indent=1)
                     + "\n",
                     ".dot": dot}
                 for ext, text in files.items():
@@ -254,21 +257,21 @@ def _render_main(argv: list[str], out: TextIO, err: TextIO) -> int:
                         for fmt, data in diagram_views(dot):
                             folder.write(f"{check.name}.{fmt}", data)
                     except DotMissing as e:
-                        err.write(f"explore render: {e}\n")
+                        err.write(f"explore render: {escape(str(e))}\n")
                         views = False
                 drawn += 1
                 out.write(f"{'wrote' if v.ok else 'wrote (NOT as expected)'} "
-                          f"{Path(args.out) / stem / check.name}.*\n")
+                          f"{escape(str(Path(args.out) / stem / check.name))}.*\n")
             if folder is None and root.exists(stem):
                 folder = ManagedFolder(root.sub(stem, create=False), RENDERED)
             if folder is not None:
                 with folder.folder:
                     foreign = folder.finish()
                 if foreign:
-                    err.write(f"explore render: {folder.folder.path}/: left {foreign} "
+                    err.write(f"explore render: {escape(folder.folder.path)}/: left {foreign} "
                               f"entr{'ies' if foreign != 1 else 'y'} it did not write\n")
     out.write(f"{drawn} counterexample{'s' * (drawn != 1)} of {len(paths)} spec"
-              f"{'s' * (len(paths) != 1)} in {Path(args.out)}/ (exit {code})\n")
+              f"{'s' * (len(paths) != 1)} in {escape(str(Path(args.out)))}/ (exit {code})\n")
     return code
 
 
@@ -296,7 +299,8 @@ def _load(path: str, err: TextIO) -> Any:
         source = _read_quietly(path)
         for d in e.diagnostics:
             err.write(render(d, path, source) + "\n")
-        err.write(f"{path}: {len(e.diagnostics)} error{'s' * (len(e.diagnostics) > 1)}\n")
+        err.write(f"{escape_path(path)}: {len(e.diagnostics)} error"
+                  f"{'s' * (len(e.diagnostics) > 1)}\n")
         return None
     for w in spec.warnings:
         err.write(render(w, path, spec.source) + "\n")
@@ -363,7 +367,7 @@ def _run_spec(path: str, args: argparse.Namespace, extra: dict[str, Any], out: T
         except SpecError as e:
             for d in e.diagnostics:
                 msg = render(d, path, spec.source)
-                err.write(msg + "\n" if d.span.line else f"explore: --set: {d.message}\n")
+                err.write(msg + "\n" if d.span.line else f"explore: --set: {escape(d.message)}\n")
             return (EXIT_SPEC if any(d.span.line for d in e.diagnostics) else EXIT_USAGE), []
         if args.dump_states:
             _dump_states(model, check, args.dump_states, err)
@@ -373,11 +377,11 @@ def _run_spec(path: str, args: argparse.Namespace, extra: dict[str, Any], out: T
             result = _run(check, model, args, limits, progress)
         except Unsupported as e:
             err.write(f"explore: check {check.name}: the z3 engine cannot encode this spec: "
-                      f"{e}\n")
+                      f"{escape(str(e))}\n")
             return EXIT_SPEC, []
         except ReplayError as e:
             err.write(f"explore: internal error in check {check.name}: the counterexample does "
-                      f"not replay under the reference interpreter: {e}\n")
+                      f"not replay under the reference interpreter: {escape(str(e))}\n")
             return EXIT_INTERNAL, []
         overridden = frozenset(spec.check_overrides.get(check.name, {})) | frozenset(extra)
         v = judge(check, model.params, result, overridden)
@@ -390,20 +394,19 @@ def _run_spec(path: str, args: argparse.Namespace, extra: dict[str, Any], out: T
             out.write(format_verdict(v, model, path, spec.source, args.full) + "\n\n")
         if args.format == "text" and gate:
             steps = len(result.trace) if result.trace is not None else None
-            out.write(f"{'PASS' if v.ok else 'FAIL'} {path}:{check.span.line} {check.name}: "
-                      f"{describe_outcome(result.outcome, steps)}\n")
+            out.write(f"{'PASS' if v.ok else 'FAIL'} {escape_path(path)}:{check.span.line} "
+                      f"{check.name}: {escape(describe_outcome(result.outcome, steps))}\n")
         elif args.format == "itf" and result.trace is not None:
             desc = f"check {check.name}: {describe_outcome(result.outcome, len(result.trace))}"
-            out.write(json.dumps(trace_itf(model, result.trace, path, desc)) + "\n")
+            out.write(json_text(trace_itf(model, result.trace, path, desc)) + "\n")
         out.flush()
     code = next((v.exit_code for v in verdicts if not v.ok), 0)
     if args.format == "json" and not gate:
-        json.dump({"format": FORMAT, "spec": path, "exit_code": code,
-                   "checks": [verdict_json(v) for v in verdicts]}, out, indent=2)
-        out.write("\n")
+        out.write(json_text({"format": FORMAT, "spec": path, "exit_code": code,
+                             "checks": [verdict_json(v) for v in verdicts]}, indent=2) + "\n")
     elif args.format == "text" and not gate:
         passed = sum(v.ok for v in verdicts)
-        out.write(f"{path}: {len(verdicts)} check{'s' * (len(verdicts) != 1)}, "
+        out.write(f"{escape_path(path)}: {len(verdicts)} check{'s' * (len(verdicts) != 1)}, "
                   f"{passed} as expected, {len(verdicts) - passed} not (exit {code})\n")
     return code, ([verdict_json(v) for v in verdicts] if args.format == "json" else verdicts)
 
@@ -425,7 +428,7 @@ def _dump_states(model: M.Model, check: M.Check, path: str, err: TextIO) -> None
     except OutputError as e:
         raise OutputError(f"--dump-states: {e}") from None
     err.write(f"wrote the state graph ({len(g.states)} states, {len(g.edges)} transitions) "
-              f"to {path}\n")
+              f"to {escape(path)}\n")
 
 
 def _coverage_gate(v: Any) -> Any:
@@ -440,9 +443,13 @@ def _coverage_gate(v: Any) -> Any:
 
 
 def _github_error(path: str, v: Any) -> str:
-    """A GitHub Actions workflow command that annotates the check's line."""
-    def esc(s: str, prop: bool = False) -> str:  # the escapes GitHub's command syntax asks
-        s = s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A GitHub Actions workflow command that annotates the check's line. Its text is
+    escaped twice: `textsafe.escape` first (no control character, no `##[`), then the
+    runner's own %-escapes (ActionCommand.cs: `%`, CR and LF in the message, and `:` and
+    `,` too in a property), so the annotation shows the escaped text and nothing in it
+    can end the command or start another line."""
+    def esc(s: str, prop: bool = False) -> str:
+        s = escape(s).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         return s.replace(":", "%3A").replace(",", "%2C") if prop else s
     return (f"::error file={esc(path, True)},line={v.check.span.line},"
             f"title={esc('check ' + v.check.name, True)}::{esc(v.why or 'not as expected')}")
@@ -458,8 +465,10 @@ def _run(check: M.Check, model: M.Model, args: argparse.Namespace, limits: Any,
 
 
 def _read_quietly(path: str) -> str | None:
+    """The source for echoing lines under errors; newline="" keeps a lone CR in a line (the
+    parser counts only LF), so the echoed line is the one the error's line number names."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as f:
+        with open(path, encoding="utf-8", errors="replace", newline="") as f:
             return f.read()
     except OSError:
         return None

@@ -19,6 +19,7 @@ import pytest
 
 from explorer import model as M
 from explorer.diagnostics import SpecError, render
+from explorer.textsafe import escape, escape_path
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,20 +39,50 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Col
     named = any(Path(a).resolve() == file_path.resolve() for a in parent.config.args)
     if roots and not named and not any(file_path.resolve().is_relative_to(r) for r in roots):
         return None  # e.g. the deliberately broken specs of a test suite's golden files
-    return SpecFile.from_parent(parent, path=file_path)
+    shown = _escaped_id(parent, file_path)
+    if shown is None:
+        return SpecFile.from_parent(parent, path=file_path)
+    node = SpecFile.from_parent(parent, path=file_path, name=escape(file_path.name),
+                                nodeid=shown)
+    node.shown = shown
+    return node
+
+
+def _escaped_id(parent: pytest.Collector, path: Path) -> str | None:
+    """pytest prints node ids verbatim (`FAILED <id>`, and `-v` starts a line with one),
+    and a pull request names the spec files: a file name with a control character, or
+    one that would start a line with anything but a letter, digit, `_`, `.` or `/`, gets
+    an escaped id and name (textsafe.escape_path), so it cannot print a line of its own;
+    None for any other file (pytest's own id).
+    `::` separates the parts of an id (pytest 9 parses a given id), so the escaped path
+    writes a colon that follows another as `\\x3a`."""
+    try:
+        rel = path.relative_to(parent.config.rootpath).as_posix()
+    except ValueError:
+        rel = path.as_posix()
+    shown = escape_path(rel)
+    return None if shown == rel else shown.replace("::", ":\\x3a")
 
 
 class CheckFailed(Exception):
     """A check that did not give its declared outcome; carries explore's report."""
 
 
+def _location(item: pytest.Item) -> Path | str:
+    """The path an item reports (`-vv` prints it after the id): escaped with the file's id."""
+    return getattr(item.parent, "shown", None) or item.path
+
+
 class SpecFile(pytest.File):
+    shown: str | None = None  # the escaped path, for a file whose id is escaped
+
     def collect(self) -> Iterator[pytest.Item]:
         from explorer.lang.load import load_spec
         try:
             spec = load_spec(str(self.path))
         except SpecError as e:
-            source = self.path.read_text(encoding="utf-8", errors="replace")
+            with open(self.path, encoding="utf-8", errors="replace", newline="") as f:
+                source = f.read()  # newline="": lines numbered as the parser numbers them
             text = "\n".join(render(d, str(self.path), source) for d in e.diagnostics)
             yield SpecErrorItem.from_parent(self, name="spec", report=text)
             return
@@ -71,8 +102,8 @@ class SpecErrorItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         return str(excinfo.value)
 
-    def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, 0, "spec"
+    def reportinfo(self) -> tuple[Path | str, int, str]:
+        return _location(self), 0, "spec"
 
 
 class CheckItem(pytest.Item):
@@ -94,7 +125,8 @@ class CheckItem(pytest.Item):
         try:
             result = run_check(self.check, model)
         except Unsupported as e:
-            raise CheckFailed(f"the z3 engine cannot encode this spec: {e}") from None
+            raise CheckFailed("the z3 engine cannot encode this spec: "
+                              f"{escape(str(e))}") from None
         overridden = frozenset(self.spec.check_overrides.get(self.check.name, {}))
         v = judge(self.check, model.params, result, overridden)
         unfired = never_fired(result)
@@ -109,5 +141,5 @@ class CheckItem(pytest.Item):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
 
-    def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, self.check.span.line - 1, f"check {self.check.name}"
+    def reportinfo(self) -> tuple[Path | str, int, str]:
+        return _location(self), self.check.span.line - 1, f"check {self.check.name}"

@@ -15,6 +15,7 @@ from explorer.cli import main
 from explorer.diagnostics import Diagnostic, SpecError, render
 from explorer.lang.load import MAX_BYTES, load_spec, load_text
 from explorer.model import Span
+from explorer.textsafe import escape, escape_columns
 
 
 def spec(*lines: str) -> str:
@@ -364,24 +365,28 @@ def test_render_puts_caret_under_the_column(name: str) -> None:
 
 
 def check_rendered(d: Diagnostic, path: str, text: str) -> None:
+    """The source line is echoed escaped (a control character as `\\x01`, ...), and the
+    caret sits under the escaped form of the character at the span's column."""
     out = render(d, path, text).splitlines()
     assert out[0].startswith(f"{path}:{d.span.line}:{d.span.col}: error[{d.code}]: ")
-    assert out[0].endswith(d.message)
+    assert out[0].endswith(escape(d.message))
     src, caret = out[1], out[2]
     gutter = src.index(" | ") + 3
     assert src[:gutter] == f"{d.span.line:>4} | "
     source_line = text.split("\n")[d.span.line - 1].expandtabs(1)
+    escaped, offsets = escape_columns(source_line)
     shown = src[gutter:]
     if len(source_line) <= 200:
-        assert shown == source_line
-        assert caret.index("^") == gutter + d.span.col - 1
+        assert shown == escaped
+        assert caret.index("^") == gutter + offsets[min(d.span.col - 1, len(source_line))]
     else:  # a window around the column
-        assert shown in source_line and len(shown) < len(source_line)
+        assert shown in escaped and len(shown) < len(escaped)
     assert caret[:gutter].strip() == "|"
     assert set(caret[gutter:].strip()) == {"^"}
     at = caret.index("^") - gutter
     if d.span.col <= len(source_line):
-        assert shown[at] == source_line[d.span.col - 1]
+        c = d.span.col - 1
+        assert shown[at:].startswith(escaped[offsets[c]:offsets[c + 1]])
     else:  # just past the end of the line (end of file)
         assert at == len(shown)
 

@@ -164,8 +164,13 @@ def test_outdir_imports_nothing_from_explorer() -> None:
     assert explorer_imports(PKG / "outdir.py") == set()
 
 
-def test_diagnostics_imports_only_model() -> None:
-    assert explorer_imports(PKG / "diagnostics.py") <= {"explorer.model"}
+def test_diagnostics_imports_only_model_and_textsafe() -> None:
+    assert explorer_imports(PKG / "diagnostics.py") <= {"explorer.model", "explorer.textsafe"}
+
+
+def test_textsafe_imports_nothing_from_explorer() -> None:
+    # the bottom of the graph: diagnostics and every report escape spec text with it
+    assert explorer_imports(PKG / "textsafe.py") == set()
 
 
 @pytest.mark.parametrize("path", _by_prefix("explorer.explicit"), ids=lambda p: module_name(p))

@@ -10,13 +10,15 @@ its first state labelled as an arbitrary state where every invariant holds.
 
 DOT text is built here, deterministically (the same trace always gives the same bytes), so
 committed diagrams can be compared; `dot` (Debian's graphviz) turns it into SVG or PNG.
+Every string that reaches DOT, spec text or not, goes through `textsafe`: `dot_string` for
+a quoted string, `html_text` inside an HTML-like label. So no spec text can close a label
+and add nodes or attributes (`image=`, `shapefile=` would make `dot` read a file).
 """
 
 from __future__ import annotations
 
-import html
-
 from explorer.results import Outcome, Step, Trace
+from explorer.textsafe import dot_string, dot_text, html_text
 from explorer.values import format_value
 
 CHANGED_BG, BAD, EDGE = "#fff3b0", "#c0392b", "#34495e"
@@ -28,7 +30,7 @@ class DotMissing(Exception):
 
 
 def _cell(text: str) -> str:
-    """An HTML-escaped value, wrapped at ", " past MAX_CELL characters."""
+    """An escaped value for an HTML-like label, wrapped at ", " past MAX_CELL characters."""
     lines, cur = [], ""
     for part in text.split(", "):
         if cur and len(cur) + len(part) + 2 > MAX_CELL:
@@ -37,12 +39,7 @@ def _cell(text: str) -> str:
         else:
             cur = f"{cur}, {part}" if cur else part
     lines.append(cur)
-    return '<br align="left"/>'.join(html.escape(x) for x in lines) + '<br align="left"/>'
-
-
-def _q(s: str) -> str:
-    """A DOT double-quoted string."""
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '<br align="left"/>'.join(html_text(x) for x in lines) + '<br align="left"/>'
 
 
 def _what_went_wrong(o: Outcome) -> str:
@@ -65,8 +62,8 @@ def _step_label(i: int, step: Step) -> str:
 def _fail_box(label: str, outcome: Outcome) -> str:
     """The HTML label of the box a failing step leads to: the step, then the error."""
     return (f'<<table border="1" cellborder="0" color="{BAD}"><tr><td bgcolor="{BAD}">'
-            f'<font color="white"><b>{html.escape(label)}</b></font></td></tr><tr><td>'
-            f'{html.escape(_what_went_wrong(outcome))}</td></tr></table>>')
+            f'<font color="white"><b>{html_text(label)}</b></font></td></tr><tr><td>'
+            f'{html_text(_what_went_wrong(outcome))}</td></tr></table>>')
 
 
 def trace_dot(trace: Trace, outcome: Outcome, title: str) -> str:
@@ -77,9 +74,9 @@ def trace_dot(trace: Trace, outcome: Outcome, title: str) -> str:
     first = ("any state where every invariant holds" if outcome.kind == "cti" else "initial")
     out = ["digraph trace {",
            "  rankdir=LR; newrank=true; compound=true;",
-           f"  label={_q(title)}; labelloc=t; fontname=Helvetica; fontsize=16;",
+           f"  label={dot_string(title)}; labelloc=t; fontname=Helvetica; fontsize=16;",
            "  node [shape=plaintext, fontname=Helvetica, fontsize=11];",
-           f"  edge [fontname=Helvetica, fontsize=11, color={_q(EDGE)}, penwidth=1.5];"]
+           f"  edge [fontname=Helvetica, fontsize=11, color={dot_string(EDGE)}, penwidth=1.5];"]
     for i, state in enumerate(trace.states):
         prev = trace.states[i - 1] if i > 0 else None
         rows = []
@@ -88,29 +85,29 @@ def trace_dot(trace: Trace, outcome: Outcome, title: str) -> str:
             val = _cell(format_value(v))
             if changed:
                 old = _cell(format_value(prev[trace.var_names.index(name)]))
-                rows.append(f'<tr><td align="left" bgcolor="{CHANGED_BG}"><b>{html.escape(name)}'
+                rows.append(f'<tr><td align="left" bgcolor="{CHANGED_BG}"><b>{html_text(name)}'
                             f'</b></td><td align="left" bgcolor="{CHANGED_BG}"><b>{val}</b>'
                             f'<font color="#7f8c8d"><s>{old}</s></font></td></tr>')
             else:
-                rows.append(f'<tr><td align="left">{html.escape(name)}</td>'
+                rows.append(f'<tr><td align="left">{html_text(name)}</td>'
                             f'<td align="left">{val}</td></tr>')
         head = f"State {i}" + (f" ({first})" if i == 0 else "")
         last = i == n - 1 and not failing and outcome.kind not in ("holds", "proved")
         color = BAD if last else "#2c3e50"
         bottom = (f'<tr><td colspan="2" bgcolor="{BAD}"><font color="white"><b>'
-                  f'{html.escape(_what_went_wrong(outcome))}</b></font></td></tr>' if last else "")
+                  f'{html_text(_what_went_wrong(outcome))}</b></font></td></tr>' if last else "")
         table = (f'<table border="1" cellborder="0" cellspacing="0" cellpadding="4" '
                  f'color="{color}"><tr><td colspan="2" bgcolor="{color}"><font color="white">'
-                 f'<b>{html.escape(head)}</b></font></td></tr>{"".join(rows)}{bottom}</table>')
+                 f'<b>{html_text(head)}</b></font></td></tr>{"".join(rows)}{bottom}</table>')
         out.append(f"  s{i} [label=<{table}>];")
     for i, step in enumerate(trace.steps):
         label = _step_label(i, step)
         if i + 1 < n:
-            out.append(f"  s{i} -> s{i + 1} [label={_q(label)}];")
+            out.append(f"  s{i} -> s{i + 1} [label={dot_string(label)}];")
         else:  # the failing step: it has no state after it
             out.append(f"  fail [label={_fail_box(label, outcome)}];")
-            out.append(f"  s{i} -> fail [label={_q(label)}, color={_q(BAD)}, "
-                       f"fontcolor={_q(BAD)}, style=dashed];")
+            out.append(f"  s{i} -> fail [label={dot_string(label)}, color={dot_string(BAD)}, "
+                       f"fontcolor={dot_string(BAD)}, style=dashed];")
     out.append("}")
     return "\n".join(out) + "\n"
 
@@ -138,23 +135,22 @@ def state_graph_dot(var_names: tuple[str, ...], states: list[tuple], initial: se
     variables, initial states bold, states that violate an invariant or fail red, and one
     edge per transition labelled with the action and its binding."""
     out = ["digraph states {",
-           f"  label={_q(title)}; labelloc=t; fontname=Helvetica;",
+           f"  label={dot_string(title)}; labelloc=t; fontname=Helvetica;",
            "  node [shape=box, fontname=Helvetica, fontsize=10];",
            "  edge [fontname=Helvetica, fontsize=9];"]
     for i, s in enumerate(states):
-        text = "".join(f"{n} = {format_value(v)}\\l" for n, v in zip(var_names, s))
+        text = "".join(dot_text(f"{n} = {format_value(v)}") + "\\l" for n, v in zip(var_names, s))
         attrs = []
         if i in initial:
             attrs.append("penwidth=2.5")
         why = violating.get(i) and f"violates {violating[i]}" or failing.get(i)
         if why:
-            text += f"{why}\\l"
-            attrs += [f"color={_q(BAD)}", f"fontcolor={_q(BAD)}"]
-        label = '"' + text.replace('"', '\\"') + '"'
-        out.append(f"  s{i} [label={label}{''.join(', ' + a for a in attrs)}];")
+            text += dot_text(why) + "\\l"
+            attrs += [f"color={dot_string(BAD)}", f"fontcolor={dot_string(BAD)}"]
+        out.append(f"  s{i} [label=\"{text}\"{''.join(', ' + a for a in attrs)}];")
     for i, (action, params), j in edges:
         binding = ", ".join(f"{k} = {format_value(v)}" for k, v in params)
-        out.append(f"  s{i} -> s{j} [label={_q(f'{action}({binding})')}];")
+        out.append(f"  s{i} -> s{j} [label={dot_string(f'{action}({binding})')}];")
     out.append("}")
     return "\n".join(out) + "\n"
 
@@ -186,7 +182,7 @@ def _attrs(styles: frozenset[str], changed: bool, marked: bool) -> str:
     if marked:
         a["color"], a["penwidth"] = BAD, "3"
     a["style"] = ",".join(dict.fromkeys(style))
-    return ", ".join(f"{k}={_q(v)}" for k, v in sorted(a.items()))
+    return ", ".join(f"{k}={dot_string(v)}" for k, v in sorted(a.items()))
 
 
 def filmstrip_dot(trace: Trace, outcome: Outcome, title: str, drawings: list,
@@ -206,26 +202,26 @@ def filmstrip_dot(trace: Trace, outcome: Outcome, title: str, drawings: list,
             keys.setdefault(node.key, len(keys))
     out = ["digraph trace {",
            "  newrank=true; compound=true; nodesep=0.25; ranksep=0.35;",
-           f"  label={_q(title)}; labelloc=t; fontname=Helvetica; fontsize=16;",
+           f"  label={dot_string(title)}; labelloc=t; fontname=Helvetica; fontsize=16;",
            "  node [shape=box, fontname=Helvetica, fontsize=11];",
-           f"  edge [fontname=Helvetica, fontsize=10, color={_q(EDGE)}, arrowsize=0.7];"]
+           f"  edge [fontname=Helvetica, fontsize=10, color={dot_string(EDGE)}, arrowsize=0.7];"]
     for i, d in enumerate(drawings):
         prev = {x.key: x for x in drawings[i - 1].nodes} if i > 0 else None
         prev_edges = set(drawings[i - 1].edges) if i > 0 else None
         last = i == n - 1 and not failing and outcome.kind not in ("holds", "proved")
         head = f"State {i}" + (f" ({first})" if i == 0 else "")
-        bad = (f'<br/><font color="{BAD}"><b>{html.escape(_what_went_wrong(outcome))}</b></font>'
+        bad = (f'<br/><font color="{BAD}"><b>{html_text(_what_went_wrong(outcome))}</b></font>'
                if last else "")
         out.append(f"  subgraph cluster_s{i} {{")
-        out.append(f"    label=<<b>{html.escape(head)}</b>{bad}>; labeljust=l; "
-                   f"color={_q(BAD if last else '#2c3e50')}; penwidth={'2.5' if last else '1.2'};")
+        out.append(f"    label=<<b>{html_text(head)}</b>{bad}>; labeljust=l; "
+                   f"color={dot_string(BAD if last else '#2c3e50')}; penwidth={'2.5' if last else '1.2'};")
         out.append(f"    s{i}_top [shape=point, style=invis, width=0, height=0];")
         groups: dict[str | None, list[str]] = {}
         for node in d.nodes:
             nid = f"s{i}_n{keys[node.key]}"
             changed = prev is not None and prev.get(node.key) != node
-            label = "<b>" + html.escape(node.lines[0]) + "</b>" + "".join(
-                "<br/>" + html.escape(x) for x in node.lines[1:])
+            label = "<b>" + html_text(node.lines[0]) + "</b>" + "".join(
+                "<br/>" + html_text(x) for x in node.lines[1:])
             attrs = _attrs(node.styles, changed, last and node.key in marked)
             groups.setdefault(node.group, []).append(f"{nid} [label=<{label}>, {attrs}];")
         for gi, (g, lines) in enumerate(groups.items()):
@@ -233,7 +229,7 @@ def filmstrip_dot(trace: Trace, outcome: Outcome, title: str, drawings: list,
                 out.extend("    " + x for x in lines)
                 continue
             out.append(f"    subgraph cluster_s{i}_g{gi} {{")
-            out.append(f"      label={_q(g)}; style=\"rounded,dashed\"; color=grey55; "
+            out.append(f"      label={dot_string(g)}; style=\"rounded,dashed\"; color=grey55; "
                        "fontcolor=grey35; fontsize=10;")
             out.extend("      " + x for x in lines)
             out.append("    }")
@@ -241,24 +237,24 @@ def filmstrip_dot(trace: Trace, outcome: Outcome, title: str, drawings: list,
             new = prev_edges is not None and e not in prev_edges
             attrs = ["dir=back"]  # drawn from the referred-to atom down, pointing up at it
             if e.label:
-                attrs.append(f"label={_q(e.label)}")
+                attrs.append(f"label={dot_string(e.label)}")
             for s in sorted(e.styles):
-                attrs += [f"{k}={_q(v)}" for k, v in _STYLE_ATTRS[s].items()]
+                attrs += [f"{k}={dot_string(v)}" for k, v in _STYLE_ATTRS[s].items()]
             if new:
-                attrs += [f"color={_q(CHANGED_EDGE)}", "penwidth=2.5",
-                          f"fontcolor={_q(CHANGED_EDGE)}"]
+                attrs += [f"color={dot_string(CHANGED_EDGE)}", "penwidth=2.5",
+                          f"fontcolor={dot_string(CHANGED_EDGE)}"]
             out.append(f"    s{i}_n{keys[e.dst]} -> s{i}_n{keys[e.src]} [{', '.join(attrs)}];")
         out.append("  }")
     out.append("  { rank=same; " + " ".join(f"s{i}_top;" for i in range(n)) + " }")
     for i, step in enumerate(trace.steps):
         label = _step_label(i, step)
         if i + 1 < n:
-            out.append(f"  s{i}_top -> s{i + 1}_top [label={_q(label)}, ltail=cluster_s{i}, "
+            out.append(f"  s{i}_top -> s{i + 1}_top [label={dot_string(label)}, ltail=cluster_s{i}, "
                        f"lhead=cluster_s{i + 1}, penwidth=2, minlen=2];")
         else:
             out.append(f"  fail [shape=plaintext, label={_fail_box(label, outcome)}];")
             out.append("  { rank=same; fail; " + f"s{i}_top; }}")
-            out.append(f"  s{i}_top -> fail [label={_q(label)}, ltail=cluster_s{i}, "
-                       f"color={_q(BAD)}, fontcolor={_q(BAD)}, style=dashed, minlen=2];")
+            out.append(f"  s{i}_top -> fail [label={dot_string(label)}, ltail=cluster_s{i}, "
+                       f"color={dot_string(BAD)}, fontcolor={dot_string(BAD)}, style=dashed, minlen=2];")
     out.append("}")
     return "\n".join(out) + "\n"

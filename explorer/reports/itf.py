@@ -12,6 +12,8 @@ Values follow the format's encoding, chosen by the variable's type:
   as Quint writes its Option type.
 Each state after the first also records, in its `#meta`, the action that led to it and its
 parameters (ITF lets `#meta` hold anything). `value_of` reads a value back, given its type.
+The CLI writes these objects with `textsafe.json_text` (printable ASCII only, see
+json_report).
 """
 
 from __future__ import annotations

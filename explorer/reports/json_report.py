@@ -3,6 +3,11 @@
 Stable: fields are only ever added. Values appear twice in traces: as spec-like text
 (`states`) and as plain JSON data (`values`: sets as sorted lists, functions as [key, value]
 pairs, records as objects).
+
+Strings are carried as they are (an assert message reads back exactly); the CLI writes the
+object with `textsafe.json_text`, whose text is printable ASCII only: control characters,
+U+2028/U+2029 and bidi controls appear as `\\uXXXX` escapes, so neither a log nor a viewer
+of the JSON shows them raw, and no line of it can hold a workflow command.
 """
 
 from __future__ import annotations

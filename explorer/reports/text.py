@@ -1,4 +1,8 @@
-"""TLC-like text: figures, coverage, and traces as numbered steps with what changed."""
+"""TLC-like text: figures, coverage, and traces as numbered steps with what changed.
+
+Every line starts with our own text, and spec text in it (messages, reasons, the echoed
+source line, the path) is escaped by `textsafe`: no spec can start a line or print a
+control character."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from explorer.diagnostics import excerpt, location
 from explorer.model import Model
 from explorer.reports.verdict import Verdict
 from explorer.results import Result, Trace
+from explorer.textsafe import escape
 from explorer.values import format_value
 
 
@@ -80,25 +85,26 @@ def format_verdict(v: Verdict, model: Model, path: str, source: str, full: bool 
     else:
         only = f" only {', '.join(c.only)}" if c.only is not None else ""
     lines = [f"check {c.name}{cfg}{only}{at}: expect {c.expect.describe()}"]
+    message, reason = escape(o.message or ""), escape(o.reason or "")
     if o.kind == "holds":
         lines.append("  no violation: every invariant holds in every reachable state")
     elif o.kind == "incomplete":
-        lines.append(f"  stopped at the {o.reason}: no answer (never a false `holds`)")
+        lines.append(f"  stopped at the {reason}: no answer (never a false `holds`)")
     elif o.kind == "proved":
-        lines.append(f"  {o.message}")
+        lines.append(f"  {message}")
     elif o.kind == "bounded":
-        lines.append(f"  {o.reason} (bounded: not a proof)")
+        lines.append(f"  {reason} (bounded: not a proof)")
     else:
         steps = len(r.trace) if r.trace is not None else 0
         after = f"after {steps} step{'s' * (steps != 1)}"
         head = {"violation": f"invariant {o.target} is violated {after}",
                 "deadlock": f"deadlock {after}: no action is enabled and the state is not "
                             "terminal",
-                "assertion": (f"assertion {o.assertion} failed {after}: {o.message}"
+                "assertion": (f"assertion {o.assertion} failed {after}: {message}"
                               if o.assertion is not None
-                              else f"assertion failed {after}: {o.message}"),
-                "error": f"runtime error {o.code} {after}: {o.message}",
-                "cti": f"counterexample to induction: {o.message}"}[o.kind]
+                              else f"assertion failed {after}: {message}"),
+                "error": f"runtime error {o.code} {after}: {message}",
+                "cti": f"counterexample to induction: {message}"}[o.kind]
         lines.append(f"  {head}")
         if o.span is not None:
             lines.append(f"  at {location(path, o.span)}")
@@ -114,5 +120,5 @@ def format_verdict(v: Verdict, model: Model, path: str, source: str, full: bool 
             lines.append(f"  warning: action {cov.action} (line {cov.span.line}) never fired; "
                          "check its guard")
     status = "PASS" if v.ok else "FAIL"
-    lines.append(f"{status} {c.name}" + (f": {v.why}" if v.why else ""))
+    lines.append(f"{status} {c.name}" + (f": {escape(v.why)}" if v.why else ""))
     return "\n".join(lines)
