@@ -203,7 +203,9 @@ class Elaborator:
                        tuple(actions), tuple(invariants), terminal, tuple(self.params),
                        tuple(self.types.values()), doc=specs[0].doc if specs else "",
                        assertions=tuple(dict.fromkeys(a for a, _ in self.assertions)),
-                       render=render)
+                       render=render, init_span=next(
+                           (d.span for d in decls if isinstance(d, S.DInit)),
+                           specs[0].span if specs else M.NOSPAN))
 
     def _declare_names(self, decls: tuple[S.Decl, ...]) -> None:
         seen: dict[tuple[str, str], Span] = {}
