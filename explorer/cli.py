@@ -3,7 +3,7 @@
 Exit codes: 0 every check as expected; otherwise the code of the first check that was not:
 11 deadlock, 12 invariant violated, 14 assertion failed, 75 runtime evaluation error,
 150 spec error (syntax or static), 1 an expected violation was not found, 2 usage error,
-3 stopped at a limit before an answer, 255 internal error.
+3 stopped at a limit before an answer, 255 internal error (a bug of ours, never the input's).
 
 Every line it prints starts with its own text; spec-controlled text (messages, paths) in
 a line goes through `explorer.textsafe` (see there for why, and for what the GitHub Actions
@@ -13,12 +13,14 @@ runner treats as a workflow command).
 from __future__ import annotations
 
 import argparse
+import io
+import math
 import os
 import re
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from explorer import model as M
 from explorer.diagnostics import SpecError, render
@@ -36,6 +38,40 @@ class UsageError(Exception):
 # the files `explore render` writes in DIR/<spec>/, and so the only names its manifest may
 # list (check names are identifiers)
 RENDERED = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\.(txt|json|itf\.json|dot|svg|png)")
+
+
+class StdoutError(Exception):
+    """Standard output cannot be written (a full disk, a closed descriptor): the command
+    line's fault, reported as a usage error."""
+
+
+class _Stream:
+    """stdout or stderr as `explore` writes them. A write to stdout that fails (other than
+    on a closed pipe, which `main` handles on its own) raises StdoutError; one to stderr is
+    dropped, since there is nowhere left to report it (the exit code still tells)."""
+
+    def __init__(self, stream: TextIO, results: bool) -> None:
+        self._stream, self._results = stream, results
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as e:
+            self._failed(e)
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as e:
+            self._failed(e)
+
+    def _failed(self, e: OSError) -> None:
+        if not self._results:
+            return
+        if isinstance(e, BrokenPipeError):
+            raise e
+        raise StdoutError(e.strerror or str(e)) from None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,8 +94,18 @@ def _seconds(text: str) -> float:
         v = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of seconds, got `{text}`") from None
+    if not math.isfinite(v):
+        raise argparse.ArgumentTypeError(f"expected a finite number of seconds, got `{text}`")
     if v <= 0:
         raise argparse.ArgumentTypeError("must be positive")
+    return v
+
+
+def _induction_k(text: str) -> int:
+    v = _positive(text)
+    if not 1 <= v <= M.MAX_INDUCTION_K:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {M.MAX_INDUCTION_K}, as in "
+                                         "`by K-induction`")
     return v
 
 
@@ -81,8 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "bounded model checking up to --depth; prove: z3 induction")
     p.add_argument("--depth", type=_positive, metavar="K", default=20,
                    help="the deepest counterexample bmc looks for (default 20)")
-    p.add_argument("--k", type=_positive, metavar="K",
-                   help="prove by K-induction (default: the check's `by K-induction`, else 1)")
+    p.add_argument("--k", type=_induction_k, metavar="K",
+                   help=f"prove by K-induction, K from 1 to {M.MAX_INDUCTION_K} (default: "
+                   "the check's `by K-induction`, else 1)")
+    p.add_argument("--accept-bounded", action="store_true",
+                   help="let a bmc search that finds nothing within --depth satisfy "
+                   "`expect holds` (without it, that is no answer: exit 3)")
     p.add_argument("--format", choices=("text", "json", "itf"), default="text",
                    help="text (default); json: the mnt-explorer/1 report; itf: each "
                    "counterexample as an Informal Trace Format document, one per line")
@@ -102,9 +152,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None, stdout: TextIO | None = None,
          stderr: TextIO | None = None) -> int:
-    out, err = stdout or sys.stdout, stderr or sys.stderr
+    # descriptor 2 closed: messages go nowhere, the exit code still tells
+    err = cast(TextIO, _Stream(stderr or sys.stderr or io.StringIO(), results=False))
+    raw = stdout or sys.stdout
+    if raw is None:  # started with descriptor 1 closed: say so before any work is done
+        err.write("explore: error: cannot write to standard output: it is closed\n")
+        return EXIT_USAGE
+    out = cast(TextIO, _Stream(raw, results=True))
     try:
-        return _main(argv, out, err)
+        code = _main(argv, out, err)
+        out.flush()  # a full disk shows here, when the buffered report is written
+        return code
+    except StdoutError as e:
+        err.write(f"explore: error: cannot write to standard output: {escape(str(e))}\n")
+        _drop_stdout(raw)
+        return EXIT_USAGE
     except UsageError as e:
         err.write(f"explore: error: {escape(str(e))}\n(run `explore --help` for usage)\n")
         return EXIT_USAGE
@@ -115,13 +177,8 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
         err.write("explore: interrupted before an answer\n")
         return 3
     except BrokenPipeError:
-        # the reader went away (`explore ... | head`): stop quietly, as a shell tool does; the
-        # process's own stdout is swapped so that its flush at exit does not fail again
-        if out is sys.stdout:
-            try:
-                sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the interpreter closes it
-            except OSError:
-                pass
+        # the reader went away (`explore ... | head`): stop quietly, as a shell tool does
+        _drop_stdout(raw)
         return 141  # 128 + SIGPIPE, what a shell reports for a killed writer
     except RecursionError:
         err.write("explore: error[E0003]: the spec is nested too deeply to analyse\n")
@@ -130,6 +187,16 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
         err.write(f"explore: internal error: {type(e).__name__}: {escape(str(e))}\n"
                   "This is a bug in mnt-explorer; please report it with the spec.\n")
         return EXIT_INTERNAL
+
+
+def _drop_stdout(raw: TextIO | None) -> None:
+    """After a failed write: swap the process's own stdout, when it is the one written to,
+    so that the interpreter's flush at exit does not fail again."""
+    if raw is not None and raw is sys.stdout:
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the interpreter closes it
+        except OSError:
+            pass
 
 
 def main_entry() -> None:
@@ -230,17 +297,23 @@ def _render_main(argv: list[str], out: TextIO, err: TextIO) -> int:
                 if check.expect.kind in (M.ExpectKind.HOLDS, M.ExpectKind.PROVED):
                     continue  # nothing to draw
                 model = spec.check_model(check)
-                result = run_check(check, model)
+                try:
+                    result = run_check(check, model)
+                    steps = len(result.trace) if result.trace is not None else 0
+                    what = describe_outcome(result.outcome, steps)
+                    dot = None if result.trace is None else _trace_dot(
+                        model, result, f"{path}: check {check.name}: {what}")
+                except SpecError as e:  # a const or a `render` domain that fails to evaluate
+                    _diagnostics(e, path, spec.source, err)
+                    code = code or EXIT_SPEC
+                    continue
                 v = judge(check, model.params, result, frozenset(spec.check_overrides.get(
                     check.name, {})))
                 code = code or (0 if v.ok else v.exit_code)
-                if result.trace is None:
+                if result.trace is None or dot is None:
                     continue
                 if folder is None:
                     folder = ManagedFolder(root.sub(stem), RENDERED)
-                steps = len(result.trace)
-                what = describe_outcome(result.outcome, steps)
-                dot = _trace_dot(model, result, f"{path}: check {check.name}: {what}")
                 files = {
                     ".txt": format_verdict(v, model, path, spec.source, timings=False) + "\n",
                     ".json": json_text({"format": FORMAT, "spec": path, "exit_code": v.exit_code,
@@ -292,13 +365,13 @@ def _trace_dot(model: M.Model, result: Any, title: str) -> str:
 def _load(path: str, err: TextIO) -> Any:
     """The loaded spec, its warnings written to err; None, with its errors written, when it
     does not load."""
-    from explorer.lang.load import load_spec
+    from explorer.lang.load import load_text, read_source
+    source = None
     try:
-        spec = load_spec(path)
+        source = read_source(path)
+        spec = load_text(source, path)
     except SpecError as e:
-        source = _read_quietly(path)
-        for d in e.diagnostics:
-            err.write(render(d, path, source) + "\n")
+        _diagnostics(e, path, source, err)
         err.write(f"{escape_path(path)}: {len(e.diagnostics)} error"
                   f"{'s' * (len(e.diagnostics) > 1)}\n")
         return None
@@ -307,13 +380,19 @@ def _load(path: str, err: TextIO) -> Any:
     return spec
 
 
+def _diagnostics(e: SpecError, path: str, source: str | None, err: TextIO) -> None:
+    for d in e.diagnostics:
+        err.write(render(d, path, source) + "\n")
+
+
 def _spec_paths(given: list[str]) -> list[str]:
     """The spec files named: a file as given, a directory as every .mnt file under it."""
     paths: list[str] = []
     for g in given:
         p = Path(g)
         if p.is_dir():
-            found = sorted(str(x) for x in p.rglob("*.mnt"))
+            # a directory named x.mnt is searched (rglob enters it), not read as a spec
+            found = sorted(str(x) for x in p.rglob("*.mnt") if not x.is_dir())
             if not found:
                 raise UsageError(f"{g}: no .mnt file under this directory")
             paths += found
@@ -327,17 +406,18 @@ def _run_spec(path: str, args: argparse.Namespace, extra: dict[str, Any], out: T
     """Run the checks of one spec. Returns the exit code and, in a gate run, the verdicts
     (as JSON objects with --format json)."""
     # Imported only now, so that `explore --help` and usage errors stay fast.
+    from explorer.dispatch import run_check
     from explorer.explicit.bfs import Limits
     from explorer.reports.itf import trace_itf
     from explorer.reports.json_report import FORMAT, verdict_json
     from explorer.reports.text import format_verdict
     from explorer.reports.verdict import describe_outcome, judge
     from explorer.results import ReplayError
-    from explorer.symbolic.values import Unsupported
 
     spec = _load(path, err)
     if spec is None:
         return EXIT_SPEC, []
+    path = spec.path  # the file name as shown from here on
     params = {n for n, _ in spec.default.params}
     for name in extra:
         if name not in params:
@@ -369,22 +449,21 @@ def _run_spec(path: str, args: argparse.Namespace, extra: dict[str, Any], out: T
                 msg = render(d, path, spec.source)
                 err.write(msg + "\n" if d.span.line else f"explore: --set: {escape(d.message)}\n")
             return (EXIT_SPEC if any(d.span.line for d in e.diagnostics) else EXIT_USAGE), []
-        if args.dump_states:
-            _dump_states(model, check, args.dump_states, err)
-        if progress is not None:
-            progress.write(f"checking {check.name} ...\n")
         try:
-            result = _run(check, model, args, limits, progress)
-        except Unsupported as e:
-            err.write(f"explore: check {check.name}: the z3 engine cannot encode this spec: "
-                      f"{escape(str(e))}\n")
+            if args.dump_states:
+                _dump_states(model, check, args.dump_states, err)
+            if progress is not None:
+                progress.write(f"checking {check.name} ...\n")
+            result = run_check(check, model, args.engine, limits, args.depth, args.k, progress)
+        except SpecError as e:  # found on the way: a const that fails, what z3 cannot encode
+            _diagnostics(e, path, spec.source, err)
             return EXIT_SPEC, []
         except ReplayError as e:
             err.write(f"explore: internal error in check {check.name}: the counterexample does "
                       f"not replay under the reference interpreter: {escape(str(e))}\n")
             return EXIT_INTERNAL, []
         overridden = frozenset(spec.check_overrides.get(check.name, {})) | frozenset(extra)
-        v = judge(check, model.params, result, overridden)
+        v = judge(check, model.params, result, overridden, args.accept_bounded)
         if args.fail_on_unfired:
             v = _coverage_gate(v)
         verdicts.append(v)
@@ -420,6 +499,10 @@ def _dump_states(model: M.Model, check: M.Check, path: str, err: TextIO) -> None
     except TooLarge as e:
         raise UsageError(f"--dump-states: {e}; it is meant for small specs (shrink the "
                          "instance with --set)") from None
+    if not g.initial:  # the check reports it (E3008); an empty picture would look like a pass
+        err.write(f"--dump-states: check {check.name} has no initial state; {path} not "
+                  "written\n")
+        return
     dot = state_graph_dot(g.var_names, g.states, g.initial, g.edges, g.violating, g.failing,
                           f"{model.path}: check {check.name}: {len(g.states)} states, "
                           f"{len(g.edges)} transitions")
@@ -453,22 +536,3 @@ def _github_error(path: str, v: Any) -> str:
         return s.replace(":", "%3A").replace(",", "%2C") if prop else s
     return (f"::error file={esc(path, True)},line={v.check.span.line},"
             f"title={esc('check ' + v.check.name, True)}::{esc(v.why or 'not as expected')}")
-
-
-def _run(check: M.Check, model: M.Model, args: argparse.Namespace, limits: Any,
-         progress: TextIO | None) -> Any:
-    """Run the engine the check (or --engine) asks for."""
-    from explorer.dispatch import run_check
-    if args.k is not None and args.k < 1:
-        raise UsageError("--k must be at least 1")
-    return run_check(check, model, args.engine, limits, args.depth, args.k, progress)
-
-
-def _read_quietly(path: str) -> str | None:
-    """The source for echoing lines under errors; newline="" keeps a lone CR in a line (the
-    parser counts only LF), so the echoed line is the one the error's line number names."""
-    try:
-        with open(path, encoding="utf-8", errors="replace", newline="") as f:
-            return f.read()
-    except OSError:
-        return None

@@ -1,14 +1,16 @@
 """What a spec's `render` section says one state looks like: the nodes (atoms, with their
 label lines, styles and group), the edges between them, and the atoms an invariant is
 about. Evaluated with the reference interpreter on decoded states, so it works for traces of
-either engine. Plain data out; `reports/diagram.py` turns it into DOT."""
+either engine. Plain data out; `reports/diagram.py` turns it into DOT. A label, style or
+group that fails to evaluate is drawn as such; a node or edge domain that fails leaves
+nothing to draw, and is a SpecError at the failing expression."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from explorer import model as M
-from explorer.diagnostics import EvalError
+from explorer.diagnostics import Diagnostic, EvalError, SpecError
 from explorer.interp import Interp, State
 from explorer.values import Atom, Value, format_value, sorted_values
 
@@ -56,10 +58,19 @@ class Drawer:
         except EvalError:
             return False
 
+    def _domain(self, domain: M.Expr, state: State) -> list[Value]:
+        try:
+            return sorted_values(self.it.eval(domain, state, {}))
+        except EvalError as e:
+            raise SpecError([Diagnostic(e.code, "the `render` section cannot draw a state "
+                                        f"of the trace: {e.message}",
+                                        e.span if e.span.line else
+                                        getattr(domain, "span", M.NOSPAN))]) from None
+
     def draw(self, state: State) -> Drawing:
         nodes: list[DNode] = []
         for r in self.render.nodes:
-            for a in sorted_values(self.it.eval(r.domain, state, {})):
+            for a in self._domain(r.domain, state):
                 env = {r.var: a}
                 if not self._holds(r.when, state, env):
                     continue
@@ -90,7 +101,7 @@ class Drawer:
         drawn = {n.key for n in nodes}
         edges: list[DEdge] = []
         for r in self.render.edges:
-            for a in sorted_values(self.it.eval(r.domain, state, {})):
+            for a in self._domain(r.domain, state):
                 env = {r.var: a}
                 if key(a) not in drawn or not self._holds(r.when, state, env):
                     continue
@@ -112,8 +123,12 @@ class Drawer:
                 or len(inv.expr.binders) != 1:
             return set()
         b = inv.expr.binders[0]
-        out = set()
-        for a in sorted_values(self.it.eval(b.domain, state, {})):
+        out: set[str] = set()
+        try:
+            domain = sorted_values(self.it.eval(b.domain, state, {}))
+        except EvalError:  # no atoms to mark: the report says why the invariant failed
+            return out
+        for a in domain:
             if isinstance(a, Atom | int) and not isinstance(a, bool) and \
                     not self._holds(inv.expr.body, state, {b.name: a}):
                 out.add(key(a))

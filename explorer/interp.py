@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from explorer.diagnostics import AssertFailure, EvalError
+from explorer.diagnostics import AssertFailure, Diagnostic, EvalError, SpecError
 from explorer.model import (
     NOSPAN,
     AnyT,
@@ -163,6 +163,22 @@ def _reach(f: Value, x: Value, span: Span) -> frozenset:
 
 
 # ---------------------------------------------------------------------------------------
+
+
+def check_consts(model: Model) -> None:
+    """Evaluate every const of the model. A const reads no state, so one that fails (a
+    division by zero, a value outside its type) is an error of the spec, not of a state:
+    SpecError, at the expression that failed. Engines run this before they start."""
+    it = Interp(model)
+    for c in model.consts:
+        try:
+            it._const(c.name)
+        except EvalError as e:
+            where = e.span if e.span.line else c.span
+            raise SpecError([Diagnostic(e.code, f"const `{c.name}` cannot be evaluated: "
+                                        f"{e.message}", where,
+                                        notes=(f"`{c.name}` is declared at line {c.span.line}",)
+                                        if where.line != c.span.line else ())]) from None
 
 
 class Interp:

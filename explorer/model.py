@@ -29,6 +29,8 @@ class Span:
 
 NOSPAN = Span(0, 0, 0, 0)
 
+MAX_INDUCTION_K = 64  # `by K-induction` and `--k`: the deepest induction a check may ask for
+
 # ---------------------------------------------------------------------------------------
 # Types. Every storable type is finite; IntT(None, None) only types intermediate results.
 
@@ -714,6 +716,7 @@ class Model:
     doc: str = ""
     assertions: tuple[str, ...] = ()  # the names of the spec's named assertions
     render: Render | None = None  # the `render` section, if any
+    init_span: Span = field(default=NOSPAN, compare=False)  # the `init` block (or `spec`)
 
 
 def walk_expr(e: Expr) -> Any:

@@ -15,7 +15,8 @@ from explorer.model import Model, Span
 from explorer.values import Value
 
 # exit codes, TLC's where TLC has one
-EXIT = {"deadlock": 11, "violation": 12, "assertion": 14, "error": 75, "incomplete": 3}
+EXIT = {"deadlock": 11, "violation": 12, "assertion": 14, "error": 75, "incomplete": 3,
+        "no_initial_state": 75}
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Trace:
 
 @dataclass
 class Outcome:
-    kind: str  # holds | violation | deadlock | assertion | error | incomplete
+    kind: str  # holds | violation | deadlock | assertion | error | incomplete | no_initial_state
     target: str | None = None  # the violated invariant
     message: str | None = None
     code: str | None = None  # E3xxx for runtime errors
@@ -59,6 +60,14 @@ class Outcome:
     @property
     def exit_code(self) -> int:
         return EXIT.get(self.kind, 0)
+
+
+def no_initial_state(model: Model) -> Outcome:
+    """The outcome, in every engine, of a model whose `init` gives no state (runtime error
+    E3008, at `init`): nothing is reachable, so no check can say anything of it."""
+    return Outcome("no_initial_state", code="E3008", span=model.init_span,
+                   message="every way through `init` meets an `x in S` whose S is empty, "
+                   "so there is nothing to check")
 
 
 @dataclass

@@ -9,7 +9,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from explorer.diagnostics import AssertFailure, EvalError
-from explorer.interp import Interp, Label, State
+from explorer.interp import Interp, Label, State, check_consts
 from explorer.model import Model
 
 MAX_STATES = 2_000
@@ -30,6 +30,8 @@ class StateGraph:
 
 
 def reachable_graph(model: Model, limit: int = MAX_STATES) -> StateGraph:
+    """SpecError when a const fails to evaluate (as every engine does)."""
+    check_consts(model)
     it = Interp(model)
     g = StateGraph(tuple(v.name for v in model.vars))
     index: dict[State, int] = {}

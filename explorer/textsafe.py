@@ -9,7 +9,8 @@ control reorder what a reader sees. Every writer of such text goes through this 
 
 - `escape` for a line of text (terminal, log, `.txt` report): control characters,
   line and paragraph separators, bidi controls and lone surrogates become `\\n`, `\\x1b`,
-  `\\u202e` escapes, a backslash becomes `\\\\` (so the escaping is unambiguous), and `#`
+  `\\u202e` escapes (a byte of a non-UTF-8 file name, which Python holds as a lone
+  surrogate, as `\\xNN`), a backslash becomes `\\\\` (so the escaping is unambiguous), and `#`
   before `[` or at the end becomes `\\x23`, so that no line holds the runner's legacy
   `##[command]` form (see below).
 - `escape_path` for a file path shown to the user: `escape`, then `./` before a path that
@@ -59,6 +60,8 @@ def _escape_one(m: re.Match[str]) -> str:
     c = m.group()
     if c in _NAMED:
         return _NAMED[c]
+    if 0xDC80 <= ord(c) <= 0xDCFF:  # a byte of a file name that is not UTF-8
+        return f"\\x{ord(c) - 0xDC00:02x}"
     return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
 
 

@@ -301,7 +301,7 @@ def check(text: str, limits: Limits | None = None) -> Any:
     return model, check_model(model, limits, progress=None)
 
 
-COUNTER = """
+COUNTER = """spec t
 var x: 0..5
 var y: bool
 init { x = 0  y = false }
@@ -324,7 +324,7 @@ def test_violation_trace_length_and_replay() -> None:
 
 
 def test_deadlock_trace() -> None:
-    model, r = check("""
+    model, r = check("""spec t
 var x: 0..3
 init { x = 0 }
 action inc when x < 3 { x := x + 1 }
@@ -335,7 +335,7 @@ action inc when x < 3 { x := x + 1 }
 
 
 def test_assertion_trace_has_a_failing_step() -> None:
-    model, r = check("""
+    model, r = check("""spec t
 var x: 0..3
 init { x = 0 }
 action inc(d in 0..1) { x := x + d  assert x < 2 "too far" }
@@ -348,7 +348,7 @@ action inc(d in 0..1) { x := x + d  assert x < 2 "too far" }
 
 
 def test_runtime_error_in_an_action() -> None:
-    model, r = check("""
+    model, r = check("""spec t
 var x: 0..2
 init { x = 0 }
 action inc { x := x + 1 }
@@ -360,7 +360,7 @@ action inc { x := x + 1 }
 
 
 def test_runtime_error_in_an_invariant() -> None:
-    model, r = check("""
+    model, r = check("""spec t
 var x: 0..2
 init { x = 2 }
 action dec when x > 0 { x := x - 1 }
@@ -382,7 +382,7 @@ def test_holds_and_incomplete_have_no_trace() -> None:
 
 
 def test_coverage_through_check_model() -> None:
-    _, r = check("""
+    _, r = check("""spec t
 var x: 0..2
 init { x = 0 }
 action inc when x < 2 { x := x + 1 }
@@ -420,7 +420,7 @@ def test_corrupted_trace_does_not_replay(corrupt: str) -> None:
 
 
 def test_corrupted_failing_step_does_not_replay() -> None:
-    model, r = check("""
+    model, r = check("""spec t
 var x: 0..3
 init { x = 0 }
 action inc(d in 0..1) { x := x + d  assert x < 2 "too far" }
@@ -434,7 +434,7 @@ action inc(d in 0..1) { x := x + d  assert x < 2 "too far" }
 
 
 def test_runtime_error_in_init() -> None:
-    _, r = check("""
+    _, r = check("""spec t
 var x: 0..3
 init { x in 2..5 }
 action a { x := x }
@@ -443,7 +443,7 @@ action a { x := x }
 
 
 def test_runtime_error_in_a_parameter_domain() -> None:
-    _, r = check("""
+    _, r = check("""spec t
 var x: 0..3
 var q: seq[2] 0..3
 init { x = 0  q = [] }

@@ -96,7 +96,7 @@ def test_exit_3_depth_limit_never_claims_holds(tmp_path: Path) -> None:
     assert "every invariant holds" not in out
 
 
-DEADLOCK = """
+DEADLOCK = """spec t
 var x: 0..3
 init { x = 0 }
 action inc when x < 2 { x := x + 1 }
@@ -132,7 +132,7 @@ def test_exit_12_violation(tmp_path: Path) -> None:
 
 
 def test_exit_14_assertion(tmp_path: Path) -> None:
-    code, out, _ = explore(tmp_path, """
+    code, out, _ = explore(tmp_path, """spec t
 var x: 0..3
 init { x = 0 }
 action inc { x := x + 1  assert x < 2 "x got too big" }
@@ -144,7 +144,7 @@ action inc { x := x + 1  assert x < 2 "x got too big" }
 
 
 def test_exit_75_runtime_error(tmp_path: Path) -> None:
-    code, out, _ = explore(tmp_path, """
+    code, out, _ = explore(tmp_path, """spec t
 var x: 0..3
 init { x = 0 }
 action inc { x := x + 2 }
@@ -164,7 +164,7 @@ def test_exit_code_of_the_first_check_not_as_expected(tmp_path: Path) -> None:
 
 
 def test_exit_150_spec_error_and_2_usage_errors(tmp_path: Path) -> None:
-    code, _, err = explore(tmp_path, "var x: 0..3\ninit { x = y }\n")
+    code, _, err = explore(tmp_path, "spec t\nvar x: 0..3\ninit { x = y }\n")
     assert code == 150
     assert "error[E1001]" in err and "unknown name `y`" in err
     code, _, err = explore(tmp_path, COUNTER, "--check", "nosuch")
@@ -272,7 +272,7 @@ def test_json_report(tmp_path: Path) -> None:
 
 
 def test_json_failing_step(tmp_path: Path) -> None:
-    code, doc = explore_json(tmp_path, """
+    code, doc = explore_json(tmp_path, """spec t
 set P = {p1, p2}
 var x: 0..3
 init { x = 0 }
@@ -320,7 +320,7 @@ def test_text_trace_shows_changed_variables_and_full_shows_all(tmp_path: Path) -
 
 
 def test_text_trace_shows_parameters(tmp_path: Path) -> None:
-    code, out, _ = explore(tmp_path, """
+    code, out, _ = explore(tmp_path, """spec t
 set P = {p1, p2}
 var at: P?
 var n: 0..3
@@ -389,7 +389,7 @@ def test_output_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
 
 
 def test_exit_75_runtime_error_in_init(tmp_path: Path) -> None:
-    code, out, err = explore(tmp_path, "var x: 0..3\ninit { x in 2..5 }\naction a { x := x }\n")
+    code, out, err = explore(tmp_path, "spec t\nvar x: 0..3\ninit { x in 2..5 }\naction a { x := x }\n")
     assert code == 75, err
 
 

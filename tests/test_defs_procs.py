@@ -54,7 +54,7 @@ def reachable(model: M.Model) -> set[tuple]:
 # defs
 
 
-DEFS = """
+DEFS = """spec t
 set M = {m1, m2, m3}
 var parent: M -> M?
 var n: 0..3
@@ -70,7 +70,7 @@ action link(a in M, b in M) when parent[a] == none and not anc(a, b) and a != to
 invariant acyclic: forall m in M: parent[m] == none or not anc(m, parent[m])
 """
 
-DEFS_BY_HAND = """
+DEFS_BY_HAND = """spec t
 set M = {m1, m2, m3}
 var parent: M -> M?
 var n: 0..3
@@ -103,7 +103,7 @@ def test_def_call_is_inlined_ir() -> None:
 
 def test_def_arguments_are_passed_by_name() -> None:
     """An argument is evaluated where the body uses it: never, here, when n == 0."""
-    text = """
+    text = """spec t
 var n: 0..3
 def safe(q in 0..3) = if n == 0 then 0 else q
 init { n = 0 }
@@ -120,7 +120,7 @@ action b when n == 0 { n := 1 }
 
 def test_def_binders_do_not_capture_the_callers_names() -> None:
     """`x` inside the body and the caller's `x` are different names (mangled `x__has`)."""
-    text = """
+    text = """spec t
 set A = {a1, a2}
 var s: set A
 def has(y in A) = exists x in A: x == y and x in s
@@ -137,7 +137,7 @@ action a when forall x in A: has(x) == (x in s) { s := A minus s }
 
 
 def test_def_param_shadowed_inside_its_body() -> None:
-    text = """
+    text = """spec t
 set A = {a1, a2}
 var s: set A
 def f(x in A) = x == a1 and (exists x in s: x == a2)
@@ -149,7 +149,7 @@ action a when f(a1) { s := {} }
 
 
 def test_def_argument_outside_the_parameter_type_is_e3001_in_both_engines() -> None:
-    text = """
+    text = """spec t
 var x: 0..5
 var f: 0..3 -> bool
 def at(i in 0..3) = f[i]
@@ -168,14 +168,14 @@ action probe when at(x) { x := 0 }
 
 
 def test_fitting_argument_needs_no_runtime_check() -> None:
-    m = model_of("var x: 0..3\ndef g(i in 0..5) = i\ninit { x = 0 }\naction a { x := g(x) }\n")
+    m = model_of("spec t\nvar x: 0..3\ndef g(i in 0..5) = i\ninit { x = 0 }\naction a { x := g(x) }\n")
     assign = m.actions[0].body[0]
     assert isinstance(assign, M.Assign) and not any(
         isinstance(x, M.Fit) for x in M.walk_expr(assign.value))
 
 
 def test_zero_parameter_def_in_a_constant_and_in_init() -> None:
-    text = """
+    text = """spec t
 param N: int = 2
 def size = N + 1
 const K = size * 2
@@ -195,7 +195,7 @@ action a { x := size }
 # procs
 
 
-PROCS = """
+PROCS = """spec t
 set A = {a1, a2}
 var owner: A?
 var log: seq[3] A
@@ -219,7 +219,7 @@ action u { let y = 1  bump(y)  bump(y)  x := if y == 1 then x else 0 }
 action v(k in 0..1) { bump(k)  take(a1) }
 """
 
-PROCS_BY_HAND = """
+PROCS_BY_HAND = """spec t
 set A = {a1, a2}
 var owner: A?
 var log: seq[3] A
@@ -299,7 +299,7 @@ def test_proc_call_lowering() -> None:
 
 def test_proc_arguments_are_evaluated_at_the_call() -> None:
     """`p(x)` binds x's value before the body changes x (eager, unlike defs)."""
-    text = """
+    text = """spec t
 var x: 0..3
 var y: 0..3
 proc p(v in 0..3) { x := 0  y := v }
@@ -312,7 +312,7 @@ action a when x == 2 { p(x) }
 
 
 def test_proc_require_disables_the_action_and_assert_fails_it() -> None:
-    text = """
+    text = """spec t
 var x: 0..3
 proc step { require x < 3  x := x + 1  assert x != 2 "two" }
 init { x = 0 }
@@ -330,7 +330,7 @@ action a { step() }
 
 
 def _reach_interp(f: dict, x: object) -> frozenset:
-    it = Interp(model_of("var b: bool\ninit { b = true }\n"))
+    it = Interp(model_of("spec t\nvar b: bool\ninit { b = true }\n"))
     fn = Fn(f.items())
     t = M.FnT(M.IntT(0, 3), M.OptT(M.IntT(0, 3)))
     e = M.Call(M.Builtin.REACH, (M.Lit(fn, t), M.Lit(x, M.OptT(M.IntT(0, 3)))),
@@ -352,7 +352,7 @@ def test_reach_of_none_is_empty() -> None:
     assert _reach_interp({0: 1, 1: 2, 2: 0, 3: 3}, None) == frozenset()
 
 
-REACH = """
+REACH = """spec t
 set M = {m1, m2, m3}
 const NOT: bool -> bool = {v: not v for v in bool}
 const UP: M -> M = {m: (if m == m1 then m2 else if m == m2 then m3 else m2) for m in M}
@@ -381,7 +381,7 @@ def test_reach_agrees_on_cycles_none_ints_bools_and_total_functions() -> None:
 def test_reach_on_nested_locations_computed_functions_and_negative_integers() -> None:
     """The generated code reads f's cells from the state when f is a location (a variable,
     a record field), and unpacks computed functions; integer sets start below 0 here."""
-    text = """
+    text = """spec t
 var r: {f: -1..0 -> -1..0?, on: bool}
 var g: -1..0 -> -1..0?
 init { r = {f: {i: none for i in -1..0}, on: false}  g = {i: none for i in -1..0} }
@@ -400,7 +400,7 @@ invariant j: len(reach(r.f, 0)) + len(reach({i: g[i] for i in -1..0}, g[0])) <= 
 
 
 def test_reach_outside_the_domain_is_e3005_in_both_engines() -> None:
-    text = """
+    text = """spec t
 var f: 0..2 -> 0..3
 var x: 0..3
 init { f = {i: i + 1 for i in 0..2}  x = 0 }
@@ -416,7 +416,7 @@ action a when 3 in reach(f, x) { x := 1 }
 
 
 def test_reach_result_type() -> None:
-    m = model_of("set A = {a1, a2}\nvar g: A -> A?\nvar s: set A\n"
+    m = model_of("spec t\nset A = {a1, a2}\nvar g: A -> A?\nvar s: set A\n"
                  "init { g = {a: none for a in A}  s = reach(g, a1) }\n")
     e = m.init[1].expr
     assert isinstance(e, M.Call) and e.t == M.SetT(m.sets[0])
@@ -426,7 +426,7 @@ def test_reach_result_type() -> None:
 # named assertions and check selection
 
 
-NAMED = """
+NAMED = """spec t
 var x: 0..5
 var y: 0..5
 proc inc_y { y := y + 1  assert y_small: y < 3 "y too big" }
@@ -546,7 +546,7 @@ def test_expect_any_assertion_accepts_a_named_one(tmp_path: Path) -> None:
 
 
 def test_unnamed_assertion_does_not_match_a_named_expectation(tmp_path: Path) -> None:
-    text = """
+    text = """spec t
 var x: 0..3
 init { x = 0 }
 action a { x := x + 1  assert x < 2 "plain" }
@@ -568,7 +568,7 @@ def test_atoms_keep_their_identity_through_defs() -> None:
 # ---------------------------------------------------------------------------------------
 # atoms of a set are ordered by declaration (lowest-free-slot allocation)
 
-SLOTS = """
+SLOTS = """spec t
 set Slot = s[1..4]
 var used: Slot -> bool
 var last: Slot?
@@ -596,11 +596,11 @@ def test_atom_order_allocates_the_lowest_free_slot_in_both_engines() -> None:
 
 
 @pytest.mark.parametrize("text, col, msg", [
-    ("set A = {a, b}\nset B = {c}\nvar x: A\ninit { x = a }\ninvariant i: x < c",
+    ("spec t\nset A = {a, b}\nset B = {c}\nvar x: A\ninit { x = a }\ninvariant i: x < c",
      14, "cannot order A against B"),
-    ("symmetric set A = {a, b}\nvar x: A\ninit { x = a }\ninvariant i: x < x",
+    ("spec t\nsymmetric set A = {a, b}\nvar x: A\ninit { x = a }\ninvariant i: x < x",
      14, "`A` is symmetric: its atoms have no order"),
-    ("set A = {a, b}\nvar x: A\ninit { x = a }\ninvariant i: x < 1",
+    ("spec t\nset A = {a, b}\nvar x: A\ninit { x = a }\ninvariant i: x < 1",
      14, "cannot order A against"),
 ])
 def test_atom_order_errors(text: str, col: int, msg: str) -> None:
@@ -648,7 +648,7 @@ def test_except_errors_point_at_the_name() -> None:
     assert "which its `except` list leaves out" in ds[1].message
 
 
-PROC_EITHER = """
+PROC_EITHER = """spec t
 var x: 0..20
 init { x = 0 }
 proc add(v in 0..5) {
@@ -679,6 +679,6 @@ def test_each_proc_call_binds_its_own_names() -> None:
     ("LO < HI", True), ("HI <= LO", False), ("a2 > a1", True), ("a1 >= a1", True),
 ])
 def test_constant_atom_order_folds(expr: str, value: bool) -> None:
-    m = model_of(f"enum E = {{LO, HI}}\nset S = {{a1, a2}}\nconst c = {expr}\n"
+    m = model_of(f"spec t\nenum E = {{LO, HI}}\nset S = {{a1, a2}}\nconst c = {expr}\n"
                  "var x: bool\ninit { x = c }")
     assert Interp(m).initial_states() == [(value,)]

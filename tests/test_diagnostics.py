@@ -19,7 +19,10 @@ from explorer.textsafe import escape, escape_columns
 
 
 def spec(*lines: str) -> str:
-    return "\n".join(lines) + "\n"
+    """A spec of these lines; its `spec` declaration (that every file needs) comes last,
+    so that the lines keep the positions the cases give."""
+    named = any(ln.startswith("spec ") for ln in lines)
+    return "\n".join(lines) + "\n" + ("" if named else "spec t\n")
 
 
 def diags(text: str) -> list[Diagnostic]:
@@ -55,7 +58,8 @@ CASES: dict[str, tuple[tuple[str, ...], list[tuple[str, int, int]]]] = {
          "invariant i: x in exists s in S: x"), [("E0001", 4, 19)]),
     "e0001_unexpected_close_paren": (
         ("var x: bool", "init { x = true }", "action a { x := ) }"), [("E0001", 3, 17)]),
-    "e0001_unexpected_end_of_file": (("var x: bool", "init { x = true"), [("E0001", 2, 16)]),
+    "e0001_unexpected_end_of_file": (("spec t", "var x: bool", "init { x = true"),
+                                     [("E0001", 3, 16)]),
     "e0001_unexpected_character": (("var x: bool", "init { x = true } @"), [("E0001", 2, 19)]),
     "e0001_unexpected_control_character": (("var x: bool", "init { x = true }\x01"),
                                            [("E0001", 2, 18)]),
@@ -512,13 +516,13 @@ def test_assert_message_non_ascii_with_escape() -> None:
 def test_locations_count_newlines_only(sep: str) -> None:
     # Characters that str.splitlines() treats as line breaks inside a comment: the parser
     # counts lines by "\n", so the location is line 4.
-    text = f"// comment{sep}more\nvar x: bool\ninit {{ x = true }}\naction a {{ x := 3 }}\n"
+    text = f"// comment{sep}more\nvar x: bool\ninit {{ x = true }}\naction a {{ x := 3 }}\nspec t\n"
     assert where(text) == [("E2001", 4, 17)]
 
 
 @pytest.mark.parametrize("sep", ["\x0c", "\u2028"])
 def test_render_shows_the_reported_line(sep: str) -> None:
-    text = f"// comment{sep}more\nvar x: bool\ninit {{ x = true }}\naction a {{ x := 3 }}\n"
+    text = f"// comment{sep}more\nvar x: bool\ninit {{ x = true }}\naction a {{ x := 3 }}\nspec t\n"
     [d] = diags(text)
     assert render(d, "t.mnt", text).splitlines()[1].endswith("action a { x := 3 }")
 
@@ -529,7 +533,7 @@ def test_end_of_file_location_counts_newlines_only() -> None:
 
 
 def test_render_tabs_keep_the_column() -> None:
-    text = "var x: bool\ninit {\tx = true }\naction a {\tx :=\t\t3 }\n"
+    text = "var x: bool\ninit {\tx = true }\naction a {\tx :=\t\t3 }\nspec t\n"
     [d] = diags(text)
     assert (d.code, d.span.line, d.span.col) == ("E2001", 3, 18)
     check_rendered(d, "t.mnt", text)

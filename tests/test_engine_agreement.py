@@ -702,7 +702,7 @@ def test_harness_notices_a_disagreement() -> None:
 
 
 def test_index_in_quantifier_domain_compiles() -> None:
-    ag = Agreement(model_of("""
+    ag = Agreement(model_of("""spec t
 var x: 0..3
 var q: seq[2] 0..3
 init { x = 0  q = [1] }
@@ -712,7 +712,7 @@ action a { x := if (exists y in 0..q[0]: y == 1) then 1 else 2 }
 
 
 def test_membership_evaluates_element_first() -> None:
-    ag = Agreement(model_of("""
+    ag = Agreement(model_of("""spec t
 var x: 0..3
 var q: seq[2] 0..3
 init { x = 0  q = [] }
@@ -722,7 +722,7 @@ action a { x := if (1 div x) in {q[0]} then 1 else 2 }
 
 
 def test_len_of_constant_set_compiles() -> None:
-    ag = Agreement(model_of("""
+    ag = Agreement(model_of("""spec t
 set A = {a1, a2}
 var x: 0..2
 init { x = 0 }
@@ -732,7 +732,7 @@ action a when x < len(A) { x := x + 1 }
 
 
 def test_inner_binder_shadows_unrolled_outer_binder() -> None:
-    ag = Agreement(model_of("""
+    ag = Agreement(model_of("""spec t
 set Proc = {p1, p2}
 var S: set Proc
 init { S = {p1} }
@@ -742,7 +742,7 @@ action a when forall x in Proc: exists x in S: x == p1 { S := {} }
 
 
 def test_append_plain_value_to_optional_sequence() -> None:
-    ag = Agreement(model_of("""
+    ag = Agreement(model_of("""spec t
 set Proc = {p1, p2}
 var q: seq[2] Proc?
 init { q = [] }
@@ -752,7 +752,7 @@ action a(p in Proc) when len(q) < 2 { q := append(q, p) }
 
 
 def test_function_comprehension_over_bool() -> None:
-    ag = Agreement(model_of("""
+    ag = Agreement(model_of("""spec t
 var f: bool -> 0..1
 init { f = {x: (if x then 1 else 0) for x in bool} }
 action a { f[true] := 0 }

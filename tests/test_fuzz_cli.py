@@ -155,10 +155,13 @@ def test_degenerate_files(data: bytes) -> None:
     assert_robust(data)
 
 
-def test_empty_spec_deadlocks() -> None:
+def test_empty_spec_deadlocks_and_an_empty_file_is_a_spec_error() -> None:
     # one initial state (the empty tuple) and no action: a deadlock in 0 steps
     assert assert_robust(b"spec empty\n") == 11
-    assert assert_robust(b"") == 11
+    # no `spec NAME`: not a spec at all, an error at 1:1
+    assert assert_robust(b"") == 150
+    code, _, err = explore(b"")
+    assert ":1:1: error[E0006]: the file declares nothing" in err
 
 
 # ---------------------------------------------------------------------------------------
@@ -298,8 +301,9 @@ def test_huge_integers(text: str) -> None:
 
 def test_long_integer_literals_are_a_located_spec_error() -> None:
     # literals have at most 18 digits, so no product of them reaches Python's str limit
-    assert assert_robust("var a: 0..3\ninit { a = 0 }\ninvariant i: a < " + "1" * 4000 + "\n") == 150
-    assert assert_robust("var a: 0..3\ninit { a = 0 }\ninvariant i: a < " + "1" * 18 + "\n") == 11
+    head = "spec t\nvar a: 0..3\ninit { a = 0 }\ninvariant i: a < "
+    assert assert_robust(head + "1" * 4000 + "\n") == 150
+    assert assert_robust(head + "1" * 18 + "\n") == 11
 
 
 # ---------------------------------------------------------------------------------------

@@ -134,7 +134,7 @@ def test_generated_counts_initial_states_and_every_successor(spec: Path,
 @pytest.mark.parametrize("choices", ["{1, 10}", "{10, 1}", "{0, -1}"])
 def test_runtime_error_in_init_is_reported(tmp_path: Path, choices: str) -> None:
     p = tmp_path / "init.mnt"
-    p.write_text(f"var n: 0..5\ninit {{ n in {choices} }}\naction step {{ n := 0 }}\n")
+    p.write_text(f"spec t\nvar n: 0..5\ninit {{ n in {choices} }}\naction step {{ n := 0 }}\n")
     out, err = io.StringIO(), io.StringIO()
     code = main([str(p), "--quiet"], stdout=out, stderr=err)
     assert "internal error" not in err.getvalue()
@@ -144,7 +144,7 @@ def test_runtime_error_in_init_is_reported(tmp_path: Path, choices: str) -> None
 
 def test_division_by_zero_in_init_is_reported(tmp_path: Path) -> None:
     p = tmp_path / "init.mnt"
-    p.write_text("var n: 0..5\ninit { n = 3 div 0 }\naction step { n := 0 }\n")
+    p.write_text("spec t\nvar n: 0..5\ninit { n = 3 div 0 }\naction step { n := 0 }\n")
     out, err = io.StringIO(), io.StringIO()
     code = main([str(p), "--quiet"], stdout=out, stderr=err)
     assert "internal error" not in err.getvalue()

@@ -46,7 +46,7 @@ def test_parse_var_statement() -> None:
 
 
 def test_a_local_is_a_hidden_variable_reset_at_the_end_of_the_step() -> None:
-    m = model_of("""
+    m = model_of("""spec t
 var n: 0..3
 init { n = 0 }
 action a when n < 3 { var c: 1..3 = n + 1  n := c }
@@ -65,7 +65,7 @@ action a when n < 3 { var c: 1..3 = n + 1  n := c }
     assert sorted(reachable(m)) == [(0, 1), (1, 1), (2, 1), (3, 1)]
 
 
-ZEROS = """
+ZEROS = """spec t
 set A = {a1, a2, a3}
 enum E = {LO, HI}
 var n: 0..3
@@ -104,7 +104,7 @@ def test_every_kind_of_local_holds_its_zero_between_steps() -> None:
 # semantics: loops, procs called twice, either; state counts
 
 
-LOCALS = """
+LOCALS = """spec t
 var n: 0..7
 var flag: bool
 /// k increments, counted by a local that every call shares and re-initialises
@@ -128,7 +128,7 @@ action count when not flag {
 
 # The same steps with no locals: `three` adds 3, `split` adds 2 (setting flag) or 1 + 3
 # (clearing it), `count` sets n to the number of first branches taken in 3 eithers.
-LOCALS_BY_HAND = """
+LOCALS_BY_HAND = """spec t
 var n: 0..7
 var flag: bool
 init { n = 0  flag = false }
@@ -189,7 +189,7 @@ def test_locals_mean_the_same_spec_written_without_them() -> None:
 
 
 def test_either_branches_start_from_the_value_at_the_fork() -> None:
-    m = model_of("""
+    m = model_of("""spec t
 var out: seq[4] 0..9
 init { out = [] }
 action a when len(out) == 0 {
@@ -204,7 +204,7 @@ action a when len(out) == 0 {
 
 
 def test_a_while_loop_counts_with_a_local() -> None:
-    m = model_of("""
+    m = model_of("""spec t
 var n: 0..20
 var steps: 0..5
 init { n = 0  steps = 0 }
@@ -223,7 +223,7 @@ action grow when n < 20 {
 
 
 def test_a_proc_local_is_one_variable_that_each_call_restarts() -> None:
-    m = model_of("""
+    m = model_of("""spec t
 var log: seq[4] 0..3
 /// appends its local after one increment: 1 if the call starts it afresh
 proc note { var c: 0..3 = 0  c := c + 1  log := append(log, c) }
@@ -237,7 +237,7 @@ action again when len(log) == 2 { note()  note() }
 
 
 def test_a_local_out_of_range_is_e3001_in_both_engines_and_the_trace_hides_it() -> None:
-    m = model_of("""
+    m = model_of("""spec t
 var n: 0..3
 init { n = 0 }
 action inc when n < 3 { n := n + 1 }
@@ -256,7 +256,7 @@ action use { var half: 0..1 = n  n := half }
 # traces and reports leave locals out
 
 
-TRACED = """
+TRACED = """spec t
 var n: 0..7
 init { n = 0 }
 action step { var scratch: 0..3 = 2  scratch := scratch + 1  n := n + scratch }
@@ -294,7 +294,7 @@ def test_text_and_json_reports_have_no_local(tmp_path: Path) -> None:
 # positioned errors
 
 
-BASE = "set A = {a1, a2}\nsymmetric set P = {p1, p2}\nvar n: 0..3\ninit { n = 0 }\n"
+BASE = "spec t\nset A = {a1, a2}\nsymmetric set P = {p1, p2}\nvar n: 0..3\ninit { n = 0 }\n"
 
 
 @pytest.mark.parametrize("body, code, col, words", [
@@ -323,15 +323,15 @@ def test_errors_are_positioned(body: str, code: str, col: int, words: str) -> No
     with pytest.raises(SpecError) as info:
         load_text(BASE + f"action a {{ {body} }}\n", "t.mnt")
     d = info.value.diagnostics[0]
-    assert (d.code, d.span.line, d.span.col) == (code, 5, col), d.message
+    assert (d.code, d.span.line, d.span.col) == (code, 6, col), d.message
     assert words in d.message
 
 
 @pytest.mark.parametrize("text, line, col", [
-    ("action a { var k: 0..3 = n }\ninvariant i: k == 0\n", 6, 14),  # in an invariant
-    ("action a when k == 0 { var k: 0..3 = n }\n", 5, 15),  # in its own action's guard
-    ("action a { var k: 0..3 = n }\naction b { n := k }\n", 6, 17),  # in another action
-    ("proc p { var k: 0..3 = n }\naction b { p()  n := k }\n", 6, 22),  # after a proc call
+    ("action a { var k: 0..3 = n }\ninvariant i: k == 0\n", 7, 14),  # in an invariant
+    ("action a when k == 0 { var k: 0..3 = n }\n", 6, 15),  # in its own action's guard
+    ("action a { var k: 0..3 = n }\naction b { n := k }\n", 7, 17),  # in another action
+    ("proc p { var k: 0..3 = n }\naction b { p()  n := k }\n", 7, 22),  # after a proc call
 ])
 def test_a_local_is_unknown_outside_its_block(text: str, line: int, col: int) -> None:
     with pytest.raises(SpecError) as info:
@@ -342,7 +342,7 @@ def test_a_local_is_unknown_outside_its_block(text: str, line: int, col: int) ->
 
 
 def test_min_and_max_stay_usable_as_names() -> None:
-    m = model_of("""
+    m = model_of("""spec t
 var min: 0..3?
 var s: set 0..3
 def max(x in 0..3) = 3 - x
@@ -367,7 +367,7 @@ action b { min := min(s) }
     ("E", ["HI", "LO", "MID"], ""),  # declared HI, LO, MID: declaration order, not names
 ])
 def test_min_and_max_of_every_subset_agree_with_python(elem: str, values: list, extra: str) -> None:
-    text = f"""
+    text = f"""spec t
 set A = {{a1, a2, a3}}
 enum E = {{HI, LO, MID}}
 {extra}var s: set {elem}
@@ -400,7 +400,7 @@ action measure {{ lo := min(s)  hi := max(s) }}
 
 
 def test_min_and_max_of_computed_sets_and_in_guards() -> None:
-    m = model_of("""
+    m = model_of("""spec t
 set Slot = {s1, s2, s3, s4}
 var used: set Slot
 var top: 0..9?
@@ -421,7 +421,7 @@ action sum { top := max({len(used) + k for k in {j in 0..5 where j % 2 == 1}}) }
 
 
 def test_min_of_an_empty_set_is_none_and_then_e3002_where_a_value_is_needed() -> None:
-    m = model_of("""
+    m = model_of("""spec t
 var s: set 0..3
 var n: 0..3
 init { s = {}  n = 0 }
@@ -439,7 +439,7 @@ action use { n := min(s) }
 
 
 def test_constant_min_and_max_fold() -> None:
-    m = model_of("const LO = min({3, 1, 2})\nconst HI = max({x * 2 for x in 1..4})\n"
+    m = model_of("spec t\nconst LO = min({3, 1, 2})\nconst HI = max({x * 2 for x in 1..4})\n"
                  "var n: 0..9\ninit { n = LO + HI }\n")
     assert Interp(m).initial_states() == [(9,)]
 
@@ -452,7 +452,7 @@ def test_random_int_sets_agree(lo: int, width: int, data: st.DataObject) -> None
     k = data.draw(st.integers(lo - 1, hi + 1))
     rng = f"({lo})..({hi})"
     lit = "{" + ", ".join(str(x) for x in sorted(s)) + "}"
-    m = model_of(f"""
+    m = model_of(f"""spec t
 var s: set {rng}
 var a: {rng}?
 var b: {rng}?

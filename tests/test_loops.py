@@ -39,7 +39,7 @@ def test_parse_for_and_while() -> None:
 
 
 def test_max_stays_usable_as_a_name() -> None:
-    m = model_of("var max: 0..3\nvar b: bool\ninit { max = 0  b = false }\n"
+    m = model_of("spec t\nvar max: 0..3\nvar b: bool\ninit { max = 0  b = false }\n"
                  "action a when max < 3 { b := true  max := max + 1 }\n"
                  "action w { while max < 2 max 2 { max := max + 1 } }")
     assert reachable(m) == {(0, False), (1, True), (2, False), (2, True), (3, True)}
@@ -61,7 +61,7 @@ def _lets(stmts: tuple[M.Stmt, ...]) -> list[str]:
 
 
 def test_for_over_a_set_lowers_to_a_let_and_one_if_per_value() -> None:
-    m = model_of("""
+    m = model_of("""spec t
 set A = {a1, a2, a3}
 var s: set A
 var n: 0..3
@@ -88,7 +88,7 @@ action go { for x in s { let y = x  n := 0 } }
 
 
 def test_for_over_a_sequence_lowers_to_one_if_per_position() -> None:
-    m = model_of("""
+    m = model_of("""spec t
 var q: seq[3] 0..3
 var n: 0..3
 init { q = []  n = 0 }
@@ -104,12 +104,12 @@ action go { for x in q { n := x } }
         let_x = st.then[0]
         assert isinstance(let_x, M.Let) and isinstance(let_x.value, M.Index)
         assert let_x.value.i == M.Lit(i, M.IntT(i, i))
-    lit = model_of("var n: 0..3\ninit { n = 0 }\naction go { for x in [1, 2] { n := x } }")
+    lit = model_of("spec t\nvar n: 0..3\ninit { n = 0 }\naction go { for x in [1, 2] { n := x } }")
     assert len(lit.actions[0].body) == 3  # a literal's own length, not the largest bound
 
 
 def test_while_lowers_to_nested_ifs_ending_in_e3007() -> None:
-    m = model_of("""
+    m = model_of("""spec t
 var n: 0..3
 init { n = 0 }
 action go { while n < 3 max 2 { let y = n + 1  n := y } }
@@ -128,13 +128,13 @@ action go { while n < 3 max 2 { let y = n + 1  n := y } }
     fail = st.then[0]
     assert isinstance(fail, M.Fail) and fail.code == "E3007"
     assert fail.message.startswith("loop bound 2 exceeded")
-    zero = model_of("var n: 0..3\ninit { n = 0 }\naction go { while n < 3 max 0 { n := 1 } }")
+    zero = model_of("spec t\nvar n: 0..3\ninit { n = 0 }\naction go { while n < 3 max 0 { n := 1 } }")
     (z,) = zero.actions[0].body
     assert isinstance(z, M.If) and z.then == (M.Fail("E3007", z.then[0].message),)
 
 
 def test_loops_in_a_proc_called_twice_get_names_of_their_own() -> None:
-    m = model_of("""
+    m = model_of("""spec t
 var n: 0..9
 proc p(k in 0..2) { for x in 0..1 { let y = x + k  n := y } }
 init { n = 0 }
@@ -148,7 +148,7 @@ action go { p(1)  p(2) }
 # positioned errors
 
 
-BASE = "set A = {a1, a2}\nvar n: 0..3\nvar q: seq[2] A?\ninit { n = 0  q = [] }\n"
+BASE = "spec t\nset A = {a1, a2}\nvar n: 0..3\nvar q: seq[2] A?\ninit { n = 0  q = [] }\n"
 
 
 @pytest.mark.parametrize("stmt, code, col, words", [
@@ -175,7 +175,7 @@ def test_loop_errors_are_positioned(stmt: str, code: str, col: int, words: str) 
     with pytest.raises(SpecError) as info:
         load_text(text, "t.mnt")
     (d,) = info.value.diagnostics
-    assert (d.code, d.span.line, d.span.col) == (code, 5, col), d.message
+    assert (d.code, d.span.line, d.span.col) == (code, 6, col), d.message
     assert words in d.message
 
 
@@ -185,7 +185,7 @@ def test_loop_error_renders_with_a_caret(tmp_path: Path) -> None:
     err = io.StringIO()
     assert main([str(p)], io.StringIO(), err) == 150
     text = err.getvalue()
-    assert f"{p}:5:21: error[E2005]" in text and "^^^^^" in text
+    assert f"{p}:6:21: error[E2005]" in text and "^^^^^" in text
     assert "Traceback" not in text
 
 
@@ -193,7 +193,7 @@ def test_loop_error_renders_with_a_caret(tmp_path: Path) -> None:
 # semantics
 
 
-LOOPS = """
+LOOPS = """spec t
 set P = {p1, p2, p3}
 var held: set P
 var q: seq[3] P
@@ -216,7 +216,7 @@ action fill when n >= 4 {
 
 COUNT = 780  # of 8 n values x 8 held sets x 13 queues (832), 780 are reachable
 
-LOOPS_BY_HAND = """
+LOOPS_BY_HAND = """spec t
 set P = {p1, p2, p3}
 var held: set P
 var q: seq[3] P
@@ -254,7 +254,7 @@ def test_loops_mean_the_same_spec_written_out() -> None:
 
 
 def test_the_set_and_the_sequence_are_evaluated_once_before_the_loop() -> None:
-    m = model_of("""
+    m = model_of("""spec t
 set P = {p1, p2, p3}
 var s: set P
 var q: seq[4] P
@@ -274,7 +274,7 @@ action a when n == 0 {
 
 
 def test_canonical_order_and_the_condition_sees_the_body_writes() -> None:
-    m = model_of("""
+    m = model_of("""spec t
 var log: seq[5] 0..9
 var n: 0..12
 init { log = []  n = 0 }
@@ -291,7 +291,7 @@ action a when n == 0 {
 
 
 def test_atoms_iterate_in_declaration_order() -> None:
-    m = model_of("""
+    m = model_of("""spec t
 set P = {z9, a1, m5}
 var log: seq[3] P
 init { log = [] }
@@ -305,7 +305,7 @@ action a when len(log) == 0 { for p in P { log := append(log, p) } }
 # E3007 in both engines
 
 
-E3007 = """
+E3007 = """spec t
 var n: 0..9
 init { n = 0 }
 action inc when n < 9 { n := n + 1 }
@@ -348,7 +348,7 @@ def test_a_bound_that_suffices_never_fails() -> None:
 # agreement
 
 
-AGREE = """
+AGREE = """spec t
 set A = {a1, a2, a3}
 var s: set A
 var f: A -> 0..3
@@ -390,7 +390,7 @@ def test_either_in_loops_and_loops_in_procs_called_twice_agree() -> None:
 def test_binders_that_shadow_a_loop_variable_or_a_let_are_not_renamed() -> None:
     """`exists x in A` inside `for x in ...` (or a proc's `let y` and `exists y`): the
     quantifier's x is its own, in every iteration and every call."""
-    m = model_of("""
+    m = model_of("""spec t
 set A = {a1, a2}
 var n: 0..3
 var hit: bool
@@ -410,11 +410,11 @@ def test_either_chains_beyond_the_engine_limit_are_a_positioned_error() -> None:
     """16 `either`s written in sequence would make the generated code 65,536 copies of the
     action's tail (gigabytes); the elaborator refuses, at the action's name, instead."""
     chain = "\n".join("  either { x := x + 0 } or { x := x + 0 }" for _ in range(16))
-    text = f"var x: 0..3\ninit {{ x = 0 }}\naction go when x == 0 {{\n{chain}\n  x := 1\n}}\n"
+    text = f"spec t\nvar x: 0..3\ninit {{ x = 0 }}\naction go when x == 0 {{\n{chain}\n  x := 1\n}}\n"
     with pytest.raises(SpecError) as info:
         load_text(text, "t.mnt")
     (d,) = info.value.diagnostics
-    assert d.code == "E2005" and (d.span.line, d.span.col) == (3, 8)
+    assert d.code == "E2005" and (d.span.line, d.span.col) == (4, 8)
     assert "16 `either`s in sequence and 65536 paths" in d.message
     # 12 in sequence are within the limit, and explore fine
     ok = text.replace(chain, "\n".join(chain.splitlines()[:12]))

@@ -182,7 +182,7 @@ def test_statement_contexts() -> None:
 # ---------------------------------------------------------------------------------------
 # parenthesised and unparenthesised forms elaborate to the same IR
 
-IR_SPEC = """
+IR_SPEC = """spec t
 set S = {{s1, s2, s3}}
 var live: set S
 var k: 0..3

@@ -25,6 +25,7 @@ from explorer.model import Span
 
 # x counts up to 3; `below_two` is a helper that is false from x = 2 on, `safe` holds.
 COUNTER = """\
+spec counter
 var x: 0..3
 init { x = 0 }
 action inc when x < 3 { x := x + 1 }
@@ -54,11 +55,11 @@ def test_helper_invariant_parses_with_its_name_span_and_doc() -> None:
     d = decls(COUNTER)
     h = d["below_two"]
     assert isinstance(h, S.DInvariant) and h.helper
-    assert h.span == Span(6, 18, 6, 27)
+    assert h.span == Span(7, 18, 7, 27)
     assert h.doc == "a lemma: false once x reaches 2"
     plain = d["helper"]  # `invariant helper: e` is an ordinary invariant named `helper`
     assert isinstance(plain, S.DInvariant) and not plain.helper
-    assert plain.span == Span(8, 11, 8, 17)
+    assert plain.span == Span(9, 11, 9, 17)
 
 
 def test_proof_expectations_parse_with_spans() -> None:
@@ -67,16 +68,17 @@ def test_proof_expectations_parse_with_spans() -> None:
     assert isinstance(proof, S.DCheck) and isinstance(proof2, S.DCheck)
     assert isinstance(cti_h, S.DCheck) and isinstance(cti_k, S.DCheck)
     assert (proof.kind, proof.target, proof.steps, proof.k) == ("proved", None, None, None)
-    assert proof.span == Span(10, 7, 10, 12)
-    assert (proof2.kind, proof2.k, proof2.only) == ("proved", 2, (("safe", Span(11, 19, 11, 23)),))
+    assert proof.span == Span(11, 7, 11, 12)
+    assert (proof2.kind, proof2.k, proof2.only) == ("proved", 2, (("safe", Span(12, 19, 12, 23)),))
     assert (cti_h.kind, cti_h.target, cti_h.k) == ("cti", "below_two", None)
-    assert cti_h.target_span == Span(12, 35, 12, 44)
+    assert cti_h.target_span == Span(13, 35, 13, 44)
     assert (cti_k.kind, cti_k.target, cti_k.k) == ("cti", "safe", 64)
-    assert cti_k.target_span == Span(13, 25, 13, 29)
+    assert cti_k.target_span == Span(14, 25, 14, 29)
 
 
 def test_helper_stays_an_ordinary_name() -> None:
     text = """\
+spec t
 set S = {helper, other}
 var helper_count: 0..1
 var cti: bool
@@ -196,7 +198,7 @@ def test_search_neither_checks_nor_evaluates_helpers() -> None:
     r = check_model(model, progress=None)
     assert (r.outcome.kind, r.outcome.target) == ("violation", "small")
     assert r.trace is not None and len(r.trace) == 3
-    assert r.outcome.span == Span(15, 11, 15, 16)
+    assert r.outcome.span == Span(16, 11, 16, 16)
 
 
 def test_explore_passes_an_ordinary_check_beside_a_false_helper(tmp_path: Path) -> None:

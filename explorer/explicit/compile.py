@@ -17,9 +17,11 @@ branches), so `require` is always a `continue` to the next alternative.
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import operator
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -1184,7 +1186,26 @@ class _Gen:
             self.emit(0, f"{py_const(c.name)} = {self.ex(c.expr)}")
 
 
+@contextlib.contextmanager
+def _long_literals() -> Iterator[None]:
+    """Lift Python's limit on converting integers to and from decimal text while code is
+    generated and compiled: the packed states (and masks) of large types are integers of
+    thousands of digits, written into the source as literals. The limit guards parsers of
+    untrusted numbers; these are ours, as large as the state layout."""
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(old)
+
+
 def compile_model(model: M.Model) -> CompiledModel:
+    with _long_literals():
+        return _compile_model(model)
+
+
+def _compile_model(model: M.Model) -> CompiledModel:
     enc = Encoding(_int_base(model))
     rt = _Runtime(enc)
     rt.lay = Layout(model, enc)
@@ -1209,6 +1230,10 @@ def compile_model(model: M.Model) -> CompiledModel:
     _run(source, model, ns)
 
     def build_actions() -> tuple[list[Callable], list[Callable]]:
+        with _long_literals():
+            return _build_actions()
+
+    def _build_actions() -> tuple[list[Callable], list[Callable]]:
         ga = _Gen(model, rt)  # same runtime tables, same namespace (consts are shared)
         ga.ntmp = g.ntmp
         for aid, a in enumerate(model.actions):

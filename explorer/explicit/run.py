@@ -14,7 +14,16 @@ from explorer import model as M
 from explorer.diagnostics import AssertFailure, EvalError
 from explorer.explicit.bfs import Limits, Search, search
 from explorer.explicit.compile import CompiledModel, compile_model
-from explorer.results import Coverage, Figures, Outcome, Result, Step, Trace, replay
+from explorer.results import (
+    Coverage,
+    Figures,
+    Outcome,
+    Result,
+    Step,
+    Trace,
+    no_initial_state,
+    replay,
+)
 
 
 def check_model(model: M.Model, limits: Limits | None = None,
@@ -31,7 +40,7 @@ def check_model(model: M.Model, limits: Limits | None = None,
         # `var` locals are zero in every state: reports leave them out
         trace = trace.only([v.index for v in model.vars if not v.local])
     figures = Figures(s.generated, len(s.states), s.depth, elapsed,
-                      s.kind == "holds", s.queue)
+                      outcome.kind == "holds", s.queue)
     coverage = [Coverage(a.name, a.span, s.fired[i], s.new[i])
                 for i, a in enumerate(model.actions)]
     return Result(outcome, figures, coverage, trace)
@@ -39,6 +48,8 @@ def check_model(model: M.Model, limits: Limits | None = None,
 
 def _outcome(cm: CompiledModel, s: Search) -> tuple[Outcome, Trace | None]:
     model = cm.model
+    if s.kind == "holds" and not s.states:  # nothing was explored: not a `holds`
+        return no_initial_state(model), None
     if s.kind == "holds":
         return Outcome("holds"), None
     if s.kind == "incomplete":

@@ -8,6 +8,10 @@ selection, see `select`). Every failure is a `SpecError` whose diagnostics point
 
 from __future__ import annotations
 
+import codecs
+import errno
+import os
+import stat
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -71,14 +75,17 @@ def select(model: M.Model, only: tuple[str, ...], excluded: tuple[str, ...] = ()
 
 
 def read_source(path: str) -> str:
-    """The spec's text; SpecError for unreadable, oversized or non-UTF-8 files."""
+    """The spec's text, without a UTF-8 byte-order mark; SpecError for unreadable,
+    oversized or non-UTF-8 files. A FIFO without a writer reads as empty instead of
+    blocking; a device reads no more than the size limit (and one byte)."""
     try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_BYTES + 1)
-    except OSError as e:
-        raise SpecError([Diagnostic("E0005", f"cannot read the spec: {e.strerror or e}")]) from None
+        data = _read_at_most(path, MAX_BYTES + 1)
+    except (OSError, ValueError) as e:  # ValueError: a NUL in the name
+        raise SpecError([Diagnostic("E0005", "cannot read the spec: "
+                                    f"{getattr(e, 'strerror', None) or e}")]) from None
     if len(data) > MAX_BYTES:
         raise SpecError([Diagnostic("E0005", f"the spec is larger than {MAX_BYTES} bytes")])
+    data = data.removeprefix(codecs.BOM_UTF8)  # what some editors write; positions follow it
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -87,6 +94,24 @@ def read_source(path: str) -> str:
         col = len(before[before.rfind(b"\n") + 1:].decode("utf-8", errors="replace")) + 1
         msg = f"the spec is not UTF-8 text (byte 0x{data[e.start]:02x})"
         raise SpecError([Diagnostic("E0002", msg, M.Span(line, col, line, col + 1))]) from None
+
+
+def _read_at_most(path: str, limit: int) -> bytes:
+    # O_NONBLOCK makes opening a FIFO with no writer return at once; reads then block
+    # again, so a pipe whose writer is late (`explore <(generate)`) is read whole
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb", buffering=0) as f:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        os.set_blocking(fd, True)
+        chunks, size = [], 0
+        while size < limit:
+            chunk = f.read(min(limit - size, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
 
 
 def load_text(source: str, path: str = "<spec>") -> LoadedSpec:

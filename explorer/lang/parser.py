@@ -17,11 +17,10 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from explorer.diagnostics import Diagnostic, SpecError
 from explorer.lang import syntax as S
-from explorer.model import Span
+from explorer.model import MAX_INDUCTION_K, Span
 
 MAX_DEPTH = 120  # parse-tree levels; real specs stay under 40
 MAX_DIGITS = 18  # integer literals; products of them stay far below Python's str limit
-MAX_INDUCTION_K = 64  # `by K-induction`: the deepest induction a check may ask for
 _ESCAPE = re.compile(r"\\(.)")
 _ESCAPES = {"n": "\n", "t": "\t"}
 

@@ -150,6 +150,11 @@ class Elaborator:
         specs = [d for d in decls if isinstance(d, S.DSpec)]
         if len(specs) > 1:
             self.error("E1002", "a file holds one `spec` declaration", specs[1].span)
+        if not specs:  # an empty file is no spec, not a spec with no actions
+            self.error("E0006", "no `spec NAME` declaration: a spec file starts with one, "
+                       "such as `spec mutex`" if decls else
+                       "the file declares nothing: a spec file starts with `spec NAME`",
+                       M.Span(1, 1, 1, 1))
         name = specs[0].name if specs else "spec"
         self._declare_names(decls)
         fatal = False  # a constant-level declaration failed: later phases would only cascade
@@ -198,7 +203,9 @@ class Elaborator:
                        tuple(actions), tuple(invariants), terminal, tuple(self.params),
                        tuple(self.types.values()), doc=specs[0].doc if specs else "",
                        assertions=tuple(dict.fromkeys(a for a, _ in self.assertions)),
-                       render=render)
+                       render=render, init_span=next(
+                           (d.span for d in decls if isinstance(d, S.DInit)),
+                           specs[0].span if specs else M.NOSPAN))
 
     def _declare_names(self, decls: tuple[S.Decl, ...]) -> None:
         seen: dict[tuple[str, str], Span] = {}

@@ -104,6 +104,7 @@ def format_verdict(v: Verdict, model: Model, path: str, source: str, full: bool 
                               if o.assertion is not None
                               else f"assertion failed {after}: {message}"),
                 "error": f"runtime error {o.code} {after}: {message}",
+                "no_initial_state": f"no initial state, runtime error {o.code}: {message}",
                 "cti": f"counterexample to induction: {message}"}[o.kind]
         lines.append(f"  {head}")
         if o.span is not None:

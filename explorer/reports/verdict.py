@@ -36,20 +36,28 @@ def describe_outcome(o: Outcome, steps: int | None) -> str:
         return o.reason or "no violation within the depth"
     if o.kind == "error":
         return f"runtime error {o.code}{where}"
+    if o.kind == "no_initial_state":
+        return "no initial state"
     if o.kind == "assertion" and o.assertion is not None:
         return f"assertion {o.assertion}{where}"
     return f"{o.kind}{where}"
 
 
 def judge(check: Check, config: tuple[tuple[str, object], ...], result: Result,
-          overridden: frozenset[str] = frozenset()) -> Verdict:
+          overridden: frozenset[str] = frozenset(), accept_bounded: bool = False) -> Verdict:
+    """`accept_bounded`: a bounded search that found nothing satisfies `expect holds`
+    (`--accept-bounded`); otherwise it is no answer."""
     exp, o = check.expect, result.outcome
     steps = len(result.trace) if result.trace is not None else None
     if o.kind == "incomplete":
         return Verdict(check, config, result, False, 3,
                        f"stopped at the {o.reason} before an answer", overridden=overridden)
+    if o.kind == "no_initial_state":  # nothing was checked: it meets no expectation
+        return Verdict(check, config, result, False, o.exit_code,
+                       f"expected {exp.describe()}, but there is no initial state, so "
+                       "nothing was checked", overridden=overridden)
     if o.kind in ("proved", "cti", "bounded") or exp.kind in (ExpectKind.PROVED, ExpectKind.CTI):
-        return _judge_z3(check, config, result, overridden)
+        return _judge_z3(check, config, result, overridden, accept_bounded)
     if exp.kind is ExpectKind.HOLDS:
         ok = o.kind == "holds"
         return Verdict(check, config, result, ok, 0 if ok else o.exit_code,
@@ -67,11 +75,12 @@ def judge(check: Check, config: tuple[tuple[str, object], ...], result: Result,
 
 
 def _judge_z3(check: Check, config: tuple[tuple[str, object], ...], result: Result,
-              overridden: frozenset[str]) -> Verdict:
+              overridden: frozenset[str], accept_bounded: bool) -> Verdict:
     """Outcomes the z3 engines add (proved, a CTI, bounded), and the expectations
     `proved` and `cti` met by any engine. A proof, or an exhaustive `holds`, satisfies
     `holds` and `proved` alike (both say no reachable state violates an invariant); a CTI
-    or a bounded search says neither yes nor no to `holds` (exit 3, as a limit does)."""
+    or a bounded search says neither yes nor no to `holds` (exit 3, as a limit does),
+    unless bounded acceptance was asked for."""
     exp, o = check.expect, result.outcome
     steps = len(result.trace) if result.trace is not None else None
 
@@ -94,7 +103,8 @@ def _judge_z3(check: Check, config: tuple[tuple[str, object], ...], result: Resu
                        f"nothing of {want}; add helper invariants, or run the search")
     if o.kind == "bounded":
         if exp.kind is ExpectKind.HOLDS:
-            return verdict(True, 0, "")
+            return verdict(accept_bounded, 3, f"{found}: a bounded search is not a proof, "
+                           "so no answer (--accept-bounded accepts it)")
         if exp.steps is not None and result.figures.depth >= exp.steps:
             return verdict(False, 1, f"expected {want}, found {found}")
         return verdict(False, 3, f"expected {want}; {found}, so no answer")

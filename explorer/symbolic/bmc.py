@@ -9,6 +9,7 @@ Depth k asks, in this order, whether some path of k steps ends in
 Where BFS meets two kinds at one depth, which it reports depends on its order; BMC
 reports the first kind of this list.
 Depths below k have been refuted before, so the first answer is a shortest counterexample.
+First of all, an `init` that no state satisfies is the outcome `no_initial_state`.
 Its trace is replayed with the reference interpreter, like the explicit engine's.
 """
 
@@ -22,7 +23,7 @@ from typing import TextIO
 import z3
 
 from explorer import model as M
-from explorer.results import Figures, Outcome, Result, Trace, replay
+from explorer.results import Figures, Outcome, Result, Trace, no_initial_state, replay
 from explorer.symbolic import decode
 from explorer.symbolic.system import Solver, System, reproducible
 from explorer.symbolic.values import disj
@@ -78,6 +79,12 @@ def check_bmc(model: M.Model, depth: int, check_deadlock: bool = True,
     if found is not None:
         return found
     solver.add(init)
+    # no initial state: every depth would be vacuously fine, and induction's initiation too
+    r = ask()
+    if r == z3.unknown:
+        return unknown(0)
+    if r == z3.unsat:
+        return done(no_initial_state(model), None, 0)
     names = [i.inv for i in invs]
     for k in range(depth + 1):
         if progress is not None:

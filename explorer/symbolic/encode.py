@@ -123,8 +123,13 @@ class Encoder:
     def state(self, tag: str) -> SymState:
         leaves: list[z3.ExprRef] = []
         side: list[z3.BoolRef] = []
-        vals = {v.index: fresh(v.t, z3_var(v.index, tag), self.sorts, leaves, side)
-                for v in self.model.vars}
+        vals = {}
+        for v in self.model.vars:
+            try:
+                vals[v.index] = fresh(v.t, z3_var(v.index, tag), self.sorts, leaves, side)
+            except Unsupported as e:
+                e.locate(v.span)
+                raise
         return SymState(vals, leaves, side)
 
     def decode_state(self, s: SymState, m: z3.ModelRef) -> tuple[Value, ...]:
@@ -424,6 +429,15 @@ class Encoder:
         return self._consts[name]
 
     def ev(self, e: M.Expr, st: State, env: Env, g: z3.BoolRef) -> Sym:
+        """The symbolic value of e; what cannot be encoded is reported at the innermost
+        expression that needs it."""
+        try:
+            return self._ev(e, st, env, g)
+        except Unsupported as u:
+            u.locate(getattr(e, "span", M.NOSPAN))
+            raise
+
+    def _ev(self, e: M.Expr, st: State, env: Env, g: z3.BoolRef) -> Sym:
         ev = self.ev
         if isinstance(e, M.Lit):
             return lit(e.value, e.t, self.sorts)

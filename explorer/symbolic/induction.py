@@ -1,8 +1,9 @@
 """Induction: is the conjunction of the invariants (goals and helpers) inductive?
 
 For K = 1, ordinary induction:
-  initiation   every initial state satisfies every invariant, and computing the initial
-               states does not fail;
+  initiation   some initial state exists (else the outcome is `no_initial_state`, never
+               a vacuous proof), every initial state satisfies every invariant, and
+               computing the initial states does not fail;
   consecution  from any state satisfying every invariant, no action fails (runtime error or
                assertion), and each action leads to a state satisfying each invariant.
 K > 1 is k-induction: the base case is bounded model checking of the invariants and faults

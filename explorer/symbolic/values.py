@@ -21,6 +21,7 @@ import z3
 import z3.z3 as _z3  # _to_expr_ref: wraps a raw term in the right Python class
 
 from explorer.model import (
+    NOSPAN,
     AnyT,
     AtomT,
     BoolT,
@@ -31,6 +32,7 @@ from explorer.model import (
     RecT,
     SeqT,
     SetT,
+    Span,
     Type,
     is_finite,
     type_size,
@@ -46,7 +48,16 @@ Sym = Any  # z3.ExprRef | SOpt | SSet | SFn | SRec | SSeq
 
 
 class Unsupported(Exception):
-    """A construct the z3 encoding cannot express (a type too large to unfold)."""
+    """A construct the z3 encoding cannot express (a type too large to unfold). `span` is
+    the spec text that needs it: the encoder sets it on the way out, innermost first."""
+
+    def __init__(self, message: str, span: Span = NOSPAN) -> None:
+        super().__init__(message)
+        self.span = span
+
+    def locate(self, span: Span) -> None:
+        if not self.span.line:
+            self.span = span
 
 
 @dataclass
