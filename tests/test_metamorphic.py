@@ -122,7 +122,7 @@ def test_the_comparison_notices_a_difference() -> None:
     more = compare(text, every_engine, edit=lambda t: t.replace("< 1", "< 2"))
     assert any("bfs.figures" in d for d in more) and any("bmc.states" in d for d in more)
     late = compare(text, every_engine, edit=lambda t: t.replace("< 3 {", "< 2 {"))
-    assert any("bfs.steps" in d for d in late) and any("bmc.steps" in d for d in late)
+    assert any("bfs.steps" in d for d in late)
     weaker = compare(text, every_engine, edit=lambda t: t.replace(" < 3\n", " < 4\n"))
     assert any("prove.states" in d for d in weaker)
     reordered = compare_orders(text, _reversed, every_engine)
