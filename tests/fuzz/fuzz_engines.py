@@ -498,6 +498,10 @@ def check_spec(text: str, plan: Plan, runner: Runner, workdir: str,
             merged[h.sig] = replace(old, engines=old.engines + h.engines)
         else:
             merged[h.sig] = h
+    for e, r in healthy.items():  # not a failure: a phase that --max-seconds does not bound
+        rep = r.report()
+        if rep and r.elapsed > plan.seconds * len(rep["checks"]) + 5:
+            st.add(f"{e}: ran 5 s past --max-seconds x checks")
     fails = list(merged.values()) + compare(text, healthy, plan, st)
     return fails, runs
 
