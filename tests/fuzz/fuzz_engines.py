@@ -290,6 +290,8 @@ def health(run: Run) -> Failure | None:
     rep = run.report()
     if rep is None:
         return Failure("json", "json:unparsable", (e,), f"exit {run.rc}, stdout not JSON")
+    if not isinstance(rep.get("checks"), list):
+        return Failure("json", "json:no-checks", (e,), f"exit {run.rc}, no checks: {run.out[:200]}")
     if rep.get("exit_code") != run.rc:
         return Failure("json", "json:exit-code", (e,),
                        f"exit {run.rc}, JSON says {rep.get('exit_code')}")
@@ -499,7 +501,7 @@ def check_spec(text: str, plan: Plan, runner: Runner, workdir: str,
         else:
             merged[h.sig] = h
     for e, r in healthy.items():  # not a failure: a phase that --max-seconds does not bound
-        rep = r.report()
+        rep = r.report() if e in ENGINES else None
         if rep and r.elapsed > plan.seconds * len(rep["checks"]) + 5:
             st.add(f"{e}: ran 5 s past --max-seconds x checks")
     fails = list(merged.values()) + compare(text, healthy, plan, st)
@@ -511,7 +513,7 @@ def outcome_keys(runs: dict[str, Run]) -> list[str]:
     for e, r in runs.items():
         keys.append(f"{e} exit {r.rc if r.rc is not None else 'signal'}")
         rep = r.report() if e != "extra" else None
-        for c in (rep or {}).get("checks", []):
+        for c in (rep or {}).get("checks", []) if isinstance(rep, dict) else []:
             keys.append(f"{e} outcome {c['outcome']['kind']}")
     return keys
 
@@ -690,7 +692,10 @@ def _worker_init(spawn: bool) -> None:
 def _do_task(task: Task) -> dict:
     st = Stats()
     t0 = time.monotonic()
-    fails, runs = check_spec(task.text, task.plan, _W["runner"], _W["dir"], st=st)
+    try:
+        fails, runs = check_spec(task.text, task.plan, _W["runner"], _W["dir"], st=st)
+    except Exception as e:  # a bug of the fuzzer: reported, and the campaign goes on
+        fails, runs = [Failure("harness", f"harness:{type(e).__name__}", (), traceback.format_exc())], {}
     return {"index": task.index, "source": task.source, "plan": asdict(task.plan),
             "elapsed": round(time.monotonic() - t0, 3), "failures": [asdict(f) for f in fails],
             "outcomes": outcome_keys(runs), "stats": dict(st.counts),
