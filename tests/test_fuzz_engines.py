@@ -168,6 +168,16 @@ def test_prove_is_compared_with_the_search() -> None:
     assert fe.compare_prove(base, _check_json("holds", None), "bfs", None, {"h"}, False, st) is None
     assert fe.compare_prove(base, _check_json("holds", None), "bfs", None, set(), False, st) == \
         "prove finds violation in 1, bfs holds"
+    # a helper that fails to evaluate in an initial state: only prove evaluates helpers
+    fault = _check_json("error", 0)
+    fault["outcome"]["line"] = 3
+    text = "spec t\nvar n: 0..1\ninvariant helper h:\n  n div n == 1\ninit { n = 0 }\n"
+    helpers, lines, terminal = fe.spec_facts(text)
+    assert (helpers, lines, terminal) == ({"h"}, frozenset({3, 4}), False)
+    holds = _check_json("holds", None)
+    assert fe.compare_prove(fault, holds, "bfs", None, helpers, False, st, lines) is None
+    assert fe.compare_prove(fault, holds, "bfs", None, helpers, False, st) == \
+        "prove finds error in 0, bfs holds"
 
 
 def test_declarations_are_cut_and_spliced() -> None:

@@ -232,7 +232,7 @@ class Failure:
 def _norm(msg: str) -> str:
     """A message with its spec-specific parts (names, numbers, paths) blotted out."""
     msg = re.sub(r"(/[\w.\-]+)+\.mnt", "SPEC", msg)
-    msg = re.sub(r"`[^`]*`|'[^']*'|\"[^\"]*\"", "Q", msg)
+    msg = re.sub(r"`[^`]*`|(?<!\w)'[^']*'|\"[^\"]*\"", "Q", msg)
     msg = re.sub(r"\b[a-z_]*\d+\w*\b", "N", msg)
     msg = re.sub(r"\d+", "N", msg)
     return re.sub(r"\s+", " ", msg).strip()[:90]
@@ -389,7 +389,8 @@ def compare_bfs_bmc(b: dict, m: dict, depth: int, st: Stats) -> str | None:
 
 
 def compare_prove(p: dict, other: dict, name: str, depth: int | None, helpers: set[str],
-                  terminal: bool, st: Stats) -> str | None:
+                  terminal: bool, st: Stats, helper_lines: frozenset[int] = frozenset()
+                  ) -> str | None:
     """The rule prove's answer and another engine's break, or None. `proved` means no
     reachable state violates an invariant and no action fails (deadlocks are not proved);
     a counterexample of the base case is a real one."""
@@ -404,6 +405,9 @@ def compare_prove(p: dict, other: dict, name: str, depth: int | None, helpers: s
         return None
     if pk == "violation" and p["outcome"].get("target") in helpers:
         return None
+    if cex(p) == ("state", p["outcome"]["steps"]) and p["outcome"].get("line") in helper_lines:
+        st.add(f"prove-{name}: a helper fails to evaluate (the search never evaluates one)")
+        return None
     n = p["outcome"]["steps"]
     st.add(f"prove-{name}: prove finds a counterexample")
     ok = other["outcome"]["kind"]
@@ -414,9 +418,16 @@ def compare_prove(p: dict, other: dict, name: str, depth: int | None, helpers: s
     return None
 
 
-def spec_facts(text: str) -> tuple[set[str], bool]:
+def spec_facts(text: str) -> tuple[set[str], frozenset[int], bool]:
+    """The helper invariants' names and lines, and whether there is a `terminal when`."""
     helpers = set(re.findall(r"^\s*invariant\s+helper\s+(\w+)\s*:", text, re.M))
-    return helpers, bool(re.search(r"^\s*terminal\s+when\b", text, re.M))
+    lines: set[int] = set()
+    first = 1
+    for c in src.chunks(text):
+        if re.match(r"(///[^\n]*\n)*invariant\s+helper\s+\w+\s*:", c):
+            lines.update(range(first, first + c.count("\n") + (not c.endswith("\n"))))
+        first += c.count("\n")
+    return helpers, frozenset(lines), bool(re.search(r"^\s*terminal\s+when\b", text, re.M))
 
 
 def compare(text: str, runs: dict[str, Run], plan: Plan, st: Stats) -> list[Failure]:
@@ -453,7 +464,7 @@ def compare(text: str, runs: dict[str, Run], plan: Plan, st: Stats) -> list[Fail
         if ns != first:
             bad("-".join(reps), "different checks", f"checks: {names}")
             return fails
-    helpers, terminal = spec_facts(text)
+    helpers, helper_lines, terminal = spec_facts(text)
     for i in range(len(first)):
         st.add("checks compared")
         bc, mc, pc = (reps[e]["checks"][i] if e in reps else None for e in ENGINES)
@@ -466,7 +477,7 @@ def compare(text: str, runs: dict[str, Run], plan: Plan, st: Stats) -> list[Fail
             continue
         for name, oc, d in (("bfs", bc, None), ("bmc", mc, plan.depth)):
             if oc is not None:
-                rule = compare_prove(pc, oc, name, d, helpers, terminal, st)
+                rule = compare_prove(pc, oc, name, d, helpers, terminal, st, helper_lines)
                 if rule:
                     bad(f"{name}-prove", rule, f"check {first[i]}: {name} {what(oc)}; "
                         f"prove {what(pc)}")
