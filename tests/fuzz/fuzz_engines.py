@@ -910,7 +910,7 @@ def campaign(args: argparse.Namespace) -> dict:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None,
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog=__doc__.split("\n\n", 2)[2] if __doc__ else None)
+                                epilog=__doc__.split("\n\n", 1)[1] if __doc__ else None)
     p.add_argument("--specs", type=int, default=1000, help="how many specs (default 1000)")
     p.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     p.add_argument("--seed", type=int, default=1, help="the seed of every choice (default 1)")
