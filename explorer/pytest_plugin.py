@@ -82,19 +82,23 @@ class CheckItem(pytest.Item):
         self.check = check
 
     def runtest(self) -> None:
+        from explorer.budget import Limits, default_memory_limit
         from explorer.dispatch import run_check
         from explorer.reports.text import format_verdict
         from explorer.reports.verdict import judge, never_fired
         from explorer.symbolic.values import Unsupported
         try:
             model = self.spec.check_model(self.check)
+            # memory is bounded as `explore` bounds it (by polls: the pytest process is
+            # not given a hard limit), and z3 checks have their default time limit
+            result = run_check(self.check, model, limits=Limits(max_memory=default_memory_limit()))
         except SpecError as e:
             raise CheckFailed("\n".join(render(d, str(self.path), self.spec.source)
                                         for d in e.diagnostics)) from None
-        try:
-            result = run_check(self.check, model)
         except Unsupported as e:
             raise CheckFailed(f"the z3 engine cannot encode this spec: {e}") from None
+        if result.interrupted:  # Ctrl-C stops the session, not only this check
+            raise KeyboardInterrupt
         overridden = frozenset(self.spec.check_overrides.get(self.check.name, {}))
         v = judge(self.check, model.params, result, overridden)
         unfired = never_fired(result)

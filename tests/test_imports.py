@@ -137,7 +137,8 @@ def _env() -> dict[str, str]:
 # ---------------------------------------------------------------------------------------
 # One-way layering
 
-ALLOWED_FOR_LANG = ("explorer.model", "explorer.values", "explorer.diagnostics", "explorer.lang")
+ALLOWED_FOR_LANG = ("explorer.model", "explorer.values", "explorer.diagnostics", "explorer.budget",
+                    "explorer.lang")
 
 
 def _by_prefix(prefix: str) -> list[Path]:
@@ -157,6 +158,11 @@ def test_model_imports_only_values() -> None:
 
 def test_values_imports_nothing_from_explorer() -> None:
     assert explorer_imports(PKG / "values.py") == set()
+
+
+def test_budget_imports_nothing_from_explorer() -> None:
+    # every layer polls the run's limits, so the budget sits below them all
+    assert explorer_imports(PKG / "budget.py") == set()
 
 
 def test_diagnostics_imports_only_model() -> None:
