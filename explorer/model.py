@@ -8,6 +8,7 @@ Imports only `values`.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import itertools
 from dataclasses import dataclass, field
@@ -717,23 +718,37 @@ class Model:
 
 
 def children(x: Expr) -> list[Expr]:
-    """The direct sub-expressions of x (binder domains included)."""
+    """The direct sub-expressions of x (binder domains included), in field order."""
+    plan = _PLANS.get(type(x))
+    if plan is None:
+        plan = _PLANS[type(x)] = _plan(type(x))
     out: list[Expr] = []
-    for name in x.__dataclass_fields__:
+    for name, kind in plan:
         c = getattr(x, name)
-        if isinstance(c, Expr):
-            out.append(c)
-        elif isinstance(c, Binder):
+        if kind == "e":
+            if c is not None:
+                out.append(c)
+        elif kind == "es":
+            out.extend(c)
+        elif kind == "fs":
+            out.extend(v for _, v in c)
+        elif kind == "b":
             out.append(c.domain)
-        elif isinstance(c, tuple):
-            for y in c:
-                if isinstance(y, Expr):
-                    out.append(y)
-                elif isinstance(y, Binder):
-                    out.append(y.domain)
-                elif isinstance(y, tuple) and len(y) == 2 and isinstance(y[1], Expr):
-                    out.append(y[1])
+        else:
+            out.extend(b.domain for b in c)
     return out
+
+
+_PLANS: dict[type, tuple[tuple[str, str], ...]] = {}
+_KINDS = {"Expr": "e", "Expr | None": "e", "tuple[Expr, ...]": "es",
+          "tuple[tuple[str, Expr], ...]": "fs", "Binder": "b", "tuple[Binder, ...]": "bs"}
+
+
+def _plan(cls: type) -> tuple[tuple[str, str], ...]:
+    """Which fields of an expression class hold sub-expressions, and how (from their
+    annotations, once per class: `children` is on the elaborator's hot path)."""
+    return tuple((f.name, _KINDS[f.type]) for f in dataclasses.fields(cls)
+                 if isinstance(f.type, str) and f.type in _KINDS)
 
 
 def walk_expr(e: Expr) -> Any:

@@ -86,6 +86,9 @@ class _Proc:
     size: int = 0  # nodes of the body (statements and expressions): what a call copies
 
 
+_LEAVES = frozenset({M.Lit, M.VarRef, M.ConstRef, M.Local})  # measured without the memo
+
+
 class _Sizes:
     """The size (nodes, as a tree) and depth of IR expressions. Inlined defs share their
     subtrees, so the IR is a DAG whose tree can be exponentially larger: each node is
@@ -95,29 +98,45 @@ class _Sizes:
         self.memo: dict[int, tuple[M.Expr, int, int]] = {}
 
     def of(self, e: M.Expr) -> tuple[int, int]:
-        got = self.memo.get(id(e))
+        if type(e) in _LEAVES:
+            return 1, 1
+        memo = self.memo
+        got = memo.get(id(e))
         if got is not None and got[0] is e:
             return got[1], got[2]
-        stack: list[tuple[M.Expr, bool]] = [(e, False)]
-        while stack:  # post-order without recursion
-            x, ready = stack.pop()
-            if ready:
-                size, depth = 1, 0
-                for c in M.children(x):
-                    _, cs, cd = self.memo[id(c)]
-                    size, depth = size + cs, max(depth, cd)
-                self.memo[id(x)] = (x, size, depth + 1)
-                continue
-            got = self.memo.get(id(x))
-            if got is not None and got[0] is x:
-                continue
-            stack.append((x, True))
-            stack.extend((c, False) for c in M.children(x))
-        _, size, depth = self.memo[id(e)]
+        # post-order without recursion; a node is measured once its children are (in the
+        # usual case, a node just built by `expr`, they are: one round)
+        stack: list[tuple[M.Expr, list[M.Expr] | None]] = [(e, None)]
+        while stack:
+            x, kids = stack.pop()
+            if kids is None:
+                got = memo.get(id(x))
+                if got is not None and got[0] is x:
+                    continue
+                kids = M.children(x)
+                todo = [c for c in kids if type(c) not in _LEAVES
+                        and ((g := memo.get(id(c))) is None or g[0] is not c)]
+                if todo:
+                    stack.append((x, kids))
+                    stack.extend((c, None) for c in todo)
+                    continue
+            size, depth = 1, 0
+            for c in kids:
+                cs, cd = (1, 1) if type(c) in _LEAVES else memo[id(c)][1:]
+                size += cs
+                if cd > depth:
+                    depth = cd
+            memo[id(x)] = (x, size, depth + 1)
+        _, size, depth = memo[id(e)]
         return size, depth
 
     def size(self, e: M.Expr) -> int:
         return self.of(e)[0]
+
+    def alias(self, new: M.Expr, old: M.Expr) -> None:
+        """new is old renamed (the same shape): measured without walking it."""
+        size, depth = self.of(old)
+        self.memo[id(new)] = (new, size, depth)
 
 
 @dataclass
@@ -412,7 +431,7 @@ class Elaborator:
         names = self._fresh([prm.ir for prm in p.params] + _let_names(p.body))
         lets = tuple(M.Let(names[prm.ir], self._arg(self.expr(x, ctx), prm, s.name, x.span),
                            s.span) for prm, x in zip(p.params, s.args))
-        return lets + _rename_stmts(p.body, names)
+        return lets + _rename_stmts(p.body, names, self.sizes)
 
     # ------------------------------------------------------------------ loops
     def _fresh(self, names: list[str]) -> dict[str, str]:
@@ -475,7 +494,8 @@ class Elaborator:
     def _iteration(self, var: str, value: M.Expr, body: tuple[M.Stmt, ...], cond: M.Expr,
                    sp: Span) -> M.Stmt:
         names = self._fresh([var, *_let_names(body)])
-        return M.If(cond, (M.Let(names[var], value, sp), *_rename_stmts(body, names)), (), sp)
+        return M.If(cond, (M.Let(names[var], value, sp), *_rename_stmts(body, names, self.sizes)),
+                    (), sp)
 
     def _while_stmt(self, s: S.SWhile, ctx: _Ctx) -> tuple[M.Stmt, ...]:
         """`while c max K { body }`, unrolled to K nested `if c { body ... }`, the innermost
@@ -490,7 +510,8 @@ class Elaborator:
         body, _ = self._block(s.body, ctx)
         fail = M.Fail("E3007", f"loop bound {k} exceeded: the `while` condition still holds "
                       f"after {k} iteration{'s' * (k != 1)}", s.span)
-        bodies = [_rename_stmts(body, self._fresh(_let_names(body))) for _ in range(k)]
+        bodies = [_rename_stmts(body, self._fresh(_let_names(body)), self.sizes)
+                  for _ in range(k)]
         inner: tuple[M.Stmt, ...] = (M.If(cond, (fail,), (), s.span),)
         for b in reversed(bodies):  # iteration i+1 runs inside iteration i's `if`
             inner = (M.If(cond, b + inner, (), s.span),)
@@ -1365,12 +1386,16 @@ def _let_names(stmts: tuple[M.Stmt, ...]) -> list[str]:
     return [st.name for st in M.walk_stmts(stmts) if isinstance(st, M.Let)]
 
 
-def _rename_stmts(stmts: tuple[M.Stmt, ...], names: dict[str, str]) -> tuple[M.Stmt, ...]:
+def _rename_stmts(stmts: tuple[M.Stmt, ...], names: dict[str, str],
+                  sizes: _Sizes | None = None) -> tuple[M.Stmt, ...]:
     """The statements with the locals of `names` renamed (a proc call's or a loop
     iteration's own names)."""
 
     def ren(e: M.Expr) -> M.Expr:
-        return _subst(e, names, fold=False)
+        new = _subst(e, names, fold=False)
+        if sizes is not None:  # a statement's expression keeps its size (the budget's)
+            sizes.alias(new, e)
+        return new
 
     out: list[M.Stmt] = []
     for st in stmts:
@@ -1381,10 +1406,10 @@ def _rename_stmts(stmts: tuple[M.Stmt, ...], names: dict[str, str]) -> tuple[M.S
                          for k in st.path)
             st = replace(st, path=path, value=ren(st.value))
         elif isinstance(st, M.If):
-            st = replace(st, cond=ren(st.cond), then=_rename_stmts(st.then, names),
-                         orelse=_rename_stmts(st.orelse, names))
+            st = replace(st, cond=ren(st.cond), then=_rename_stmts(st.then, names, sizes),
+                         orelse=_rename_stmts(st.orelse, names, sizes))
         elif isinstance(st, M.Either):
-            st = replace(st, branches=tuple(_rename_stmts(b, names) for b in st.branches))
+            st = replace(st, branches=tuple(_rename_stmts(b, names, sizes) for b in st.branches))
         elif isinstance(st, M.Require | M.Assert):
             st = replace(st, cond=ren(st.cond))
         out.append(st)  # Fail holds no names
