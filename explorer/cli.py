@@ -480,8 +480,8 @@ def _run_spec(path: str, args: argparse.Namespace, limits: Any, extra: dict[str,
     code = next((v.exit_code for v in verdicts if not v.ok), 0)
     if stopped and args.format != "json":
         (out if args.format == "text" else err).write(
-            f"interrupted: {_count(len(not_run), 'check')} not run"
-            + (f": {', '.join(not_run)}" if not_run else "") + "\n")
+            f"interrupted: {_count(len(not_run), 'check')} not run: {', '.join(not_run)}\n"
+            if not_run else "interrupted: no other check to run\n")
     if args.format == "json" and not gate:
         report: dict[str, Any] = {"format": FORMAT, "spec": path, "exit_code": code,
                                   "checks": [verdict_json(v) for v in verdicts]}

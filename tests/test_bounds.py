@@ -92,6 +92,22 @@ def test_the_memory_limit_names_the_phase(tmp_path: Path) -> None:
     assert "Traceback" not in p.stderr and "internal error" not in p.stderr
 
 
+def test_one_allocation_beyond_the_limit_is_stopped_by_the_backstop(tmp_path: Path) -> None:
+    # a set of ten billion integers (a 1.2 GiB bitmask) in one step: no poll sees it
+    # coming; the hard limit (RLIMIT_DATA, set by explore in the child) makes it a
+    # MemoryError, and that is the memory limit, not an internal error
+    text = """spec alloc
+var x: 0..3
+init { x = 0 }
+action inc when x < 3 { x := x + 1 }
+terminal when x == 3
+invariant i: len((0..10000000000) minus {x}) > 0
+"""
+    p = child([write(tmp_path, text), "--max-memory", "300M", "--quiet"])
+    assert p.returncode == 3, p.stderr
+    assert "stopped at the memory limit 300 MiB" in p.stdout
+
+
 def test_a_memory_error_in_any_phase_is_incomplete(monkeypatch: pytest.MonkeyPatch) -> None:
     # what the backstop (RLIMIT_DATA) raises when one allocation is too large
     import explorer.explicit.run as run

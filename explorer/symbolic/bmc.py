@@ -15,6 +15,7 @@ Its trace is replayed with the reference interpreter, like the explicit engine's
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import sys as _sys
 import time
 from collections.abc import Callable, Iterator
@@ -54,18 +55,26 @@ def check_bmc(model: M.Model, depth: int, check_deadlock: bool = True,
     b = z3_budget(max_seconds, budget)
 
     def run() -> Result:
-        with out_of_memory_is_memory_error():
+        with z3_stops():
             return _bmc(model, depth, check_deadlock, progress, verify, invariants, b)
     return within_budget(b, "bmc", run)
 
 
 @contextlib.contextmanager
-def out_of_memory_is_memory_error() -> Iterator[None]:
-    """z3 reports its memory limit (or a failed allocation) as an exception of its own."""
+def z3_stops() -> Iterator[None]:
+    """A stop in z3's hands as the exception the budget knows: z3 reports its memory
+    limit (or a failed allocation) as an exception of its own, and ctypes wraps Ctrl-C
+    (or a MemoryError) met while converting a call's arguments."""
     try:
         yield
     except z3.Z3Exception as e:
         if "memory" in str(e):
+            raise MemoryError(str(e)) from None
+        raise
+    except ctypes.ArgumentError as e:
+        if "KeyboardInterrupt" in str(e):
+            raise KeyboardInterrupt from None
+        if "MemoryError" in str(e):
             raise MemoryError(str(e)) from None
         raise
 

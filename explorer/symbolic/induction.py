@@ -29,7 +29,7 @@ from explorer import model as M
 from explorer.budget import Budget
 from explorer.results import Figures, Outcome, Result, Trace, verify_cti, within_budget
 from explorer.symbolic import decode
-from explorer.symbolic.bmc import check_bmc, goals, out_of_memory_is_memory_error, z3_budget
+from explorer.symbolic.bmc import check_bmc, goals, z3_budget, z3_stops
 from explorer.symbolic.system import Solver, System
 from explorer.symbolic.values import disj
 
@@ -43,7 +43,7 @@ def check_prove(model: M.Model, k: int = 1, max_seconds: float | None = None,
     b = z3_budget(max_seconds, budget)
 
     def run() -> Result:
-        with out_of_memory_is_memory_error():
+        with z3_stops():
             return _prove(model, k, progress, verify, b)
     result = within_budget(b, "prove", run)
     result.engine = "prove"  # a limit in the base case stops the proof
