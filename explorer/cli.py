@@ -180,7 +180,8 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
 
 def _explore(paths: list[str], gate: bool, args: argparse.Namespace, limits: Any,
              extra: dict[str, Any], out: TextIO, err: TextIO) -> int:
-    """Run the checks of every spec; Ctrl-C stops the whole run (see _interrupted)."""
+    """Run the checks of every spec; Ctrl-C stops the whole run: the specs after the one
+    it interrupted are listed as not run."""
     if args.format == "itf" or not gate:
         codes = []
         for n, path in enumerate(paths):
@@ -324,13 +325,13 @@ def _render(args: argparse.Namespace, limits: Any, out: TextIO, err: TextIO) -> 
                     views = False
             drawn += 1
             out.write(f"{'wrote' if v.ok else 'wrote (NOT as expected)'} {base}.*\n")
+        if stopped:
+            break  # the files of the checks not run are not stale
         if cut:
             continue
         for stale in sorted(set(folder.iterdir()) - written) if folder.is_dir() else []:
             if stale.is_file():
                 stale.unlink()
-        if stopped:
-            break
     if stopped:
         out.write("interrupted: the checks after it were not run\n")
     out.write(f"{drawn} counterexample{'s' * (drawn != 1)} of {len(paths)} spec"
