@@ -413,3 +413,28 @@ def test_the_default_memory_limit_is_half_the_machine() -> None:
     assert total is not None and total > 0  # Linux: /proc/meminfo
     assert B.default_memory_limit() == total // 2
     assert 0 < B.resident_bytes() < total
+
+
+pytest_plugins = ["pytester"]
+
+
+def test_ctrl_c_stops_the_pytest_session(pytester: pytest.Pytester) -> None:
+    # Ctrl-C during the search of the first check (the search catches it, and the check
+    # is incomplete): the session stops there, the second check is not run
+    pytester.makeconftest("""
+import explorer.explicit.run as run
+real = run.compile_model
+def interrupted_search(model):
+    cm = real(model)
+    def succ(*args):
+        raise KeyboardInterrupt
+    cm.successors = succ
+    return cm
+run.compile_model = interrupted_search
+""")
+    pytester.makefile(".mnt", counter=COUNTER)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "counter.mnt")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*KeyboardInterrupt*"])
+    assert "bad" not in result.stdout.str().split("KeyboardInterrupt")[-1]
+    assert result.parseoutcomes().get("failed", 0) == 0
