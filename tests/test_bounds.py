@@ -31,6 +31,8 @@ from explorer.dispatch import run_check
 from explorer.lang import typecheck
 from explorer.lang.load import load_text
 
+pytest_plugins = ["pytester"]  # a pytest session of .mnt checks, in a child process
+
 REPO = Path(__file__).resolve().parent.parent
 GIB = 1 << 30
 
@@ -414,8 +416,6 @@ def test_the_default_memory_limit_is_half_the_machine() -> None:
     assert B.default_memory_limit() == total // 2
     assert 0 < B.resident_bytes() < total
 
-
-pytest_plugins = ["pytester"]
 
 
 def test_ctrl_c_stops_the_pytest_session(pytester: pytest.Pytester) -> None:
