@@ -82,16 +82,18 @@ class CheckItem(pytest.Item):
         self.check = check
 
     def runtest(self) -> None:
-        from explorer.budget import Limits, default_memory_limit
+        from explorer.budget import Limits, default_memory_limit, memory_backstop
         from explorer.dispatch import run_check
         from explorer.reports.text import format_verdict
         from explorer.reports.verdict import judge, never_fired
         from explorer.symbolic.values import Unsupported
+        limits = Limits(max_memory=default_memory_limit())
         try:
             model = self.spec.check_model(self.check)
-            # memory is bounded as `explore` bounds it (by polls: the pytest process is
-            # not given a hard limit), and z3 checks have their default time limit
-            result = run_check(self.check, model, limits=Limits(max_memory=default_memory_limit()))
+            # memory is bounded as `explore` bounds it (the hard limit only while the check
+            # runs), and z3 checks have their default time limit
+            with memory_backstop(limits.max_memory):
+                result = run_check(self.check, model, limits=limits)
         except SpecError as e:
             raise CheckFailed("\n".join(render(d, str(self.path), self.spec.source)
                                         for d in e.diagnostics)) from None

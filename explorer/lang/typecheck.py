@@ -551,6 +551,7 @@ class Elaborator:
 
     # ------------------------------------------------------------------ constant level
     def _constant_level(self, d: S.Decl) -> None:
+        self.body_nodes = 0
         if isinstance(d, S.DEnum):
             self._atoms(d.name, [a for a, _ in d.values], [sp for _, sp in d.values],
                         True, False, d.span)
