@@ -68,6 +68,17 @@ def write(tmp_path: Path, text: str, name: str = "spec.mnt") -> str:
     return str(p)
 
 
+COUNTER = """spec counter
+var x: 0..5
+init { x = 0 }
+action inc when x < 5 { x := x + 1 }
+terminal when x == 5
+invariant small: x < 4
+check ok: expect holds
+check bad: expect violation small in 4 steps
+"""
+
+
 # ---------------------------------------------------------------------------------------
 # The initial states count against --max-states, and are never built whole
 
@@ -332,17 +343,6 @@ def test_ctrl_c_in_a_check_marks_the_result(tmp_path: Path,
 
 # ---------------------------------------------------------------------------------------
 # The other phases: loading, elaboration, --dump-states, render
-
-
-COUNTER = """spec counter
-var x: 0..5
-init { x = 0 }
-action inc when x < 5 { x := x + 1 }
-terminal when x == 5
-invariant small: x < 4
-check ok: expect holds
-check bad: expect violation small in 4 steps
-"""
 
 
 def test_state_limit_of_the_state_graph(tmp_path: Path) -> None:
