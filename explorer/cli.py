@@ -109,6 +109,33 @@ def _induction_k(text: str) -> int:
     return v
 
 
+def _size(text: str) -> int:
+    from explorer.budget import parse_size
+    try:
+        return parse_size(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _add_limits(p: argparse.ArgumentParser) -> None:
+    """The flags that bound every phase of a check (shared by explore and explore render)."""
+    p.add_argument("--max-states", type=_positive, metavar="N",
+                   help="stop after N distinct states (initial states included)")
+    p.add_argument("--max-seconds", type=_seconds, metavar="S",
+                   help="stop after S seconds per check, every phase included (default: no "
+                   "limit for the search, 300 for the z3 engines)")
+    p.add_argument("--max-memory", type=_size, metavar="SIZE",
+                   help="stop when the process uses more memory than SIZE (2G, 500M; "
+                   "default: half of the machine's memory or of its cgroup's limit)")
+
+
+def _limits(args: argparse.Namespace) -> Any:
+    from explorer.budget import Limits, default_memory_limit
+    memory = args.max_memory if args.max_memory is not None else default_memory_limit()
+    return Limits(args.max_states, getattr(args, "max_depth", None), args.max_seconds,
+                  not getattr(args, "no_deadlock", False), memory)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="explore", description="Explore every interleaving of a .mnt spec and "
                 "compare each check with the outcome it declares.")
@@ -117,9 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", metavar="NAME", help="run only this check")
     p.add_argument("--set", metavar="NAME=VALUE", action="append", default=[],
                    help="override a param (repeatable); applied after the check's own `with`")
-    p.add_argument("--max-states", type=_positive, metavar="N", help="stop after N distinct states")
+    _add_limits(p)
     p.add_argument("--max-depth", type=_positive, metavar="N", help="do not explore beyond N steps")
-    p.add_argument("--max-seconds", type=_seconds, metavar="S", help="stop after S seconds per check")
     p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
     p.add_argument("--engine", choices=("auto", "bfs", "bmc", "prove"), default="auto",
                    help="auto (default): each check's own (z3 induction for `expect proved` "
@@ -174,7 +200,10 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None,
         err.write(f"explore: error: {escape(str(e))}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
-        err.write("explore: interrupted before an answer\n")
+        err.write("explore: interrupted (Ctrl-C) before an answer\n")
+        return 3
+    except MemoryError:  # the backstop, outside any check (a report, a listing)
+        err.write("explore: stopped at the memory limit (--max-memory) before an answer\n")
         return 3
     except BrokenPipeError:
         # the reader went away (`explore ... | head`): stop quietly, as a shell tool does
@@ -213,6 +242,7 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
         out.write(parser.format_help())
         return 0
     args = parser.parse_args(argv)
+    from explorer.budget import memory_backstop
     from explorer.lang.load import parse_override
 
     extra: dict[str, Any] = {}
@@ -224,32 +254,61 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
         extra[name] = value
     paths = _spec_paths(args.spec)
     gate = len(paths) > 1 or any(Path(p).is_dir() for p in args.spec)
+    limits = _limits(args)
+    with memory_backstop(limits.max_memory):
+        return _explore(paths, gate, args, limits, extra, out, err)
+
+
+def _explore(paths: list[str], gate: bool, args: argparse.Namespace, limits: Any,
+             extra: dict[str, Any], out: TextIO, err: TextIO) -> int:
+    """Run the checks of every spec; Ctrl-C stops the whole run: the specs after the one
+    it interrupted are listed as not run."""
     if args.format == "itf" or not gate:
         codes = []
-        for path in paths:
-            code, _ = _run_spec(path, args, extra, out, err, gate)
+        for n, path in enumerate(paths):
+            code, _, stopped = _run_spec(path, args, limits, extra, out, err, gate)
             codes.append(code)
+            if stopped:
+                _specs_not_run(paths[n + 1:], out if args.format == "text" else err)
+                break
         return next((c for c in codes if c), 0)
     # several specs: one line per check (a failing check also gets its report), then totals
     from explorer.reports.json_report import FORMAT
     results = []
-    for path in paths:
-        code, verdicts = _run_spec(path, args, extra, out, err, gate)
+    not_run: list[str] = []
+    for n, path in enumerate(paths):
+        code, verdicts, stopped = _run_spec(path, args, limits, extra, out, err, gate)
         results.append((path, code, verdicts))
+        if stopped:
+            not_run = paths[n + 1:]
+            break
     if args.check is not None and not any(v for _, _, v in results) and \
             not any(c for _, c, _ in results):
         raise UsageError(f"no check named `{args.check}` in any of the {len(paths)} specs")
     code = next((c for _, c, _ in results if c), 0)
     if args.format == "json":
-        out.write(json_text({"format": FORMAT, "exit_code": code,
-                             "specs": [{"spec": p, "exit_code": c, "checks": v}
-                                       for p, c, v in results]}, indent=2) + "\n")
+        report: dict[str, Any] = {"format": FORMAT, "exit_code": code,
+                                  "specs": [{"spec": p, "exit_code": c, "checks": v}
+                                            for p, c, v in results]}
+        if not_run:
+            report["specs_not_run"] = not_run
+        out.write(json_text(report, indent=2) + "\n")
     else:
+        _specs_not_run(not_run, out)
         checks = sum(len(v) for _, _, v in results)
         passed = sum(sum(x.ok for x in v) for _, _, v in results)
-        out.write(f"{len(paths)} spec{'s' * (len(paths) != 1)}, {checks} checks, {passed} as "
-                  f"expected, {checks - passed} not (exit {code})\n")
+        out.write(f"{len(results)} spec{'s' * (len(results) != 1)}, {checks} checks, {passed} "
+                  f"as expected, {checks - passed} not (exit {code})\n")
     return code
+
+
+def _specs_not_run(paths: list[str], out: TextIO) -> None:
+    if paths:
+        out.write(f"interrupted: {_count(len(paths), 'spec')} not run: {', '.join(paths)}\n")
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'s' * (n != 1)}"
 
 
 def _render_main(argv: list[str], out: TextIO, err: TextIO) -> int:
@@ -265,11 +324,19 @@ def _render_main(argv: list[str], out: TextIO, err: TextIO) -> int:
     p.add_argument("--out", metavar="DIR", default="counterexamples",
                    help="where to write (default: counterexamples)")
     p.add_argument("--no-views", action="store_true", help="write no SVG or PNG")
+    _add_limits(p)
     if any(a in ("-h", "--help") for a in argv):
         out.write(p.format_help())
         return 0
     args = p.parse_args(argv)
-    from explorer.dispatch import run_check
+    from explorer import budget as B
+    limits = _limits(args)
+    with B.memory_backstop(limits.max_memory):
+        return _render(args, limits, out, err)
+
+
+def _render(args: argparse.Namespace, limits: Any, out: TextIO, err: TextIO) -> int:
+    from explorer import budget as B
     from explorer.reports.diagram import DotMissing
     from explorer.reports.diagram import views as diagram_views
     from explorer.reports.itf import trace_itf
@@ -283,34 +350,53 @@ def _render_main(argv: list[str], out: TextIO, err: TextIO) -> int:
         raise UsageError("two specs share a file name; their directories under --out would "
                          "clash")
     code, drawn, views = 0, 0, not args.no_views
+    stopped = False
     with open_folder(args.out) as root:
         for path in paths:
-            spec = _load(path, err)
-            if spec is None:
-                code = code or EXIT_SPEC
+            spec = _load(path, err, limits)
+            if spec is None or spec is INCOMPLETE:
+                code = code or (EXIT_SPEC if spec is None else 3)
                 continue
             stem = Path(path).stem
             # the spec's folder is opened (made) at its first counterexample, or, when it has
             # none and the folder exists, to delete what an earlier render wrote there
             folder: ManagedFolder | None = None
+            cut = False  # a check stopped at a limit or failed: its old files are not stale
             for check in spec.checks:
                 if check.expect.kind in (M.ExpectKind.HOLDS, M.ExpectKind.PROVED):
                     continue  # nothing to draw
-                model = spec.check_model(check)
                 try:
-                    result = run_check(check, model)
-                    steps = len(result.trace) if result.trace is not None else 0
-                    what = describe_outcome(result.outcome, steps)
-                    dot = None if result.trace is None else _trace_dot(
-                        model, result, f"{path}: check {check.name}: {what}")
-                except SpecError as e:  # a const or a `render` domain that fails to evaluate
+                    model, result, b = _run_check(spec, check, limits, {}, err, None)
+                except SpecError as e:  # a const that fails to evaluate, what z3 cannot encode
                     _diagnostics(e, path, spec.source, err)
-                    code = code or EXIT_SPEC
+                    code, cut = code or EXIT_SPEC, True
                     continue
                 v = judge(check, model.params, result, frozenset(spec.check_overrides.get(
                     check.name, {})))
                 code = code or (0 if v.ok else v.exit_code)
-                if result.trace is None or dot is None:
+                if result.outcome.kind == "incomplete":
+                    cut = True
+                    err.write(f"explore render: {escape_path(path)}: check {check.name}: stopped "
+                              f"at the {escape(result.outcome.reason or '')}: nothing drawn\n")
+                    if result.interrupted:
+                        stopped = True
+                        break
+                if result.trace is None:
+                    continue
+                steps = len(result.trace)
+                what = describe_outcome(result.outcome, steps)
+                try:
+                    with B.activate(b), b.during(B.PHASE_RENDER):
+                        dot = _trace_dot(model, result, f"{path}: check {check.name}: {what}")
+                except SpecError as e:  # a `render` domain that fails to evaluate
+                    _diagnostics(e, path, spec.source, err)
+                    code, cut = code or EXIT_SPEC, True
+                    continue
+                except (B.LimitReached, MemoryError) as e:
+                    reason = e.reason if isinstance(e, B.LimitReached) else b.memory_reason(e)
+                    err.write(f"explore render: {escape_path(path)}: check {check.name}: stopped "
+                              f"at the {escape(reason)}: nothing drawn\n")
+                    code, cut = code or 3, True
                     continue
                 if folder is None:
                     folder = ManagedFolder(root.sub(stem), RENDERED)
@@ -335,6 +421,14 @@ def _render_main(argv: list[str], out: TextIO, err: TextIO) -> int:
                 drawn += 1
                 out.write(f"{'wrote' if v.ok else 'wrote (NOT as expected)'} "
                           f"{escape(str(Path(args.out) / stem / check.name))}.*\n")
+            if stopped or cut:
+                # the files of the checks not run, or cut short, are not stale: delete
+                # nothing (what was written is in the manifest already)
+                if folder is not None:
+                    folder.folder.close()
+                if stopped:
+                    break
+                continue
             if folder is None and root.exists(stem):
                 folder = ManagedFolder(root.sub(stem, create=False), RENDERED)
             if folder is not None:
@@ -343,6 +437,8 @@ def _render_main(argv: list[str], out: TextIO, err: TextIO) -> int:
                 if foreign:
                     err.write(f"explore render: {escape(folder.folder.path)}/: left {foreign} "
                               f"entr{'ies' if foreign != 1 else 'y'} it did not write\n")
+    if stopped:
+        out.write("interrupted: the checks after it were not run\n")
     out.write(f"{drawn} counterexample{'s' * (drawn != 1)} of {len(paths)} spec"
               f"{'s' * (len(paths) != 1)} in {escape(str(Path(args.out)))}/ (exit {code})\n")
     return code
@@ -362,22 +458,32 @@ def _trace_dot(model: M.Model, result: Any, title: str) -> str:
     return filmstrip_dot(trace, o, title, [dr.draw(st) for st in trace.states], marked)
 
 
-def _load(path: str, err: TextIO) -> Any:
+def _load(path: str, err: TextIO, limits: Any = None) -> Any:
     """The loaded spec, its warnings written to err; None, with its errors written, when it
-    does not load."""
+    does not load; `INCOMPLETE` when a limit (time, memory) stopped the loading."""
+    from explorer import budget as B
     from explorer.lang.load import load_text, read_source
+    b = B.Budget(limits)
     source = None
     try:
-        source = read_source(path)
-        spec = load_text(source, path)
+        with B.activate(b), b.during(B.PHASE_LOAD):
+            source = read_source(path)
+            spec = load_text(source, path)
     except SpecError as e:
         _diagnostics(e, path, source, err)
         err.write(f"{escape_path(path)}: {len(e.diagnostics)} error"
                   f"{'s' * (len(e.diagnostics) > 1)}\n")
         return None
+    except (B.LimitReached, MemoryError) as e:
+        reason = e.reason if isinstance(e, B.LimitReached) else b.memory_reason(e)
+        err.write(f"{path}: stopped at the {reason}: no answer\n")
+        return INCOMPLETE
     for w in spec.warnings:
         err.write(render(w, path, spec.source) + "\n")
     return spec
+
+
+INCOMPLETE = object()  # _load: a limit stopped it
 
 
 def _diagnostics(e: SpecError, path: str, source: str | None, err: TextIO) -> None:
@@ -401,22 +507,23 @@ def _spec_paths(given: list[str]) -> list[str]:
     return paths
 
 
-def _run_spec(path: str, args: argparse.Namespace, extra: dict[str, Any], out: TextIO,
-              err: TextIO, gate: bool) -> tuple[int, list[Any]]:
-    """Run the checks of one spec. Returns the exit code and, in a gate run, the verdicts
-    (as JSON objects with --format json)."""
+def _run_spec(path: str, args: argparse.Namespace, limits: Any, extra: dict[str, Any],
+              out: TextIO, err: TextIO, gate: bool) -> tuple[int, list[Any], bool]:
+    """Run the checks of one spec. Returns the exit code, in a gate run the verdicts (as
+    JSON objects with --format json), and whether Ctrl-C stopped the run (the check it
+    interrupted is incomplete, and the checks after it are reported as not run)."""
     # Imported only now, so that `explore --help` and usage errors stay fast.
-    from explorer.dispatch import run_check
-    from explorer.explicit.bfs import Limits
     from explorer.reports.itf import trace_itf
     from explorer.reports.json_report import FORMAT, verdict_json
     from explorer.reports.text import format_verdict
     from explorer.reports.verdict import describe_outcome, judge
     from explorer.results import ReplayError
 
-    spec = _load(path, err)
+    spec = _load(path, err, limits)
+    if spec is INCOMPLETE:
+        return 3, [], False
     if spec is None:
-        return EXIT_SPEC, []
+        return EXIT_SPEC, [], False
     path = spec.path  # the file name as shown from here on
     params = {n for n, _ in spec.default.params}
     for name in extra:
@@ -438,30 +545,26 @@ def _run_spec(path: str, args: argparse.Namespace, extra: dict[str, Any], out: T
     if args.dump_states and (gate or len(checks) != 1):
         raise UsageError("--dump-states draws one check's graph: name one spec and one "
                          "check (--check NAME)")
-    limits = Limits(args.max_states, args.max_depth, args.max_seconds, not args.no_deadlock)
+    if args.k is not None and args.k < 1:
+        raise UsageError("--k must be at least 1")
     progress = None if args.quiet or args.format != "text" else err
     verdicts = []
-    for check in checks:
+    not_run: list[str] = []
+    for n, check in enumerate(checks):
+        if progress is not None:
+            progress.write(f"checking {check.name} ...\n")
         try:
-            model = spec.check_model(check, extra)
+            model, result, _ = _run_check(spec, check, limits, extra, err, progress,
+                                          args.engine, args.depth, args.k, args.dump_states)
         except SpecError as e:
             for d in e.diagnostics:
                 msg = render(d, path, spec.source)
                 err.write(msg + "\n" if d.span.line else f"explore: --set: {escape(d.message)}\n")
-            return (EXIT_SPEC if any(d.span.line for d in e.diagnostics) else EXIT_USAGE), []
-        try:
-            if args.dump_states:
-                _dump_states(model, check, args.dump_states, err)
-            if progress is not None:
-                progress.write(f"checking {check.name} ...\n")
-            result = run_check(check, model, args.engine, limits, args.depth, args.k, progress)
-        except SpecError as e:  # found on the way: a const that fails, what z3 cannot encode
-            _diagnostics(e, path, spec.source, err)
-            return EXIT_SPEC, []
+            return (EXIT_SPEC if any(d.span.line for d in e.diagnostics) else EXIT_USAGE), [], False
         except ReplayError as e:
             err.write(f"explore: internal error in check {check.name}: the counterexample does "
                       f"not replay under the reference interpreter: {escape(str(e))}\n")
-            return EXIT_INTERNAL, []
+            return EXIT_INTERNAL, [], False
         overridden = frozenset(spec.check_overrides.get(check.name, {})) | frozenset(extra)
         v = judge(check, model.params, result, overridden, args.accept_bounded)
         if args.fail_on_unfired:
@@ -479,28 +582,75 @@ def _run_spec(path: str, args: argparse.Namespace, extra: dict[str, Any], out: T
             desc = f"check {check.name}: {describe_outcome(result.outcome, len(result.trace))}"
             out.write(json_text(trace_itf(model, result.trace, path, desc)) + "\n")
         out.flush()
+        if result.interrupted:
+            not_run = [c.name for c in checks[n + 1:]]
+            break
+    stopped = bool(verdicts) and verdicts[-1].result.interrupted
     code = next((v.exit_code for v in verdicts if not v.ok), 0)
+    if stopped and args.format != "json":
+        (out if args.format == "text" else err).write(
+            f"interrupted: {_count(len(not_run), 'check')} not run: {', '.join(not_run)}\n"
+            if not_run else "interrupted: no other check to run\n")
     if args.format == "json" and not gate:
-        out.write(json_text({"format": FORMAT, "spec": path, "exit_code": code,
-                             "checks": [verdict_json(v) for v in verdicts]}, indent=2) + "\n")
+        report: dict[str, Any] = {"format": FORMAT, "spec": path, "exit_code": code,
+                                  "checks": [verdict_json(v) for v in verdicts]}
+        if stopped:
+            report["not_run"] = not_run
+        out.write(json_text(report, indent=2) + "\n")
     elif args.format == "text" and not gate:
         passed = sum(v.ok for v in verdicts)
         out.write(f"{escape_path(path)}: {len(verdicts)} check{'s' * (len(verdicts) != 1)}, "
                   f"{passed} as expected, {len(verdicts) - passed} not (exit {code})\n")
-    return code, ([verdict_json(v) for v in verdicts] if args.format == "json" else verdicts)
+    if args.format == "json" and gate:
+        return code, [verdict_json(v) for v in verdicts], stopped
+    return code, verdicts, stopped
 
 
-def _dump_states(model: M.Model, check: M.Check, path: str, err: TextIO) -> None:
-    """--dump-states: the reachable state graph of the check's model, as DOT."""
+def _run_check(spec: Any, check: M.Check, limits: Any, extra: dict[str, Any], err: TextIO,
+               progress: TextIO | None, engine: str = "auto", depth: int = 20,
+               k: int | None = None, dump: str | None = None) -> tuple[M.Model, Any, Any]:
+    """Elaborate the check's configuration and run it, every phase within the check's
+    budget: a limit reached (or Ctrl-C) while elaborating is an incomplete result too.
+    Returns the model (the spec's default one when elaboration was cut short), the result
+    and the budget (for what the caller still does with them: drawing)."""
+    from explorer import budget as B
+    from explorer.dispatch import check_budget, engine_for, run_check
+    from explorer.results import within_budget
+    b = check_budget(check, limits, engine)
+    model = spec.default
+
+    def run() -> Any:
+        nonlocal model
+        with b.during(B.PHASE_ELABORATE):
+            model = spec.check_model(check, extra)
+        if dump:
+            with b.during(B.PHASE_DUMP):
+                _dump_states(model, check, dump, limits, err)
+        return run_check(check, model, engine, limits, depth, k, progress, budget=b)
+
+    result = within_budget(b, engine_for(check, engine), run)
+    return model, result, b
+
+
+def _dump_states(model: M.Model, check: M.Check, path: str, limits: Any, err: TextIO) -> None:
+    """--dump-states: the reachable state graph of the check's model, as DOT. A graph
+    larger than the drawing limit is a usage error; --max-states, when lower, is a limit
+    like any other (LimitReached)."""
+    from explorer.budget import LimitReached
     from explorer.reports.diagram import state_graph_dot
-    from explorer.stategraph import TooLarge, reachable_graph
+    from explorer.stategraph import MAX_STATES, TooLarge, reachable_graph
+    cap = MAX_STATES
+    if limits.max_states is not None and limits.max_states < cap:
+        cap = limits.max_states
     try:
-        g = reachable_graph(model)
+        g = reachable_graph(model, cap)
     except TooLarge as e:
+        if cap < MAX_STATES:
+            raise LimitReached(f"state limit {cap} while building the state graph") from None
         raise UsageError(f"--dump-states: {e}; it is meant for small specs (shrink the "
                          "instance with --set)") from None
     if not g.initial:  # the check reports it (E3008); an empty picture would look like a pass
-        err.write(f"--dump-states: check {check.name} has no initial state; {path} not "
+        err.write(f"--dump-states: check {check.name} has no initial state; {escape(path)} not "
                   "written\n")
         return
     dot = state_graph_dot(g.var_names, g.states, g.initial, g.edges, g.violating, g.failing,

@@ -7,13 +7,15 @@ It is the oracle the fast engines are checked against (counterexample traces are
 through it), so it favours clarity over speed: a direct recursive evaluator over the IR on
 the rich values of `explorer.values`.
 
-Imports only `explorer.model`, `explorer.values` and `explorer.diagnostics`.
+Imports only `explorer.model`, `explorer.values`, `explorer.diagnostics` and
+`explorer.budget` (a long iteration polls the run's limits).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
+from explorer import budget
 from explorer.diagnostics import AssertFailure, Diagnostic, EvalError, SpecError
 from explorer.model import (
     NOSPAN,
@@ -198,26 +200,30 @@ class Interp:
 
     def initial_states(self) -> list[State]:
         """The cartesian product of the `init` items, first item outermost."""
-        out: list[State] = []
-        self._init_from(0, [_UNSET] * len(self.model.vars), out)
-        return out
+        return list(self.iter_initial_states())
 
-    def _init_from(self, i: int, partial: list[Value], out: list[State]) -> None:
+    def iter_initial_states(self) -> Iterator[State]:
+        """The initial states one by one, in order (a fault raises when it is met)."""
+        return self._init_from(0, [_UNSET] * len(self.model.vars))
+
+    def _init_from(self, i: int, partial: list[Value]) -> Iterator[State]:
         if i == len(self.model.init):
             missing = [v.name for v in self.model.vars if partial[v.index] is _UNSET]
             if missing:
                 raise ValueError(f"init does not assign {', '.join(missing)}")
-            out.append(tuple(partial))
+            yield tuple(partial)
             return
         item = self.model.init[i]
         var = self.model.vars[item.var]
-        value = self.eval(item.expr, tuple(partial))
-        choices = list(iter_set(_set(value, item.expr.span))) if item.choice else [value]
+        if item.choice:
+            choices = self._elements(item.expr, tuple(partial), {})
+        else:
+            choices = [self.eval(item.expr, tuple(partial))]
         for x in choices:
             _check_fits(x, var.t, var.name, item.span)
             nxt = list(partial)
             nxt[item.var] = x
-            self._init_from(i + 1, nxt, out)
+            yield from self._init_from(i + 1, nxt)
 
     # -- transitions ----------------------------------------------------------------------
 
@@ -244,7 +250,7 @@ class Interp:
                              f"got ({', '.join(n for n, _ in params)})")
         env: Env = {}
         for b, (_, v) in zip(act.params, params, strict=True):
-            if v not in self._domain(b, state, env):
+            if not self._in_domain(v, b, state, env):
                 raise ValueError(f"{b.name} = {format_value(v)} is outside the domain of "
                                  f"{action}.{b.name}")
             env = {**env, b.name: v}
@@ -268,10 +274,10 @@ class Interp:
             if i == len(params):
                 self._fire(action, state, env)
                 return None
-            dom = self._domain(params[i], state, env)
+            dom = self._elements(params[i].domain, state, env)
         except (EvalError, AssertFailure) as e:
             return label, e
-        for x in iter_set(dom):
+        for x in dom:
             found = self._fault_from(action, i + 1, state, {**env, params[i].name: x})
             if found is not None:
                 return found
@@ -283,7 +289,7 @@ class Interp:
             yield env
             return
         b = params[i]
-        for x in iter_set(self._domain(b, state, env)):
+        for x in self._elements(b.domain, state, env):
             yield from self._bindings(params, i + 1, state, {**env, b.name: x})
 
     def _fire(self, action: str, state: State, env: Env) -> list[State]:
@@ -395,6 +401,24 @@ class Interp:
     def _domain(self, b: Binder, state: State, env: Env) -> frozenset:
         return _set(self.eval(b.domain, state, env), b.domain.span)
 
+    def _elements(self, e: Expr, state: State, env: Env) -> Iterable[Value]:
+        """The elements of set expression e in canonical order; a range is iterated
+        lazily, never made a set (a long one polls the run's limits)."""
+        if isinstance(e, RangeSet):
+            lo, hi = self._bounds(e, state, env)
+            r = range(lo, hi + 1)
+            return r if len(r) <= budget.POLL_EVERY else budget.counted(iter(r))
+        return iter_set(_set(self.eval(e, state, env), e.span))
+
+    def _bounds(self, e: RangeSet, state: State, env: Env) -> tuple[int, int]:
+        return _int(self.eval(e.lo, state, env), e.span), _int(self.eval(e.hi, state, env), e.span)
+
+    def _in_domain(self, v: Value, b: Binder, state: State, env: Env) -> bool:
+        if isinstance(b.domain, RangeSet):
+            lo, hi = self._bounds(b.domain, state, env)
+            return isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi
+        return v in self._domain(b, state, env)
+
     def eval(self, expr: Expr, state: State, env: dict[str, Value] | None = None) -> Value:
         env = {} if env is None else env
         ev = self.eval
@@ -469,7 +493,7 @@ class Interp:
             return self._quant(e, 0, state, env)
         if isinstance(e, Filter):
             b = e.binder
-            return frozenset(x for x in iter_set(self._domain(b, state, env))
+            return frozenset(x for x in self._elements(b.domain, state, env)
                              if _bool(ev(e.pred, state, {**env, b.name: x}), e.pred.span))
         if isinstance(e, MapSet):
             out: list[Value] = []
@@ -478,7 +502,7 @@ class Interp:
         if isinstance(e, FnComp):
             b = e.binder
             return Fn((x, ev(e.e, state, {**env, b.name: x}))
-                      for x in iter_set(self._domain(b, state, env)))
+                      for x in self._elements(b.domain, state, env))
         raise TypeError(f"unknown expression {e!r}")
 
     def _quant(self, e: Quant, i: int, state: State, env: Env) -> bool:
@@ -486,7 +510,7 @@ class Interp:
         if i == len(e.binders):
             return _bool(self.eval(e.body, state, env), e.body.span)
         b = e.binders[i]
-        for x in iter_set(self._domain(b, state, env)):
+        for x in self._elements(b.domain, state, env):
             r = self._quant(e, i + 1, state, {**env, b.name: x})
             if r != e.forall:  # forall: a false decides; exists: a true decides
                 return r
@@ -497,12 +521,16 @@ class Interp:
             out.append(_need(self.eval(e.e, state, env), e.e.span))
             return
         b = e.binders[i]
-        for x in iter_set(self._domain(b, state, env)):
+        for x in self._elements(b.domain, state, env):
             self._images(e, i + 1, state, {**env, b.name: x}, out)
 
     def _binop(self, e: BinOp, state: State, env: Env) -> Value:
         op, sp = e.op, e.span
         a = self.eval(e.a, state, env)
+        if op in (Op.IN, Op.NOTIN) and isinstance(e.b, RangeSet):
+            # membership in a range: two comparisons, never the set (it may be huge)
+            lo, hi = self._bounds(e.b, state, env)
+            return (lo <= _int(a, sp) <= hi) == (op is Op.IN)
         # the short-circuiting operators evaluate b only when needed
         if op is Op.AND:
             return _bool(a, sp) and _bool(self.eval(e.b, state, env), sp)

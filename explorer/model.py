@@ -8,6 +8,7 @@ Imports only `values`.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import itertools
 from dataclasses import dataclass, field
@@ -719,26 +720,47 @@ class Model:
     init_span: Span = field(default=NOSPAN, compare=False)  # the `init` block (or `spec`)
 
 
+def children(x: Expr) -> list[Expr]:
+    """The direct sub-expressions of x (binder domains included), in field order."""
+    plan = _PLANS.get(type(x))
+    if plan is None:
+        plan = _PLANS[type(x)] = _plan(type(x))
+    out: list[Expr] = []
+    for name, kind in plan:
+        c = getattr(x, name)
+        if kind == "e":
+            if c is not None:
+                out.append(c)
+        elif kind == "es":
+            out.extend(c)
+        elif kind == "fs":
+            out.extend(v for _, v in c)
+        elif kind == "b":
+            out.append(c.domain)
+        else:
+            out.extend(b.domain for b in c)
+    return out
+
+
+_PLANS: dict[type, tuple[tuple[str, str], ...]] = {}
+_KINDS = {"Expr": "e", "Expr | None": "e", "tuple[Expr, ...]": "es",
+          "tuple[tuple[str, Expr], ...]": "fs", "Binder": "b", "tuple[Binder, ...]": "bs"}
+
+
+def _plan(cls: type) -> tuple[tuple[str, str], ...]:
+    """Which fields of an expression class hold sub-expressions, and how (from their
+    annotations, once per class: `children` is on the elaborator's hot path)."""
+    return tuple((f.name, _KINDS[f.type]) for f in dataclasses.fields(cls)
+                 if isinstance(f.type, str) and f.type in _KINDS)
+
+
 def walk_expr(e: Expr) -> Any:
     """Yield e and every sub-expression (pre-order); binder domains included."""
     stack = [e]
     while stack:
         x = stack.pop()
         yield x
-        for name in x.__dataclass_fields__:
-            c = getattr(x, name)
-            if isinstance(c, Expr):
-                stack.append(c)
-            elif isinstance(c, Binder):
-                stack.append(c.domain)
-            elif isinstance(c, tuple):
-                for y in c:
-                    if isinstance(y, Expr):
-                        stack.append(y)
-                    elif isinstance(y, Binder):
-                        stack.append(y.domain)
-                    elif isinstance(y, tuple) and len(y) == 2 and isinstance(y[1], Expr):
-                        stack.append(y[1])
+        stack.extend(children(x))
 
 
 def walk_stmts(stmts: tuple[Stmt, ...]) -> Any:
@@ -777,6 +799,41 @@ def either_growth(stmts: tuple[Stmt, ...]) -> tuple[int, int, int]:
         base += 2 * e
         paths *= p
     return eithers, depth, paths
+
+
+def normalized_size(stmts: tuple[Stmt, ...], expr_size: Any) -> int:
+    """The size of a body once the explicit engine has moved what follows each `either`
+    into its branches (see `either_growth`), the z3 engine's paths likewise: statements
+    plus the nodes of their expressions (`expr_size(e)`), every copy counted. Linear in
+    the body: a list is (size, paths), and what follows a branching statement is sized
+    once and multiplied by the paths of each branch."""
+
+    def own(s: Stmt) -> int:  # a statement without `either`, nested ones included
+        return sum(1 for _ in walk_stmts((s,))) + sum(expr_size(e) for e in stmt_exprs((s,)))
+
+    def branching(s: Stmt) -> bool:
+        if isinstance(s, Either):
+            return True
+        return isinstance(s, If) and any(branching(x) for x in s.then + s.orelse)
+
+    def size(body: tuple[Stmt, ...]) -> tuple[int, int]:
+        total = 0
+        for i, s in enumerate(body):
+            if not branching(s):
+                total += own(s)
+                continue
+            rest, rest_paths = size(body[i + 1:])
+            if isinstance(s, Either):
+                parts = [size(b) for b in s.branches]
+            else:
+                assert isinstance(s, If)  # `require c` and `require not c` open its sides
+                parts = [size(s.then), size(s.orelse)]
+                total += 2 * (1 + expr_size(s.cond))
+            return (total + sum(n + p * rest for n, p in parts),
+                    sum(p * rest_paths for _, p in parts))
+        return total, 1
+
+    return size(stmts)[0]
 
 
 def stmt_exprs(stmts: tuple[Stmt, ...]) -> list[Expr]:

@@ -113,16 +113,23 @@ class CheckItem(pytest.Item):
         self.check = check
 
     def runtest(self) -> None:
+        from explorer.budget import Limits, default_memory_limit, memory_backstop
         from explorer.dispatch import run_check
         from explorer.reports.text import format_verdict
         from explorer.reports.verdict import judge, never_fired
+        limits = Limits(max_memory=default_memory_limit())
         try:
             model = self.spec.check_model(self.check)
-            # a const that fails to evaluate, what the z3 engine cannot encode
-            result = run_check(self.check, model)
+            # memory is bounded as `explore` bounds it (the hard limit only while the check
+            # runs), and z3 checks have their default time limit; a const that fails to
+            # evaluate, or what the z3 engine cannot encode, is a SpecError
+            with memory_backstop(limits.max_memory):
+                result = run_check(self.check, model, limits=limits)
         except SpecError as e:
             raise CheckFailed("\n".join(render(d, str(self.path), self.spec.source)
                                         for d in e.diagnostics)) from None
+        if result.interrupted:  # Ctrl-C stops the session, not only this check
+            raise KeyboardInterrupt
         overridden = frozenset(self.spec.check_overrides.get(self.check.name, {}))
         v = judge(self.check, model.params, result, overridden)
         unfired = never_fired(result)

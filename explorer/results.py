@@ -7,8 +7,10 @@ Imports `model`, `values`, `interp`, `diagnostics`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from explorer import budget as B
 from explorer.diagnostics import AssertFailure, EvalError
 from explorer.interp import Interp
 from explorer.model import Model, Span
@@ -99,6 +101,28 @@ class Result:
     coverage: list[Coverage] = field(default_factory=list)
     trace: Trace | None = None
     engine: str = "bfs"
+    interrupted: bool = False  # Ctrl-C stopped it: the run stops too
+
+
+def within_budget(b: B.Budget, engine: str, run: Callable[[], Result]) -> Result:
+    """run() with b active; a limit reached in any phase, the memory backstop's
+    MemoryError and Ctrl-C give the outcome `incomplete` naming the phase (Ctrl-C also
+    marks the result `interrupted`, so that the whole run stops)."""
+    with B.activate(b):
+        try:
+            result = run()
+            b.interrupted = b.interrupted or result.interrupted
+            return result
+        except B.LimitReached as e:
+            reason = e.reason
+        except MemoryError as e:
+            reason = b.memory_reason(e)
+        except KeyboardInterrupt as e:
+            b.interrupted = True
+            reason = b.interrupt_reason(e)
+    figures = Figures(elapsed=b.clock() - b.start)
+    return Result(Outcome("incomplete", reason=reason), figures, [], None, engine=engine,
+                  interrupted=b.interrupted)
 
 
 class ReplayError(Exception):
@@ -111,13 +135,14 @@ def replay(model: Model, trace: Trace, outcome: Outcome) -> None:
     states = trace.states
     if not states:  # the fault happened while computing the initial states
         try:
-            it.initial_states()
+            for _ in it.iter_initial_states():
+                pass
         except EvalError as e:
             if outcome.kind == "error" and e.code == outcome.code:
                 return
             raise ReplayError(f"the initial states fail differently under the interpreter: {e}") from e
         raise ReplayError("the initial states do not fail under the interpreter")
-    if states[0] not in it.initial_states():
+    if not any(st == states[0] for st in it.iter_initial_states()):
         raise ReplayError("the first state of the trace is not an initial state")
     for i, step in enumerate(trace.steps):
         if i == len(states) - 1:  # a failing step, without a post-state

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+from explorer import budget
 from explorer.diagnostics import AssertFailure, EvalError
 from explorer.interp import Interp, Label, State, check_consts
 from explorer.model import Model
@@ -38,6 +39,7 @@ def reachable_graph(model: Model, limit: int = MAX_STATES) -> StateGraph:
 
     def add(s: State) -> int:
         if s not in index:
+            budget.poll()  # the run's time and memory limits
             if len(g.states) >= limit:
                 raise TooLarge(f"the reachable state graph has more than {limit:,} states")
             index[s] = len(g.states)
@@ -53,7 +55,7 @@ def reachable_graph(model: Model, limit: int = MAX_STATES) -> StateGraph:
         return index[s]
 
     queue = deque()
-    for s in it.initial_states():
+    for s in it.iter_initial_states():  # one by one: the limit applies to them too
         i = add(s)
         g.initial.add(i)
         queue.append(i)

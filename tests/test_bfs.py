@@ -219,8 +219,8 @@ def test_interrupt_inside_an_action() -> None:
         return [s + 1]
 
     r = run(Sys(lambda: [0], [action]))
-    assert r.kind == "incomplete"
-    assert r.reason == "interrupted"
+    assert r.kind == "incomplete" and r.interrupted  # the run stops too
+    assert r.reason == "interrupt (Ctrl-C)"
     assert len(r.states) == 4
 
 
@@ -229,7 +229,8 @@ def test_interrupt_in_initial() -> None:
         raise KeyboardInterrupt
 
     r = run(Sys(initial, []))
-    assert (r.kind, r.reason) == ("incomplete", "interrupted")
+    assert (r.kind, r.reason) == ("incomplete", "interrupt (Ctrl-C) while computing the "
+                                  "initial states")
 
 
 # ---------------------------------------------------------------------------------------

@@ -72,7 +72,10 @@ def test_bmc_time_limit_gives_incomplete() -> None:
     spec = load_spec(str(ROOT / "specs/mountinfo_cursor.mnt"))
     c = next(c for c in spec.checks if c.name == "v3")
     r = check_bmc(spec.check_model(c), 30, max_seconds=0.5, progress=None)
-    assert r.outcome.kind == "incomplete" and r.outcome.reason == "time limit"
+    # the encoding counts too: the limit may be reached before z3 is asked anything
+    assert r.outcome.kind == "incomplete"
+    assert r.outcome.reason in ("time limit 0.5s while encoding for z3",
+                                "time limit 0.5s while solving")
 
 
 @on_random_specs(60)

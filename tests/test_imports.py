@@ -137,7 +137,8 @@ def _env() -> dict[str, str]:
 # ---------------------------------------------------------------------------------------
 # One-way layering
 
-ALLOWED_FOR_LANG = ("explorer.model", "explorer.values", "explorer.diagnostics", "explorer.lang")
+ALLOWED_FOR_LANG = ("explorer.model", "explorer.values", "explorer.diagnostics", "explorer.budget",
+                    "explorer.lang")
 
 
 def _by_prefix(prefix: str) -> list[Path]:
@@ -171,6 +172,11 @@ def test_diagnostics_imports_only_model_and_textsafe() -> None:
 def test_textsafe_imports_nothing_from_explorer() -> None:
     # the bottom of the graph: diagnostics and every report escape spec text with it
     assert explorer_imports(PKG / "textsafe.py") == set()
+
+
+def test_budget_imports_nothing_from_explorer() -> None:
+    # every layer polls the run's limits, so the budget sits below them all
+    assert explorer_imports(PKG / "budget.py") == set()
 
 
 @pytest.mark.parametrize("path", _by_prefix("explorer.explicit"), ids=lambda p: module_name(p))

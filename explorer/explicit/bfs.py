@@ -15,15 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from explorer import budget as B
+from explorer.budget import Budget, LimitReached, Limits
 from explorer.explicit.system import Binding, State, System
 
-
-@dataclass
-class Limits:
-    max_states: int | None = None
-    max_depth: int | None = None
-    max_seconds: float | None = None
-    deadlock: bool = True
+__all__ = ["Limits", "Search", "search"]
 
 
 @dataclass
@@ -46,6 +42,7 @@ class Search:
     fired: list[int] = field(default_factory=list)
     new: list[int] = field(default_factory=list)
     queue: int = 0
+    interrupted: bool = False  # Ctrl-C stopped it
 
     def path(self, i: int) -> list[int]:
         """State indexes from an initial state to state i."""
@@ -75,8 +72,13 @@ class _Progress:
 
 def search(system: System, limits: Limits | None = None, progress: TextIO | None = sys.stderr,
            progress_every: float = 3.0, fault_types: tuple[type[BaseException], ...] = (),
-           clock: Callable[[], float] = time.monotonic) -> Search:
-    """Explore every state reachable from the initial states, breadth-first."""
+           clock: Callable[[], float] = time.monotonic, budget: Budget | None = None) -> Search:
+    """Explore every state reachable from the initial states, breadth-first.
+
+    The initial states are all computed (and counted against the state limit) before
+    any is checked: a fault anywhere in computing them is that fault, as in the
+    interpreter. `budget`, when given, is the check's: its deadline (which may have
+    started before the compilation) and memory limit apply."""
     lim = limits or Limits()
     nact = getattr(system, "n_actions", None)
     if nact is None:
@@ -91,7 +93,13 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
     actions = list(enumerate(system.actions)) if fused is None else []
     fired, new = s.fired, s.new
     max_states = lim.max_states if lim.max_states is not None else -1
-    deadline = start + lim.max_seconds if lim.max_seconds is not None else None
+    if budget is not None:
+        deadline, seconds = budget.deadline, budget.seconds
+        max_memory = budget.limits.max_memory
+    else:
+        seconds, max_memory = lim.max_seconds, lim.max_memory
+        deadline = start + seconds if seconds is not None else None
+    phase = B.PHASE_INIT
     i = 0
 
     level_end = sys.maxsize  # index where the level being explored ends
@@ -108,27 +116,48 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
         s.queue = len(states) - i
         return s
 
+    def over(now: float) -> str | None:
+        """The limit (time or memory) passed at this tick, named with the phase."""
+        during = B.during(phase)
+        if deadline is not None and now >= deadline:
+            return f"time limit {seconds:g}s{during}"
+        if max_memory is not None and B.resident_bytes() > max_memory:
+            return f"memory limit {B.format_size(max_memory)}{during}"
+        return None
+
     try:
-        try:
-            inits = system.initial()
-        except fault_types as e:
-            return finish("fault", -1, fault=e)
-        for st in inits:
-            n_init[0] += 1
-            if st in seen:
-                continue
-            if len(states) == max_states:
-                return finish("incomplete", reason=f"state limit {max_states}")
-            seen[st] = len(states)
-            states.append(st)
-            parent.append(-1)
-            label.append(-1)
+        with B.phase(B.PHASE_INIT):
+            upto: list[int] = []  # initial states generated up to each distinct one
             try:
-                bad = invariants(st)
+                for st in system.initial():
+                    n_init[0] += 1
+                    if n_init[0] & 1023 == 0 and (why := over(clock())) is not None:
+                        return finish("incomplete", reason=why)
+                    if st in seen:
+                        continue
+                    if len(states) == max_states:
+                        return finish("incomplete", reason=f"state limit {max_states} while "
+                                      f"{B.PHASE_INIT}")
+                    seen[st] = len(states)
+                    states.append(st)
+                    parent.append(-1)
+                    label.append(-1)
+                    upto.append(n_init[0])
             except fault_types as e:
-                return finish("fault", len(states) - 1, fault=e)
-            if bad >= 0:
-                return finish("violation", len(states) - 1, invariant=bad)
+                return finish("fault", -1, fault=e)
+        phase = B.PHASE_SEARCH
+        with B.phase(B.PHASE_SEARCH):
+            for j, st in enumerate(states):
+                if j & 1023 == 1023 and (why := over(clock())) is not None:
+                    return finish("incomplete", reason=why)
+                try:
+                    bad = invariants(st)
+                except fault_types as e:
+                    n_init[0] = upto[j]  # figures as if the search stopped there
+                    return finish("fault", j, fault=e)
+                if bad >= 0:
+                    n_init[0] = upto[j]
+                    return finish("violation", j, invariant=bad)
         level_end = len(states)
         while i < len(states):
             if i == level_end:
@@ -141,8 +170,8 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
                 now = clock()
                 s.generated = n_init[0] + sum(fired)
                 prog.tick(now, s, i)
-                if deadline is not None and now >= deadline:
-                    return finish("incomplete", reason=f"time limit {lim.max_seconds:g}s")
+                if (why := over(now)) is not None:
+                    return finish("incomplete", reason=why)
             st = states[i]
             try:
                 if fused is not None:
@@ -178,7 +207,13 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
                     return finish("deadlock", i)
             i += 1
     except KeyboardInterrupt:
-        return finish("incomplete", reason="interrupted")
+        s.interrupted = True
+        return finish("incomplete", reason=f"interrupt (Ctrl-C){B.during(phase)}")
+    except LimitReached as e:  # a long iteration inside one state polled the run's limits
+        return finish("incomplete", reason=e.reason)
+    except MemoryError:  # the backstop: one allocation too large for the memory limit
+        what = B.format_size(max_memory) if max_memory is not None else "of the machine"
+        return finish("incomplete", reason=f"memory limit {what}{B.during(phase)}")
     return finish("holds")
 
 

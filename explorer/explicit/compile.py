@@ -19,14 +19,16 @@ from __future__ import annotations
 import ast
 import contextlib
 import functools
+import itertools
 import operator
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from explorer import budget
 from explorer import model as M
-from explorer.diagnostics import AssertFailure, EvalError
+from explorer.diagnostics import AssertFailure, Diagnostic, EvalError, SpecError
 from explorer.explicit.encoding import Encoding
 from explorer.explicit.layout import Layout, is_cell
 from explorer.lang.types import fits_statically
@@ -80,7 +82,7 @@ class CompiledModel:
 
     model: M.Model
     source: str
-    initial: Callable[[], list[tuple]]
+    initial: Callable[[], Iterator[int]]
     successors: Callable[[int, dict, list[int]], tuple[list[tuple[int, int]], int]]
     invariants: Callable[[tuple], int]
     terminal: Callable[[tuple], bool] | None
@@ -218,6 +220,17 @@ class _Runtime:
 
     def rng(self, lo: int, hi: int) -> int:
         return ((1 << (hi - lo + 1)) - 1) << (lo - self.enc.base) if hi >= lo else 0
+
+    @staticmethod
+    def range_iter(lo: int, hi: int) -> Any:
+        """The integers lo..hi in order, without a set; a long range polls the run's
+        limits as it goes (a quantifier over a million values, the initial states)."""
+        r = range(lo, hi + 1)
+        return r if len(r) <= budget.POLL_EVERY else budget.counted(iter(r))
+
+    @staticmethod
+    def inrange(x: int, lo: int, hi: int) -> bool:
+        return lo <= x <= hi
 
     def ibits(self, m: int) -> tuple[int, ...]:
         b = self.enc.base
@@ -406,6 +419,8 @@ class _Gen:
         self.enc = rt.enc
         self.lay = rt.lay
         self.lines: list[str] = []
+        self.origin: list[Span] = []  # per line: the spec text it was generated for
+        self.where: Span = M.NOSPAN  # the spec text being generated for
         self.ntmp = 0
         self.src = "s"  # the packed state that reads see: `s` (guards, invariants) or `w`
         self.hoist: dict[tuple[int, int], str] | None = None  # reads of `s` done once, up front
@@ -420,6 +435,11 @@ class _Gen:
         if self.pending is not None:
             self.flush()
         self.lines.append("    " * depth + line)
+        self.origin.append(self.where)
+
+    def pop(self) -> None:
+        self.lines.pop()
+        self.origin.pop()
 
     def flush(self) -> None:
         """Emit the constant writes collected by `write` as one statement."""
@@ -428,9 +448,10 @@ class _Gen:
         self.pending = None
         pad, src = "    " * depth, "w"
         if self.lines and self.lines[-1] == pad + "w = s":  # start from s directly
-            self.lines.pop()
+            self.pop()
             src = "s"
         self.lines.append(pad + f"w = ({src} & {keep})" + (f" | {put}" if put else ""))
+        self.origin.append(self.where)
 
     def tmp(self) -> str:
         self.ntmp += 1
@@ -581,6 +602,10 @@ class _Gen:
             vals = sorted(self.enc.encode(elem, x) for x in dom.value)
             return repr(tuple(vals))
         self.in_iter += 1
+        if isinstance(dom, M.RangeSet):  # lazily, never as a set: it may be huge
+            code = f"_range({self.ex(dom.lo)}, {self.ex(dom.hi)})"
+            self.in_iter -= 1
+            return code
         code = self.ex(dom)
         self.in_iter -= 1
         if isinstance(elem, IntT):
@@ -789,6 +814,15 @@ class _Gen:
             return f"({self.ex(e.a)} & ~{self.ex(e.b)})"
         if op is O.SUBSET:
             return f"({self.ex(e.a)} & ~{self.ex(e.b)} == 0)"
+        if op in (O.IN, O.NOTIN) and isinstance(e.b, M.RangeSet):
+            # membership in a range is two comparisons, whatever its size (the element
+            # first, then the bounds, as the interpreter evaluates them)
+            elem, lo, hi = self.ex(e.a), self.ex(e.b.lo), self.ex(e.b.hi)
+            if _is_int(lo) and _is_int(hi):
+                test = f"({lo} <= {elem} <= {hi})"
+            else:
+                test = f"_inrange({elem}, {lo}, {hi})"
+            return test if op is O.IN else f"(not {test})"
         if op in (O.IN, O.NOTIN):
             a = self.ex(e.a)
             bit = self.bit(e.a.t, a)
@@ -968,6 +1002,7 @@ class _Gen:
     def block(self, depth: int, stmts: tuple[M.Stmt, ...], done: list[str]) -> None:
         """Statements of a normalized list; `done` are the lines that yield a successor."""
         for s in stmts:
+            self.where = _span(s)
             if isinstance(s, M.Assign):
                 self.assign(depth, s)
             elif isinstance(s, M.Let):
@@ -1049,6 +1084,7 @@ class _Gen:
         reads = [f"    {name} = " + (f"s & {mask}" if off == 0 else f"(s >> {off}) & {mask}")
                  for (off, mask), name in self.hoist.items()]
         self.lines[self.hoist_at:self.hoist_at] = reads
+        self.origin[self.hoist_at:self.hoist_at] = [self.where] * len(reads)
         self.hoist = None
 
     def action_code(self, aid: int, a: M.Action, base: int,
@@ -1056,6 +1092,7 @@ class _Gen:
         """An action's bindings at indentation `base`; `done(binding)` yields a successor."""
         body = normalize(a.body)
         self.src = "s"  # domains and the guard read the state as it is
+        self.where = a.span
         loops = a.params or ()
         combos = self.bindings(loops)
         if combos is not None:
@@ -1074,6 +1111,7 @@ class _Gen:
         self.emit(depth, "try:")
         depth += 1
         if a.guard is not None:
+            self.where = _span(a.guard)
             self.emit(depth, f"if not {self.ex(a.guard)}: continue")
         self.emit(depth, "w = s")
         self.src, self.dirty = "w", []  # the body reads its own writes
@@ -1122,12 +1160,14 @@ class _Gen:
             self.emit(depth, "try:")
             depth += 1
             self.src = "s"
+            self.where = a.span
             if a.guard is not None:
+                self.where = _span(a.guard)
                 guard = self.ex(a.guard)
                 if guard == "False":
-                    self.lines.pop()
+                    self.pop()
                     if needs_loop:
-                        self.lines.pop()
+                        self.pop()
                     continue
                 if needs_loop:
                     self.emit(depth, f"if not {guard}: continue")
@@ -1145,12 +1185,14 @@ class _Gen:
         self.subst = {}
 
     def init(self) -> None:
+        """`initial()` yields the initial states one by one: the search counts them
+        against its limits as they come, so a huge product is never built whole."""
         self.src = "w"  # a later item reads what earlier items assigned
         self.emit(0, "def initial():")
-        self.emit(1, "res = []")
         self.emit(1, "w = 0")
         depth = 1
         for it in self.model.init:
+            self.where = it.span
             var = self.model.vars[it.var]
             x = self.tmp()
             if it.choice:
@@ -1161,8 +1203,7 @@ class _Gen:
                 self.emit(depth, f"{x} = {self.ex(it.expr)}")
                 self.store_check(depth, x, it.expr.t, var.t, it.span, var.name)
             self.write(depth, self.lay.offsets[it.var], var.t, self.encode_cell(x, var.t))
-        self.emit(depth, "res.append(w)")
-        self.emit(1, "return res")
+        self.emit(depth, "yield w")
         self.src = "s"
 
     def invariants(self) -> None:
@@ -1172,6 +1213,7 @@ class _Gen:
             # a helper is a lemma for the induction engine, not a goal: the search skips it,
             # and the indexes stay those of model.invariants
             if not inv.helper:
+                self.where = _span(inv.expr)
                 self.emit(1, f"if not {self.ex(inv.expr)}: return {i}  # {i}")
         self.emit(1, "return -1")
         self.stop_hoisting()
@@ -1179,10 +1221,12 @@ class _Gen:
     def terminal(self) -> None:
         self.emit(0, "def terminal(s):")
         assert self.model.terminal is not None
+        self.where = _span(self.model.terminal)
         self.emit(1, f"return {self.ex(self.model.terminal)}")
 
     def consts(self) -> None:
         for c in self.model.consts:
+            self.where = c.span
             self.emit(0, f"{py_const(c.name)} = {self.ex(c.expr)}")
 
 
@@ -1217,17 +1261,19 @@ def _compile_model(model: M.Model) -> CompiledModel:
     if model.terminal is not None:
         g.terminal()
     source = "\n".join(g.lines) + "\n"
+    origin = g.origin
     ns: dict[str, Any] = {
         "_Fault": (EvalError, AssertFailure), "_bits": _bits, "_unwrap": rt.unwrap,
         "_at": rt.at, "_key": rt.key, "_getitem": operator.getitem, "_U": _UNBOUND, "_ibits": rt.ibits,
         "_bbits": rt.bbits, "_mkset": _mkset, "_none": rt.none, "_dom": rt.dom, "_idx": rt.idx,
         "_floordiv": rt.floordiv, "_mod": rt.mod, "_append": rt.append, "_insert": rt.insert,
         "_index": rt.index, "_remove": rt.remove, "_rng": rt.rng, "_fails": rt.fails,
+        "_range": rt.range_iter, "_inrange": rt.inrange,
         "_store_fail": rt.store_fail, "_assert_fail": rt.assert_fail, "_fail": rt.fail, "_pack": rt.pack,
         "_unpack": rt.unpack, "_dopt": rt.dopt, "_fit": rt.fit, "_reach": rt.reach,
         "_reach_bits": rt.reach_bits, "_minbit": _minbit, "_maxbit": _maxbit,
     }
-    _run(source, model, ns)
+    _run(source, origin, model, ns)
 
     def build_actions() -> tuple[list[Callable], list[Callable]]:
         with _long_literals():
@@ -1239,7 +1285,7 @@ def _compile_model(model: M.Model) -> CompiledModel:
         for aid, a in enumerate(model.actions):
             ga.action(aid, a, labelled=False)
             ga.action(aid, a, labelled=True)
-        _run("\n".join(ga.lines) + "\n", model, ns)
+        _run("\n".join(ga.lines) + "\n", ga.origin, model, ns)
         n = len(model.actions)
         return [ns[f"a{i}"] for i in range(n)], [ns[f"b{i}"] for i in range(n)]
 
@@ -1247,6 +1293,31 @@ def _compile_model(model: M.Model) -> CompiledModel:
                          ns.get("terminal"), enc, rt.lay, build_actions)
 
 
-def _run(source: str, model: M.Model, ns: dict[str, Any]) -> None:
-    code = compile(source, f"<generated from {model.path}>", "exec")
+def _run(source: str, origin: list[Span], model: M.Model, ns: dict[str, Any]) -> None:
+    try:
+        code = compile(source, f"<generated from {model.path}>", "exec")
+    except (SyntaxError, RecursionError) as e:
+        raise _too_complex(source, origin, e) from None
     exec(code, ns)  # noqa: S102 - source built only from validated identifiers and encoded values
+
+
+def _span(x: M.Expr | M.Stmt) -> Span:
+    return getattr(x, "span", M.NOSPAN)
+
+
+def _too_complex(source: str, origin: list[Span], e: SyntaxError | RecursionError) -> SpecError:
+    """Python refused the generated code (too many nested parentheses or blocks, or too
+    deep to compile): a spec error at the spec text that line was generated for. (The
+    elaborator bounds nesting and size; this is what a construct's own code adds.)"""
+    lines = source.split("\n")
+    n = getattr(e, "lineno", None)
+    if not n or not 0 < n <= len(origin):  # no line given: the most deeply nested one
+        depth = [max(itertools.accumulate((c in "([{") - (c in ")]}") for c in line),
+                     default=0) for line in lines[:len(origin)]]
+        n = depth.index(max(depth)) + 1 if depth else 1
+    why = getattr(e, "msg", None) or str(e)
+    return SpecError([Diagnostic(
+        "E2005", f"the explicit engine cannot compile the code for this ({why}): it is "
+        "nested too deeply, or has too many nested loops and choices", origin[n - 1],
+        notes=("simplify it or split it (several smaller defs, actions or invariants); "
+               "--engine bmc or prove may still run it",))])

@@ -10,7 +10,9 @@ import sys
 import time
 from typing import TextIO
 
+from explorer import budget as B
 from explorer import model as M
+from explorer.budget import Budget
 from explorer.diagnostics import AssertFailure, EvalError
 from explorer.explicit.bfs import Limits, Search, search
 from explorer.explicit.compile import CompiledModel, compile_model
@@ -23,19 +25,32 @@ from explorer.results import (
     Trace,
     no_initial_state,
     replay,
+    within_budget,
 )
 
 
 def check_model(model: M.Model, limits: Limits | None = None,
-                progress: TextIO | None = sys.stderr, verify: bool = True) -> Result:
-    """Explore `model` exhaustively (within limits) and describe what was found."""
+                progress: TextIO | None = sys.stderr, verify: bool = True,
+                budget: Budget | None = None) -> Result:
+    """Explore `model` exhaustively (within limits) and describe what was found. The
+    phases poll `budget` (by default one of `limits`, from now); a limit reached outside
+    the search gives the outcome `incomplete` too, naming the phase."""
+    b = budget or Budget(limits)
+    return within_budget(b, "bfs", lambda: _check(model, limits, progress, verify, b))
+
+
+def _check(model: M.Model, limits: Limits | None, progress: TextIO | None, verify: bool,
+           b: Budget) -> Result:
     t0 = time.monotonic()
-    cm = compile_model(model)
-    s = search(cm, limits, progress, fault_types=(EvalError, AssertFailure))
+    with b.during(B.PHASE_COMPILE):
+        cm = compile_model(model)
+    with b.during(B.PHASE_SEARCH):
+        s = search(cm, limits, progress, fault_types=(EvalError, AssertFailure), budget=b)
     elapsed = time.monotonic() - t0
     outcome, trace = _outcome(cm, s)
     if trace is not None and verify:
-        replay(model, trace, outcome)
+        with b.during(B.PHASE_REPLAY):
+            replay(model, trace, outcome)
     if trace is not None and any(v.local for v in model.vars):
         # `var` locals are zero in every state: reports leave them out
         trace = trace.only([v.index for v in model.vars if not v.local])
@@ -43,7 +58,7 @@ def check_model(model: M.Model, limits: Limits | None = None,
                       outcome.kind == "holds", s.queue)
     coverage = [Coverage(a.name, a.span, s.fired[i], s.new[i])
                 for i, a in enumerate(model.actions)]
-    return Result(outcome, figures, coverage, trace)
+    return Result(outcome, figures, coverage, trace, interrupted=s.interrupted)
 
 
 def _outcome(cm: CompiledModel, s: Search) -> tuple[Outcome, Trace | None]:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from explorer import budget
 from explorer import model as M
 from explorer.diagnostics import Diagnostic, SpecError
 from explorer.lang import syntax as S
@@ -38,6 +39,14 @@ MAX_LOOP_EITHERS = 12  # `either`s in sequence in one unrolled loop (each nests 
 MAX_LOOP_PATHS = 4096  # copies the explicit engine makes of what follows an unrolled loop
 MAX_LOOP_NESTING = 72  # blocks nested in one unrolled loop (`while` nests one per iteration)
 MAX_ATOMS = 10_000  # the largest set a param can make (`set S = p[1..N]`)
+# The elaboration budget: what inlining defs and procs and unrolling loops may make (E2005).
+# Each def use copies the def's body, so a def using the previous one twice doubles at
+# every level; these keep every engine's work (and the generated code) bounded.
+MAX_EXPR_DEPTH = 150  # nesting of one expression once inlined (the evaluators recurse on it)
+MAX_EXPR_NODES = 20_000  # nodes of one expression once inlined
+MAX_BODY_NODES = 200_000  # nodes (statements and expressions) one declaration instantiates
+MAX_MODEL_NODES = 2_000_000  # ... and a whole configuration
+MAX_FOLDED_RANGE = 4096  # a constant range with more values stays a range: never a set
 BUILTINS = {b.value: b for b in M.Builtin}
 _NOT_CONST = object()
 
@@ -74,6 +83,60 @@ class _Def:
 class _Proc:
     params: tuple[_Param, ...]
     body: tuple[M.Stmt, ...]  # parameters appear as M.Local(param.ir)
+    size: int = 0  # nodes of the body (statements and expressions): what a call copies
+
+
+_LEAVES = frozenset({M.Lit, M.VarRef, M.ConstRef, M.Local})  # measured without the memo
+
+
+class _Sizes:
+    """The size (nodes, as a tree) and depth of IR expressions. Inlined defs share their
+    subtrees, so the IR is a DAG whose tree can be exponentially larger: each node is
+    measured once (memo by identity, the node kept alive so its id is not reused)."""
+
+    def __init__(self) -> None:
+        self.memo: dict[int, tuple[M.Expr, int, int]] = {}
+
+    def of(self, e: M.Expr) -> tuple[int, int]:
+        if type(e) in _LEAVES:
+            return 1, 1
+        memo = self.memo
+        got = memo.get(id(e))
+        if got is not None and got[0] is e:
+            return got[1], got[2]
+        # post-order without recursion; a node is measured once its children are (in the
+        # usual case, a node just built by `expr`, they are: one round)
+        stack: list[tuple[M.Expr, list[M.Expr] | None]] = [(e, None)]
+        while stack:
+            x, kids = stack.pop()
+            if kids is None:
+                got = memo.get(id(x))
+                if got is not None and got[0] is x:
+                    continue
+                kids = M.children(x)
+                todo = [c for c in kids if type(c) not in _LEAVES
+                        and ((g := memo.get(id(c))) is None or g[0] is not c)]
+                if todo:
+                    stack.append((x, kids))
+                    stack.extend((c, None) for c in todo)
+                    continue
+            size, depth = 1, 0
+            for c in kids:
+                cs, cd = (1, 1) if type(c) in _LEAVES else memo[id(c)][1:]
+                size += cs
+                if cd > depth:
+                    depth = cd
+            memo[id(x)] = (x, size, depth + 1)
+        _, size, depth = memo[id(e)]
+        return size, depth
+
+    def size(self, e: M.Expr) -> int:
+        return self.of(e)[0]
+
+    def alias(self, new: M.Expr, old: M.Expr) -> None:
+        """new is old renamed (the same shape): measured without walking it."""
+        size, depth = self.of(old)
+        self.memo[id(new)] = (new, size, depth)
 
 
 @dataclass
@@ -127,6 +190,10 @@ class Elaborator:
         self.assertions: list[tuple[str, Span]] = []  # named asserts, in elaboration order
         self.current: str | None = None  # the def or proc being checked
         self.action_name = ""  # the action being checked
+        self.sizes = _Sizes()
+        self.body_nodes = 0  # nodes instantiated for the declaration being elaborated
+        self.model_nodes = 0  # ... and for the whole configuration
+        self.polls = 0
 
     # ------------------------------------------------------------------ diagnostics
     def error(self, code: str, msg: str, span: Span, *notes: str) -> _Abort:
@@ -184,10 +251,12 @@ class Elaborator:
         if len(terminals) > 1:
             self.error("E1002", "only one `terminal when` is allowed", terminals[1].span)
         if terminals:
+            self.body_nodes = 0
             terminal = self.guarded(lambda: self._bool(terminals[0].expr, _Ctx()))
         renders = [d for d in decls if isinstance(d, S.DRender)]
         if len(renders) > 1:
             self.error("E1002", "a spec has one `render` section", renders[1].span)
+        self.body_nodes = 0
         render = self.guarded(lambda: self._render(renders[0])) if renders else None
         for d in decls:
             if isinstance(d, S.DReserved):
@@ -248,6 +317,7 @@ class Elaborator:
         """Check a def or proc once, here, and keep its IR for the calls to inline."""
         kind = "def" if isinstance(d, S.DDef) else "proc"
         self.current = d.name
+        self.body_nodes = 0
         try:
             self._callable_body(d)
         finally:  # known from here on, even if broken (its uses then add no error)
@@ -276,7 +346,7 @@ class Elaborator:
             before = len(self.diags)
             stmts, _ = self._block(d.body, ctx)
             if len(self.diags) == before:
-                self.procs[d.name] = _Proc(tuple(params), stmts)
+                self.procs[d.name] = _Proc(tuple(params), stmts, self._stmts_size(stmts))
 
     def _arg(self, e: M.Expr, p: _Param, owner: str, span: Span) -> M.Expr:
         """An argument for parameter p: its type checked, and a runtime check when its
@@ -315,7 +385,35 @@ class Elaborator:
                              span)
         subst = {p.ir: self._arg(self.expr(x, ctx), p, name, x.span)
                  for p, x in zip(d.params, args)}
-        return _subst(d.body, subst)
+        out = _subst(d.body, subst)
+        size, depth = self.sizes.of(out)
+        if depth > MAX_EXPR_DEPTH or size > MAX_EXPR_NODES:
+            what = (f"{depth} levels deep (at most {MAX_EXPR_DEPTH})" if depth > MAX_EXPR_DEPTH
+                    else f"{size:,} nodes (at most {MAX_EXPR_NODES:,})")
+            raise self.error("E2005", f"using def `{name}` here makes an expression of {what}: "
+                             "every use of a def is a copy of its body", span,
+                             "a def that uses another one several times doubles in size at "
+                             "each level; compute the value once (a `let`, or a variable)")
+        self._instantiate(size, span, f"def `{name}`")
+        return out
+
+    def _instantiate(self, n: int, span: Span, what: str) -> None:
+        """Count n nodes copied by an inlining or an unrolling against the budgets."""
+        self.body_nodes += n
+        self.model_nodes += n
+        if self.body_nodes > MAX_BODY_NODES:
+            raise self.error("E2005", f"{what} brings this declaration to {self.body_nodes:,} "
+                             f"nodes once defs and procs are inlined and loops unrolled (at "
+                             f"most {MAX_BODY_NODES:,})", span,
+                             "every use of a def or proc, and every round of a loop, is a "
+                             "copy of its body")
+        if self.model_nodes > MAX_MODEL_NODES:
+            raise self.error("E2005", f"{what} brings the spec to {self.model_nodes:,} nodes "
+                             "once defs and procs are inlined and loops unrolled (at most "
+                             f"{MAX_MODEL_NODES:,})", span)
+
+    def _stmts_size(self, stmts: tuple[M.Stmt, ...]) -> int:
+        return M.normalized_size(stmts, self.sizes.size)
 
     def _call_stmt(self, s: S.SCall, ctx: _Ctx) -> tuple[M.Stmt, ...]:
         """A proc call: a `let` per parameter, left to right, then the proc's body."""
@@ -336,10 +434,11 @@ class Elaborator:
         # Each call binds names of its own: a second call of the same proc in one action
         # must not rebind the first call's parameters while an `either` of the first call
         # still has branches to run (the generated code runs them after the continuation).
+        self._instantiate(p.size, s.span, f"proc `{s.name}`")
         names = self._fresh([prm.ir for prm in p.params] + _let_names(p.body))
         lets = tuple(M.Let(names[prm.ir], self._arg(self.expr(x, ctx), prm, s.name, x.span),
                            s.span) for prm, x in zip(p.params, s.args))
-        return lets + _rename_stmts(p.body, names)
+        return lets + _rename_stmts(p.body, names, self.sizes)
 
     # ------------------------------------------------------------------ loops
     def _fresh(self, names: list[str]) -> dict[str, str]:
@@ -402,7 +501,8 @@ class Elaborator:
     def _iteration(self, var: str, value: M.Expr, body: tuple[M.Stmt, ...], cond: M.Expr,
                    sp: Span) -> M.Stmt:
         names = self._fresh([var, *_let_names(body)])
-        return M.If(cond, (M.Let(names[var], value, sp), *_rename_stmts(body, names)), (), sp)
+        return M.If(cond, (M.Let(names[var], value, sp), *_rename_stmts(body, names, self.sizes)),
+                    (), sp)
 
     def _while_stmt(self, s: S.SWhile, ctx: _Ctx) -> tuple[M.Stmt, ...]:
         """`while c max K { body }`, unrolled to K nested `if c { body ... }`, the innermost
@@ -417,7 +517,8 @@ class Elaborator:
         body, _ = self._block(s.body, ctx)
         fail = M.Fail("E3007", f"loop bound {k} exceeded: the `while` condition still holds "
                       f"after {k} iteration{'s' * (k != 1)}", s.span)
-        bodies = [_rename_stmts(body, self._fresh(_let_names(body))) for _ in range(k)]
+        bodies = [_rename_stmts(body, self._fresh(_let_names(body)), self.sizes)
+                  for _ in range(k)]
         inner: tuple[M.Stmt, ...] = (M.If(cond, (fail,), (), s.span),)
         for b in reversed(bodies):  # iteration i+1 runs inside iteration i's `if`
             inner = (M.If(cond, b + inner, (), s.span),)
@@ -443,6 +544,7 @@ class Elaborator:
             raise self.error("E2005", f"this loop unrolls to {depth} nested blocks (at most "
                              f"{MAX_LOOP_NESTING}); nested `while` loops add up their bounds",
                              span, "lower a `max` bound")
+        self._instantiate(self._stmts_size(stmts), span, "this loop")
 
     def _unknown(self, name: str, what: str, span: Span) -> _Abort:
         if name == self.current:
@@ -456,6 +558,7 @@ class Elaborator:
 
     # ------------------------------------------------------------------ constant level
     def _constant_level(self, d: S.Decl) -> None:
+        self.body_nodes = 0
         if isinstance(d, S.DEnum):
             self._atoms(d.name, [a for a, _ in d.values], [sp for _, sp in d.values],
                         True, False, d.span)
@@ -534,7 +637,7 @@ class Elaborator:
 
     def _const_value(self, node: S.ExprNode, t: Type, what: str) -> Value:
         e = self.expr(node, _Ctx(vars_ok=False))
-        v = _fold(e)
+        v = _fold(e, ranges=None)
         if v is _NOT_CONST:
             raise self.error("E2003", f"{what} needs a constant value", node.span)
         if not M.value_fits(v, t):
@@ -598,6 +701,7 @@ class Elaborator:
     def _init(self, blocks: list[S.DInit]) -> tuple[M.InitItem, ...]:
         items: list[M.InitItem] = []
         assigned: dict[int, Span] = {}
+        self.body_nodes = 0
         if len(blocks) > 1:
             self.error("E1002", "only one `init` block is allowed", blocks[1].span)
         attempted: set[str] = set()
@@ -634,6 +738,7 @@ class Elaborator:
     # ------------------------------------------------------------------ actions
     def _action(self, d: S.DAction) -> M.Action:
         self.action_name = d.name
+        self.body_nodes = 0
         ctx = _Ctx()
         params = []
         for b in d.params:
@@ -661,6 +766,12 @@ class Elaborator:
                              f"{MAX_LOOP_EITHERS} and {MAX_LOOP_PATHS}, nesting at most "
                              f"{MAX_LOOP_NESTING}): the explicit engine copies what follows "
                              "an `either` into each of its branches", span,
+                             "split the action, or move the choices into action parameters")
+        n = self._stmts_size(body)
+        if n > MAX_BODY_NODES:
+            raise self.error("E2005", f"action `{action}` makes {n:,} nodes once what follows "
+                             f"each `either` is copied into its branches (at most "
+                             f"{MAX_BODY_NODES:,})", span,
                              "split the action, or move the choices into action parameters")
 
     def _block(self, stmts: tuple[S.StmtNode, ...], ctx: _Ctx) -> tuple[tuple[M.Stmt, ...], _Ctx]:
@@ -820,6 +931,7 @@ class Elaborator:
         return tuple(n for n, _ in names)
 
     def _invariant(self, d: S.DInvariant) -> M.Invariant:
+        self.body_nodes = 0
         return M.Invariant(d.name, self._bool(d.expr, _Ctx()), d.doc, d.span, d.helper)
 
     # ------------------------------------------------------------------ type helpers
@@ -895,10 +1007,21 @@ class Elaborator:
 
     # ------------------------------------------------------------------ expressions
     def expr(self, n: S.ExprNode, ctx: _Ctx) -> M.Expr:
+        self.polls += 1
+        if self.polls % budget.POLL_EVERY == 0:
+            budget.poll()  # --max-seconds and --max-memory bound elaboration too
         e = self._expr(n, ctx)
+        span = n.span
         v = _fold(e) if not isinstance(e, M.Lit) else _NOT_CONST
         if v is not _NOT_CONST:
-            return M.Lit(v, e.t, n.span)
+            return M.Lit(v, e.t, span)
+        size, depth = self.sizes.of(e)
+        if depth > MAX_EXPR_DEPTH or size > MAX_EXPR_NODES:
+            what = (f"{depth} levels deep (at most {MAX_EXPR_DEPTH})" if depth > MAX_EXPR_DEPTH
+                    else f"{size:,} nodes (at most {MAX_EXPR_NODES:,})")
+            raise self.error("E2005", f"this expression is {what} once defs are inlined", span,
+                             "every use of a def is a copy of its body: a def that uses "
+                             "another one several times doubles in size at each level")
         return e
 
     def _expr(self, n: S.ExprNode, ctx: _Ctx) -> M.Expr:
@@ -978,8 +1101,7 @@ class Elaborator:
         if isinstance(n, S.EFnComp):
             (b,), inner = self._binders((n.binder,), ctx)
             dom_t = b.domain.t.elem  # type: ignore[attr-defined]
-            whole = _fold(b.domain)
-            if whole is _NOT_CONST or not is_scalar(dom_t) or whole != frozenset(M.type_values(dom_t)):
+            if not is_scalar(dom_t) or not _whole(b.domain, dom_t):
                 raise self.error("E2003", "the domain of `{x: e for x in D}` must be a whole "
                                  "type: a set or enum name, or a constant range", n.binder.domain.span)
             e = self.expr(n.e, inner)
@@ -1272,12 +1394,16 @@ def _let_names(stmts: tuple[M.Stmt, ...]) -> list[str]:
     return [st.name for st in M.walk_stmts(stmts) if isinstance(st, M.Let)]
 
 
-def _rename_stmts(stmts: tuple[M.Stmt, ...], names: dict[str, str]) -> tuple[M.Stmt, ...]:
+def _rename_stmts(stmts: tuple[M.Stmt, ...], names: dict[str, str],
+                  sizes: _Sizes | None = None) -> tuple[M.Stmt, ...]:
     """The statements with the locals of `names` renamed (a proc call's or a loop
     iteration's own names)."""
 
     def ren(e: M.Expr) -> M.Expr:
-        return _subst(e, names, fold=False)
+        new = _subst(e, names, fold=False)
+        if sizes is not None:  # a statement's expression keeps its size (the budget's)
+            sizes.alias(new, e)
+        return new
 
     out: list[M.Stmt] = []
     for st in stmts:
@@ -1288,10 +1414,10 @@ def _rename_stmts(stmts: tuple[M.Stmt, ...], names: dict[str, str]) -> tuple[M.S
                          for k in st.path)
             st = replace(st, path=path, value=ren(st.value))
         elif isinstance(st, M.If):
-            st = replace(st, cond=ren(st.cond), then=_rename_stmts(st.then, names),
-                         orelse=_rename_stmts(st.orelse, names))
+            st = replace(st, cond=ren(st.cond), then=_rename_stmts(st.then, names, sizes),
+                         orelse=_rename_stmts(st.orelse, names, sizes))
         elif isinstance(st, M.Either):
-            st = replace(st, branches=tuple(_rename_stmts(b, names) for b in st.branches))
+            st = replace(st, branches=tuple(_rename_stmts(b, names, sizes) for b in st.branches))
         elif isinstance(st, M.Require | M.Assert):
             st = replace(st, cond=ren(st.cond))
         out.append(st)  # Fail holds no names
@@ -1316,37 +1442,60 @@ def _subst_binders(binders: tuple[M.Binder, ...], m: Mapping[str, M.Expr | str],
 # ---------------------------------------------------------------------- constant folding
 
 
-def _fold(e: M.Expr) -> Any:
+def _fold(e: M.Expr, ranges: int | None = MAX_FOLDED_RANGE) -> Any:
     """The value of a state-independent expression built from literals, or _NOT_CONST.
 
     Folds scalars, arithmetic, logic, comparisons, ranges and set literals: enough for
     bounds, set sizes and param values. Anything it does not know is left to the engines.
+    A range of more than `ranges` values is not made a set (None: any range is, for a
+    param's value): the engines test membership in it by comparisons, and iterate it
+    lazily. An operand that is not constant stops the fold at once, so that folding a
+    large (shared) tree costs its depth, not its size.
     """
     if isinstance(e, M.Lit):
         return e.value
     if isinstance(e, M.Not):
-        v = _fold(e.e)
+        v = _fold(e.e, ranges)
         return _NOT_CONST if v is _NOT_CONST else (not v)
     if isinstance(e, M.Neg):
-        v = _fold(e.e)
+        v = _fold(e.e, ranges)
         return _NOT_CONST if v is _NOT_CONST else -v
     if isinstance(e, M.Ite):
-        c = _fold(e.c)
-        return _NOT_CONST if c is _NOT_CONST else _fold(e.a if c else e.b)
+        c = _fold(e.c, ranges)
+        return _NOT_CONST if c is _NOT_CONST else _fold(e.a if c else e.b, ranges)
     if isinstance(e, M.SetLit):
-        vs = [_fold(x) for x in e.elems]
-        return _NOT_CONST if any(v is _NOT_CONST for v in vs) else frozenset(vs)
+        vs = []
+        for x in e.elems:
+            v = _fold(x, ranges)
+            if v is _NOT_CONST:
+                return _NOT_CONST
+            vs.append(v)
+        return frozenset(vs)
     if isinstance(e, M.RangeSet):
-        lo, hi = _fold(e.lo), _fold(e.hi)
+        lo = _fold(e.lo, ranges)
+        hi = _fold(e.hi, ranges) if lo is not _NOT_CONST else _NOT_CONST
         if lo is _NOT_CONST or hi is _NOT_CONST:
+            return _NOT_CONST
+        if ranges is not None and hi - lo + 1 > ranges:
             return _NOT_CONST
         return frozenset(range(lo, hi + 1))
     if isinstance(e, M.BinOp):
-        a, b = _fold(e.a), _fold(e.b)
-        if a is _NOT_CONST or b is _NOT_CONST:
+        a = _fold(e.a, ranges)
+        if a is _NOT_CONST:
+            return _NOT_CONST
+        b = _fold(e.b, ranges)
+        if b is _NOT_CONST:
             return _NOT_CONST
         return _fold_op(e.op, a, b)
     return _NOT_CONST
+
+
+def _whole(dom: M.Expr, t: Type) -> bool:
+    """Is the set expression dom, statically, every value of its element type t?"""
+    if isinstance(dom, M.RangeSet) and isinstance(t, IntT):  # a range too large to fold
+        return _fold(dom.lo) == t.lo and _fold(dom.hi) == t.hi
+    whole = _fold(dom)
+    return whole is not _NOT_CONST and whole == frozenset(M.type_values(t))
 
 
 def _fold_op(op: M.Op, a: Any, b: Any) -> Any:

@@ -15,15 +15,19 @@ Its trace is replayed with the reference interpreter, like the explicit engine's
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import sys as _sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TextIO
 
 import z3
 
+from explorer import budget as B
 from explorer import model as M
-from explorer.results import Figures, Outcome, Result, Trace, no_initial_state, replay
+from explorer.budget import Budget, Limits
+from explorer.results import Figures, Outcome, Result, Trace, no_initial_state, replay, within_budget
 from explorer.symbolic import decode
 from explorer.symbolic.system import Solver, System, reproducible
 from explorer.symbolic.values import disj
@@ -34,24 +38,65 @@ def goals(model: M.Model) -> list[M.Invariant]:
     return [i for i in model.invariants if not i.helper]
 
 
+def z3_budget(max_seconds: float | None, budget: Budget | None) -> Budget:
+    """The check's budget, or one from now with max_seconds, by default z3's own limit."""
+    if budget is not None:
+        return budget
+    seconds = max_seconds if max_seconds is not None else B.Z3_DEFAULT_SECONDS
+    return Budget(Limits(max_seconds=seconds))
+
+
 @reproducible
 def check_bmc(model: M.Model, depth: int, check_deadlock: bool = True,
               max_seconds: float | None = None, progress: TextIO | None = _sys.stderr,
-              verify: bool = True, invariants: list[str] | None = None) -> Result:
+              verify: bool = True, invariants: list[str] | None = None,
+              budget: Budget | None = None) -> Result:
     """Search for a shortest counterexample of at most `depth` steps. `invariants` names
-    the invariants to check (default: every one but the helpers)."""
+    the invariants to check (default: every one but the helpers). `budget` (by default
+    `max_seconds` from now, or z3's default limit) bounds the encoding and every query."""
+    b = z3_budget(max_seconds, budget)
+
+    def run() -> Result:
+        with z3_stops():
+            return _bmc(model, depth, check_deadlock, progress, verify, invariants, b)
+    return within_budget(b, "bmc", run)
+
+
+@contextlib.contextmanager
+def z3_stops() -> Iterator[None]:
+    """A stop in z3's hands as the exception the budget knows: z3 reports its memory
+    limit (or a failed allocation) as an exception of its own, and ctypes wraps Ctrl-C
+    (or a MemoryError) met while converting a call's arguments."""
+    try:
+        yield
+    except z3.Z3Exception as e:
+        if "memory" in str(e):
+            raise MemoryError(str(e)) from None
+        raise
+    except ctypes.ArgumentError as e:
+        if "KeyboardInterrupt" in str(e):
+            raise KeyboardInterrupt from None
+        if "MemoryError" in str(e):
+            raise MemoryError(str(e)) from None
+        raise
+
+
+def _bmc(model: M.Model, depth: int, check_deadlock: bool, progress: TextIO | None,
+         verify: bool, invariants: list[str] | None, b: Budget) -> Result:
     t0 = time.monotonic()
-    sys = System(model)
-    wanted = set(invariants) if invariants is not None else {i.name for i in goals(model)}
-    invs = [t for t in sys.invariants if t.inv.name in wanted]
-    solver = Solver(max_seconds, t0)
-    ask = solver.check
-    init, init_fails = sys.init()
-    solver.add(sys.side(0))
+    with b.during(B.PHASE_ENCODE):
+        sys = System(model)
+        wanted = set(invariants) if invariants is not None else {i.name for i in goals(model)}
+        invs = [t for t in sys.invariants if t.inv.name in wanted]
+        solver = Solver(b)
+        ask = solver.check
+        init, init_fails = sys.init()
+        solver.add(sys.side(0))
 
     def done(outcome: Outcome, trace: Trace | None, k: int) -> Result:
         if trace is not None and verify:
-            replay(model, trace, outcome)
+            with b.during(B.PHASE_REPLAY):
+                replay(model, trace, outcome)
         if trace is not None and any(v.local for v in model.vars):
             trace = trace.only([v.index for v in model.vars if not v.local])
         figures = Figures(depth=k, elapsed=time.monotonic() - t0, complete=False)
@@ -89,7 +134,9 @@ def check_bmc(model: M.Model, depth: int, check_deadlock: bool = True,
     for k in range(depth + 1):
         if progress is not None:
             progress.write(f"  bmc: depth {k}, {time.monotonic() - t0:.1f} s\n")
-        step = [sys.side(k), sys.trans(k - 1)] if k > 0 else []
+        with b.during(B.PHASE_ENCODE):
+            b.check()
+            step = [sys.side(k), sys.trans(k - 1)] if k > 0 else []
         if invs:
             found = answer(ask(*step, disj([sys.bad(i, k) for i in invs])), k, k + 1,
                            "an invariant violated",

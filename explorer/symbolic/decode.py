@@ -77,7 +77,8 @@ def state_outcome(model: M.Model, invs: list[M.Invariant], state: tuple,
 
 def init_fault(model: M.Model) -> Outcome | None:
     try:
-        Interp(model).initial_states()
+        for _ in Interp(model).iter_initial_states():
+            pass
     except (EvalError, AssertFailure) as e:
         return _fault(e)
     return None

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import z3
 
+from explorer import budget
 from explorer import model as M
 from explorer.interp import Interp
 from explorer.model import AtomT, FnT, IntT, OptT, RecT, SeqT, SetT, Span, Type
@@ -117,6 +118,7 @@ class Encoder:
         self._consts: dict[str, Sym] = {}
         self._faults: list[Fault] = []
         self._closures: dict[tuple, dict[Value, dict[Value, z3.BoolRef]]] = {}
+        self._ticks = 0
 
     # -- state copies ---------------------------------------------------------------------
 
@@ -188,6 +190,7 @@ class Encoder:
         faults: list[Fault] = []
         by_action: dict[int, list[Fault]] = {}
         for ai, act in enumerate(self.model.actions):
+            budget.poll()
             mine: list[Fault] = []
             saved, self._faults = self._faults, mine
             try:
@@ -431,6 +434,9 @@ class Encoder:
     def ev(self, e: M.Expr, st: State, env: Env, g: z3.BoolRef) -> Sym:
         """The symbolic value of e; what cannot be encoded is reported at the innermost
         expression that needs it."""
+        self._ticks += 1
+        if self._ticks % budget.POLL_EVERY == 0:
+            budget.poll()  # --max-seconds and --max-memory bound the encoding
         try:
             return self._ev(e, st, env, g)
         except Unsupported as u:
@@ -644,6 +650,13 @@ class Encoder:
         op, sp = e.op, e.span
         ev = self.ev
         a = ev(e.a, st, env, g)
+        if op in (M.Op.IN, M.Op.NOTIN) and isinstance(e.b, M.RangeSet):
+            # membership in a range: two comparisons, however many values it has
+            lo = self._need(ev(e.b.lo, st, env, g), g, e.b.span)
+            hi = self._need(ev(e.b.hi, st, env, g), g, e.b.span)
+            x = self._need(a, g, sp)
+            r = conj([lo <= x, x <= hi])
+            return r if op is M.Op.IN else mk_not(r)
         if op in (M.Op.AND, M.Op.OR, M.Op.IMPLIES):
             a = self._need(a, g, sp)
             # the right side is evaluated (and can fail) only when it decides

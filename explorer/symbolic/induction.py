@@ -25,23 +25,41 @@ from typing import TextIO
 
 import z3
 
+from explorer import budget as B
 from explorer import model as M
-from explorer.results import Figures, Outcome, Result, Trace, verify_cti
+from explorer.budget import Budget
+from explorer.results import Figures, Outcome, Result, Trace, verify_cti, within_budget
 from explorer.symbolic import decode
-from explorer.symbolic.bmc import check_bmc, goals
+from explorer.symbolic.bmc import check_bmc, goals, z3_budget, z3_stops
 from explorer.symbolic.system import Solver, System, reproducible
 from explorer.symbolic.values import disj
 
 
 @reproducible
 def check_prove(model: M.Model, k: int = 1, max_seconds: float | None = None,
-                progress: TextIO | None = _sys.stderr, verify: bool = True) -> Result:
+                progress: TextIO | None = _sys.stderr, verify: bool = True,
+                budget: Budget | None = None) -> Result:
+    """Prove the invariants inductive (k-induction). `budget` (by default `max_seconds`
+    from now, or z3's default limit) bounds the base case, the encoding and every query
+    together."""
+    b = z3_budget(max_seconds, budget)
+
+    def run() -> Result:
+        with z3_stops():
+            return _prove(model, k, progress, verify, b)
+    result = within_budget(b, "prove", run)
+    result.engine = "prove"  # a limit in the base case stops the proof
+    return result
+
+
+def _prove(model: M.Model, k: int, progress: TextIO | None, verify: bool, b: Budget) -> Result:
     t0 = time.monotonic()
     every = [i.name for i in model.invariants]
 
     def done(outcome: Outcome, trace: Trace | None) -> Result:
         if trace is not None and verify and outcome.kind == "cti":
-            verify_cti(model, trace, outcome)
+            with b.during(B.PHASE_REPLAY):
+                verify_cti(model, trace, outcome)
         if trace is not None and any(v.local for v in model.vars):
             trace = trace.only([v.index for v in model.vars if not v.local])
         figures = Figures(depth=k, elapsed=time.monotonic() - t0, complete=outcome.kind == "proved")
@@ -50,15 +68,16 @@ def check_prove(model: M.Model, k: int = 1, max_seconds: float | None = None,
     # base case: nothing goes wrong in the first K-1 steps (for K = 1: in the initial states)
     if progress is not None:
         progress.write(f"  prove: base case ({k - 1} step{'s' * (k != 2)})\n")
-    base = check_bmc(model, k - 1, check_deadlock=False, max_seconds=max_seconds,
-                     progress=None, verify=verify, invariants=every)
+    base = check_bmc(model, k - 1, check_deadlock=False, progress=None, verify=verify,
+                     invariants=every, budget=b)
     if base.outcome.kind != "bounded":
         base.engine = "prove"
         base.figures.elapsed = time.monotonic() - t0
         return base
 
-    sys = System(model)
-    solver = Solver(max_seconds, t0)
+    with b.during(B.PHASE_ENCODE):
+        sys = System(model)
+        solver = Solver(b)
     ask = solver.check
 
     def unknown() -> Result:
@@ -66,15 +85,19 @@ def check_prove(model: M.Model, k: int = 1, max_seconds: float | None = None,
 
     # the hypothesis: states 0..K-1 satisfy every invariant, the first K-1 expand without
     # fault and lead to the next, and no state repeats
-    for j in range(k + 1):
-        solver.add(sys.side(j))
-    for j in range(k):
-        solver.add(sys.good(sys.invariants, j))
-    for j in range(k - 1):
-        solver.add(z3.Not(sys.fault(j)), sys.trans(j))
-    for j in range(k + 1):
-        for i in range(j):
-            solver.add(sys.distinct(i, j))
+    with b.during(B.PHASE_ENCODE):  # in this order: z3's models depend on it
+        for j in range(k + 1):
+            solver.add(sys.side(j))
+        for j in range(k):
+            b.check()
+            solver.add(sys.good(sys.invariants, j))
+        for j in range(k - 1):
+            b.check()
+            solver.add(z3.Not(sys.fault(j)), sys.trans(j))
+        for j in range(k + 1):
+            b.check()
+            for i in range(j):
+                solver.add(sys.distinct(i, j))
     last = k - 1
     checked = 0
     for ai, act in enumerate(model.actions):

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import functools
 import gc
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
 import z3
 
+from explorer import budget as B
 from explorer import model as M
+from explorer.budget import Budget
 from explorer.symbolic.encode import Branch, Encoder, SymState
 from explorer.symbolic.values import conj, disj
 from explorer.symbols import z3_internal
@@ -173,30 +174,48 @@ class System:
 
 
 class Solver:
-    """A z3 solver with the run's deadline: each check gets the time that is left, and
-    one past the deadline answers unknown (reason "timeout") without asking."""
+    """A z3 solver within the check's budget: each check gets the time that is left (the
+    encoding has used some), one past the deadline answers unknown without asking, and z3
+    may use the memory the limit leaves (it answers unknown beyond it). Ctrl-C, which z3
+    turns into an unknown answer, is a KeyboardInterrupt again."""
 
-    def __init__(self, max_seconds: float | None, t0: float) -> None:
+    def __init__(self, budget: Budget) -> None:
         self.z3 = z3.Solver()
-        self._deadline = None if max_seconds is None else t0 + max_seconds
+        self.budget = budget
         self._timed_out = False
+        self.timeout_ms: int | None = None  # the last time limit given to z3
+        limit = budget.limits.max_memory
+        if limit is None:
+            z3.set_param("memory_max_size", 0)  # no limit (a global: set for every check)
+        else:
+            # z3 counts its own allocations: give it what the rest of the process leaves
+            used = B.resident_bytes() - z3.Z3_get_estimated_alloc_size()
+            z3.set_param("memory_max_size", max(16, (limit - used) >> 20))
 
     def add(self, *fs: z3.BoolRef) -> None:
         self.z3.add(*fs)
 
     def check(self, *extra: z3.BoolRef) -> z3.CheckSatResult:
-        if self._deadline is not None:
-            rest = self._deadline - time.monotonic()
+        rest = self.budget.seconds_left()
+        if rest is not None:
             if rest <= 0:
                 self._timed_out = True
                 return z3.unknown
-            self.z3.set("timeout", max(1, int(rest * 1000)))
+            self.timeout_ms = max(1, int(rest * 1000))
+            self.z3.set("timeout", self.timeout_ms)
         self._timed_out = False
-        return self.z3.check(*extra)
+        with self.budget.during(B.PHASE_SOLVE):
+            r = self.z3.check(*extra)
+            if r == z3.unknown and self.z3.reason_unknown() == "interrupted from keyboard":
+                raise KeyboardInterrupt
+        return r
 
     def why_unknown(self) -> str:
         """The `incomplete` reason of the last unknown answer."""
         why = "timeout" if self._timed_out else self.z3.reason_unknown()
-        if why in ("timeout", "canceled"):
-            return "time limit"
+        with self.budget.during(B.PHASE_SOLVE):
+            if why in ("timeout", "canceled"):
+                return self.budget.time_reason()
+            if "memory" in why:
+                return self.budget.memory_reason()
         return f"z3 answered unknown ({why or 'no reason given'})"
