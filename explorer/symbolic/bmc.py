@@ -138,7 +138,10 @@ def _bmc(model: M.Model, depth: int, check_deadlock: bool, progress: TextIO | No
             b.check()
             step = [sys.side(k), sys.trans(k - 1)] if k > 0 else []
         if invs:
-            found = answer(ask(*step, disj([sys.bad(i, k) for i in invs])), k, k + 1,
+            # from a state whose expansion fails there is no step (the search stops at the
+            # failure): the violation must come from a state that does not fail
+            sound = [z3.Not(sys.fault(k - 1))] if k > 0 else []
+            found = answer(ask(*step, *sound, disj([sys.bad(i, k) for i in invs])), k, k + 1,
                            "an invariant violated",
                            lambda t: decode.state_outcome(model, names, t.states[-1], False))
             if found is not None:

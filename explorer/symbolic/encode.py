@@ -306,7 +306,8 @@ class Encoder:
             else:
                 i = self._need(self.ev(step.key, p.st, p.env, g), g, step.span)
                 keys.append(i)
-                cur = self._index(cur, i, g, step.span)
+                elem = step.container.elem if isinstance(step.container, SeqT) else None
+                cur = self._index(cur, i, g, step.span, elem)
         val = self.ev(s.value, p.st, p.env, g)
         fitted, errs = self.conform(val, s.target_t)
         for c, code in errs:
@@ -480,7 +481,7 @@ class Encoder:
         if isinstance(e, M.Index):
             s = self._need(ev(e.s, st, env, g), g, e.span)
             i = self._need(ev(e.i, st, env, g), g, e.span)
-            return self._index(s, i, g, e.span)
+            return self._index(s, i, g, e.span, e.t)
         if isinstance(e, M.Slice):
             return self._slice(e, st, env, g)
         if isinstance(e, M.Field):
@@ -622,9 +623,10 @@ class Encoder:
             out = ite(h, f.vals[k], out)
         return out
 
-    def _index(self, s: SSeq, i: z3.ArithRef, g: z3.BoolRef, span: Span) -> Sym:
+    def _index(self, s: SSeq, i: z3.ArithRef, g: z3.BoolRef, span: Span,
+               elem: Type | None = None) -> Sym:
         self._fault(_and(g, mk_not(conj([i >= 0, i < s.n]))), "E3004", span)
-        return self._index_nofault(s, i)
+        return self._index_nofault(s, i, elem)
 
     def _slice(self, e: M.Slice, st: State, env: Env, g: z3.BoolRef) -> SSeq:
         s = self._need(self.ev(e.s, st, env, g), g, e.span)
@@ -638,9 +640,9 @@ class Encoder:
             items.append(self._index_nofault(s, lo + j))
         return SSeq(n, items)
 
-    def _index_nofault(self, s: SSeq, i: z3.ArithRef) -> Sym:
-        if not s.items:
-            return FALSE
+    def _index_nofault(self, s: SSeq, i: z3.ArithRef, elem: Type | None = None) -> Sym:
+        if not s.items:  # `seq[0]`: every index faults; a junk value of the element's type
+            return FALSE if elem is None else zero(elem, self.sorts)
         out = s.items[-1]
         for j in range(len(s.items) - 2, -1, -1):
             out = ite(i == j, s.items[j], out)

@@ -84,7 +84,12 @@ def _prove(model: M.Model, k: int, progress: TextIO | None, verify: bool, b: Bud
         return done(Outcome("incomplete", reason=solver.why_unknown()), None)
 
     # the hypothesis: states 0..K-1 satisfy every invariant, the first K-1 expand without
-    # fault and lead to the next, and no state repeats
+    # fault and lead to the next, and none of them repeats. Why distinct states may be
+    # assumed: the shortest counterexample (a violation, or a failing step) has no repeated
+    # state, and every state before its end is good. A failing step from state K-1 ends the
+    # path there, so state K is distinct from the others only in the query about the
+    # invariants after a step (assuming it for the failing step too said `proved` for
+    # `action boom { assert false }` in a one-state spec: there is no second state)
     with b.during(B.PHASE_ENCODE):  # in this order: z3's models depend on it
         for j in range(k + 1):
             solver.add(sys.side(j))
@@ -94,10 +99,11 @@ def _prove(model: M.Model, k: int, progress: TextIO | None, verify: bool, b: Bud
         for j in range(k - 1):
             b.check()
             solver.add(z3.Not(sys.fault(j)), sys.trans(j))
-        for j in range(k + 1):
+        for j in range(k):
             b.check()
             for i in range(j):
                 solver.add(sys.distinct(i, j))
+        fresh_last = [sys.distinct(i, k) for i in range(k)]
     last = k - 1
     checked = 0
     for ai, act in enumerate(model.actions):
@@ -122,7 +128,7 @@ def _prove(model: M.Model, k: int, progress: TextIO | None, verify: bool, b: Bud
         # then every invariant at once (one query is much cheaper than one per invariant);
         # a model names the first invariant it violates
         solver.z3.push()
-        solver.add(sys.trans_by(last, ai))
+        solver.add(sys.trans_by(last, ai), *fresh_last)
         bads = [sys.bad(inv, k) for inv in sys.invariants]
         r = ask(disj(bads))
         checked += len(bads)
