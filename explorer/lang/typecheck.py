@@ -28,7 +28,16 @@ from explorer import budget
 from explorer import model as M
 from explorer.diagnostics import Diagnostic, SpecError
 from explorer.lang import syntax as S
-from explorer.lang.types import INT, arith, cannot_fit, fits_statically, is_scalar, join, same_shape
+from explorer.lang.types import (
+    INT,
+    arith,
+    cannot_fit,
+    domain_clash,
+    fits_statically,
+    is_scalar,
+    join,
+    same_shape,
+)
 from explorer.model import AnyT, AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Span, Type
 from explorer.values import Atom, Value, format_value
 
@@ -601,6 +610,8 @@ class Elaborator:
             if d.type is not None:
                 t = self._type(d.type)
                 e = self._store(e, t, d.value.span, f"const `{d.name}`")
+                if not fits_statically(e.t, t):  # checked once, before any engine runs
+                    e = M.Fit(e, t, f"const {d.name}", d.value.span)
             v = _fold(e)
             if v is not _NOT_CONST and (v is None or isinstance(v, bool | int | Atom)):
                 g = M.Lit(v, _lit_type(v, t), d.span)
@@ -942,7 +953,7 @@ class Elaborator:
                              f"declare it as {t}? to allow none")
         if not same_shape(_strip_opt(e.t), _strip_opt(t)) and not isinstance(e.t, NoneT):
             raise self.error("E2001", f"type mismatch: {what} has type {t}, the value has type "
-                             f"{e.t}", span)
+                             f"{e.t}", span, *_clash_notes(e.t, t))
         if cannot_fit(e.t, t):
             raise self.error("E2002", f"the value ({e.t}) cannot fit {what}, of type {t}", span)
         return e
@@ -951,11 +962,11 @@ class Elaborator:
         if isinstance(t, OptT):  # a T, a T? or none all do
             if isinstance(e.t, NoneT) or same_shape(_strip_opt(e.t), t.inner):
                 return e
-            raise self.error("E2001", f"{what} must be {t}, not {e.t}", span)
+            raise self.error("E2001", f"{what} must be {t}, not {e.t}", span, *_clash_notes(e.t, t))
         if isinstance(e.t, OptT | NoneT):
             e = self._unwrap(e, span)
         if join(e.t, t) is None or not same_shape(e.t, t):
-            raise self.error("E2001", f"{what} must be {t}, not {e.t}", span)
+            raise self.error("E2001", f"{what} must be {t}, not {e.t}", span, *_clash_notes(e.t, t))
         return e
 
     def _unwrap(self, e: M.Expr, span: Span) -> M.Expr:
@@ -1084,9 +1095,11 @@ class Elaborator:
         if isinstance(n, S.EIte):
             c = self._bool(n.c, ctx)
             a, b = self.expr(n.a, ctx), self.expr(n.b, ctx)
-            t = join(a.t, b.t)
+            ta, tb = a.t, b.t
+            t = join(ta, tb)
             if t is None:
-                raise self.error("E2001", f"the branches have different types: {a.t} and {b.t}", sp)
+                raise self.error("E2001", f"the branches have different types: {ta} and {tb}", sp,
+                                 *_clash_notes(ta, tb))
             return M.Ite(c, a, b, t, sp)
         if isinstance(n, S.EQuant):
             binders, inner = self._binders(n.binders, ctx)
@@ -1113,7 +1126,8 @@ class Elaborator:
         for u, node in zip(ts, nodes):
             j = join(t, u)
             if j is None:
-                raise self.error("E2001", f"elements of different types: {t} and {u}", node.span)
+                raise self.error("E2001", f"elements of different types: {t} and {u}", node.span,
+                                 *_clash_notes(u, t))
             t = j
         return t
 
@@ -1172,8 +1186,9 @@ class Elaborator:
             a, b = self._bool_e(a, n.a.span), self._bool_e(b, n.b.span)
             return M.BinOp(M.Op(op), a, b, BoolT(), sp)
         if op in ("==", "!="):
-            if join(a.t, b.t) is None:
-                raise self.error("E2001", f"cannot compare {a.t} with {b.t}", sp)
+            ta, tb = a.t, b.t
+            if join(ta, tb) is None:
+                raise self.error("E2001", f"cannot compare {ta} with {tb}", sp, *_clash_notes(ta, tb))
             return M.BinOp(M.Op(op), a, b, BoolT(), sp)
         if op in ("<", "<=", ">", ">="):
             if isinstance(_strip_opt(a.t), AtomT) or isinstance(_strip_opt(b.t), AtomT):
@@ -1488,6 +1503,15 @@ def _fold(e: M.Expr, ranges: int | None = MAX_FOLDED_RANGE) -> Any:
             return _NOT_CONST
         return _fold_op(e.op, a, b)
     return _NOT_CONST
+
+
+def _clash_notes(a: Type, b: Type) -> tuple[str, ...]:
+    """Why two types that look alike are not: functions over different domains."""
+    clash = domain_clash(a, b)
+    if clash is None:
+        return ()
+    return (f"a function's domain is part of its type (its keys are exactly the domain): "
+            f"{clash[0]} is not {clash[1]}",)
 
 
 def _whole(dom: M.Expr, t: Type) -> bool:

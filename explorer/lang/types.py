@@ -46,8 +46,10 @@ def join(a: Type, b: Type) -> Type | None:
         j = join(a.elem, b.elem)
         return SetT(j) if j is not None else None
     if isinstance(a, FnT) and isinstance(b, FnT):
+        # a function's keys are exactly its domain, so functions over different domains
+        # (0..1 and 0..2 alike) have no value in common: their join would lie about the keys
         r = join(a.rng, b.rng)
-        return FnT(a.dom, r) if r is not None and same_shape(a.dom, b.dom) else None
+        return FnT(a.dom, r) if r is not None and a.dom == b.dom else None
     if isinstance(a, SeqT) and isinstance(b, SeqT):
         j = join(a.elem, b.elem)
         return SeqT(max(a.cap, b.cap), j) if j is not None else None
@@ -65,10 +67,31 @@ def join(a: Type, b: Type) -> Type | None:
 
 
 def same_shape(a: Type, b: Type) -> bool:
-    """Equal up to integer bounds, sequence bounds and empty-collection element types."""
+    """Equal up to integer bounds, sequence bounds and empty-collection element types
+    (not up to a function's domain: see `join`)."""
     j = join(a, b)
     return j is not None and not (isinstance(j, OptT) and not (isinstance(a, OptT | NoneT)
                                                                 and isinstance(b, OptT | NoneT)))
+
+
+def domain_clash(a: Type, b: Type) -> tuple[Type, Type] | None:
+    """The domains (a's, b's) of two functions at the same place inside a and b that
+    differ, the first found; None when there are none. It explains why `join` fails for
+    types that are otherwise alike."""
+    if isinstance(a, OptT):
+        a = a.inner
+    if isinstance(b, OptT):
+        b = b.inner
+    if isinstance(a, FnT) and isinstance(b, FnT):
+        return (a.dom, b.dom) if a.dom != b.dom else domain_clash(a.rng, b.rng)
+    if isinstance(a, SeqT) and isinstance(b, SeqT):
+        return domain_clash(a.elem, b.elem)
+    if isinstance(a, RecT) and isinstance(b, RecT):
+        for (na, ta), (nb, tb) in zip(a.fields, b.fields):
+            clash = domain_clash(ta, tb) if na == nb else None
+            if clash is not None:
+                return clash
+    return None
 
 
 def fits_statically(v: Type, t: Type) -> bool:
