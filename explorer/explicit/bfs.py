@@ -3,7 +3,10 @@ limits, progress and coverage.
 
 The list of reached states is also the BFS queue, so parent links (indexes) are all that a
 trace needs: it is rebuilt by walking them back. Invariants are checked when a state is
-first reached, so the first violation found is a shortest one. Imports nothing from the
+first reached, so the first violation found is a shortest one. The counterexample
+reported is a shortest one over every kind: a violation or failing step met while
+expanding depth d (length d+1) gives way to a deadlock, or a failing `terminal`, later in
+depth d (length d), which the search then looks for (`settle`). Imports nothing from the
 language.
 """
 
@@ -13,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TextIO
 
 from explorer import budget as B
@@ -90,7 +94,8 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
     prog = _Progress(progress, progress_every, start)
     invariants, terminal = system.invariants, system.terminal
     fused = getattr(system, "successors", None)
-    actions = list(enumerate(system.actions)) if fused is None else []
+    succ: Callable[[State, dict[State, int], list[int]], tuple[list[tuple[State, int]], int]]
+    succ = fused if fused is not None else partial(_successors, list(enumerate(system.actions)))
     fired, new = s.fired, s.new
     max_states = lim.max_states if lim.max_states is not None else -1
     if budget is not None:
@@ -124,6 +129,38 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
         if max_memory is not None and B.resident_bytes() > max_memory:
             return f"memory limit {B.format_size(max_memory)}{during}"
         return None
+
+    def settle(kind: str, at: int, **kw: Any) -> Search:
+        """Report a counterexample of length d+1 met while expanding state i of depth d (a
+        violation or a fault in a new state, a failing step), unless a later state of
+        depth d is a deadlock or fails to evaluate `terminal`: length d, so that one. The
+        rest of the level is looked at without storing or counting anything (the figures
+        are those of the search up to state i); a step failing there is as long as the
+        pending one and found later, so it does not count."""
+        if not lim.deadlock:
+            return finish(kind, at, **kw)
+        scratch = [0] * nact
+        for k in range(i + 1, level_end):
+            if k & 1023 == 0 and (why := over(clock())) is not None:
+                # a shorter deadlock is not ruled out: the length would be a guess
+                return finish("incomplete", reason=f"{why}, before a deadlock shorter than "
+                              f"the counterexample found ({s.depth + 1} steps) was ruled out")
+            try:
+                _, nsucc = succ(states[k], seen, scratch)
+            except fault_types:
+                continue
+            if nsucc == 0 and (r := stuck(k)) is not None:
+                return r
+        return finish(kind, at, **kw)
+
+    def stuck(k: int) -> Search | None:
+        """State k has no successor: a deadlock unless it is terminal, or the fault of
+        evaluating `terminal` there."""
+        try:
+            ok = terminal is not None and terminal(states[k])
+        except fault_types as e:
+            return finish("fault", k, fault=e)
+        return None if ok else finish("deadlock", k)
 
     try:
         with B.phase(B.PHASE_INIT):
@@ -174,12 +211,9 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
                     return finish("incomplete", reason=why)
             st = states[i]
             try:
-                if fused is not None:
-                    fresh, nsucc = fused(st, seen, fired)
-                else:
-                    fresh, nsucc = _successors(actions, st, seen, fired)
+                fresh, nsucc = succ(st, seen, fired)
             except fault_types as e:
-                return finish("fault", i, fault=e, fault_action=getattr(e, "action", -1),
+                return settle("fault", i, fault=e, fault_action=getattr(e, "action", -1),
                               fault_binding=getattr(e, "binding", None))
             for t, aid in fresh:
                 if t in seen:  # reached twice from this state
@@ -195,16 +229,11 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
                 try:
                     bad = invariants(t)
                 except fault_types as e:
-                    return finish("fault", j, fault=e)
+                    return settle("fault", j, fault=e)
                 if bad >= 0:
-                    return finish("violation", j, invariant=bad)
-            if nsucc == 0 and lim.deadlock:
-                try:
-                    ok = terminal is not None and terminal(st)
-                except fault_types as e:
-                    return finish("fault", i, fault=e)
-                if not ok:
-                    return finish("deadlock", i)
+                    return settle("violation", j, invariant=bad)
+            if nsucc == 0 and lim.deadlock and (r := stuck(i)) is not None:
+                return r
             i += 1
     except KeyboardInterrupt:
         s.interrupted = True
