@@ -6,7 +6,7 @@ trace needs: it is rebuilt by walking them back. Invariants are checked when a s
 first reached, so the first violation found is a shortest one. The counterexample
 reported is a shortest one over every kind: a violation or failing step met while
 expanding depth d (length d+1) gives way to a deadlock, or a failing `terminal`, later in
-depth d (length d), which the search then looks for (`settle`). Imports nothing from the
+depth d (length d), which the search then looks for (`shorter`). Imports nothing from the
 language.
 """
 
@@ -24,6 +24,9 @@ from explorer.budget import Budget, LimitReached, Limits
 from explorer.explicit.system import Binding, State, System
 
 __all__ = ["Limits", "Search", "search"]
+
+# `successors(s, seen, fired)` of a System (explorer.explicit.system)
+Successors = Callable[[State, dict[State, int], list[int]], tuple[list[tuple[State, int]], int]]
 
 
 @dataclass
@@ -94,8 +97,8 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
     prog = _Progress(progress, progress_every, start)
     invariants, terminal = system.invariants, system.terminal
     fused = getattr(system, "successors", None)
-    succ: Callable[[State, dict[State, int], list[int]], tuple[list[tuple[State, int]], int]]
-    succ = fused if fused is not None else partial(_successors, list(enumerate(system.actions)))
+    succ: Successors = fused if fused is not None else partial(_successors,
+                                                                list(enumerate(system.actions)))
     fired, new = s.fired, s.new
     max_states = lim.max_states if lim.max_states is not None else -1
     if budget is not None:
@@ -130,15 +133,16 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
             return f"memory limit {B.format_size(max_memory)}{during}"
         return None
 
-    def settle(kind: str, at: int, **kw: Any) -> Search:
-        """Report a counterexample of length d+1 met while expanding state i of depth d (a
-        violation or a fault in a new state, a failing step), unless a later state of
-        depth d is a deadlock or fails to evaluate `terminal`: length d, so that one. The
-        rest of the level is looked at without storing or counting anything (the figures
-        are those of the search up to state i); a step failing there is as long as the
-        pending one and found later, so it does not count."""
+    def shorter(seen: dict[State, int], succ: Successors) -> Search | None:
+        """A counterexample of length d+1 was met while expanding state i, of depth d (a
+        violation or a fault in a new state, a failing step): the first later state of
+        depth d that is a deadlock, or fails to evaluate `terminal` (length d), if any.
+        The rest of the level is looked at without storing or counting anything (the
+        figures stay those of the search up to state i); a step failing there is as long
+        as the pending counterexample and found later, so it does not count. (`seen` and
+        `succ` are arguments: a closure over them would slow the search's loop.)"""
         if not lim.deadlock:
-            return finish(kind, at, **kw)
+            return None
         scratch = [0] * nact
         for k in range(i + 1, level_end):
             if k & 1023 == 0 and (why := over(clock())) is not None:
@@ -151,7 +155,7 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
                 continue
             if nsucc == 0 and (r := stuck(k)) is not None:
                 return r
-        return finish(kind, at, **kw)
+        return None
 
     def stuck(k: int) -> Search | None:
         """State k has no successor: a deadlock unless it is terminal, or the fault of
@@ -213,8 +217,9 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
             try:
                 fresh, nsucc = succ(st, seen, fired)
             except fault_types as e:
-                return settle("fault", i, fault=e, fault_action=getattr(e, "action", -1),
-                              fault_binding=getattr(e, "binding", None))
+                return shorter(seen, succ) or finish(
+                    "fault", i, fault=e, fault_action=getattr(e, "action", -1),
+                    fault_binding=getattr(e, "binding", None))
             for t, aid in fresh:
                 if t in seen:  # reached twice from this state
                     continue
@@ -229,9 +234,9 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
                 try:
                     bad = invariants(t)
                 except fault_types as e:
-                    return settle("fault", j, fault=e)
+                    return shorter(seen, succ) or finish("fault", j, fault=e)
                 if bad >= 0:
-                    return settle("violation", j, invariant=bad)
+                    return shorter(seen, succ) or finish("violation", j, invariant=bad)
             if nsucc == 0 and lim.deadlock and (r := stuck(i)) is not None:
                 return r
             i += 1
