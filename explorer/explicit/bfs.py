@@ -3,7 +3,10 @@ limits, progress and coverage.
 
 The list of reached states is also the BFS queue, so parent links (indexes) are all that a
 trace needs: it is rebuilt by walking them back. Invariants are checked when a state is
-first reached, so the first violation found is a shortest one. Imports nothing from the
+first reached, so the first violation found is a shortest one. The counterexample
+reported is a shortest one over every kind: a violation or failing step met while
+expanding depth d (length d+1) gives way to a deadlock, or a failing `terminal`, later in
+depth d (length d), which the search then looks for (`shorter`). Imports nothing from the
 language.
 """
 
@@ -13,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TextIO
 
 from explorer import budget as B
@@ -20,6 +24,9 @@ from explorer.budget import Budget, LimitReached, Limits
 from explorer.explicit.system import Binding, State, System
 
 __all__ = ["Limits", "Search", "search"]
+
+# `successors(s, seen, fired)` of a System (explorer.explicit.system)
+Successors = Callable[[State, dict[State, int], list[int]], tuple[list[tuple[State, int]], int]]
 
 
 @dataclass
@@ -90,7 +97,8 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
     prog = _Progress(progress, progress_every, start)
     invariants, terminal = system.invariants, system.terminal
     fused = getattr(system, "successors", None)
-    actions = list(enumerate(system.actions)) if fused is None else []
+    succ: Successors = fused if fused is not None else partial(_successors,
+                                                                list(enumerate(system.actions)))
     fired, new = s.fired, s.new
     max_states = lim.max_states if lim.max_states is not None else -1
     if budget is not None:
@@ -124,6 +132,39 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
         if max_memory is not None and B.resident_bytes() > max_memory:
             return f"memory limit {B.format_size(max_memory)}{during}"
         return None
+
+    def shorter(seen: dict[State, int], succ: Successors) -> Search | None:
+        """A counterexample of length d+1 was met while expanding state i, of depth d (a
+        violation or a fault in a new state, a failing step): the first later state of
+        depth d that is a deadlock, or fails to evaluate `terminal` (length d), if any.
+        The rest of the level is looked at without storing or counting anything (the
+        figures stay those of the search up to state i); a step failing there is as long
+        as the pending counterexample and found later, so it does not count. (`seen` and
+        `succ` are arguments: a closure over them would slow the search's loop.)"""
+        if not lim.deadlock:
+            return None
+        scratch = [0] * nact
+        for k in range(i + 1, level_end):
+            if k & 1023 == 0 and (why := over(clock())) is not None:
+                # a shorter deadlock is not ruled out: the length would be a guess
+                return finish("incomplete", reason=f"{why}, before a deadlock shorter than "
+                              f"the counterexample found ({s.depth + 1} steps) was ruled out")
+            try:
+                _, nsucc = succ(states[k], seen, scratch)
+            except fault_types:
+                continue
+            if nsucc == 0 and (r := stuck(k)) is not None:
+                return r
+        return None
+
+    def stuck(k: int) -> Search | None:
+        """State k has no successor: a deadlock unless it is terminal, or the fault of
+        evaluating `terminal` there."""
+        try:
+            ok = terminal is not None and terminal(states[k])
+        except fault_types as e:
+            return finish("fault", k, fault=e)
+        return None if ok else finish("deadlock", k)
 
     try:
         with B.phase(B.PHASE_INIT):
@@ -174,13 +215,11 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
                     return finish("incomplete", reason=why)
             st = states[i]
             try:
-                if fused is not None:
-                    fresh, nsucc = fused(st, seen, fired)
-                else:
-                    fresh, nsucc = _successors(actions, st, seen, fired)
+                fresh, nsucc = succ(st, seen, fired)
             except fault_types as e:
-                return finish("fault", i, fault=e, fault_action=getattr(e, "action", -1),
-                              fault_binding=getattr(e, "binding", None))
+                return shorter(seen, succ) or finish(
+                    "fault", i, fault=e, fault_action=getattr(e, "action", -1),
+                    fault_binding=getattr(e, "binding", None))
             for t, aid in fresh:
                 if t in seen:  # reached twice from this state
                     continue
@@ -195,16 +234,11 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
                 try:
                     bad = invariants(t)
                 except fault_types as e:
-                    return finish("fault", j, fault=e)
+                    return shorter(seen, succ) or finish("fault", j, fault=e)
                 if bad >= 0:
-                    return finish("violation", j, invariant=bad)
-            if nsucc == 0 and lim.deadlock:
-                try:
-                    ok = terminal is not None and terminal(st)
-                except fault_types as e:
-                    return finish("fault", i, fault=e)
-                if not ok:
-                    return finish("deadlock", i)
+                    return shorter(seen, succ) or finish("violation", j, invariant=bad)
+            if nsucc == 0 and lim.deadlock and (r := stuck(i)) is not None:
+                return r
             i += 1
     except KeyboardInterrupt:
         s.interrupted = True

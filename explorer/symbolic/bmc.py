@@ -6,9 +6,10 @@ Depth k asks, in this order, whether some path of k steps ends in
      step k-1 -> k is added for good, since a state that fails may have no successor;
   3. a deadlock (no action enabled, not terminal), unless deadlocks are not checked; a
      stuck state where evaluating `terminal` fails is that runtime error, as in the search.
-Where BFS meets two kinds at one depth, which it reports depends on its order; BMC
-reports the first kind of this list.
-Depths below k have been refuted before, so the first answer is a shortest counterexample.
+Depths below k have been refuted before, so the first answer is a shortest counterexample
+over every kind, as the search's is. Of several kinds at one depth, BMC reports the first
+of this list; the search too puts 1 and 2 before 3, and between 1 and 2 reports the one
+it meets first (docs/semantics.md, "Counterexample length").
 First of all, an `init` that no state satisfies is the outcome `no_initial_state`.
 Its trace is replayed with the reference interpreter, like the explicit engine's.
 """
