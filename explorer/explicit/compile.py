@@ -31,9 +31,9 @@ from explorer import model as M
 from explorer.diagnostics import AssertFailure, Diagnostic, EvalError, SpecError
 from explorer.explicit.encoding import Encoding
 from explorer.explicit.layout import Layout, is_cell
-from explorer.lang.types import fits_statically
 from explorer.model import AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Span, Type
 from explorer.symbols import py_const, py_local
+from explorer.types import fits_statically
 from explorer.values import format_value
 
 _UNBOUND = object()  # a parameter whose domain is being evaluated

@@ -28,7 +28,8 @@ from explorer import budget
 from explorer import model as M
 from explorer.diagnostics import Diagnostic, SpecError
 from explorer.lang import syntax as S
-from explorer.lang.types import (
+from explorer.model import AnyT, AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Span, Type
+from explorer.types import (
     INT,
     arith,
     cannot_fit,
@@ -38,7 +39,6 @@ from explorer.lang.types import (
     join,
     same_shape,
 )
-from explorer.model import AnyT, AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Span, Type
 from explorer.values import Atom, Value, format_value
 
 MAX_SEQ = 64  # the largest sequence bound

@@ -1,7 +1,8 @@
-"""Type algebra of the front end: join, compatibility, static containment, scalars.
+"""Type algebra of the IR: join, compatibility, static containment, scalars.
 
 Integers carry static bounds (interval arithmetic) so that set elements and stored values
-can be bounded at compile time. Imports only `model`.
+can be bounded at compile time. Imports only `model`: the front end and every engine use
+it, so it sits below both.
 """
 
 from __future__ import annotations
