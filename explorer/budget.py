@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TypeVar
 
 # the z3 engines' time limit per check when --max-seconds gives none: a proof that needs
 # more is better run with an explicit limit than left to hang a CI job
@@ -164,9 +165,10 @@ def poll() -> None:
 
 
 POLL_EVERY = 4096  # rounds of a long loop between two polls
+T = TypeVar("T")
 
 
-def counted(it: Iterator, every: int = POLL_EVERY) -> Iterator:
+def counted(it: Iterator[T], every: int = POLL_EVERY) -> Iterator[T]:
     """it, polling the active budget every `every` items (for iterations that may be long:
     a range of a million values in a quantifier, initial states)."""
     b = _ACTIVE.get()

@@ -14,6 +14,7 @@ Imports only `explorer.model`, `explorer.values`, `explorer.diagnostics` and
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from typing import assert_never
 
 from explorer import budget
 from explorer.diagnostics import AssertFailure, Diagnostic, EvalError, SpecError
@@ -91,7 +92,8 @@ def _need(v: Value, span: Span) -> Value:
 
 
 def _bool(v: Value, span: Span) -> bool:
-    if not isinstance(_need(v, span), bool):
+    v = _need(v, span)
+    if not isinstance(v, bool):
         raise TypeError(f"expected a bool, got {v!r}")
     return v
 
@@ -102,14 +104,16 @@ def _int(v: Value, span: Span) -> int:
     return v
 
 
-def _set(v: Value, span: Span) -> frozenset:
-    if not isinstance(_need(v, span), frozenset):
+def _set(v: Value, span: Span) -> frozenset[Value]:
+    v = _need(v, span)
+    if not isinstance(v, frozenset):
         raise TypeError(f"expected a set, got {v!r}")
     return v
 
 
-def _seq(v: Value, span: Span) -> tuple:
-    if not isinstance(_need(v, span), tuple):
+def _seq(v: Value, span: Span) -> tuple[Value, ...]:
+    v = _need(v, span)
+    if not isinstance(v, tuple):
         raise TypeError(f"expected a sequence, got {v!r}")
     return v
 
@@ -150,7 +154,7 @@ def _check_fits(v: Value, t: Type, where: str, span: Span) -> None:
     raise EvalError("E3001", f"value {format_value(v)} does not fit {t} ({where})", span)
 
 
-def _reach(f: Value, x: Value, span: Span) -> frozenset:
+def _reach(f: Value, x: Value, span: Span) -> frozenset[Value]:
     """{x, f[x], f[f[x]], ...}: up to `none` or to a value already in the set."""
     if not isinstance(f, Fn):
         raise TypeError(f"expected a function, got {f!r}")
@@ -312,27 +316,30 @@ class Interp:
         def rest(s: State) -> list[State]:
             return self._exec(stmts, i + 1, s, env, then)
 
-        if isinstance(st, Let):
-            return self._exec(stmts, i + 1, state, {**env, st.name: self.eval(st.value, state, env)}, then)
-        if isinstance(st, If):
-            chosen = st.then if _bool(self.eval(st.cond, state, env), st.cond.span) else st.orelse
-            return self._exec(chosen, 0, state, env, rest)
-        if isinstance(st, Either):
-            out: list[State] = []
-            for branch in st.branches:
-                out.extend(self._exec(branch, 0, state, env, rest))
-            return out
-        if isinstance(st, Require):
-            return rest(state) if _bool(self.eval(st.cond, state, env), st.cond.span) else []
-        if isinstance(st, Assert):
-            if not _bool(self.eval(st.cond, state, env), st.cond.span):
-                raise AssertFailure(st.message, st.span, st.name)
-            return rest(state)
-        if isinstance(st, Assign):
-            return rest(self._assign(st, state, env))
-        if isinstance(st, Fail):
-            raise EvalError(st.code, st.message, st.span)
-        raise TypeError(f"unknown statement {st!r}")
+        match st:
+            case Let():
+                return self._exec(stmts, i + 1, state, {**env, st.name: self.eval(st.value, state, env)},
+                                  then)
+            case If():
+                chosen = st.then if _bool(self.eval(st.cond, state, env), st.cond.span) else st.orelse
+                return self._exec(chosen, 0, state, env, rest)
+            case Either():
+                out: list[State] = []
+                for branch in st.branches:
+                    out.extend(self._exec(branch, 0, state, env, rest))
+                return out
+            case Require():
+                return rest(state) if _bool(self.eval(st.cond, state, env), st.cond.span) else []
+            case Assert():
+                if not _bool(self.eval(st.cond, state, env), st.cond.span):
+                    raise AssertFailure(st.message, st.span, st.name)
+                return rest(state)
+            case Assign():
+                return rest(self._assign(st, state, env))
+            case Fail():
+                raise EvalError(st.code, st.message, st.span)
+            case _:
+                assert_never(st)
 
     def _assign(self, st: Assign, state: State, env: Env) -> State:
         """Evaluate the path keys (left to right, each checked), then the value; store it."""
@@ -369,7 +376,7 @@ class Interp:
                 raise EvalError("E3004", f"index {i} outside the sequence "
                                 f"{format_value(cur)} (length {len(cur)})", step.span)
             return i, cur[i]
-        raise ValueError(f"unknown path step kind {step.kind!r}")
+        assert_never(step.kind)
 
     def _put(self, cur: Value, path: tuple[PathStep, ...], keys: list[Value], value: Value) -> Value:
         """`cur` with the location path/keys replaced by `value` (keys already checked)."""
@@ -398,7 +405,7 @@ class Interp:
             self._consts[name] = self.eval(self._const_defs[name].expr, ())
         return self._consts[name]
 
-    def _domain(self, b: Binder, state: State, env: Env) -> frozenset:
+    def _domain(self, b: Binder, state: State, env: Env) -> frozenset[Value]:
         return _set(self.eval(b.domain, state, env), b.domain.span)
 
     def _elements(self, e: Expr, state: State, env: Env) -> Iterable[Value]:
@@ -423,87 +430,89 @@ class Interp:
         env = {} if env is None else env
         ev = self.eval
         e = expr
-        if isinstance(e, Lit):
-            return e.value
-        if isinstance(e, VarRef):
-            v = state[e.index]
-            if v is _UNSET:
-                raise ValueError(f"variable {e.name} read before init assigns it")
-            return v
-        if isinstance(e, ConstRef):
-            return self._const(e.name)
-        if isinstance(e, Local):
-            if e.name not in env:
-                raise KeyError(f"unbound name {e.name}")
-            return env[e.name]
-        if isinstance(e, Unwrap):
-            v = ev(e.e, state, env)
-            if v is None:
-                raise _none_error(e.span if e.span != NOSPAN else e.e.span)
-            return v
-        if isinstance(e, Fit):
-            v = ev(e.e, state, env)
-            _check_fits(v, e.t, e.what, e.span)
-            return v
-        if isinstance(e, Not):
-            return not _bool(ev(e.e, state, env), e.span)
-        if isinstance(e, Neg):
-            return -_int(ev(e.e, state, env), e.span)
-        if isinstance(e, BinOp):
-            return self._binop(e, state, env)
-        if isinstance(e, RangeSet):
-            lo, hi = _int(ev(e.lo, state, env), e.span), _int(ev(e.hi, state, env), e.span)
-            return frozenset(range(lo, hi + 1))
-        if isinstance(e, Apply):
-            f = _need(ev(e.f, state, env), e.span)
-            x = ev(e.x, state, env)
-            if not isinstance(f, Fn):
-                raise TypeError(f"expected a function, got {f!r}")
-            if x not in f:
-                raise EvalError("E3005", f"{format_value(x)} is outside the domain of the function",
-                                e.span)
-            return f[x]
-        if isinstance(e, Index):
-            s = _seq(ev(e.s, state, env), e.span)
-            i = _int(ev(e.i, state, env), e.span)
-            if not 0 <= i < len(s):
-                raise EvalError("E3004", f"index {i} outside the sequence {format_value(s)} "
-                                f"(length {len(s)})", e.span)
-            return s[i]
-        if isinstance(e, Slice):
-            s = _seq(ev(e.s, state, env), e.span)
-            lo = 0 if e.lo is None else _int(ev(e.lo, state, env), e.span)
-            hi = len(s) if e.hi is None else _int(ev(e.hi, state, env), e.span)
-            lo, hi = min(max(lo, 0), len(s)), min(max(hi, 0), len(s))
-            return s[lo:hi]
-        if isinstance(e, Field):
-            return _need(ev(e.r, state, env), e.span)[e.name]
-        if isinstance(e, Call):
-            return self._call(e, state, env)
-        if isinstance(e, SetLit):
-            return frozenset(_need(ev(x, state, env), x.span) for x in e.elems)
-        if isinstance(e, SeqLit):
-            return tuple(ev(x, state, env) for x in e.elems)
-        if isinstance(e, RecLit):
-            return Rec((n, ev(x, state, env)) for n, x in e.fields)
-        if isinstance(e, Ite):
-            c = _bool(ev(e.c, state, env), e.c.span)
-            return ev(e.a if c else e.b, state, env)
-        if isinstance(e, Quant):
-            return self._quant(e, 0, state, env)
-        if isinstance(e, Filter):
-            b = e.binder
-            return frozenset(x for x in self._elements(b.domain, state, env)
-                             if _bool(ev(e.pred, state, {**env, b.name: x}), e.pred.span))
-        if isinstance(e, MapSet):
-            out: list[Value] = []
-            self._images(e, 0, state, env, out)
-            return frozenset(out)
-        if isinstance(e, FnComp):
-            b = e.binder
-            return Fn((x, ev(e.e, state, {**env, b.name: x}))
-                      for x in self._elements(b.domain, state, env))
-        raise TypeError(f"unknown expression {e!r}")
+        match e:
+            case Lit():
+                return e.value
+            case VarRef():
+                v = state[e.index]
+                if v is _UNSET:
+                    raise ValueError(f"variable {e.name} read before init assigns it")
+                return v
+            case ConstRef():
+                return self._const(e.name)
+            case Local():
+                if e.name not in env:
+                    raise KeyError(f"unbound name {e.name}")
+                return env[e.name]
+            case Unwrap():
+                v = ev(e.e, state, env)
+                if v is None:
+                    raise _none_error(e.span if e.span != NOSPAN else e.e.span)
+                return v
+            case Fit():
+                v = ev(e.e, state, env)
+                _check_fits(v, e.t, e.what, e.span)
+                return v
+            case Not():
+                return not _bool(ev(e.e, state, env), e.span)
+            case Neg():
+                return -_int(ev(e.e, state, env), e.span)
+            case BinOp():
+                return self._binop(e, state, env)
+            case RangeSet():
+                lo, hi = _int(ev(e.lo, state, env), e.span), _int(ev(e.hi, state, env), e.span)
+                return frozenset(range(lo, hi + 1))
+            case Apply():
+                f = _need(ev(e.f, state, env), e.span)
+                x = ev(e.x, state, env)
+                if not isinstance(f, Fn):
+                    raise TypeError(f"expected a function, got {f!r}")
+                if x not in f:
+                    raise EvalError("E3005", f"{format_value(x)} is outside the domain of the function",
+                                    e.span)
+                return f[x]
+            case Index():
+                s = _seq(ev(e.s, state, env), e.span)
+                i = _int(ev(e.i, state, env), e.span)
+                if not 0 <= i < len(s):
+                    raise EvalError("E3004", f"index {i} outside the sequence {format_value(s)} "
+                                    f"(length {len(s)})", e.span)
+                return s[i]
+            case Slice():
+                s = _seq(ev(e.s, state, env), e.span)
+                lo = 0 if e.lo is None else _int(ev(e.lo, state, env), e.span)
+                hi = len(s) if e.hi is None else _int(ev(e.hi, state, env), e.span)
+                lo, hi = min(max(lo, 0), len(s)), min(max(hi, 0), len(s))
+                return s[lo:hi]
+            case Field():
+                return _need(ev(e.r, state, env), e.span)[e.name]
+            case Call():
+                return self._call(e, state, env)
+            case SetLit():
+                return frozenset(_need(ev(x, state, env), x.span) for x in e.elems)
+            case SeqLit():
+                return tuple(ev(x, state, env) for x in e.elems)
+            case RecLit():
+                return Rec((n, ev(x, state, env)) for n, x in e.fields)
+            case Ite():
+                c = _bool(ev(e.c, state, env), e.c.span)
+                return ev(e.a if c else e.b, state, env)
+            case Quant():
+                return self._quant(e, 0, state, env)
+            case Filter():
+                b = e.binder
+                return frozenset(x for x in self._elements(b.domain, state, env)
+                                 if _bool(ev(e.pred, state, {**env, b.name: x}), e.pred.span))
+            case MapSet():
+                out: list[Value] = []
+                self._images(e, 0, state, env, out)
+                return frozenset(out)
+            case FnComp():
+                b = e.binder
+                return Fn((x, ev(e.e, state, {**env, b.name: x}))
+                          for x in self._elements(b.domain, state, env))
+            case _:
+                assert_never(e)
 
     def _quant(self, e: Quant, i: int, state: State, env: Env) -> bool:
         """forall/exists over binders i.. (first outermost), stopping at the first decider."""
@@ -576,7 +585,7 @@ class Interp:
             if y == 0:
                 raise EvalError("E3006", f"{'division' if op is Op.DIV else 'modulo'} by zero", sp)
             return x // y if op is Op.DIV else x % y
-        raise TypeError(f"unknown operator {op!r}")
+        assert_never(op)
 
     def _call(self, e: Call, state: State, env: Env) -> Value:
         """The builtins; all arguments are evaluated (left to right) before any check."""
@@ -619,4 +628,4 @@ class Interp:
                 raise EvalError("E3004", f"{format_value(x)} is not in the sequence "
                                 f"{format_value(s)}", sp)
             return s.index(x)
-        raise TypeError(f"unknown builtin {e.fn!r}")
+        assert_never(e.fn)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import dataclasses
 import enum
 import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Literal, TypeAlias, assert_never
 
 from explorer.values import Atom, Fn, Rec, Value
 
@@ -36,18 +37,20 @@ MAX_INDUCTION_K = 64  # `by K-induction` and `--k`: the deepest induction a chec
 # Types. Every storable type is finite; IntT(None, None) only types intermediate results.
 
 
-class Type:
+class TypeBase:
+    """The runtime base of the types; annotate with `Type` (see `ExprBase`)."""
+
     __slots__ = ()
 
 
 @dataclass(frozen=True)
-class BoolT(Type):
+class BoolT(TypeBase):
     def __str__(self) -> str:
         return "bool"
 
 
 @dataclass(frozen=True)
-class IntT(Type):
+class IntT(TypeBase):
     lo: int | None = None
     hi: int | None = None
 
@@ -58,7 +61,7 @@ class IntT(Type):
 
 
 @dataclass(frozen=True)
-class AtomT(Type):
+class AtomT(TypeBase):
     name: str
     atoms: tuple[str, ...]
     is_enum: bool = False
@@ -72,7 +75,7 @@ class AtomT(Type):
 
 
 @dataclass(frozen=True)
-class NoneT(Type):
+class NoneT(TypeBase):
     """The type of the literal `none`: fits every `T?`."""
 
     def __str__(self) -> str:
@@ -80,7 +83,7 @@ class NoneT(Type):
 
 
 @dataclass(frozen=True)
-class AnyT(Type):
+class AnyT(TypeBase):
     """The element type of `{}` and `[]`: fits everything."""
 
     def __str__(self) -> str:
@@ -88,7 +91,7 @@ class AnyT(Type):
 
 
 @dataclass(frozen=True)
-class OptT(Type):
+class OptT(TypeBase):
     inner: Type
 
     def __str__(self) -> str:
@@ -97,7 +100,7 @@ class OptT(Type):
 
 
 @dataclass(frozen=True)
-class SetT(Type):
+class SetT(TypeBase):
     elem: Type
 
     def __str__(self) -> str:
@@ -105,7 +108,7 @@ class SetT(Type):
 
 
 @dataclass(frozen=True)
-class FnT(Type):
+class FnT(TypeBase):
     dom: Type
     rng: Type
 
@@ -115,7 +118,7 @@ class FnT(Type):
 
 
 @dataclass(frozen=True)
-class RecT(Type):
+class RecT(TypeBase):
     fields: tuple[tuple[str, Type], ...]  # sorted by name
 
     def __str__(self) -> str:
@@ -129,7 +132,7 @@ class RecT(Type):
 
 
 @dataclass(frozen=True)
-class SeqT(Type):
+class SeqT(TypeBase):
     cap: int
     elem: Type
 
@@ -137,106 +140,131 @@ class SeqT(Type):
         return f"seq[{self.cap}] {self.elem}"
 
 
+TypeKinds = BoolT | IntT | AtomT | NoneT | AnyT | OptT | SetT | FnT | RecT | SeqT
+if TYPE_CHECKING:
+    Type: TypeAlias = TypeKinds
+else:
+    Type = TypeBase
+
+
 def is_finite(t: Type) -> bool:
-    if isinstance(t, IntT):
-        return t.lo is not None and t.hi is not None
-    if isinstance(t, BoolT | AtomT | NoneT):
-        return True
-    if isinstance(t, OptT | SetT):
-        return is_finite(t.inner if isinstance(t, OptT) else t.elem)
-    if isinstance(t, FnT):
-        return is_finite(t.dom) and is_finite(t.rng)
-    if isinstance(t, RecT):
-        return all(is_finite(ft) for _, ft in t.fields)
-    if isinstance(t, SeqT):
-        return is_finite(t.elem)
-    return False
+    match t:
+        case IntT():
+            return t.lo is not None and t.hi is not None
+        case BoolT() | AtomT() | NoneT():
+            return True
+        case OptT():
+            return is_finite(t.inner)
+        case SetT():
+            return is_finite(t.elem)
+        case FnT():
+            return is_finite(t.dom) and is_finite(t.rng)
+        case RecT():
+            return all(is_finite(ft) for _, ft in t.fields)
+        case SeqT():
+            return is_finite(t.elem)
+        case AnyT():
+            return False
+        case _:
+            assert_never(t)
 
 
 def type_size(t: Type, limit: int = 10**9) -> int:
     """Number of values of a finite type (capped at `limit`)."""
-    if isinstance(t, BoolT):
-        return 2
-    if isinstance(t, IntT):
-        assert t.lo is not None and t.hi is not None
-        return max(0, t.hi - t.lo + 1)
-    if isinstance(t, AtomT):
-        return len(t.atoms)
-    if isinstance(t, NoneT):
-        return 1
-    if isinstance(t, OptT):
-        return 1 + type_size(t.inner, limit)
-    if isinstance(t, SetT):
-        n = type_size(t.elem, limit)
-        return limit if n >= 64 else min(limit, 2**n)
-    if isinstance(t, FnT):
-        d, r = type_size(t.dom, limit), type_size(t.rng, limit)
-        return min(limit, r**d) if d < 64 else limit
-    if isinstance(t, RecT):
-        n = 1
-        for _, ft in t.fields:
-            n = min(limit, n * type_size(ft, limit))
-        return n
-    if isinstance(t, SeqT):
-        e = type_size(t.elem, limit)
-        return min(limit, sum(e**k for k in range(t.cap + 1)))
-    return limit
+    match t:
+        case BoolT():
+            return 2
+        case IntT():
+            assert t.lo is not None and t.hi is not None
+            return max(0, t.hi - t.lo + 1)
+        case AtomT():
+            return len(t.atoms)
+        case NoneT():
+            return 1
+        case OptT():
+            return 1 + type_size(t.inner, limit)
+        case SetT():
+            n = type_size(t.elem, limit)
+            return limit if n >= 64 else min(limit, 2**n)
+        case FnT():
+            d, r = type_size(t.dom, limit), type_size(t.rng, limit)
+            return min(limit, r**d) if d < 64 else limit
+        case RecT():
+            n = 1
+            for _, ft in t.fields:
+                n = min(limit, n * type_size(ft, limit))
+            return n
+        case SeqT():
+            e = type_size(t.elem, limit)
+            n_seqs: int = sum(e**k for k in range(t.cap + 1))  # int ** int is typed Any
+            return min(limit, n_seqs)
+        case AnyT():
+            return limit
+        case _:
+            assert_never(t)
 
 
 def type_values(t: Type) -> list[Value]:
     """All values of a finite type, in canonical order."""
-    if isinstance(t, BoolT):
-        return [False, True]
-    if isinstance(t, IntT):
-        assert t.lo is not None and t.hi is not None
-        return list(range(t.lo, t.hi + 1))
-    if isinstance(t, AtomT):
-        return [t.atom(i) for i in range(len(t.atoms))]
-    if isinstance(t, NoneT):
-        return [None]
-    if isinstance(t, OptT):
-        return [None, *type_values(t.inner)]
-    if isinstance(t, SetT):
-        elems = type_values(t.elem)
-        return [frozenset(c) for k in range(len(elems) + 1) for c in itertools.combinations(elems, k)]
-    if isinstance(t, FnT):
-        dom = type_values(t.dom)
-        return [Fn(zip(dom, img)) for img in itertools.product(type_values(t.rng), repeat=len(dom))]
-    if isinstance(t, RecT):
-        names = [n for n, _ in t.fields]
-        return [Rec(zip(names, vs)) for vs in itertools.product(*(type_values(ft) for _, ft in t.fields))]
-    if isinstance(t, SeqT):
-        elems = type_values(t.elem)
-        return [s for k in range(t.cap + 1) for s in itertools.product(elems, repeat=k)]
-    raise ValueError(f"type {t} has no finite enumeration")
+    match t:
+        case BoolT():
+            return [False, True]
+        case IntT():
+            assert t.lo is not None and t.hi is not None
+            return list(range(t.lo, t.hi + 1))
+        case AtomT():
+            return [t.atom(i) for i in range(len(t.atoms))]
+        case NoneT():
+            return [None]
+        case OptT():
+            return [None, *type_values(t.inner)]
+        case SetT():
+            elems = type_values(t.elem)
+            return [frozenset(c) for k in range(len(elems) + 1) for c in itertools.combinations(elems, k)]
+        case FnT():
+            dom = type_values(t.dom)
+            return [Fn(zip(dom, img)) for img in itertools.product(type_values(t.rng), repeat=len(dom))]
+        case RecT():
+            names = [n for n, _ in t.fields]
+            return [Rec(zip(names, vs))
+                    for vs in itertools.product(*(type_values(ft) for _, ft in t.fields))]
+        case SeqT():
+            elems = type_values(t.elem)
+            return [s for k in range(t.cap + 1) for s in itertools.product(elems, repeat=k)]
+        case AnyT():
+            raise ValueError(f"type {t} has no finite enumeration")
+        case _:
+            assert_never(t)
 
 
 def value_fits(v: Value, t: Type) -> bool:
     """Does value v belong to type t (ranges, bounds, domains included)?"""
-    if isinstance(t, BoolT):
-        return isinstance(v, bool)
-    if isinstance(t, IntT):
-        return (isinstance(v, int) and not isinstance(v, bool)
-                and (t.lo is None or v >= t.lo) and (t.hi is None or v <= t.hi))
-    if isinstance(t, AtomT):
-        return isinstance(v, Atom) and v.sort == t.name
-    if isinstance(t, NoneT):
-        return v is None
-    if isinstance(t, AnyT):
-        return True
-    if isinstance(t, OptT):
-        return v is None or value_fits(v, t.inner)
-    if isinstance(t, SetT):
-        return isinstance(v, frozenset) and all(value_fits(x, t.elem) for x in v)
-    if isinstance(t, FnT):
-        return (isinstance(v, Fn) and set(v.keys()) == set(type_values(t.dom))
-                and all(value_fits(x, t.rng) for _, x in v.items()))
-    if isinstance(t, RecT):
-        return (isinstance(v, Rec) and [n for n, _ in v.items()] == [n for n, _ in t.fields]
-                and all(value_fits(v[n], ft) for n, ft in t.fields))
-    if isinstance(t, SeqT):
-        return isinstance(v, tuple) and len(v) <= t.cap and all(value_fits(x, t.elem) for x in v)
-    return False
+    match t:
+        case BoolT():
+            return isinstance(v, bool)
+        case IntT():
+            return (isinstance(v, int) and not isinstance(v, bool)
+                    and (t.lo is None or v >= t.lo) and (t.hi is None or v <= t.hi))
+        case AtomT():
+            return isinstance(v, Atom) and v.sort == t.name
+        case NoneT():
+            return v is None
+        case AnyT():
+            return True
+        case OptT():
+            return v is None or value_fits(v, t.inner)
+        case SetT():
+            return isinstance(v, frozenset) and all(value_fits(x, t.elem) for x in v)
+        case FnT():
+            return (isinstance(v, Fn) and set(v.keys()) == set(type_values(t.dom))
+                    and all(value_fits(x, t.rng) for _, x in v.items()))
+        case RecT():
+            return (isinstance(v, Rec) and [n for n, _ in v.items()] == [n for n, _ in t.fields]
+                    and all(value_fits(v[n], ft) for n, ft in t.fields))
+        case SeqT():
+            return isinstance(v, tuple) and len(v) <= t.cap and all(value_fits(x, t.elem) for x in v)
+        case _:
+            assert_never(t)
 
 
 # ---------------------------------------------------------------------------------------
@@ -278,20 +306,22 @@ class Builtin(enum.Enum):
     MAX = "max"
 
 
-@dataclass(frozen=True)
-class Expr:
-    pass
+class ExprBase:
+    """The runtime base of the expression nodes (a cheap `isinstance`); annotate with
+    `Expr`, the closed union of the node classes, so that matches over it are exhaustive."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True)
-class Lit(Expr):
+class Lit(ExprBase):
     value: Value
     t: Type
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
-class VarRef(Expr):
+class VarRef(ExprBase):
     index: int
     name: str
     t: Type
@@ -299,7 +329,7 @@ class VarRef(Expr):
 
 
 @dataclass(frozen=True)
-class ConstRef(Expr):
+class ConstRef(ExprBase):
     """A named constant too rich to fold into a literal; engines evaluate it once."""
 
     name: str
@@ -308,7 +338,7 @@ class ConstRef(Expr):
 
 
 @dataclass(frozen=True)
-class Local(Expr):
+class Local(ExprBase):
     """A bound name: action parameter, `let`, quantifier or comprehension variable."""
 
     name: str
@@ -317,7 +347,7 @@ class Local(Expr):
 
 
 @dataclass(frozen=True)
-class Unwrap(Expr):
+class Unwrap(ExprBase):
     """Use of a `T?` where a `T` is needed: a runtime error when the value is none."""
 
     e: Expr
@@ -326,7 +356,7 @@ class Unwrap(Expr):
 
 
 @dataclass(frozen=True)
-class Fit(Expr):
+class Fit(ExprBase):
     """A value passed to a parameter of type t (an argument of a def or proc whose type
     does not guarantee it fits): a runtime error E3001 when it does not fit t."""
 
@@ -337,21 +367,21 @@ class Fit(Expr):
 
 
 @dataclass(frozen=True)
-class Not(Expr):
+class Not(ExprBase):
     e: Expr
     t: Type
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
-class Neg(Expr):
+class Neg(ExprBase):
     e: Expr
     t: Type
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
-class BinOp(Expr):
+class BinOp(ExprBase):
     op: Op
     a: Expr
     b: Expr
@@ -360,7 +390,7 @@ class BinOp(Expr):
 
 
 @dataclass(frozen=True)
-class RangeSet(Expr):
+class RangeSet(ExprBase):
     lo: Expr
     hi: Expr
     t: Type
@@ -368,7 +398,7 @@ class RangeSet(Expr):
 
 
 @dataclass(frozen=True)
-class Apply(Expr):
+class Apply(ExprBase):
     """f[x] on a function; x outside the domain is a runtime (domain) error."""
 
     f: Expr
@@ -378,7 +408,7 @@ class Apply(Expr):
 
 
 @dataclass(frozen=True)
-class Index(Expr):
+class Index(ExprBase):
     """s[i] on a sequence, 0-based."""
 
     s: Expr
@@ -388,7 +418,7 @@ class Index(Expr):
 
 
 @dataclass(frozen=True)
-class Slice(Expr):
+class Slice(ExprBase):
     """s[lo:hi], Python semantics with bounds clamped; a missing bound is None."""
 
     s: Expr
@@ -399,7 +429,7 @@ class Slice(Expr):
 
 
 @dataclass(frozen=True)
-class Field(Expr):
+class Field(ExprBase):
     r: Expr
     name: str
     t: Type
@@ -407,7 +437,7 @@ class Field(Expr):
 
 
 @dataclass(frozen=True)
-class Call(Expr):
+class Call(ExprBase):
     fn: Builtin
     args: tuple[Expr, ...]
     t: Type
@@ -415,28 +445,28 @@ class Call(Expr):
 
 
 @dataclass(frozen=True)
-class SetLit(Expr):
+class SetLit(ExprBase):
     elems: tuple[Expr, ...]
     t: Type
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
-class SeqLit(Expr):
+class SeqLit(ExprBase):
     elems: tuple[Expr, ...]
     t: Type
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
-class RecLit(Expr):
+class RecLit(ExprBase):
     fields: tuple[tuple[str, Expr], ...]  # sorted by name
     t: Type
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
-class Ite(Expr):
+class Ite(ExprBase):
     c: Expr
     a: Expr
     b: Expr
@@ -452,7 +482,7 @@ class Binder:
 
 
 @dataclass(frozen=True)
-class Quant(Expr):
+class Quant(ExprBase):
     forall: bool
     binders: tuple[Binder, ...]
     body: Expr
@@ -461,7 +491,7 @@ class Quant(Expr):
 
 
 @dataclass(frozen=True)
-class Filter(Expr):
+class Filter(ExprBase):
     """{x in S where P}"""
 
     binder: Binder
@@ -471,7 +501,7 @@ class Filter(Expr):
 
 
 @dataclass(frozen=True)
-class MapSet(Expr):
+class MapSet(ExprBase):
     """{e for x in S, y in T}"""
 
     e: Expr
@@ -481,7 +511,7 @@ class MapSet(Expr):
 
 
 @dataclass(frozen=True)
-class FnComp(Expr):
+class FnComp(ExprBase):
     """{x: e for x in D}: a total function on the type D (t is FnT(D, ...))."""
 
     binder: Binder
@@ -490,27 +520,41 @@ class FnComp(Expr):
     span: Span = field(default=NOSPAN, compare=False)
 
 
+# Every expression node, closed: a match over `Expr` that misses one fails the type check.
+ExprKinds = (Lit | VarRef | ConstRef | Local | Unwrap | Fit | Not | Neg | BinOp | RangeSet | Apply
+             | Index | Slice | Field | Call | SetLit | SeqLit | RecLit | Ite | Quant | Filter | MapSet
+             | FnComp)
+if TYPE_CHECKING:
+    Expr: TypeAlias = ExprKinds
+else:
+    Expr = ExprBase  # at run time the base class: `isinstance(x, Expr)` stays one check
+
+
 # ---------------------------------------------------------------------------------------
 # Statements
+
+
+PathKind = Literal["fn", "seq", "field"]
 
 
 @dataclass(frozen=True)
 class PathStep:
     """One step of an assignment target: function key, sequence index, or record field."""
 
-    kind: str  # "fn" | "seq" | "field"
-    key: Expr | str
+    kind: PathKind
+    key: Expr | str  # a field's name (kind "field"), else the key's expression
     container: Type  # the type being indexed at this step
     span: Span = field(default=NOSPAN, compare=False)
 
 
-@dataclass(frozen=True)
-class Stmt:
-    pass
+class StmtBase:
+    """The runtime base of the statement nodes; annotate with `Stmt` (see `ExprBase`)."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True)
-class Assign(Stmt):
+class Assign(StmtBase):
     var: int
     name: str
     path: tuple[PathStep, ...]
@@ -520,14 +564,14 @@ class Assign(Stmt):
 
 
 @dataclass(frozen=True)
-class Let(Stmt):
+class Let(StmtBase):
     name: str
     value: Expr
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
-class If(Stmt):
+class If(StmtBase):
     cond: Expr
     then: tuple[Stmt, ...]
     orelse: tuple[Stmt, ...]
@@ -535,19 +579,19 @@ class If(Stmt):
 
 
 @dataclass(frozen=True)
-class Either(Stmt):
+class Either(StmtBase):
     branches: tuple[tuple[Stmt, ...], ...]
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
-class Require(Stmt):
+class Require(StmtBase):
     cond: Expr
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
-class Assert(Stmt):
+class Assert(StmtBase):
     cond: Expr
     message: str
     span: Span = field(default=NOSPAN, compare=False)
@@ -555,12 +599,19 @@ class Assert(Stmt):
 
 
 @dataclass(frozen=True)
-class Fail(Stmt):
+class Fail(StmtBase):
     """A runtime error raised where it is reached (E3007: a `while` loop's bound exceeded)."""
 
     code: str
     message: str
     span: Span = field(default=NOSPAN, compare=False)
+
+
+StmtKinds = Assign | Let | If | Either | Require | Assert | Fail
+if TYPE_CHECKING:
+    Stmt: TypeAlias = StmtKinds
+else:
+    Stmt = StmtBase
 
 
 # ---------------------------------------------------------------------------------------
@@ -754,7 +805,7 @@ def _plan(cls: type) -> tuple[tuple[str, str], ...]:
                  if isinstance(f.type, str) and f.type in _KINDS)
 
 
-def walk_expr(e: Expr) -> Any:
+def walk_expr(e: Expr) -> Iterator[Expr]:
     """Yield e and every sub-expression (pre-order); binder domains included."""
     stack = [e]
     while stack:
@@ -763,7 +814,7 @@ def walk_expr(e: Expr) -> Any:
         stack.extend(children(x))
 
 
-def walk_stmts(stmts: tuple[Stmt, ...]) -> Any:
+def walk_stmts(stmts: tuple[Stmt, ...]) -> Iterator[Stmt]:
     """Yield every statement of a body, nested ones included (pre-order)."""
     for s in stmts:
         yield s
@@ -801,7 +852,7 @@ def either_growth(stmts: tuple[Stmt, ...]) -> tuple[int, int, int]:
     return eithers, depth, paths
 
 
-def normalized_size(stmts: tuple[Stmt, ...], expr_size: Any) -> int:
+def normalized_size(stmts: tuple[Stmt, ...], expr_size: Callable[[Expr], int]) -> int:
     """The size of a body once the explicit engine has moved what follows each `either`
     into its branches (see `either_growth`), the z3 engine's paths likewise: statements
     plus the nodes of their expressions (`expr_size(e)`), every copy counted. Linear in

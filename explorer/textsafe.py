@@ -44,7 +44,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from typing import Any
 
 # C0 and C1 controls (Unicode category Cc, U+0085 included), the line and paragraph
 # separators, the bidi controls (embeddings, overrides, isolates, marks) and lone
@@ -100,7 +99,7 @@ def escape_path(path: str) -> str:
     return text if _SAFE_PATH_START.match(text) else "./" + text
 
 
-def json_text(data: Any, indent: int | None = None) -> str:
+def json_text(data: object, indent: int | None = None) -> str:
     """`data` as JSON in which every string reads back as the original, but whose text
     holds only printable ASCII: `ensure_ascii` writes every non-ASCII character (U+2028,
     U+2029, the bidi controls) as `\\uXXXX`, `json` always escapes C0 controls, and DEL and

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any, TypeAlias
 
 Value: TypeAlias = Any  # bool | int | None | Atom | frozenset | tuple | Fn | Rec
+SortKey: TypeAlias = tuple["int | str | SortKey", ...]
+Json: TypeAlias = "None | bool | int | str | list[Json] | dict[str, Json]"
 
 
 class Atom:
@@ -103,7 +105,7 @@ class Rec:
         return format_value(self)
 
 
-def sort_key(v: Value) -> tuple:
+def sort_key(v: Value) -> SortKey:
     """A total order over values of one type (and a stable one across types)."""
     if v is None:
         return (0,)
@@ -128,7 +130,7 @@ def sorted_values(vs: Iterable[Value]) -> list[Value]:
     return sorted(vs, key=sort_key)
 
 
-def iter_set(s: frozenset) -> Iterator[Value]:
+def iter_set(s: frozenset[Value]) -> Iterator[Value]:
     """Iterate a set in canonical order (never in hash order)."""
     return iter(sorted_values(s))
 
@@ -153,7 +155,7 @@ def format_value(v: Value) -> str:
     raise TypeError(f"not a spec value: {v!r}")
 
 
-def to_json(v: Value) -> Any:
+def to_json(v: Value) -> Json:
     """Plain JSON data: sets as sorted lists, functions as lists of [key, value] pairs."""
     if v is None or isinstance(v, bool | int):
         return v

@@ -14,6 +14,7 @@ reading a concrete value back from a z3 model.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,18 +91,21 @@ class SSeq:
 
 TRUE, FALSE = z3.BoolVal(True), z3.BoolVal(False)
 _CTX = z3.main_ctx()
-_TID, _FID = TRUE.get_id(), FALSE.get_id()
+_TID: int = TRUE.get_id()
+_FID: int = FALSE.get_id()
 
 # Terms are built through z3's C API directly: z3py's And/Or/If/is_true re-check and
 # coerce every argument, which dominated the time to encode a spec.
 
 
 def is_t(x: z3.ExprRef) -> bool:
-    return x.get_id() == _TID
+    ident: int = x.get_id()  # z3 is untyped: name the int
+    return ident == _TID
 
 
 def is_f(x: z3.ExprRef) -> bool:
-    return x.get_id() == _FID
+    ident: int = x.get_id()
+    return ident == _FID
 
 
 def _arr(xs: list[z3.ExprRef]) -> z3.Array:
@@ -342,13 +346,13 @@ def ite(c: z3.BoolRef, a: Sym, b: Sym) -> Sym:
     return mk_ite(c, a, b)
 
 
-def _pick(c: z3.BoolRef, a: dict, b: dict, k: Value) -> Sym:
+def _pick(c: z3.BoolRef, a: dict[Value, Sym], b: dict[Value, Sym], k: Value) -> Sym:
     if k in a and k in b:
         return ite(c, a[k], b[k])
     return a[k] if k in a else b[k]
 
 
-def _union_keys(a: dict, b: dict) -> list[Value]:
+def _union_keys(a: Mapping[Value, object], b: Mapping[Value, object]) -> list[Value]:
     out = list(a)
     out.extend(k for k in b if k not in a)
     return out
