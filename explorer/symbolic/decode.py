@@ -11,7 +11,7 @@ import z3
 
 from explorer import model as M
 from explorer.diagnostics import AssertFailure, EvalError
-from explorer.interp import Interp
+from explorer.interp import Interp, State
 from explorer.results import Outcome, Step, Trace
 from explorer.symbolic.system import System
 
@@ -46,7 +46,7 @@ def _fault(e: EvalError | AssertFailure) -> Outcome:
     return Outcome("error", message=e.message, code=e.code, span=e.span)
 
 
-def state_outcome(model: M.Model, invs: list[M.Invariant], state: tuple,
+def state_outcome(model: M.Model, invs: list[M.Invariant], state: State,
                   deadlock: bool) -> Outcome | None:
     """What is wrong with a state: the first of `invs` that fails to evaluate or is false
     (model order), or else, when `deadlock` is asked, whether it is a deadlock."""

@@ -18,8 +18,9 @@ engines build their formulas from it (bmc.py, induction.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import assert_never
 
 import z3
 
@@ -58,6 +59,8 @@ from explorer.values import Value, sort_key
 
 State = dict[int, Sym]  # variable index -> symbolic value
 Env = dict[str, Sym]
+Params = tuple[tuple[str, Value], ...]  # an action's parameters and their values
+Binding = tuple[Params, z3.BoolRef, Env]  # ... when they hold, and the names they bind
 
 
 @dataclass
@@ -87,7 +90,7 @@ class Branch:
     """One way an action can fire: (action, binding, path through its `either`s)."""
 
     action: int
-    params: tuple[tuple[str, Value], ...]
+    params: Params
     fires: z3.BoolRef  # guard, domains, requires, and no fault on the way
     post: State
 
@@ -117,7 +120,7 @@ class Encoder:
         self._interp = Interp(model)
         self._consts: dict[str, Sym] = {}
         self._faults: list[Fault] = []
-        self._closures: dict[tuple, dict[Value, dict[Value, z3.BoolRef]]] = {}
+        self._closures: dict[tuple[tuple[int, int], ...], dict[Value, dict[Value, z3.BoolRef]]] = {}
         self._ticks = 0
 
     # -- state copies ---------------------------------------------------------------------
@@ -210,10 +213,10 @@ class Encoder:
             faults.extend(by_action[ai])
         return StepTerms(branches, faults, by_action)
 
-    def _bindings(self, params: tuple[M.Binder, ...], st: State):
+    def _bindings(self, params: tuple[M.Binder, ...], st: State) -> Iterator[Binding]:
         """Every binding of the parameters, first outermost, with the condition that each
         value is in its domain (the domain evaluated with the parameters before it)."""
-        def rec(i: int, g: z3.BoolRef, env: Env, vals: tuple):
+        def rec(i: int, g: z3.BoolRef, env: Env, vals: Params) -> Iterator[Binding]:
             if i == len(params):
                 yield vals, g, env
                 return
@@ -247,47 +250,49 @@ class Encoder:
 
     def _exec(self, s: M.Stmt, p: Path) -> list[Path]:
         self._faults = p.faults
-        if isinstance(s, M.Let):
-            p.env[s.name] = self.ev(s.value, p.st, p.env, p.pc)
-            return [p]
-        if isinstance(s, M.Assign):
-            self._assign(s, p)
-            return [p]
-        if isinstance(s, M.Require):
-            c = self._need(self.ev(s.cond, p.st, p.env, p.pc), p.pc, s.cond.span)
-            p.pc = _and(p.pc, c)
-            return [p]
-        if isinstance(s, M.Assert):
-            c = self._need(self.ev(s.cond, p.st, p.env, p.pc), p.pc, s.cond.span)
-            p.faults.append(Fault(_and(p.pc, mk_not(c)), "assert", s.span, s.name))
-            p.pc = _and(p.pc, c)
-            return [p]
-        if isinstance(s, M.Fail):
-            p.faults.append(Fault(p.pc, s.code, s.span))
-            p.pc = FALSE
-            return [p]
-        if isinstance(s, M.If):
-            c = self._need(self.ev(s.cond, p.st, p.env, p.pc), p.pc, s.cond.span)
-            if is_t(c):
-                return self.exec_block(s.then, p)
-            if is_f(c):
-                return self.exec_block(s.orelse, p)
-            then = self.exec_block(s.then, p.copy(_and(p.pc, c)))
-            orelse = self.exec_block(s.orelse, p.copy(_and(p.pc, mk_not(c))))
-            if len(then) == 1 and len(orelse) == 1:
-                a, b = then[0], orelse[0]
-                st = {i: ite(c, a.st[i], b.st[i]) for i in p.st}
-                faults = list(p.faults)
-                faults.extend(f for f in a.faults[len(p.faults):])
-                faults.extend(f for f in b.faults[len(p.faults):])
-                return [Path(disj([a.pc, b.pc]), st, dict(p.env), faults)]
-            return then + orelse
-        if isinstance(s, M.Either):
-            out: list[Path] = []
-            for branch in s.branches:
-                out.extend(self.exec_block(branch, p.copy()))
-            return out
-        raise Unsupported(f"statement {type(s).__name__}")
+        match s:
+            case M.Let():
+                p.env[s.name] = self.ev(s.value, p.st, p.env, p.pc)
+                return [p]
+            case M.Assign():
+                self._assign(s, p)
+                return [p]
+            case M.Require():
+                c = self._need(self.ev(s.cond, p.st, p.env, p.pc), p.pc, s.cond.span)
+                p.pc = _and(p.pc, c)
+                return [p]
+            case M.Assert():
+                c = self._need(self.ev(s.cond, p.st, p.env, p.pc), p.pc, s.cond.span)
+                p.faults.append(Fault(_and(p.pc, mk_not(c)), "assert", s.span, s.name))
+                p.pc = _and(p.pc, c)
+                return [p]
+            case M.Fail():
+                p.faults.append(Fault(p.pc, s.code, s.span))
+                p.pc = FALSE
+                return [p]
+            case M.If():
+                c = self._need(self.ev(s.cond, p.st, p.env, p.pc), p.pc, s.cond.span)
+                if is_t(c):
+                    return self.exec_block(s.then, p)
+                if is_f(c):
+                    return self.exec_block(s.orelse, p)
+                then = self.exec_block(s.then, p.copy(_and(p.pc, c)))
+                orelse = self.exec_block(s.orelse, p.copy(_and(p.pc, mk_not(c))))
+                if len(then) == 1 and len(orelse) == 1:
+                    a, b = then[0], orelse[0]
+                    st = {i: ite(c, a.st[i], b.st[i]) for i in p.st}
+                    faults = list(p.faults)
+                    faults.extend(f for f in a.faults[len(p.faults):])
+                    faults.extend(f for f in b.faults[len(p.faults):])
+                    return [Path(disj([a.pc, b.pc]), st, dict(p.env), faults)]
+                return then + orelse
+            case M.Either():
+                out: list[Path] = []
+                for branch in s.branches:
+                    out.extend(self.exec_block(branch, p.copy()))
+                return out
+            case _:
+                assert_never(s)
 
     def _assign(self, s: M.Assign, p: Path) -> None:
         g = p.pc
@@ -299,11 +304,13 @@ class Encoder:
                 keys.append(step.key)
                 cur = cur.fields[step.key]
             elif step.kind == "fn":
+                assert isinstance(step.key, M.Expr)
                 k = self.ev(step.key, p.st, p.env, g)
                 keys.append(k)
                 dom = step.container.dom if isinstance(step.container, FnT) else None
                 cur = self._apply(cur, k, dom, g, step.span)
             else:
+                assert isinstance(step.key, M.Expr)
                 i = self._need(self.ev(step.key, p.st, p.env, g), g, step.span)
                 keys.append(i)
                 elem = step.container.elem if isinstance(step.container, SeqT) else None
@@ -349,7 +356,7 @@ class Encoder:
         out = self._conform(v, t, TRUE, errs)
         return out, [(c, code) for c, code in errs if not is_f(c)]
 
-    def _conform(self, v: Sym, t: Type, g: z3.BoolRef, errs: list) -> Sym:
+    def _conform(self, v: Sym, t: Type, g: z3.BoolRef, errs: list[tuple[z3.BoolRef, str]]) -> Sym:
         if isinstance(t, OptT):
             if isinstance(v, SOpt):
                 if v.val is None:
@@ -446,101 +453,104 @@ class Encoder:
 
     def _ev(self, e: M.Expr, st: State, env: Env, g: z3.BoolRef) -> Sym:
         ev = self.ev
-        if isinstance(e, M.Lit):
-            return lit(e.value, e.t, self.sorts)
-        if isinstance(e, M.VarRef):
-            return st[e.index]
-        if isinstance(e, M.ConstRef):
-            return self.const(e.name, e.t)
-        if isinstance(e, M.Local):
-            return env[e.name]
-        if isinstance(e, M.Unwrap):
-            return self._need(ev(e.e, st, env, g), g, e.span if e.span != M.NOSPAN else e.e.span)
-        if isinstance(e, M.Fit):
-            v = ev(e.e, st, env, g)
-            fitted, errs = self.conform(v, e.t)
-            for c, code in errs:
-                self._fault(_and(g, c), code, e.span)
-            return fitted
-        if isinstance(e, M.Not):
-            return mk_not(self._need(ev(e.e, st, env, g), g, e.span))
-        if isinstance(e, M.Neg):
-            return -self._need(ev(e.e, st, env, g), g, e.span)
-        if isinstance(e, M.BinOp):
-            return self._binop(e, st, env, g)
-        if isinstance(e, M.RangeSet):
-            lo = self._need(ev(e.lo, st, env, g), g, e.span)
-            hi = self._need(ev(e.hi, st, env, g), g, e.span)
-            assert isinstance(e.t, SetT)
-            return SSet({k: conj([lo <= k, k <= hi]) for k in keys_of(e.t.elem)})
-        if isinstance(e, M.Apply):
-            f = self._need(ev(e.f, st, env, g), g, e.span)
-            x = ev(e.x, st, env, g)
-            dom = e.f.t.dom if isinstance(e.f.t, FnT) else None
-            return self._apply(f, x, dom, g, e.span)
-        if isinstance(e, M.Index):
-            s = self._need(ev(e.s, st, env, g), g, e.span)
-            i = self._need(ev(e.i, st, env, g), g, e.span)
-            return self._index(s, i, g, e.span, e.t)
-        if isinstance(e, M.Slice):
-            return self._slice(e, st, env, g)
-        if isinstance(e, M.Field):
-            return self._need(ev(e.r, st, env, g), g, e.span).fields[e.name]
-        if isinstance(e, M.Call):
-            return self._call(e, st, env, g)
-        if isinstance(e, M.SetLit):
-            elems = [self._need(ev(x, st, env, g), g, x.span) for x in e.elems]
-            elem_t = e.t.elem if isinstance(e.t, SetT) else None
-            return self._set_of([(TRUE, x) for x in elems], elem_t)
-        if isinstance(e, M.SeqLit):
-            return SSeq(z3.IntVal(len(e.elems)), [ev(x, st, env, g) for x in e.elems])
-        if isinstance(e, M.RecLit):
-            return SRec({n: ev(x, st, env, g) for n, x in e.fields})
-        if isinstance(e, M.Ite):
-            c = self._need(ev(e.c, st, env, g), g, e.c.span)
-            if is_t(c):
-                return ev(e.a, st, env, g)
-            if is_f(c):
-                return ev(e.b, st, env, g)
-            return ite(c, ev(e.a, st, env, _and(g, c)), ev(e.b, st, env, _and(g, mk_not(c))))
-        if isinstance(e, M.Quant):
-            return self._quant(e, 0, st, env, g)
-        if isinstance(e, M.Filter):
-            b = e.binder
-            dom = self._domain(b, st, env, g)
-            elem_t = b.domain.t.elem if isinstance(b.domain.t, SetT) else None
-            mem = {}
-            for k in sorted(dom.mem, key=sort_key):
-                m = dom.mem[k]
-                if is_f(m):
-                    continue
-                inner = {**env, b.name: lit(k, elem_t, self.sorts)}
-                mem[k] = _and(m, self._need(ev(e.pred, st, inner, _and(g, m)), _and(g, m),
-                                            e.pred.span))
-            return SSet(mem)
-        if isinstance(e, M.MapSet):
-            out: list[tuple[z3.BoolRef, Sym]] = []
-            self._images(e, 0, st, env, g, TRUE, out)
-            elem_t = e.t.elem if isinstance(e.t, SetT) else None
-            return self._set_of(out, elem_t)
-        if isinstance(e, M.FnComp):
-            b = e.binder
-            dom = self._domain(b, st, env, g)
-            assert isinstance(e.t, FnT)
-            vals, defined = {}, {}
-            for k in keys_of(e.t.dom):
-                m = dom.mem.get(k, FALSE)
-                defined[k] = m
-                if is_f(m):
-                    vals[k] = zero(e.t.rng, self.sorts)
-                    continue
-                inner = {**env, b.name: lit(k, e.t.dom, self.sorts)}
-                vals[k] = ev(e.e, st, inner, _and(g, m))
-            return SFn(vals, defined)
-        raise Unsupported(f"expression {type(e).__name__}")
+        match e:
+            case M.Lit():
+                return lit(e.value, e.t, self.sorts)
+            case M.VarRef():
+                return st[e.index]
+            case M.ConstRef():
+                return self.const(e.name, e.t)
+            case M.Local():
+                return env[e.name]
+            case M.Unwrap():
+                return self._need(ev(e.e, st, env, g), g, e.span if e.span != M.NOSPAN else e.e.span)
+            case M.Fit():
+                v = ev(e.e, st, env, g)
+                fitted, errs = self.conform(v, e.t)
+                for c, code in errs:
+                    self._fault(_and(g, c), code, e.span)
+                return fitted
+            case M.Not():
+                return mk_not(self._need(ev(e.e, st, env, g), g, e.span))
+            case M.Neg():
+                return -self._need(ev(e.e, st, env, g), g, e.span)
+            case M.BinOp():
+                return self._binop(e, st, env, g)
+            case M.RangeSet():
+                lo = self._need(ev(e.lo, st, env, g), g, e.span)
+                hi = self._need(ev(e.hi, st, env, g), g, e.span)
+                assert isinstance(e.t, SetT)
+                return SSet({k: conj([lo <= k, k <= hi]) for k in keys_of(e.t.elem)})
+            case M.Apply():
+                f = self._need(ev(e.f, st, env, g), g, e.span)
+                x = ev(e.x, st, env, g)
+                key_t = e.f.t.dom if isinstance(e.f.t, FnT) else None
+                return self._apply(f, x, key_t, g, e.span)
+            case M.Index():
+                s = self._need(ev(e.s, st, env, g), g, e.span)
+                i = self._need(ev(e.i, st, env, g), g, e.span)
+                return self._index(s, i, g, e.span, e.t)
+            case M.Slice():
+                return self._slice(e, st, env, g)
+            case M.Field():
+                return self._need(ev(e.r, st, env, g), g, e.span).fields[e.name]
+            case M.Call():
+                return self._call(e, st, env, g)
+            case M.SetLit():
+                elems = [self._need(ev(x, st, env, g), g, x.span) for x in e.elems]
+                elem_t = e.t.elem if isinstance(e.t, SetT) else None
+                return self._set_of([(TRUE, x) for x in elems], elem_t)
+            case M.SeqLit():
+                return SSeq(z3.IntVal(len(e.elems)), [ev(x, st, env, g) for x in e.elems])
+            case M.RecLit():
+                return SRec({n: ev(x, st, env, g) for n, x in e.fields})
+            case M.Ite():
+                c = self._need(ev(e.c, st, env, g), g, e.c.span)
+                if is_t(c):
+                    return ev(e.a, st, env, g)
+                if is_f(c):
+                    return ev(e.b, st, env, g)
+                return ite(c, ev(e.a, st, env, _and(g, c)), ev(e.b, st, env, _and(g, mk_not(c))))
+            case M.Quant():
+                return self._quant(e, 0, st, env, g)
+            case M.Filter():
+                b = e.binder
+                dom = self._domain(b, st, env, g)
+                elem_t = b.domain.t.elem if isinstance(b.domain.t, SetT) else None
+                mem = {}
+                for k in sorted(dom.mem, key=sort_key):
+                    m = dom.mem[k]
+                    if is_f(m):
+                        continue
+                    inner = {**env, b.name: lit(k, elem_t, self.sorts)}
+                    mem[k] = _and(m, self._need(ev(e.pred, st, inner, _and(g, m)), _and(g, m),
+                                                e.pred.span))
+                return SSet(mem)
+            case M.MapSet():
+                out: list[tuple[z3.BoolRef, Sym]] = []
+                self._images(e, 0, st, env, g, TRUE, out)
+                elem_t = e.t.elem if isinstance(e.t, SetT) else None
+                return self._set_of(out, elem_t)
+            case M.FnComp():
+                b = e.binder
+                dom = self._domain(b, st, env, g)
+                assert isinstance(e.t, FnT)
+                vals, defined = {}, {}
+                for k in keys_of(e.t.dom):
+                    m = dom.mem.get(k, FALSE)
+                    defined[k] = m
+                    if is_f(m):
+                        vals[k] = zero(e.t.rng, self.sorts)
+                        continue
+                    inner = {**env, b.name: lit(k, e.t.dom, self.sorts)}
+                    vals[k] = ev(e.e, st, inner, _and(g, m))
+                return SFn(vals, defined)
+            case _:
+                assert_never(e)
 
     def _domain(self, b: M.Binder, st: State, env: Env, g: z3.BoolRef) -> SSet:
-        return self._need(self.ev(b.domain, st, env, g), g, b.domain.span)
+        dom: SSet = self._need(self.ev(b.domain, st, env, g), g, b.domain.span)
+        return dom
 
     def _set_of(self, items: list[tuple[z3.BoolRef, Sym]], elem_t: Type | None) -> SSet:
         """The set of the values x for which (cond, x) has cond true."""
@@ -562,7 +572,7 @@ class Encoder:
         return SSet({k: disj(cs) for k, cs in mem.items()})
 
     def _images(self, e: M.MapSet, i: int, st: State, env: Env, g: z3.BoolRef,
-                c: z3.BoolRef, out: list) -> None:
+                c: z3.BoolRef, out: list[tuple[z3.BoolRef, Sym]]) -> None:
         if i == len(e.binders):
             v = self._need(self.ev(e.e, st, env, _and(g, c)), _and(g, c), e.e.span)
             out.append((c, v))
@@ -721,7 +731,7 @@ class Encoder:
             q = mk_ite(b > 0, a / b, (-a) / (-b))
             safe_q = mk_ite(b == 0, 0, q)
             return safe_q if op is M.Op.DIV else mk_ite(b == 0, 0, a - b * q)
-        raise Unsupported(f"operator {op.value}")
+        assert_never(op)
 
     def _member(self, x: Sym, s: SSet, elem_t: Type | None) -> z3.BoolRef:
         if isinstance(x, SOpt):  # sets never hold none
@@ -798,11 +808,11 @@ class Encoder:
             x = args[1]
             hit = [_and(s.n > j, eq(s.items[j], x)) for j in range(len(s.items))]
             self._fault(_and(g, mk_not(disj(hit))), "E3004", sp)
-            out: z3.ArithRef = z3.IntVal(0)
+            pos: z3.ArithRef = z3.IntVal(0)
             for j in range(len(s.items) - 1, -1, -1):
-                out = mk_ite(hit[j], j, out)
-            return out
-        raise Unsupported(f"builtin {fn.value}")
+                pos = mk_ite(hit[j], j, pos)
+            return pos
+        assert_never(fn)
 
     def _reach(self, e: M.Call, f: SFn, x: Sym, g: z3.BoolRef) -> SSet:
         """{x, f[x], f[f[x]], ...}: up to none or a value already in the set."""

@@ -22,6 +22,7 @@ from explorer.budget import Budget
 from explorer.symbolic.encode import Branch, Encoder, SymState
 from explorer.symbolic.values import conj, disj
 from explorer.symbols import z3_internal
+from explorer.values import Value
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -166,11 +167,12 @@ class System:
 
     # -- reading a model back -------------------------------------------------------------
 
-    def state_value(self, m: z3.ModelRef, k: int) -> tuple:
+    def state_value(self, m: z3.ModelRef, k: int) -> tuple[Value, ...]:
         return self.enc.decode_state(self.at(k), m)
 
     def branch_at(self, m: z3.ModelRef, k: int) -> Branch:
-        return self.branches[m.eval(self.sel(k), model_completion=True).as_long()]
+        i: int = m.eval(self.sel(k), model_completion=True).as_long()
+        return self.branches[i]
 
 
 class Solver:

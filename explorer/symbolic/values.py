@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, assert_never
 
 import z3
 import z3.z3 as _z3  # _to_expr_ref: wraps a raw term in the right Python class
@@ -206,27 +206,29 @@ class Sorts:
 
 def zero(t: Type, sorts: Sorts) -> Sym:
     """A fixed value of type t (used for junk slots)."""
-    if isinstance(t, BoolT):
-        return FALSE
-    if isinstance(t, IntT):
-        return z3.IntVal(t.lo if t.lo is not None and t.lo > 0 else
-                         (t.hi if t.hi is not None and t.hi < 0 else 0))
-    if isinstance(t, AtomT):
-        return sorts.of(t)[1][0]
-    if isinstance(t, OptT | NoneT):
-        return SOpt(FALSE, None)
-    if isinstance(t, SetT):
-        return SSet({})
-    if isinstance(t, FnT):
-        ks = keys_of(t.dom)
-        return SFn({k: zero(t.rng, sorts) for k in ks}, {k: TRUE for k in ks})
-    if isinstance(t, RecT):
-        return SRec({n: zero(ft, sorts) for n, ft in t.fields})
-    if isinstance(t, SeqT):
-        return SSeq(z3.IntVal(0), [zero(t.elem, sorts) for _ in range(t.cap)])
-    if isinstance(t, AnyT):
-        return FALSE
-    raise Unsupported(f"no value of type {t}")
+    match t:
+        case BoolT():
+            return FALSE
+        case IntT():
+            return z3.IntVal(t.lo if t.lo is not None and t.lo > 0 else
+                             (t.hi if t.hi is not None and t.hi < 0 else 0))
+        case AtomT():
+            return sorts.of(t)[1][0]
+        case OptT() | NoneT():
+            return SOpt(FALSE, None)
+        case SetT():
+            return SSet({})
+        case FnT():
+            ks = keys_of(t.dom)
+            return SFn({k: zero(t.rng, sorts) for k in ks}, {k: TRUE for k in ks})
+        case RecT():
+            return SRec({n: zero(ft, sorts) for n, ft in t.fields})
+        case SeqT():
+            return SSeq(z3.IntVal(0), [zero(t.elem, sorts) for _ in range(t.cap)])
+        case AnyT():
+            return FALSE
+        case _:
+            assert_never(t)
 
 
 def fresh(t: Type, name: str, sorts: Sorts, leaves: list[z3.ExprRef],
@@ -235,46 +237,50 @@ def fresh(t: Type, name: str, sorts: Sorts, leaves: list[z3.ExprRef],
     the root is a variable's position, and each part below it is named by its position in
     the type, never by spec text); the constants go to `leaves`, and the constraints that
     keep them in the type (ranges, lengths) to `side`."""
-    if isinstance(t, BoolT):
-        x = z3.Bool(name)
-        leaves.append(x)
-        return x
-    if isinstance(t, IntT):
-        x = z3.Int(name)
-        leaves.append(x)
-        if t.lo is not None:
-            side.append(x >= t.lo)
-        if t.hi is not None:
-            side.append(x <= t.hi)
-        return x
-    if isinstance(t, AtomT):
-        x = z3.Const(name, sorts.of(t)[0])
-        leaves.append(x)
-        return x
-    if isinstance(t, OptT):
-        some = z3.Bool(f"{name}?")
-        leaves.append(some)
-        return SOpt(some, fresh(t.inner, f"{name}!", sorts, leaves, side))
-    if isinstance(t, SetT):
-        mem = {}
-        for i, k in enumerate(keys_of(t.elem)):
-            b = z3.Bool(f"{name}∋{i}")
-            leaves.append(b)
-            mem[k] = b
-        return SSet(mem)
-    if isinstance(t, FnT):
-        ks = keys_of(t.dom)
-        return SFn({k: fresh(t.rng, f"{name}[{i}]", sorts, leaves, side) for i, k in enumerate(ks)},
-                   {k: TRUE for k in ks})
-    if isinstance(t, RecT):
-        return SRec({n: fresh(ft, f"{name}.{i}", sorts, leaves, side)
-                     for i, (n, ft) in enumerate(t.fields)})
-    if isinstance(t, SeqT):
-        n = z3.Int(f"{name}#")
-        leaves.append(n)
-        side.extend([n >= 0, n <= t.cap])
-        return SSeq(n, [fresh(t.elem, f"{name}[{i}]", sorts, leaves, side) for i in range(t.cap)])
-    raise Unsupported(f"a variable of type {t}")
+    match t:
+        case BoolT():
+            x = z3.Bool(name)
+            leaves.append(x)
+            return x
+        case IntT():
+            x = z3.Int(name)
+            leaves.append(x)
+            if t.lo is not None:
+                side.append(x >= t.lo)
+            if t.hi is not None:
+                side.append(x <= t.hi)
+            return x
+        case AtomT():
+            x = z3.Const(name, sorts.of(t)[0])
+            leaves.append(x)
+            return x
+        case OptT():
+            some = z3.Bool(f"{name}?")
+            leaves.append(some)
+            return SOpt(some, fresh(t.inner, f"{name}!", sorts, leaves, side))
+        case SetT():
+            mem = {}
+            for i, k in enumerate(keys_of(t.elem)):
+                b = z3.Bool(f"{name}∋{i}")
+                leaves.append(b)
+                mem[k] = b
+            return SSet(mem)
+        case FnT():
+            ks = keys_of(t.dom)
+            return SFn({k: fresh(t.rng, f"{name}[{i}]", sorts, leaves, side) for i, k in enumerate(ks)},
+                       {k: TRUE for k in ks})
+        case RecT():
+            return SRec({n: fresh(ft, f"{name}.{i}", sorts, leaves, side)
+                         for i, (n, ft) in enumerate(t.fields)})
+        case SeqT():
+            n = z3.Int(f"{name}#")
+            leaves.append(n)
+            side.extend([n >= 0, n <= t.cap])
+            return SSeq(n, [fresh(t.elem, f"{name}[{i}]", sorts, leaves, side) for i in range(t.cap)])
+        case NoneT() | AnyT():
+            raise Unsupported(f"a variable of type {t}")
+        case _:
+            assert_never(t)
 
 
 def lit(v: Value, t: Type | None, sorts: Sorts) -> Sym:
@@ -429,25 +435,29 @@ def implies(a: z3.BoolRef, b: z3.BoolRef) -> z3.BoolRef:
 
 def decode(x: Sym, t: Type, m: z3.ModelRef, sorts: Sorts) -> Value:
     """The concrete value of x (of type t) in model m."""
-    if isinstance(t, OptT):
-        x = _as_opt(x)
-        if x.val is None or not z3.is_true(m.eval(x.some, model_completion=True)):
-            return None
-        return decode(x.val, t.inner, m, sorts)
-    if isinstance(t, BoolT):
-        return z3.is_true(m.eval(x, model_completion=True))
-    if isinstance(t, IntT):
-        return m.eval(x, model_completion=True).as_long()
-    if isinstance(t, AtomT):
-        return sorts.decode_atom(m.eval(x, model_completion=True), t)
-    if isinstance(t, SetT):
-        return frozenset(k for k, b in x.mem.items() if z3.is_true(m.eval(b, model_completion=True)))
-    if isinstance(t, FnT):
-        return Fn((k, decode(v, t.rng, m, sorts)) for k, v in x.vals.items()
-                  if z3.is_true(m.eval(x.defined[k], model_completion=True)))
-    if isinstance(t, RecT):
-        return Rec((n, decode(x.fields[n], ft, m, sorts)) for n, ft in t.fields)
-    if isinstance(t, SeqT):
-        n = m.eval(x.n, model_completion=True).as_long()
-        return tuple(decode(x.items[i], t.elem, m, sorts) for i in range(n))
-    raise Unsupported(f"decoding a value of type {t}")
+    match t:
+        case OptT():
+            x = _as_opt(x)
+            if x.val is None or not z3.is_true(m.eval(x.some, model_completion=True)):
+                return None
+            return decode(x.val, t.inner, m, sorts)
+        case BoolT():
+            return z3.is_true(m.eval(x, model_completion=True))
+        case IntT():
+            return m.eval(x, model_completion=True).as_long()
+        case AtomT():
+            return sorts.decode_atom(m.eval(x, model_completion=True), t)
+        case SetT():
+            return frozenset(k for k, b in x.mem.items() if z3.is_true(m.eval(b, model_completion=True)))
+        case FnT():
+            return Fn((k, decode(v, t.rng, m, sorts)) for k, v in x.vals.items()
+                      if z3.is_true(m.eval(x.defined[k], model_completion=True)))
+        case RecT():
+            return Rec((n, decode(x.fields[n], ft, m, sorts)) for n, ft in t.fields)
+        case SeqT():
+            n = m.eval(x.n, model_completion=True).as_long()
+            return tuple(decode(x.items[i], t.elem, m, sorts) for i in range(n))
+        case NoneT() | AnyT():
+            raise Unsupported(f"decoding a value of type {t}")
+        case _:
+            assert_never(t)
