@@ -891,11 +891,16 @@ def stmt_exprs(stmts: tuple[Stmt, ...]) -> list[Expr]:
     """The expressions a body evaluates directly (values, keys, conditions)."""
     out: list[Expr] = []
     for s in walk_stmts(stmts):
-        if isinstance(s, Assign):
-            out.append(s.value)
-            out.extend(p.key for p in s.path if isinstance(p.key, Expr))
-        elif isinstance(s, Let):
-            out.append(s.value)
-        elif isinstance(s, If | Require | Assert):
-            out.append(s.cond)
+        match s:
+            case Assign():
+                out.append(s.value)
+                out.extend(p.key for p in s.path if isinstance(p.key, Expr))
+            case Let():
+                out.append(s.value)
+            case If() | Require() | Assert():
+                out.append(s.cond)
+            case Either() | Fail():  # a branch's statements are walked on their own
+                pass
+            case _:
+                assert_never(s)
     return out
