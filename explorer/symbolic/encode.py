@@ -31,6 +31,7 @@ from explorer.model import AtomT, FnT, IntT, OptT, RecT, SeqT, SetT, Span, Type
 from explorer.symbolic.values import (
     FALSE,
     TRUE,
+    S,
     SFn,
     SOpt,
     Sorts,
@@ -52,6 +53,8 @@ from explorer.symbolic.values import (
     lit,
     mk_ite,
     mk_not,
+    shape,
+    term,
     zero,
 )
 from explorer.symbols import z3_var
@@ -149,7 +152,7 @@ class Encoder:
         """The value of a boolean expression (invariant, terminal) and its faults."""
         saved, self._faults = self._faults, []
         try:
-            v = self._need(self.ev(e, st, {}, TRUE), TRUE, e.span)
+            v = self._term(self.ev(e, st, {}, TRUE), TRUE, e.span)
             return v, self._faults
         finally:
             self._faults = saved
@@ -167,7 +170,7 @@ class Encoder:
                 val = self.ev(item.expr, partial, {}, conj(conds))
                 x = s.vals[item.var]
                 if item.choice:
-                    st = self._need(val, TRUE, item.expr.span)
+                    st = self._need_as(SSet, val, TRUE, item.expr.span)
                     elem_t = item.expr.t.elem if isinstance(item.expr.t, SetT) else var.t
                     ok = []
                     for k, member in st.mem.items():
@@ -200,7 +203,7 @@ class Encoder:
                 for binding, g, env in list(self._bindings(act.params, st)):
                     self._faults = mine
                     if act.guard is not None:
-                        g = _and(g, self._need(self.ev(act.guard, st, env, g), g, act.guard.span))
+                        g = _and(g, self._term(self.ev(act.guard, st, env, g), g, act.guard.span))
                     start = Path(g, dict(st), dict(env))
                     for p in self.exec_block(act.body, start):
                         mine.extend(p.faults)
@@ -221,7 +224,7 @@ class Encoder:
                 yield vals, g, env
                 return
             b = params[i]
-            dom = self._need(self.ev(b.domain, st, env, g), g, b.domain.span)
+            dom = self._need_as(SSet, self.ev(b.domain, st, env, g), g, b.domain.span)
             elem_t = b.domain.t.elem if isinstance(b.domain.t, SetT) else None
             for k in sorted(dom.mem, key=sort_key):
                 member = dom.mem[k]
@@ -258,11 +261,11 @@ class Encoder:
                 self._assign(s, p)
                 return [p]
             case M.Require():
-                c = self._need(self.ev(s.cond, p.st, p.env, p.pc), p.pc, s.cond.span)
+                c = self._term(self.ev(s.cond, p.st, p.env, p.pc), p.pc, s.cond.span)
                 p.pc = _and(p.pc, c)
                 return [p]
             case M.Assert():
-                c = self._need(self.ev(s.cond, p.st, p.env, p.pc), p.pc, s.cond.span)
+                c = self._term(self.ev(s.cond, p.st, p.env, p.pc), p.pc, s.cond.span)
                 p.faults.append(Fault(_and(p.pc, mk_not(c)), "assert", s.span, s.name))
                 p.pc = _and(p.pc, c)
                 return [p]
@@ -271,7 +274,7 @@ class Encoder:
                 p.pc = FALSE
                 return [p]
             case M.If():
-                c = self._need(self.ev(s.cond, p.st, p.env, p.pc), p.pc, s.cond.span)
+                c = self._term(self.ev(s.cond, p.st, p.env, p.pc), p.pc, s.cond.span)
                 if is_t(c):
                     return self.exec_block(s.then, p)
                 if is_f(c):
@@ -297,39 +300,45 @@ class Encoder:
     def _assign(self, s: M.Assign, p: Path) -> None:
         g = p.pc
         cur = p.st[s.var]
-        keys: list[Sym] = []
+        keys: list[Sym | str] = []
         for step in s.path:
-            cur = self._need(cur, g, step.span)
             if step.kind == "field":
+                assert isinstance(step.key, str)
                 keys.append(step.key)
-                cur = cur.fields[step.key]
+                cur = self._need_as(SRec, cur, g, step.span).fields[step.key]
             elif step.kind == "fn":
+                f = self._need_as(SFn, cur, g, step.span)
                 assert isinstance(step.key, M.Expr)
                 k = self.ev(step.key, p.st, p.env, g)
                 keys.append(k)
                 dom = step.container.dom if isinstance(step.container, FnT) else None
-                cur = self._apply(cur, k, dom, g, step.span)
+                cur = self._apply(f, k, dom, g, step.span)
             else:
+                seq = self._need_as(SSeq, cur, g, step.span)
                 assert isinstance(step.key, M.Expr)
-                i = self._need(self.ev(step.key, p.st, p.env, g), g, step.span)
+                i = self._term(self.ev(step.key, p.st, p.env, g), g, step.span)
                 keys.append(i)
                 elem = step.container.elem if isinstance(step.container, SeqT) else None
-                cur = self._index(cur, i, g, step.span, elem)
+                cur = self._index(seq, i, g, step.span, elem)
         val = self.ev(s.value, p.st, p.env, g)
         fitted, errs = self.conform(val, s.target_t)
         for c, code in errs:
             self._faults.append(Fault(_and(g, c), code, s.span))
         p.st[s.var] = self._put(p.st[s.var], s.path, keys, fitted)
 
-    def _put(self, cur: Sym, path: tuple[M.PathStep, ...], keys: list[Sym], v: Sym) -> Sym:
+    def _put(self, cur: Sym, path: tuple[M.PathStep, ...], keys: list[Sym | str], v: Sym) -> Sym:
         if not path:
             return v
         if isinstance(cur, SOpt):
+            assert cur.val is not None  # a stored `T?` always holds a T (junk when absent)
             return SOpt(cur.some, self._put(cur.val, path, keys, v))
         step, key = path[0], keys[0]
         if step.kind == "field":
+            assert isinstance(cur, SRec) and isinstance(key, str)
             return SRec({**cur.fields, key: self._put(cur.fields[key], path[1:], keys[1:], v)})
+        assert not isinstance(key, str)
         if step.kind == "fn":
+            assert isinstance(cur, SFn)
             dom = step.container.dom if isinstance(step.container, FnT) else None
             known, kv = self._key(key)
             vals = dict(cur.vals)
@@ -341,6 +350,7 @@ class Encoder:
                 hit = eq(key, lit(k, dom, self.sorts))
                 vals[k] = ite(hit, self._put(old, path[1:], keys[1:], v), old)
             return SFn(vals, cur.defined)
+        assert isinstance(cur, SSeq)
         items = list(cur.items)
         for j, old in enumerate(cur.items):
             items[j] = ite(key == j, self._put(old, path[1:], keys[1:], v), old)
@@ -369,42 +379,47 @@ class Encoder:
                 return zero(t, self.sorts)
             v = v.val
         if isinstance(t, IntT):
+            x = term(v)
             bounds = []
             if t.lo is not None:
-                bounds.append(v >= t.lo)
+                bounds.append(x >= t.lo)
             if t.hi is not None:
-                bounds.append(v <= t.hi)
+                bounds.append(x <= t.hi)
             if bounds:
                 errs.append((_and(g, mk_not(conj(bounds))), "E3001"))
-            return v
+            return x
         if isinstance(t, SetT):
+            s = shape(SSet, v)
             keys = keys_of(t.elem)
             allowed = set(keys)
-            for k, b in v.mem.items():
+            for k, b in s.mem.items():
                 if k not in allowed:
                     errs.append((_and(g, b), "E3001"))
-            return SSet({k: v.mem.get(k, FALSE) for k in keys})
+            return SSet({k: s.mem.get(k, FALSE) for k in keys})
         if isinstance(t, FnT):
+            f = shape(SFn, v)
             vals = {}
             for k in keys_of(t.dom):
-                if k not in v.vals:
+                if k not in f.vals:
                     errs.append((g, "E3001"))
                     vals[k] = zero(t.rng, self.sorts)
                     continue
-                errs.append((_and(g, mk_not(v.defined[k])), "E3001"))
-                vals[k] = self._conform(v.vals[k], t.rng, g, errs)
+                errs.append((_and(g, mk_not(f.defined[k])), "E3001"))
+                vals[k] = self._conform(f.vals[k], t.rng, g, errs)
             return SFn(vals, {k: TRUE for k in vals})
         if isinstance(t, RecT):
-            return SRec({n: self._conform(v.fields[n], ft, g, errs) for n, ft in t.fields})
+            r = shape(SRec, v)
+            return SRec({n: self._conform(r.fields[n], ft, g, errs) for n, ft in t.fields})
         if isinstance(t, SeqT):
-            errs.append((_and(g, v.n > t.cap), "E3003"))
+            q = shape(SSeq, v)
+            errs.append((_and(g, q.n > t.cap), "E3003"))
             items = []
             for i in range(t.cap):
-                if i < len(v.items):
-                    items.append(self._conform(v.items[i], t.elem, _and(g, v.n > i), errs))
+                if i < len(q.items):
+                    items.append(self._conform(q.items[i], t.elem, _and(g, q.n > i), errs))
                 else:
                     items.append(zero(t.elem, self.sorts))
-            return SSeq(v.n, items)
+            return SSeq(q.n, items)
         return v
 
     # -- expressions ----------------------------------------------------------------------
@@ -419,6 +434,14 @@ class Encoder:
             self._fault(_and(g, mk_not(v.some)), "E3002", span)
             return v.val if v.val is not None else FALSE
         return v
+
+    def _need_as(self, kind: type[S], v: Sym, g: z3.BoolRef, span: Span) -> S:
+        """`_need`, where the expression's type says which structure the value is."""
+        return shape(kind, self._need(v, g, span))
+
+    def _term(self, v: Sym, g: z3.BoolRef, span: Span) -> z3.ExprRef:
+        """`_need` of a bool, an integer or an atom: one z3 term."""
+        return term(self._need(v, g, span))
 
     def _key(self, x: Sym) -> tuple[bool, Value]:
         """(True, value) when x is a literal (so a lookup by it needs no case split)."""
@@ -473,27 +496,27 @@ class Encoder:
             case M.Not():
                 return mk_not(self._need(ev(e.e, st, env, g), g, e.span))
             case M.Neg():
-                return -self._need(ev(e.e, st, env, g), g, e.span)
+                return -self._term(ev(e.e, st, env, g), g, e.span)
             case M.BinOp():
                 return self._binop(e, st, env, g)
             case M.RangeSet():
-                lo = self._need(ev(e.lo, st, env, g), g, e.span)
-                hi = self._need(ev(e.hi, st, env, g), g, e.span)
+                lo = self._term(ev(e.lo, st, env, g), g, e.span)
+                hi = self._term(ev(e.hi, st, env, g), g, e.span)
                 assert isinstance(e.t, SetT)
                 return SSet({k: conj([lo <= k, k <= hi]) for k in keys_of(e.t.elem)})
             case M.Apply():
-                f = self._need(ev(e.f, st, env, g), g, e.span)
+                f = self._need_as(SFn, ev(e.f, st, env, g), g, e.span)
                 x = ev(e.x, st, env, g)
                 key_t = e.f.t.dom if isinstance(e.f.t, FnT) else None
                 return self._apply(f, x, key_t, g, e.span)
             case M.Index():
-                s = self._need(ev(e.s, st, env, g), g, e.span)
-                i = self._need(ev(e.i, st, env, g), g, e.span)
+                s = self._need_as(SSeq, ev(e.s, st, env, g), g, e.span)
+                i = self._term(ev(e.i, st, env, g), g, e.span)
                 return self._index(s, i, g, e.span, e.t)
             case M.Slice():
                 return self._slice(e, st, env, g)
             case M.Field():
-                return self._need(ev(e.r, st, env, g), g, e.span).fields[e.name]
+                return self._need_as(SRec, ev(e.r, st, env, g), g, e.span).fields[e.name]
             case M.Call():
                 return self._call(e, st, env, g)
             case M.SetLit():
@@ -505,7 +528,7 @@ class Encoder:
             case M.RecLit():
                 return SRec({n: ev(x, st, env, g) for n, x in e.fields})
             case M.Ite():
-                c = self._need(ev(e.c, st, env, g), g, e.c.span)
+                c = self._term(ev(e.c, st, env, g), g, e.c.span)
                 if is_t(c):
                     return ev(e.a, st, env, g)
                 if is_f(c):
@@ -523,7 +546,7 @@ class Encoder:
                     if is_f(m):
                         continue
                     inner = {**env, b.name: lit(k, elem_t, self.sorts)}
-                    mem[k] = _and(m, self._need(ev(e.pred, st, inner, _and(g, m)), _and(g, m),
+                    mem[k] = _and(m, self._term(ev(e.pred, st, inner, _and(g, m)), _and(g, m),
                                                 e.pred.span))
                 return SSet(mem)
             case M.MapSet():
@@ -549,8 +572,7 @@ class Encoder:
                 assert_never(e)
 
     def _domain(self, b: M.Binder, st: State, env: Env, g: z3.BoolRef) -> SSet:
-        dom: SSet = self._need(self.ev(b.domain, st, env, g), g, b.domain.span)
-        return dom
+        return self._need_as(SSet, self.ev(b.domain, st, env, g), g, b.domain.span)
 
     def _set_of(self, items: list[tuple[z3.BoolRef, Sym]], elem_t: Type | None) -> SSet:
         """The set of the values x for which (cond, x) has cond true."""
@@ -591,7 +613,7 @@ class Encoder:
         """forall/exists over binders i.., first outermost; an element's body is evaluated
         (and can fail) only while no earlier element has decided, as in `interp`."""
         if i == len(e.binders):
-            return self._need(self.ev(e.body, st, env, g), g, e.body.span)
+            return self._term(self.ev(e.body, st, env, g), g, e.body.span)
         b = e.binders[i]
         dom = self._domain(b, st, env, g)
         elem_t = b.domain.t.elem if isinstance(b.domain.t, SetT) else None
@@ -639,9 +661,9 @@ class Encoder:
         return self._index_nofault(s, i, elem)
 
     def _slice(self, e: M.Slice, st: State, env: Env, g: z3.BoolRef) -> SSeq:
-        s = self._need(self.ev(e.s, st, env, g), g, e.span)
-        lo = z3.IntVal(0) if e.lo is None else self._need(self.ev(e.lo, st, env, g), g, e.span)
-        hi = s.n if e.hi is None else self._need(self.ev(e.hi, st, env, g), g, e.span)
+        s = self._need_as(SSeq, self.ev(e.s, st, env, g), g, e.span)
+        lo = z3.IntVal(0) if e.lo is None else self._term(self.ev(e.lo, st, env, g), g, e.span)
+        hi = s.n if e.hi is None else self._term(self.ev(e.hi, st, env, g), g, e.span)
         lo = _clamp(lo, s.n)
         hi = _clamp(hi, s.n)
         n = mk_ite(hi > lo, hi - lo, 0)
@@ -664,73 +686,73 @@ class Encoder:
         a = ev(e.a, st, env, g)
         if op in (M.Op.IN, M.Op.NOTIN) and isinstance(e.b, M.RangeSet):
             # membership in a range: two comparisons, however many values it has
-            lo = self._need(ev(e.b.lo, st, env, g), g, e.b.span)
-            hi = self._need(ev(e.b.hi, st, env, g), g, e.b.span)
-            x = self._need(a, g, sp)
+            lo = self._term(ev(e.b.lo, st, env, g), g, e.b.span)
+            hi = self._term(ev(e.b.hi, st, env, g), g, e.b.span)
+            x = self._term(a, g, sp)
             r = conj([lo <= x, x <= hi])
             return r if op is M.Op.IN else mk_not(r)
         if op in (M.Op.AND, M.Op.OR, M.Op.IMPLIES):
-            a = self._need(a, g, sp)
+            lhs = self._term(a, g, sp)
             # the right side is evaluated (and can fail) only when it decides
-            when = a if op is not M.Op.OR else mk_not(a)
+            when = lhs if op is not M.Op.OR else mk_not(lhs)
             if is_f(when):
-                return a if op is not M.Op.IMPLIES else TRUE
-            b = self._need(ev(e.b, st, env, _and(g, when)), _and(g, when), sp)
+                return lhs if op is not M.Op.IMPLIES else TRUE
+            rhs = self._term(ev(e.b, st, env, _and(g, when)), _and(g, when), sp)
             if op is M.Op.AND:
-                return _and(a, b)
+                return _and(lhs, rhs)
             if op is M.Op.OR:
-                return _or(a, b)
-            return implies(a, b)
+                return _or(lhs, rhs)
+            return implies(lhs, rhs)
         b = ev(e.b, st, env, g)
         if op is M.Op.IFF:
-            return self._need(a, g, sp) == self._need(b, g, sp)
+            return self._term(a, g, sp) == self._term(b, g, sp)
         if op is M.Op.EQ:
             return eq(a, b)
         if op is M.Op.NE:
             return mk_not(eq(a, b))
         if op in (M.Op.IN, M.Op.NOTIN):
-            s = self._need(b, g, sp)
+            s = self._need_as(SSet, b, g, sp)
             elem_t = e.b.t.elem if isinstance(e.b.t, SetT) else None
             r = self._member(a, s, elem_t)
             return r if op is M.Op.IN else mk_not(r)
         if op is M.Op.SUBSET:
-            a, b = self._need(a, g, sp), self._need(b, g, sp)
-            return conj([implies(m, b.mem.get(k, FALSE)) for k, m in a.mem.items()])
+            sa, sb = self._need_as(SSet, a, g, sp), self._need_as(SSet, b, g, sp)
+            return conj([implies(m, sb.mem.get(k, FALSE)) for k, m in sa.mem.items()])
         if op in (M.Op.UNION, M.Op.INTER, M.Op.MINUS):
-            a, b = self._need(a, g, sp), self._need(b, g, sp)
-            keys = list(a.mem) + [k for k in b.mem if k not in a.mem]
+            sa, sb = self._need_as(SSet, a, g, sp), self._need_as(SSet, b, g, sp)
+            keys = list(sa.mem) + [k for k in sb.mem if k not in sa.mem]
             f: Callable[[z3.BoolRef, z3.BoolRef], z3.BoolRef] = {
                 M.Op.UNION: _or, M.Op.INTER: _and,
                 M.Op.MINUS: lambda x, y: _and(x, mk_not(y))}[op]
-            return SSet({k: f(a.mem.get(k, FALSE), b.mem.get(k, FALSE)) for k in keys})
-        a, b = self._need(a, g, sp), self._need(b, g, sp)
+            return SSet({k: f(sa.mem.get(k, FALSE), sb.mem.get(k, FALSE)) for k in keys})
+        x, y = self._term(a, g, sp), self._term(b, g, sp)
         ta = e.a.t.inner if isinstance(e.a.t, OptT) else e.a.t
         if isinstance(ta, AtomT):
-            a, b = self.sorts.index(a, ta), self.sorts.index(b, ta)
-        if z3.is_int_value(a) and z3.is_int_value(b) and op in _FOLD:
+            x, y = self.sorts.index(x, ta), self.sorts.index(y, ta)
+        if z3.is_int_value(x) and z3.is_int_value(y) and op in _FOLD:
             # both known (first_free's `x < c` over literal mounts): no term at all
-            r = _FOLD[op](a.as_long(), b.as_long())
+            r = _FOLD[op](x.as_long(), y.as_long())
             return z3.BoolVal(r) if isinstance(r, bool) else z3.IntVal(r)
         if op is M.Op.LT:
-            return a < b
+            return x < y
         if op is M.Op.LE:
-            return a <= b
+            return x <= y
         if op is M.Op.GT:
-            return a > b
+            return x > y
         if op is M.Op.GE:
-            return a >= b
+            return x >= y
         if op is M.Op.ADD:
-            return a + b
+            return x + y
         if op is M.Op.SUB:
-            return a - b
+            return x - y
         if op is M.Op.MUL:
-            return a * b
+            return x * y
         if op in (M.Op.DIV, M.Op.MOD):
-            self._fault(_and(g, b == 0), "E3006", sp)
+            self._fault(_and(g, y == 0), "E3006", sp)
             # Python's floor division: SMT-LIB's div rounds toward -inf only for b > 0
-            q = mk_ite(b > 0, a / b, (-a) / (-b))
-            safe_q = mk_ite(b == 0, 0, q)
-            return safe_q if op is M.Op.DIV else mk_ite(b == 0, 0, a - b * q)
+            q = mk_ite(y > 0, x / y, (-x) / (-y))
+            safe_q = mk_ite(y == 0, 0, q)
+            return safe_q if op is M.Op.DIV else mk_ite(y == 0, 0, x - y * q)
         assert_never(op)
 
     def _member(self, x: Sym, s: SSet, elem_t: Type | None) -> z3.BoolRef:
@@ -752,9 +774,9 @@ class Encoder:
             v = self._need(args[0], g, sp)
             if isinstance(v, SSeq):
                 return v.n
-            return z3.Sum([mk_ite(m, 1, 0) for m in v.mem.values()] + [z3.IntVal(0)])
+            return z3.Sum([mk_ite(m, 1, 0) for m in shape(SSet, v).mem.values()] + [z3.IntVal(0)])
         if fn is M.Builtin.REACH:
-            return self._reach(e, self._need(args[0], g, sp), args[1], g)
+            return self._reach(e, self._need_as(SFn, args[0], g, sp), args[1], g)
         if fn in (M.Builtin.MIN, M.Builtin.MAX):
             v = self._need(args[0], g, sp)
             if not isinstance(v, SSet):
@@ -770,7 +792,7 @@ class Encoder:
             for k in reversed(keys[:-1]):
                 out = ite(v.mem[k], lit(k, elem_t, self.sorts), out)
             return SOpt(disj(list(v.mem.values())), out)
-        s = self._need(args[0], g, sp)
+        s = self._need_as(SSeq, args[0], g, sp)
         t0 = e.args[0].t.inner if isinstance(e.args[0].t, OptT) else e.args[0].t
         cap = t0.cap if isinstance(t0, SeqT) else None
         if fn is M.Builtin.APPEND:
@@ -782,7 +804,7 @@ class Encoder:
                      for j in range(slots)]
             return SSeq(s.n + 1, items)
         if fn is M.Builtin.INSERT:
-            i, x = self._need(args[1], g, sp), args[2]
+            i, x = self._term(args[1], g, sp), args[2]
             self._fault(_and(g, mk_not(conj([i >= 0, i <= s.n]))), "E3004", sp)
             if cap is not None:
                 self._fault(_and(g, conj([i >= 0, i <= s.n, s.n >= cap])), "E3003", sp)
@@ -839,7 +861,7 @@ class Encoder:
         "f[k] is j", by squaring until paths of |keys| - 1 steps are covered."""
         keys = list(f.vals)
         opts = [v if isinstance(v, SOpt) else SOpt(TRUE, v) for v in f.vals.values()]
-        ident = tuple((o.some.get_id(), -1 if o.val is None else o.val.get_id()) for o in opts)
+        ident = tuple((o.some.get_id(), -1 if o.val is None else term(o.val).get_id()) for o in opts)
         got = self._closures.get(ident)
         if got is not None:
             return got

@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, assert_never
+from typing import TypeAlias, TypeVar, assert_never
 
 import z3
 import z3.z3 as _z3  # _to_expr_ref: wraps a raw term in the right Python class
@@ -45,7 +45,7 @@ from explorer.values import Atom, Fn, Rec, Value, sort_key
 # the most values a set's element type or a function's domain may have
 MAX_KEYS = 4096
 
-Sym = Any  # z3.ExprRef | SOpt | SSet | SFn | SRec | SSeq
+Sym: TypeAlias = "z3.ExprRef | SOpt | SSet | SFn | SRec | SSeq"
 
 
 class Unsupported(Exception):
@@ -87,6 +87,21 @@ class SRec:
 class SSeq:
     n: z3.ArithRef
     items: list[Sym]
+
+
+S = TypeVar("S", SOpt, SSet, SFn, SRec, SSeq)
+
+
+def shape(kind: type[S], x: Sym) -> S:
+    """x, which its type says is a `kind` (a set, a function...)."""
+    assert isinstance(x, kind)
+    return x
+
+
+def term(x: Sym) -> z3.ExprRef:
+    """x, which its type says is a bool, an integer or an atom: one z3 term."""
+    assert not isinstance(x, SOpt | SSet | SFn | SRec | SSeq)
+    return x
 
 
 TRUE, FALSE = z3.BoolVal(True), z3.BoolVal(False)
@@ -331,16 +346,20 @@ def ite(c: z3.BoolRef, a: Sym, b: Sym) -> Sym:
             val = ite(c, a.val, b.val)
         return SOpt(mk_ite(c, a.some, b.some), val)
     if isinstance(a, SSet):
+        b = shape(SSet, b)  # both sides have one type, so one shape
         return SSet({k: mk_ite(c, a.mem.get(k, FALSE), b.mem.get(k, FALSE))
                      for k in _union_keys(a.mem, b.mem)})
     if isinstance(a, SFn):
+        b = shape(SFn, b)
         ks = _union_keys(a.vals, b.vals)
         return SFn({k: _pick(c, a.vals, b.vals, k) for k in ks},
                    {k: mk_ite(c, a.defined.get(k, FALSE), b.defined.get(k, FALSE))
                     for k in ks})
     if isinstance(a, SRec):
+        b = shape(SRec, b)
         return SRec({n: ite(c, a.fields[n], b.fields[n]) for n in a.fields})
     if isinstance(a, SSeq):
+        b = shape(SSeq, b)
         m = max(len(a.items), len(b.items))
         items = []
         for i in range(m):
@@ -381,8 +400,10 @@ def eq(a: Sym, b: Sym) -> z3.BoolRef:
             return mk_not(a.some)
         return conj([mk_eq(a.some, b.some), implies(a.some, eq(a.val, b.val))])
     if isinstance(a, SSet):
+        b = shape(SSet, b)
         return conj([mk_eq(a.mem.get(k, FALSE), b.mem.get(k, FALSE)) for k in _union_keys(a.mem, b.mem)])
     if isinstance(a, SFn):
+        b = shape(SFn, b)
         out = []
         for k in _union_keys(a.vals, b.vals):
             da, db = a.defined.get(k, FALSE), b.defined.get(k, FALSE)
@@ -390,8 +411,10 @@ def eq(a: Sym, b: Sym) -> z3.BoolRef:
             out.append(conj([mk_eq(da, db), implies(da, both)]))
         return conj(out)
     if isinstance(a, SRec):
+        b = shape(SRec, b)
         return conj([eq(a.fields[n], b.fields[n]) for n in a.fields])
     if isinstance(a, SSeq):
+        b = shape(SSeq, b)
         out = [mk_eq(a.n, b.n)]
         for i in range(min(len(a.items), len(b.items))):
             out.append(implies(a.n > i, eq(a.items[i], b.items[i])))
@@ -448,15 +471,19 @@ def decode(x: Sym, t: Type, m: z3.ModelRef, sorts: Sorts) -> Value:
         case AtomT():
             return sorts.decode_atom(m.eval(x, model_completion=True), t)
         case SetT():
-            return frozenset(k for k, b in x.mem.items() if z3.is_true(m.eval(b, model_completion=True)))
+            s = shape(SSet, x)
+            return frozenset(k for k, b in s.mem.items() if z3.is_true(m.eval(b, model_completion=True)))
         case FnT():
-            return Fn((k, decode(v, t.rng, m, sorts)) for k, v in x.vals.items()
-                      if z3.is_true(m.eval(x.defined[k], model_completion=True)))
+            f = shape(SFn, x)
+            return Fn((k, decode(v, t.rng, m, sorts)) for k, v in f.vals.items()
+                      if z3.is_true(m.eval(f.defined[k], model_completion=True)))
         case RecT():
-            return Rec((n, decode(x.fields[n], ft, m, sorts)) for n, ft in t.fields)
+            r = shape(SRec, x)
+            return Rec((n, decode(r.fields[n], ft, m, sorts)) for n, ft in t.fields)
         case SeqT():
-            n = m.eval(x.n, model_completion=True).as_long()
-            return tuple(decode(x.items[i], t.elem, m, sorts) for i in range(n))
+            q = shape(SSeq, x)
+            n = m.eval(q.n, model_completion=True).as_long()
+            return tuple(decode(q.items[i], t.elem, m, sorts) for i in range(n))
         case NoneT() | AnyT():
             raise Unsupported(f"decoding a value of type {t}")
         case _:
