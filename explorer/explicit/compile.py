@@ -5,8 +5,11 @@ is a mask and an or, and the seen set hashes and compares plain ints. Expression
 compact values (encoding.py); whole compound values are packed and unpacked only where a
 spec uses them whole.
 
-Each action becomes one function `a<i>(s) -> [(next_state, binding), ...]` with its
-parameter loops, guard, body and runtime checks inlined; the invariants become one function
+The search's hot path is one function `succ(s, seen, fired)`: every action inline, with its
+parameter loops, guard, body and runtime checks, and the `Unseen` sink of the successor
+contract (explorer.explicit.system) fused in. Each action also becomes a function
+`b<i>(s) -> [(next_state, binding), ...]`, generated on first use, behind `expand(s, sink)`
+(the other sinks, trace rebuilding, state graphs). The invariants become one function
 returning the index of the first violated one (or -1). Spec text never reaches the
 generated source: identifiers are built from validated names behind fixed prefixes
 (`l_` locals, `C_` consts, `v`/`w` variables), messages and spans live in tables.
@@ -31,6 +34,7 @@ from explorer import model as M
 from explorer.diagnostics import AssertFailure, Diagnostic, EvalError, SpecError
 from explorer.explicit.encoding import Encoding
 from explorer.explicit.layout import Layout, is_cell
+from explorer.explicit.system import Sink
 from explorer.model import AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Span, Type
 from explorer.symbols import py_const, py_local
 from explorer.types import fits_statically
@@ -66,6 +70,10 @@ def _maxbit(m: int, base: int, boolean: bool) -> Any:
     return b == 1 if boolean else b + base
 
 
+def _bare(labelled: Callable[[int], list[tuple[int, tuple]]], s: int) -> list[int]:
+    return [t for t, _ in labelled(s)]
+
+
 def _is_int(code: str) -> bool:
     return code.lstrip("-").isdigit()
 
@@ -77,8 +85,9 @@ def _mkset(it: Any) -> int:
 @dataclass
 class CompiledModel:
     """What the search needs: the generated functions and how to decode their states.
-    The per-action functions are generated on first use (trace rebuilding, tests): the
-    search itself needs only `successors`."""
+    A `System` (explorer.explicit.system). The per-action functions are generated on first
+    use (`expand`: trace rebuilding, sinks other than the fused one, tests): the search
+    itself needs only `successors`."""
 
     model: M.Model
     source: str
@@ -88,26 +97,37 @@ class CompiledModel:
     terminal: Callable[[tuple], bool] | None
     encoding: Encoding
     layout: Layout
-    build_actions: Callable[[], tuple[list[Callable], list[Callable]]]
+    build_actions: Callable[[], list[Callable[[int], list[tuple[int, tuple]]]]]
     _actions: tuple[list[Callable], list[Callable]] | None = None
 
     @property
     def n_actions(self) -> int:
         return len(self.model.actions)
 
+    def _built(self) -> tuple[list[Callable], list[Callable]]:
+        if self._actions is None:
+            labelled = self.build_actions()
+            bare: list[Callable] = [functools.partial(_bare, f) for f in labelled]
+            self._actions = bare, list(labelled)
+        return self._actions
+
     @property
     def actions(self) -> list[Callable[[int], list[int]]]:
         """`actions[i](s)`: every successor of action i, in exploration order."""
-        if self._actions is None:
-            self._actions = self.build_actions()
-        return self._actions[0]
+        return self._built()[0]
 
     @property
     def labelled(self) -> list[Callable[[int], list[tuple[int, tuple]]]]:
         """`labelled[i](s)`: (successor, binding) pairs of action i."""
-        if self._actions is None:
-            self._actions = self.build_actions()
-        return self._actions[1]
+        return self._built()[1]
+
+    def expand(self, s: int, sink: Sink) -> None:
+        """The successor contract: `sink(action, binding, successor)` for every successor
+        of s, in exploration order; an action's successors reach the sink once it has
+        completed without a fault (so counts stop where the fused `successors`' do)."""
+        for aid, fn in enumerate(self.labelled):
+            for t, b in fn(s):
+                sink(aid, b, t)
 
     def compact_state(self, s: int) -> tuple:
         lay = self.layout
@@ -1050,13 +1070,11 @@ class _Gen:
             self.block(depth, (s,), [])
 
     # ------------------------------------------------------------------ functions
-    def action(self, aid: int, a: M.Action, labelled: bool) -> None:
-        """`a<i>(s)` lists every successor state; `b<i>(s)` lists (state, binding) pairs,
-        used to rebuild a trace from parent links."""
-        self.emit(0, f"def {'b' if labelled else 'a'}{aid}(s):  # action {a.name}")
+    def action(self, aid: int, a: M.Action) -> None:
+        """`b<i>(s)` lists (state, binding) pairs: the successor contract's `expand`."""
+        self.emit(0, f"def b{aid}(s):  # action {a.name}")
         self.emit(1, "res = []")
-        self.action_code(aid, a, 1, lambda bind: [f"res.append((w, {bind}))" if labelled
-                                                  else "res.append(w)"])
+        self.action_code(aid, a, 1, lambda bind: [f"res.append((w, {bind}))"])
         self.emit(1, "return res")
 
     def fused(self) -> None:
@@ -1275,19 +1293,17 @@ def _compile_model(model: M.Model) -> CompiledModel:
     }
     _run(source, origin, model, ns)
 
-    def build_actions() -> tuple[list[Callable], list[Callable]]:
+    def build_actions() -> list[Callable[[int], list[tuple[int, tuple]]]]:
         with _long_literals():
             return _build_actions()
 
-    def _build_actions() -> tuple[list[Callable], list[Callable]]:
+    def _build_actions() -> list[Callable[[int], list[tuple[int, tuple]]]]:
         ga = _Gen(model, rt)  # same runtime tables, same namespace (consts are shared)
         ga.ntmp = g.ntmp
         for aid, a in enumerate(model.actions):
-            ga.action(aid, a, labelled=False)
-            ga.action(aid, a, labelled=True)
+            ga.action(aid, a)
         _run("\n".join(ga.lines) + "\n", ga.origin, model, ns)
-        n = len(model.actions)
-        return [ns[f"a{i}"] for i in range(n)], [ns[f"b{i}"] for i in range(n)]
+        return [ns[f"b{i}"] for i in range(len(model.actions))]
 
     return CompiledModel(model, source, ns["initial"], ns["succ"], ns["invariants"],
                          ns.get("terminal"), enc, rt.lay, build_actions)
