@@ -36,6 +36,7 @@ from explorer.diagnostics import Diagnostic, SpecError
 from explorer.explicit.emit import Emitter
 from explorer.explicit.encoding import Encoding
 from explorer.explicit.layout import Layout
+from explorer.explicit.normalize import fold_model
 from explorer.explicit.runtime import Runtime, namespace
 from explorer.explicit.system import Sink
 from explorer.model import IntT, RecT, SetT, Span, Type
@@ -175,7 +176,8 @@ def compile_model(model: M.Model) -> CompiledModel:
 def _compile_model(model: M.Model) -> CompiledModel:
     enc = Encoding(_int_base(model))
     rt = Runtime(enc, Layout(model, enc))
-    g = Emitter(model, rt)
+    folded = fold_model(model)  # what emission compiles; the rest reads `model`
+    g = Emitter(folded, rt)
     g.consts()
     g.init()
     g.fused()
@@ -192,9 +194,9 @@ def _compile_model(model: M.Model) -> CompiledModel:
             return _build_actions()
 
     def _build_actions() -> list[Callable[[int], list[tuple[int, tuple]]]]:
-        ga = Emitter(model, rt)  # same runtime tables, same namespace (consts are shared)
+        ga = Emitter(folded, rt)  # same runtime tables, same namespace (consts are shared)
         ga.ntmp = g.ntmp
-        for aid, a in enumerate(model.actions):
+        for aid, a in enumerate(folded.actions):
             ga.action(aid, a)
         _run("\n".join(ga.lines) + "\n", ga.origin, model, ns)
         return [ns[f"b{i}"] for i in range(len(model.actions))]

@@ -3,9 +3,11 @@ shape of the generated code).
 
 The emitter walks the IR with an explicit `Frame` saying what the code being generated
 may assume (which packed state reads see, the reads hoisted to the top of the function,
-the cells the body wrote so far, the names bound to constants, whether the code sits in a
-comprehension's iterable); the output buffer `Code` owns the lines and the pending
-constant writes it merges. Spec text never reaches the source: identifiers come from
+the cells the body wrote so far, whether the code sits in a comprehension's iterable); the
+output buffer `Code` owns the lines and the pending constant writes it merges. Folding is
+not done here: the model is folded before (normalize.fold_model), and so is each binding
+emission unrolls (a quantifier or an action over a small literal domain: the names become
+literals, normalize.substitute, then fold). Spec text never reaches the source: identifiers come from
 explorer.symbols (`l_`, `C_`), values are encoded, messages and spans go to the runtime's
 tables (runtime.py).
 """
@@ -14,17 +16,25 @@ from __future__ import annotations
 
 import ast
 import functools
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any, assert_never
 
 from explorer import model as M
 from explorer.explicit.layout import is_cell
-from explorer.explicit.normalize import normalize, top_require
+from explorer.explicit.normalize import (
+    fold,
+    fold_stmts,
+    normalize,
+    substitute,
+    substitute_stmts,
+    top_require,
+)
 from explorer.explicit.runtime import Runtime
 from explorer.model import AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Span, Type
 from explorer.symbols import py_const, py_local
 from explorer.types import fits_statically
+from explorer.values import Value
 
 Hoist = dict[tuple[int, int], str]  # (offset, mask) of a read of `s` -> its local
 
@@ -38,16 +48,7 @@ class Frame:
     hoist: Hoist | None = None  # reads of `s` done once, at the top of the function
     # cells written so far in the body being generated; None: treat all as written
     dirty: list[tuple[int, int]] | None = None
-    subst: Mapping[str, str] = field(default_factory=dict)  # names bound to constants
     in_iter: bool = False  # inside a comprehension's iterable, where Python forbids `:=`
-
-    def bind(self, names: Mapping[str, str]) -> Frame:
-        """Names bound to constants (unrolled quantifiers and parameters)."""
-        return replace(self, subst={**self.subst, **names})
-
-    def shadow(self, names: list[str]) -> Frame:
-        """Names bound by a Python comprehension: no longer substituted."""
-        return replace(self, subst={k: v for k, v in self.subst.items() if k not in names})
 
 
 class Code:
@@ -321,7 +322,7 @@ class Emitter:
             case M.ConstRef():
                 return py_const(e.name)
             case M.Local():
-                return fr.subst.get(e.name, py_local(e.name))
+                return py_local(e.name)
             case M.Unwrap():
                 t, k = self.tmp(), self.rt.span(e.span)
                 if fr.in_iter:
@@ -330,8 +331,7 @@ class Emitter:
             case M.Fit():
                 return self.fit(fr, e)
             case M.Not():
-                x = self.ex(fr, e.e)
-                return {"True": "False", "False": "True"}.get(x, f"(not {x})")
+                return f"(not {self.ex(fr, e.e)})"
             case M.Neg():
                 return f"(-{self.ex(fr, e.e)})"
             case M.BinOp():
@@ -378,25 +378,25 @@ class Emitter:
                 if unrolled is not None:
                     return unrolled
                 fors = self.fors(fr, e.binders)
-                body = self.ex(fr.shadow([b.name for b in e.binders]), e.body)
+                body = self.ex(fr, e.body)
                 return f"{'all' if e.forall else 'any'}({body} {fors})"
             case M.Filter():
                 b = e.binder
                 bit = self.bit(elem_type(b.domain), py_local(b.name))
-                pred = self.ex(fr.shadow([b.name]), e.pred)
+                pred = self.ex(fr, e.pred)
                 return f"sum(1 << {bit} {self.fors(fr, (b,))} if {pred})"
             case M.MapSet():
-                img = self.ex(fr.shadow([b.name for b in e.binders]), e.e)
+                img = self.ex(fr, e.e)
                 return f"_mkset(1 << {self.bit(ty(e.e), img)} {self.fors(fr, e.binders)})"
             case M.FnComp() if isinstance(e.binder.domain, M.Lit) and len(
                     e.binder.domain.value) <= 64:  # a tuple display, one element per key
                 b = e.binder
-                parts = [self.ex(fr.bind({b.name: repr(x)}), e.e)
-                         for x in ast.literal_eval(self.elems(fr, b.domain))]
+                parts = [self.ex(fr, fold(substitute(e.e, {b.name: x})))
+                         for x in self.literal_values(e.binder.domain)]
                 return "(" + "".join(f"{p}, " for p in parts) + ")"
             case M.FnComp():
                 b = e.binder
-                return f"tuple({self.ex(fr.shadow([b.name]), e.e)} {self.fors(fr, (b,))})"
+                return f"tuple({self.ex(fr, e.e)} {self.fors(fr, (b,))})"
             case _:
                 assert_never(e)
 
@@ -414,57 +414,57 @@ class Emitter:
         return f"_fit({k}, {j}, {code})"
 
     def fors(self, fr: Frame, binders: tuple[M.Binder, ...]) -> str:
-        """`for` clauses; a later domain sees the earlier binders, not substitutions."""
+        """`for` clauses (a later domain sees the earlier binders)."""
         out = []
-        for i, b in enumerate(binders):
-            dom = self.elems(fr.shadow([x.name for x in binders[:i]]), b.domain)
-            out.append(f"for {py_local(b.name)} in {dom}")
+        for b in binders:
+            out.append(f"for {py_local(b.name)} in {self.elems(fr, b.domain)}")
         return " ".join(out)
 
     def unroll(self, fr: Frame, e: M.Quant) -> str | None:
         """`forall`/`exists` over small literal domains as an and/or chain with each
         binder replaced by its value: no generator, no call per evaluation."""
-        if not all(isinstance(b.domain, M.Lit) for b in e.binders):
+        combos = self.combos(e.binders, 16)
+        if combos is None:
             return None
-        doms = [self.elems(fr, b.domain) for b in e.binders]
-        combos: list[tuple[str, ...]] = [()]
-        for d in doms:
-            combos = [c + (repr(x),) for c in combos for x in ast.literal_eval(d)]
-            if len(combos) > 16:
-                return None
-        if not combos:
-            return "True" if e.forall else "False"
-        parts = [self.ex(fr.bind({b.name: v for b, v in zip(e.binders, c)}), e.body)
-                 for c in combos]
+        assert combos, "folded: a quantifier over an empty literal domain"
+        parts = [self.ex(fr, fold(substitute(e.body, dict(zip(names, c)))))
+                 for names, c in ((tuple(b.name for b in e.binders), c) for c in combos)]
         return "(" + (" and " if e.forall else " or ").join(parts) + ")"
+
+    def literal_values(self, dom: M.Expr) -> list[Value]:
+        """The values of a literal domain, in exploration order (that of their codes)."""
+        assert isinstance(dom, M.Lit)
+        elem = elem_type(dom)
+        return sorted(dom.value, key=lambda x: self.enc.encode(elem, x))
+
+    def combos(self, binders: tuple[M.Binder, ...], most: int) -> list[tuple[Value, ...]] | None:
+        """The bindings of binders over literal domains, in exploration order; None when a
+        domain is not a literal or there are more than `most`."""
+        if not all(isinstance(b.domain, M.Lit) for b in binders):
+            return None
+        combos: list[tuple[Value, ...]] = [()]
+        for b in binders:
+            combos = [c + (x,) for c in combos for x in self.literal_values(b.domain)]
+            if len(combos) > most:
+                return None
+        return combos
 
     def binop(self, fr: Frame, e: M.BinOp) -> str:
         O = M.Op
         op = e.op
         match op:
-            case O.AND | O.OR | O.IMPLIES:  # fold literal sides (unrolled binders)
-                a = self.ex(fr, e.a)
-                if op is O.IMPLIES:
-                    a = "True" if a == "False" else "False" if a == "True" else f"not {a}"
-                stop = "False" if op is O.AND else "True"
-                if a == stop:
-                    return stop
-                b = self.ex(fr, e.b)
-                if a in ("True", "False"):
-                    return b
-                if b in ("True", "False") and b != stop:
-                    return a if op is not O.IMPLIES else f"({a})"
-                return f"({a} {'and' if op is O.AND else 'or'} {b})"
+            case O.AND:
+                return f"({self.ex(fr, e.a)} and {self.ex(fr, e.b)})"
+            case O.OR:
+                return f"({self.ex(fr, e.a)} or {self.ex(fr, e.b)})"
+            case O.IMPLIES:
+                return f"(not {self.ex(fr, e.a)} or {self.ex(fr, e.b)})"
             case O.EQ | O.NE:
                 return self.equality(fr, e, op is O.NE)
             case O.IFF:
                 return f"({self.ex(fr, e.a)} == {self.ex(fr, e.b)})"
             case O.LT | O.LE | O.GT | O.GE:
-                a, b = self.ex(fr, e.a), self.ex(fr, e.b)
-                if is_int(a) and is_int(b):  # literals (unrolled binders): fold
-                    x, y = int(a), int(b)
-                    return str({O.LT: x < y, O.LE: x <= y, O.GT: x > y, O.GE: x >= y}[op])
-                return f"({a} {op.value} {b})"
+                return f"({self.ex(fr, e.a)} {op.value} {self.ex(fr, e.b)})"
             case O.ADD | O.SUB | O.MUL | O.UNION | O.INTER:
                 sym = {O.ADD: "+", O.SUB: "-", O.MUL: "*", O.UNION: "|", O.INTER: "&"}[op]
                 return f"({self.ex(fr, e.a)} {sym} {self.ex(fr, e.b)})"
@@ -509,10 +509,7 @@ class Emitter:
                 if p is not None:
                     enc = self.encode_cell(repr(self.enc.encode(xt, y.value)), xt)
                     return f"({self.raw(fr, *p)} {'!=' if neg else '=='} {enc})"
-        a, b = self.ex(fr, e.a), self.ex(fr, e.b)
-        if is_int(a) and is_int(b):  # literals (unrolled binders): fold
-            return str((int(a) == int(b)) != neg)
-        return f"({a} {'!=' if neg else '=='} {b})"
+        return f"({self.ex(fr, e.a)} {'!=' if neg else '=='} {self.ex(fr, e.b)})"
 
     def key_index(self, fr: Frame, dom: Type, key: M.Expr, span: Span) -> str:
         """Code for the tuple position of function key `key` (domain-checked if needed)."""
@@ -775,9 +772,9 @@ class Emitter:
         body = normalize(a.body)
         self.where = a.span
         loops = a.params or ()
-        combos = self.bindings(loops)
+        combos = self.combos(loops, 32) if loops else None
         if combos is not None:
-            self.unrolled(fn, aid, a, body, loops, combos, base, done)
+            self.unrolled(fn, aid, a, body, combos, base, done)
             return
         for b in loops:  # stale values would make a wrong partial binding below
             self.emit(base, f"{py_local(b.name)} = _U")
@@ -812,51 +809,38 @@ class Emitter:
         self.emit(base + 2, f"_e.action = {aid}")
         self.emit(base + 1, "raise")
 
-    def bindings(self, loops: tuple[M.Binder, ...]) -> list[tuple[str, ...]] | None:
-        """The literal bindings of parameters over small literal domains, in exploration
-        order; None when the loops must stay loops."""
-        if not loops or not all(isinstance(b.domain, M.Lit) for b in loops):
-            return None
-        combos: list[tuple[str, ...]] = [()]
-        for b in loops:
-            assert isinstance(b.domain, M.Lit)
-            elem = elem_type(b.domain)
-            vals = sorted(self.enc.encode(elem, x) for x in b.domain.value)
-            combos = [c + (repr(v),) for c in combos for v in vals]
-            if len(combos) > 32:
-                return None
-        return combos
-
     def unrolled(self, fn: Frame, aid: int, a: M.Action, body: tuple[M.Stmt, ...],
-                 loops: tuple[M.Binder, ...], combos: list[tuple[str, ...]], base: int,
+                 combos: list[tuple[Value, ...]], base: int,
                  done: Callable[[str], list[str]]) -> None:
-        """One straight block per binding: parameters are constants, so offsets fold."""
+        """One straight block per binding: parameters are constants (substituted, then
+        folded), so offsets fold and a binding whose guard is false is left out."""
         needs_loop = top_require(body)
+        names = [b.name for b in a.params]
+        elems = [elem_type(b.domain) for b in a.params]
         for combo in combos:
-            fr = fn.bind({b.name: v for b, v in zip(loops, combo)})
-            bind = "(" + "".join(f"{v}, " for v in combo) + ")"
+            env = dict(zip(names, combo))
+            bind = "(" + "".join(f"{self.const(x, t)}, " for x, t in zip(combo, elems)) + ")"
+            self.where = a.span
+            guard = None if a.guard is None else fold(substitute(a.guard, env))
+            if isinstance(guard, M.Lit) and guard.value is False:
+                continue
             depth = base
             if needs_loop:  # `require` abandons the binding with `continue`
                 self.emit(depth, "for _once in (0,):")
                 depth += 1
             self.emit(depth, "try:")
             depth += 1
-            self.where = a.span
-            if a.guard is not None:
+            if guard is not None:
+                assert a.guard is not None
                 self.where = span_of(a.guard)
-                guard = self.ex(fr, a.guard)
-                if guard == "False":
-                    self.pop()
-                    if needs_loop:
-                        self.pop()
-                    continue
                 if needs_loop:
-                    self.emit(depth, f"if not {guard}: continue")
+                    self.emit(depth, f"if not {self.ex(fn, guard)}: continue")
                 else:
-                    self.emit(depth, f"if {guard}:")
+                    self.emit(depth, f"if {self.ex(fn, guard)}:")
                     depth += 1
             self.emit(depth, "w = s")
-            self.block(replace(fr, src="w", dirty=[]), depth, body, done(bind))
+            self.block(replace(fn, src="w", dirty=[]), depth,
+                       fold_stmts(substitute_stmts(body, env)), done(bind))
             at = base + (1 if needs_loop else 0)
             self.emit(at, "except _Fault as _e:")
             self.emit(at + 1, f"_e.binding, _e.action = {bind}, {aid}")
