@@ -2,7 +2,12 @@
 limits, progress and coverage.
 
 The list of reached states is also the BFS queue, so parent links (indexes) are all that a
-trace needs: it is rebuilt by walking them back. Invariants are checked when a state is
+trace needs: it is rebuilt by walking them back. The search expands a state
+through the successor contract (explorer.explicit.system): by default the system's fused
+`successors` (the `Unseen` sink compiled in), else `expand` with a sink it picks: `Unseen`,
+`AllEdges` (`edges=True`: every edge is recorded, to seen states too) or `Canonical`
+(`canonical=`: states are deduplicated by representative, while the path keeps the real
+successors); with a sink, the search records each state's binding too. Invariants are checked when a state is
 first reached, so the first violation found is a shortest one. The counterexample
 reported is a shortest one over every kind: a violation or failing step met while
 expanding depth d (length d+1) gives way to a deadlock, or a failing `terminal`, later in
@@ -16,17 +21,28 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, TextIO
 
 from explorer import budget as B
 from explorer.budget import Budget, LimitReached, Limits
-from explorer.explicit.system import Binding, State, System
+from explorer.explicit.system import (
+    AllEdges,
+    Binding,
+    Canonical,
+    Kept,
+    State,
+    System,
+    Unseen,
+    expander,
+)
 
 __all__ = ["Limits", "Search", "search"]
 
 # `successors(s, seen, fired)` of a System (explorer.explicit.system)
 Successors = Callable[[State, dict[State, int], list[int]], tuple[list[tuple[State, int]], int]]
+# the same through a sink: what the sink kept, and the number of successors
+SinkSuccessors = Callable[[State, dict[State, int], list[int]], tuple[list[Kept], int]]
+Edge = tuple[int, int, Binding, int]  # (from state, action, binding, to state)
 
 
 @dataclass
@@ -50,6 +66,10 @@ class Search:
     new: list[int] = field(default_factory=list)
     queue: int = 0
     interrupted: bool = False  # Ctrl-C stopped it
+    # the binding that first reached each state (initial states: ()); None on the fused
+    # path, which does not record them (a trace rebuilds its bindings, see explicit/run.py)
+    bindings: list[Binding] | None = None
+    edges: list[Edge] | None = None  # every edge, with `edges=True`
 
     def path(self, i: int) -> list[int]:
         """State indexes from an initial state to state i."""
@@ -79,13 +99,16 @@ class _Progress:
 
 def search(system: System, limits: Limits | None = None, progress: TextIO | None = sys.stderr,
            progress_every: float = 3.0, fault_types: tuple[type[BaseException], ...] = (),
-           clock: Callable[[], float] = time.monotonic, budget: Budget | None = None) -> Search:
+           clock: Callable[[], float] = time.monotonic, budget: Budget | None = None,
+           edges: bool = False, canonical: Callable[[State], State] | None = None) -> Search:
     """Explore every state reachable from the initial states, breadth-first.
 
     The initial states are all computed (and counted against the state limit) before
     any is checked: a fault anywhere in computing them is that fault, as in the
     interpreter. `budget`, when given, is the check's: its deadline (which may have
-    started before the compilation) and memory limit apply."""
+    started before the compilation) and memory limit apply. `edges` records every edge
+    (`Search.edges`); `canonical` maps a state to the representative under which it is
+    deduplicated (it must respect the invariants, `terminal` and the actions)."""
     lim = limits or Limits()
     nact = getattr(system, "n_actions", None)
     if nact is None:
@@ -96,9 +119,14 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
     start = clock()
     prog = _Progress(progress, progress_every, start)
     invariants, terminal = system.invariants, system.terminal
-    fused = getattr(system, "successors", None)
-    succ: Successors = fused if fused is not None else partial(_successors,
-                                                                list(enumerate(system.actions)))
+    fused: Successors | None = getattr(system, "successors", None)
+    fast = fused is not None and not edges and canonical is None
+    # the fused form lists (state, action) pairs, a sink's form `Kept` tuples
+    succ: Callable[[State, dict[State, int], list[int]], tuple[list[Any], int]] = (
+        fused if fast and fused is not None else _sink_successors(system, edges, canonical))
+    bindings = s.bindings = None if fast else []
+    edge_list = s.edges = [] if edges else None
+    key = canonical or _same
     fired, new = s.fired, s.new
     max_states = lim.max_states if lim.max_states is not None else -1
     if budget is not None:
@@ -133,7 +161,7 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
             return f"memory limit {B.format_size(max_memory)}{during}"
         return None
 
-    def shorter(seen: dict[State, int], succ: Successors) -> Search | None:
+    def shorter(seen: dict[State, int], succ: Callable[..., tuple[list[Any], int]]) -> Search | None:
         """A counterexample of length d+1 was met while expanding state i, of depth d (a
         violation or a fault in a new state, a failing step): the first later state of
         depth d that is a deadlock, or fails to evaluate `terminal` (length d), if any.
@@ -174,15 +202,18 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
                     n_init[0] += 1
                     if n_init[0] & 1023 == 0 and (why := over(clock())) is not None:
                         return finish("incomplete", reason=why)
-                    if st in seen:
+                    k0 = key(st)
+                    if k0 in seen:
                         continue
                     if len(states) == max_states:
                         return finish("incomplete", reason=f"state limit {max_states} while "
                                       f"{B.PHASE_INIT}")
-                    seen[st] = len(states)
+                    seen[k0] = len(states)
                     states.append(st)
                     parent.append(-1)
                     label.append(-1)
+                    if bindings is not None:
+                        bindings.append(())
                     upto.append(n_init[0])
             except fault_types as e:
                 return finish("fault", -1, fault=e)
@@ -220,23 +251,49 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
                 return shorter(seen, succ) or finish(
                     "fault", i, fault=e, fault_action=getattr(e, "action", -1),
                     fault_binding=getattr(e, "binding", None))
-            for t, aid in fresh:
-                if t in seen:  # reached twice from this state
-                    continue
-                j = len(states)
-                if j == max_states:
-                    return finish("incomplete", reason=f"state limit {max_states}")
-                seen[t] = j
-                states.append(t)
-                parent.append(i)
-                label.append(aid)
-                new[aid] += 1
-                try:
-                    bad = invariants(t)
-                except fault_types as e:
-                    return shorter(seen, succ) or finish("fault", j, fault=e)
-                if bad >= 0:
-                    return shorter(seen, succ) or finish("violation", j, invariant=bad)
+            if fast:
+                for t, aid in fresh:
+                    if t in seen:  # reached twice from this state
+                        continue
+                    j = len(states)
+                    if j == max_states:
+                        return finish("incomplete", reason=f"state limit {max_states}")
+                    seen[t] = j
+                    states.append(t)
+                    parent.append(i)
+                    label.append(aid)
+                    new[aid] += 1
+                    try:
+                        bad = invariants(t)
+                    except fault_types as e:
+                        return shorter(seen, succ) or finish("fault", j, fault=e)
+                    if bad >= 0:
+                        return shorter(seen, succ) or finish("violation", j, invariant=bad)
+            else:
+                assert bindings is not None
+                for k1, aid, bind, t in fresh:
+                    j = seen.get(k1, -1)
+                    if j >= 0:  # seen (or reached twice from this state): an edge only
+                        if edge_list is not None:
+                            edge_list.append((i, aid, bind, j))
+                        continue
+                    j = len(states)
+                    if j == max_states:
+                        return finish("incomplete", reason=f"state limit {max_states}")
+                    seen[k1] = j
+                    states.append(t)  # the real successor, not its representative
+                    parent.append(i)
+                    label.append(aid)
+                    bindings.append(bind)
+                    if edge_list is not None:
+                        edge_list.append((i, aid, bind, j))
+                    new[aid] += 1
+                    try:
+                        bad = invariants(t)
+                    except fault_types as e:
+                        return shorter(seen, succ) or finish("fault", j, fault=e)
+                    if bad >= 0:
+                        return shorter(seen, succ) or finish("violation", j, invariant=bad)
             if nsucc == 0 and lim.deadlock and (r := stuck(i)) is not None:
                 return r
             i += 1
@@ -251,19 +308,20 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
     return finish("holds")
 
 
-def _successors(actions: list[tuple[int, Callable[[State], list[State]]]], st: State,
-                seen: dict[State, int], fired: list[int]) -> tuple[list[tuple[State, int]], int]:
-    """What a system's fused `successors` gives, from its per-action functions."""
-    fresh: list[tuple[State, int]] = []
-    total = 0
-    for aid, fn in actions:
-        try:
-            res = fn(st)
-        except BaseException as e:
-            e.action = aid  # type: ignore[attr-defined]
-            raise
-        if res:
-            fired[aid] += len(res)
-            total += len(res)
-            fresh.extend((t, aid) for t in res if t not in seen)
-    return fresh, total
+def _same(s: State) -> State:
+    return s
+
+
+def _sink_successors(system: System, edges: bool,
+                     canonical: Callable[[State], State] | None) -> SinkSuccessors:
+    """Expansion through the successor contract, with the sink the search asked for."""
+    expand = expander(system)
+
+    def succ(st: State, seen: dict[State, int], fired: list[int]) -> tuple[list[Kept], int]:
+        sink = (AllEdges(seen, fired) if edges else
+                Canonical(canonical, seen, fired) if canonical is not None else
+                Unseen(seen, fired))
+        expand(st, sink)
+        return sink.kept, sink.total
+
+    return succ

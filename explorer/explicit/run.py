@@ -96,8 +96,10 @@ def _trace(cm: CompiledModel, s: Search, at: int) -> Trace:
     steps = []
     for prev, i in zip(idx, idx[1:]):
         aid = s.label[i]
-        # the first binding of that action that leads there, in exploration order
-        bind = next(b for t, b in cm.labelled[aid](s.states[prev]) if t == s.states[i])
+        if s.bindings is not None:  # a sink recorded it
+            bind = s.bindings[i]
+        else:  # the fused path does not: the first binding of that action that leads there
+            bind = next(b for t, b in cm.labelled[aid](s.states[prev]) if t == s.states[i])
         act = model.actions[aid]
         steps.append(Step(act.name, cm.decode_binding(aid, bind), act.span))
     return Trace(tuple(v.name for v in model.vars), states, steps)
