@@ -38,11 +38,15 @@ from explorer.explicit.encoding import Encoding
 from explorer.explicit.layout import Layout
 from explorer.explicit.normalize import fold_model
 from explorer.explicit.runtime import Runtime, namespace
-from explorer.explicit.system import Sink
+from explorer.explicit.system import Binding, Sink
 from explorer.model import IntT, RecT, SetT, Span, Type
+from explorer.values import Value
+
+Labelled = Callable[[int], list[tuple[int, Binding]]]  # one action: (successor, binding)
+Compact = tuple[Any, ...]  # a state as its variables' compact values
 
 
-def _bare(labelled: Callable[[int], list[tuple[int, tuple]]], s: int) -> list[int]:
+def _bare(labelled: Labelled, s: int) -> list[int]:
     return [t for t, _ in labelled(s)]
 
 
@@ -56,22 +60,23 @@ class CompiledModel:
     model: M.Model
     source: str
     initial: Callable[[], Iterator[int]]
-    successors: Callable[[int, dict, list[int]], tuple[list[tuple[int, int]], int]]
-    invariants: Callable[[tuple], int]
-    terminal: Callable[[tuple], bool] | None
+    successors: Callable[[int, dict[int, int], list[int]], tuple[list[tuple[int, int]], int]]
+    invariants: Callable[[int], int]
+    terminal: Callable[[int], bool] | None
     encoding: Encoding
     layout: Layout
-    build_actions: Callable[[], list[Callable[[int], list[tuple[int, tuple]]]]]
-    _actions: tuple[list[Callable], list[Callable]] | None = None
+    build_actions: Callable[[], list[Labelled]]
+    _actions: tuple[list[Callable[[int], list[int]]], list[Labelled]] | None = None
 
     @property
     def n_actions(self) -> int:
         return len(self.model.actions)
 
-    def _built(self) -> tuple[list[Callable], list[Callable]]:
+    def _built(self) -> tuple[list[Callable[[int], list[int]]], list[Labelled]]:
         if self._actions is None:
             labelled = self.build_actions()
-            bare: list[Callable] = [functools.partial(_bare, f) for f in labelled]
+            bare: list[Callable[[int], list[int]]] = [functools.partial(_bare, f)
+                                                      for f in labelled]
             self._actions = bare, list(labelled)
         return self._actions
 
@@ -81,7 +86,7 @@ class CompiledModel:
         return self._built()[0]
 
     @property
-    def labelled(self) -> list[Callable[[int], list[tuple[int, tuple]]]]:
+    def labelled(self) -> list[Labelled]:
         """`labelled[i](s)`: (successor, binding) pairs of action i."""
         return self._built()[1]
 
@@ -93,25 +98,30 @@ class CompiledModel:
             for t, b in fn(s):
                 sink(aid, b, t)
 
-    def compact_state(self, s: int) -> tuple:
+    def compact_state(self, s: int) -> Compact:
         lay = self.layout
         return tuple(lay.unpack(v.t, s >> off) for v, off in zip(self.model.vars, lay.offsets))
 
-    def decode_state(self, s: int) -> tuple:
+    def decode_state(self, s: int) -> tuple[Value, ...]:
         return tuple(self.encoding.decode(v.t, x)
                      for v, x in zip(self.model.vars, self.compact_state(s)))
 
-    def encode_state(self, values: tuple) -> int:
+    def encode_state(self, values: tuple[Value, ...]) -> int:
         """A state of rich values (as the interpreter has it) -> the packed state."""
         lay, out = self.layout, 0
         for v, off, x in zip(self.model.vars, lay.offsets, values):
             out |= lay.pack(v.t, self.encoding.encode(v.t, x)) << off
         return out
 
-    def decode_binding(self, aid: int, bind: tuple) -> tuple[tuple[str, Any], ...]:
+    def decode_binding(self, aid: int, bind: Binding) -> tuple[tuple[str, Value], ...]:
         act = self.model.actions[aid]
-        return tuple((b.name, self.encoding.decode(b.domain.t.elem, x))  # type: ignore[attr-defined]
+        return tuple((b.name, self.encoding.decode(_elem(b.domain.t), x))
                      for b, x in zip(act.params, bind))
+
+
+def _elem(t: Type) -> Type:
+    assert isinstance(t, SetT), t  # a parameter's domain is a set
+    return t.elem
 
 
 def _int_base(model: M.Model) -> int:
@@ -189,11 +199,11 @@ def _compile_model(model: M.Model) -> CompiledModel:
     ns = namespace(rt)
     _run(source, origin, model, ns)
 
-    def build_actions() -> list[Callable[[int], list[tuple[int, tuple]]]]:
+    def build_actions() -> list[Labelled]:
         with _long_literals():
             return _build_actions()
 
-    def _build_actions() -> list[Callable[[int], list[tuple[int, tuple]]]]:
+    def _build_actions() -> list[Labelled]:
         ga = Emitter(folded, rt)  # same runtime tables, same namespace (consts are shared)
         ga.ntmp = g.ntmp
         for aid, a in enumerate(folded.actions):

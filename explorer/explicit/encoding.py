@@ -25,7 +25,7 @@ class Encoding:
     def bit(self, t: Type, v: Any) -> int:
         """Bit position of compact scalar v of type t."""
         if isinstance(t, IntT):
-            return v - self.base
+            return int(v) - self.base
         return int(v)
 
     def unbit(self, t: Type, b: int) -> Any:
