@@ -343,6 +343,7 @@ def _render(args: argparse.Namespace, limits: Any, out: TextIO, err: TextIO) -> 
     from explorer.reports.json_report import FORMAT, verdict_json
     from explorer.reports.text import format_verdict
     from explorer.reports.verdict import describe_outcome, judge
+    from explorer.results import OutcomeKind
 
     paths = _spec_paths(args.spec)
     stems = [Path(x).stem for x in paths]
@@ -374,7 +375,7 @@ def _render(args: argparse.Namespace, limits: Any, out: TextIO, err: TextIO) -> 
                 v = judge(check, model.params, result, frozenset(spec.check_overrides.get(
                     check.name, {})))
                 code = code or (0 if v.ok else v.exit_code)
-                if result.outcome.kind == "incomplete":
+                if result.outcome.kind is OutcomeKind.INCOMPLETE:
                     cut = True
                     err.write(f"explore render: {escape_path(path)}: check {check.name}: stopped "
                               f"at the {escape(result.outcome.reason or '')}: nothing drawn\n")
@@ -452,8 +453,10 @@ def _trace_dot(model: M.Model, result: Any, title: str) -> str:
     if model.render is None:
         return trace_dot(trace, o, title)
     from explorer.drawing import Drawer
+    from explorer.results import OutcomeKind
     dr = Drawer(model)
-    last_is_bad = o.kind in ("violation", "cti") and len(trace.steps) < len(trace.states)
+    last_is_bad = (o.kind in (OutcomeKind.VIOLATION, OutcomeKind.CTI)
+                   and len(trace.steps) < len(trace.states))
     marked = dr.about(o.target, trace.states[-1]) if last_is_bad else set()
     return filmstrip_dot(trace, o, title, [dr.draw(st) for st in trace.states], marked)
 
