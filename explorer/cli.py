@@ -137,6 +137,7 @@ def _limits(args: argparse.Namespace) -> Any:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from explorer import dispatch
     p = _Parser(prog="explore", description="Explore every interleaving of a .mnt spec and "
                 "compare each check with the outcome it declares.")
     p.add_argument("spec", nargs="+", metavar="SPEC",
@@ -147,10 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_limits(p)
     p.add_argument("--max-depth", type=_positive, metavar="N", help="do not explore beyond N steps")
     p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
-    p.add_argument("--engine", choices=("auto", "bfs", "bmc", "prove"), default="auto",
-                   help="auto (default): each check's own (z3 induction for `expect proved` "
-                   "and `expect cti`, BFS otherwise); bfs: explicit-state search; bmc: z3 "
-                   "bounded model checking up to --depth; prove: z3 induction")
+    p.add_argument("--engine", choices=dispatch.choices(), default=dispatch.AUTO,
+                   help=dispatch.choices_help())
     p.add_argument("--depth", type=_positive, metavar="K", default=20,
                    help="the deepest counterexample bmc looks for (default 20)")
     p.add_argument("--k", type=_induction_k, metavar="K",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import assert_never
 
 from explorer.diagnostics import excerpt, location
+from explorer.dispatch import engine
 from explorer.model import Model
 from explorer.reports.verdict import Verdict
 from explorer.results import Outcome, OutcomeKind, Result, Trace
@@ -50,18 +51,9 @@ def format_trace(trace: Trace, full: bool = False, indent: str = "  ",
 
 
 def format_figures(r: Result, timings: bool = True) -> str:
-    """The figures line; without `timings` (committed artefacts) no clock reading."""
-    f = r.figures
-    took = f", {f.elapsed:.2f} s" if timings else ""
-    if r.engine == "bmc":
-        return f"z3 bounded model checking: depth {f.depth}{took}"
-    if r.engine == "prove":
-        return f"z3 {'' if f.depth <= 1 else f'{f.depth}-'}induction{took.replace(',', ':')}"
-    done = "complete" if f.complete else f"incomplete, {f.queue} states left in the queue"
-    rate = f"{f.elapsed:.2f} s ({f.states_per_second:,.0f} distinct states/s; {done})" \
-        if timings else f"{done}"
-    return (f"{f.generated:,} states generated, {f.distinct:,} distinct, depth {f.depth}, "
-            f"{rate}")
+    """The figures line, as the engine that found the result tells them; without
+    `timings` (committed artefacts) no clock reading."""
+    return engine(r.engine).figures(r.figures, timings)
 
 
 def format_coverage(r: Result) -> list[str]:

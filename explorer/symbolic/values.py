@@ -20,8 +20,8 @@ from typing import Any
 import z3
 import z3.z3 as _z3  # _to_expr_ref: wraps a raw term in the right Python class
 
+from explorer.engine import Unsupported  # the engines' own, raised here for z3
 from explorer.model import (
-    NOSPAN,
     AnyT,
     AtomT,
     BoolT,
@@ -32,7 +32,6 @@ from explorer.model import (
     RecT,
     SeqT,
     SetT,
-    Span,
     Type,
     is_finite,
     type_size,
@@ -45,19 +44,6 @@ from explorer.values import Atom, Fn, Rec, Value, sort_key
 MAX_KEYS = 4096
 
 Sym = Any  # z3.ExprRef | SOpt | SSet | SFn | SRec | SSeq
-
-
-class Unsupported(Exception):
-    """A construct the z3 encoding cannot express (a type too large to unfold). `span` is
-    the spec text that needs it: the encoder sets it on the way out, innermost first."""
-
-    def __init__(self, message: str, span: Span = NOSPAN) -> None:
-        super().__init__(message)
-        self.span = span
-
-    def locate(self, span: Span) -> None:
-        if not self.span.line:
-            self.span = span
 
 
 @dataclass
