@@ -24,15 +24,12 @@ from typing import Any, TextIO, cast
 
 from explorer import model as M
 from explorer.diagnostics import SpecError, render
-from explorer.outdir import ManagedFolder, OutputError, open_folder, write_file
+from explorer.outdir import ManagedFolder, OutputError, open_folder
+from explorer.session import UsageError
 from explorer.textsafe import escape, escape_path, json_text
 
 EXIT_SPEC, EXIT_USAGE, EXIT_INTERNAL = 150, 2, 255
 EXIT_UNFIRED = 4  # --fail-on-unfired: a complete check in which an action never fired
-
-
-class UsageError(Exception):
-    pass
 
 
 # the files `explore render` writes in DIR/<spec>/, and so the only names its manifest may
@@ -137,6 +134,7 @@ def _limits(args: argparse.Namespace) -> Any:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from explorer import dispatch
     p = _Parser(prog="explore", description="Explore every interleaving of a .mnt spec and "
                 "compare each check with the outcome it declares.")
     p.add_argument("spec", nargs="+", metavar="SPEC",
@@ -147,10 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_limits(p)
     p.add_argument("--max-depth", type=_positive, metavar="N", help="do not explore beyond N steps")
     p.add_argument("--no-deadlock", action="store_true", help="do not report deadlocks")
-    p.add_argument("--engine", choices=("auto", "bfs", "bmc", "prove"), default="auto",
-                   help="auto (default): each check's own (z3 induction for `expect proved` "
-                   "and `expect cti`, BFS otherwise); bfs: explicit-state search; bmc: z3 "
-                   "bounded model checking up to --depth; prove: z3 induction")
+    p.add_argument("--engine", choices=dispatch.choices(), default=dispatch.AUTO,
+                   help=dispatch.choices_help())
     p.add_argument("--depth", type=_positive, metavar="K", default=20,
                    help="the deepest counterexample bmc looks for (default 20)")
     p.add_argument("--k", type=_induction_k, metavar="K",
@@ -252,7 +248,8 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
         except ValueError as e:
             raise UsageError(str(e)) from None
         extra[name] = value
-    paths = _spec_paths(args.spec)
+    from explorer.session import spec_paths
+    paths = spec_paths(args.spec)
     gate = len(paths) > 1 or any(Path(p).is_dir() for p in args.spec)
     limits = _limits(args)
     with memory_backstop(limits.max_memory):
@@ -337,14 +334,17 @@ def _render_main(argv: list[str], out: TextIO, err: TextIO) -> int:
 
 def _render(args: argparse.Namespace, limits: Any, out: TextIO, err: TextIO) -> int:
     from explorer import budget as B
+    from explorer import session as S
+    from explorer.engine import Options
     from explorer.reports.diagram import DotMissing
     from explorer.reports.diagram import views as diagram_views
     from explorer.reports.itf import trace_itf
     from explorer.reports.json_report import FORMAT, verdict_json
     from explorer.reports.text import format_verdict
-    from explorer.reports.verdict import describe_outcome, judge
+    from explorer.reports.verdict import describe_outcome
+    from explorer.results import OutcomeKind
 
-    paths = _spec_paths(args.spec)
+    paths = S.spec_paths(args.spec)
     stems = [Path(x).stem for x in paths]
     if len(set(stems)) < len(stems):
         raise UsageError("two specs share a file name; their directories under --out would "
@@ -353,28 +353,26 @@ def _render(args: argparse.Namespace, limits: Any, out: TextIO, err: TextIO) -> 
     stopped = False
     with open_folder(args.out) as root:
         for path in paths:
-            spec = _load(path, err, limits)
-            if spec is None or spec is INCOMPLETE:
+            spec = S.load(path, err, limits)
+            if spec is None or isinstance(spec, S.LoadStopped):
                 code = code or (EXIT_SPEC if spec is None else 3)
                 continue
+            session = S.Session(spec, Options(limits), err=err)
             stem = Path(path).stem
             # the spec's folder is opened (made) at its first counterexample, or, when it has
             # none and the folder exists, to delete what an earlier render wrote there
             folder: ManagedFolder | None = None
             cut = False  # a check stopped at a limit or failed: its old files are not stale
-            for check in spec.checks:
-                if check.expect.kind in (M.ExpectKind.HOLDS, M.ExpectKind.PROVED):
-                    continue  # nothing to draw
+            for check in S.with_counterexamples(spec):
                 try:
-                    model, result, b = _run_check(spec, check, limits, {}, err, None)
+                    ran = session.run(check)
                 except SpecError as e:  # a const that fails to evaluate, what z3 cannot encode
-                    _diagnostics(e, path, spec.source, err)
+                    S.write_diagnostics(e, path, spec.source, err)
                     code, cut = code or EXIT_SPEC, True
                     continue
-                v = judge(check, model.params, result, frozenset(spec.check_overrides.get(
-                    check.name, {})))
+                model, result, v, b = ran.model, ran.result, ran.verdict, ran.budget
                 code = code or (0 if v.ok else v.exit_code)
-                if result.outcome.kind == "incomplete":
+                if result.outcome.kind is OutcomeKind.INCOMPLETE:
                     cut = True
                     err.write(f"explore render: {escape_path(path)}: check {check.name}: stopped "
                               f"at the {escape(result.outcome.reason or '')}: nothing drawn\n")
@@ -389,7 +387,7 @@ def _render(args: argparse.Namespace, limits: Any, out: TextIO, err: TextIO) -> 
                     with B.activate(b), b.during(B.PHASE_RENDER):
                         dot = _trace_dot(model, result, f"{path}: check {check.name}: {what}")
                 except SpecError as e:  # a `render` domain that fails to evaluate
-                    _diagnostics(e, path, spec.source, err)
+                    S.write_diagnostics(e, path, spec.source, err)
                     code, cut = code or EXIT_SPEC, True
                     continue
                 except (B.LimitReached, MemoryError) as e:
@@ -452,59 +450,12 @@ def _trace_dot(model: M.Model, result: Any, title: str) -> str:
     if model.render is None:
         return trace_dot(trace, o, title)
     from explorer.drawing import Drawer
+    from explorer.results import OutcomeKind
     dr = Drawer(model)
-    last_is_bad = o.kind in ("violation", "cti") and len(trace.steps) < len(trace.states)
+    last_is_bad = (o.kind in (OutcomeKind.VIOLATION, OutcomeKind.CTI)
+                   and len(trace.steps) < len(trace.states))
     marked = dr.about(o.target, trace.states[-1]) if last_is_bad else set()
     return filmstrip_dot(trace, o, title, [dr.draw(st) for st in trace.states], marked)
-
-
-def _load(path: str, err: TextIO, limits: Any = None) -> Any:
-    """The loaded spec, its warnings written to err; None, with its errors written, when it
-    does not load; `INCOMPLETE` when a limit (time, memory) stopped the loading."""
-    from explorer import budget as B
-    from explorer.lang.load import load_text, read_source
-    b = B.Budget(limits)
-    source = None
-    try:
-        with B.activate(b), b.during(B.PHASE_LOAD):
-            source = read_source(path)
-            spec = load_text(source, path)
-    except SpecError as e:
-        _diagnostics(e, path, source, err)
-        err.write(f"{escape_path(path)}: {len(e.diagnostics)} error"
-                  f"{'s' * (len(e.diagnostics) > 1)}\n")
-        return None
-    except (B.LimitReached, MemoryError) as e:
-        reason = e.reason if isinstance(e, B.LimitReached) else b.memory_reason(e)
-        err.write(f"{path}: stopped at the {reason}: no answer\n")
-        return INCOMPLETE
-    for w in spec.warnings:
-        err.write(render(w, path, spec.source) + "\n")
-    return spec
-
-
-INCOMPLETE = object()  # _load: a limit stopped it
-
-
-def _diagnostics(e: SpecError, path: str, source: str | None, err: TextIO) -> None:
-    for d in e.diagnostics:
-        err.write(render(d, path, source) + "\n")
-
-
-def _spec_paths(given: list[str]) -> list[str]:
-    """The spec files named: a file as given, a directory as every .mnt file under it."""
-    paths: list[str] = []
-    for g in given:
-        p = Path(g)
-        if p.is_dir():
-            # a directory named x.mnt is searched (rglob enters it), not read as a spec
-            found = sorted(str(x) for x in p.rglob("*.mnt") if not x.is_dir())
-            if not found:
-                raise UsageError(f"{g}: no .mnt file under this directory")
-            paths += found
-        else:
-            paths.append(g)
-    return paths
 
 
 def _run_spec(path: str, args: argparse.Namespace, limits: Any, extra: dict[str, Any],
@@ -513,40 +464,29 @@ def _run_spec(path: str, args: argparse.Namespace, limits: Any, extra: dict[str,
     JSON objects with --format json), and whether Ctrl-C stopped the run (the check it
     interrupted is incomplete, and the checks after it are reported as not run)."""
     # Imported only now, so that `explore --help` and usage errors stay fast.
+    from explorer import session as S
+    from explorer.engine import Options
     from explorer.reports.itf import trace_itf
     from explorer.reports.json_report import FORMAT, verdict_json
     from explorer.reports.text import format_verdict
-    from explorer.reports.verdict import describe_outcome, judge
+    from explorer.reports.verdict import describe_outcome
     from explorer.results import ReplayError
 
-    spec = _load(path, err, limits)
-    if spec is INCOMPLETE:
+    spec = S.load(path, err, limits)
+    if isinstance(spec, S.LoadStopped):
         return 3, [], False
     if spec is None:
         return EXIT_SPEC, [], False
     path = spec.path  # the file name as shown from here on
-    params = {n for n, _ in spec.default.params}
-    for name in extra:
-        if name not in params:
-            raise UsageError(f"--set {name}: `{name}` is not a param of {path} "
-                             f"(params: {', '.join(sorted(params)) or 'none'})")
-    for name, value in extra.items():  # a bad value is a usage error, not a spec error
-        try:
-            spec.model({name: value})
-        except SpecError as e:
-            item = next(x for x in args.set if x.partition("=")[0].strip() == name)
-            raise UsageError(f"--set {item}: {e.diagnostics[0].message}") from None
-    checks = spec.checks or [M.Check("default", (), M.Expect(M.ExpectKind.HOLDS))]
-    if args.check is not None:
-        checks = [c for c in checks if c.name == args.check]
-        if not checks and not gate:
-            names = ", ".join(c.name for c in spec.checks) or "default"
-            raise UsageError(f"no check named `{args.check}` in {path} (checks: {names})")
+    S.validate_overrides(spec, extra, args.set)
+    checks = S.select(spec, args.check, quiet_if_none=gate)
     if args.dump_states and (gate or len(checks) != 1):
         raise UsageError("--dump-states draws one check's graph: name one spec and one "
                          "check (--check NAME)")
     if args.k is not None and args.k < 1:
         raise UsageError("--k must be at least 1")
+    session = S.Session(spec, Options(limits, args.depth, args.k, args.accept_bounded),
+                        args.engine, extra, args.dump_states, err)
     progress = None if args.quiet or args.format != "text" else err
     verdicts = []
     not_run: list[str] = []
@@ -554,8 +494,7 @@ def _run_spec(path: str, args: argparse.Namespace, limits: Any, extra: dict[str,
         if progress is not None:
             progress.write(f"checking {check.name} ...\n")
         try:
-            model, result, _ = _run_check(spec, check, limits, extra, err, progress,
-                                          args.engine, args.depth, args.k, args.dump_states)
+            ran = session.run(check, progress)
         except SpecError as e:
             for d in e.diagnostics:
                 msg = render(d, path, spec.source)
@@ -565,8 +504,7 @@ def _run_spec(path: str, args: argparse.Namespace, limits: Any, extra: dict[str,
             err.write(f"explore: internal error in check {check.name}: the counterexample does "
                       f"not replay under the reference interpreter: {escape(str(e))}\n")
             return EXIT_INTERNAL, [], False
-        overridden = frozenset(spec.check_overrides.get(check.name, {})) | frozenset(extra)
-        v = judge(check, model.params, result, overridden, args.accept_bounded)
+        model, result, v = ran.model, ran.result, ran.verdict
         if args.fail_on_unfired:
             v = _coverage_gate(v)
         verdicts.append(v)
@@ -604,64 +542,6 @@ def _run_spec(path: str, args: argparse.Namespace, limits: Any, extra: dict[str,
     if args.format == "json" and gate:
         return code, [verdict_json(v) for v in verdicts], stopped
     return code, verdicts, stopped
-
-
-def _run_check(spec: Any, check: M.Check, limits: Any, extra: dict[str, Any], err: TextIO,
-               progress: TextIO | None, engine: str = "auto", depth: int = 20,
-               k: int | None = None, dump: str | None = None) -> tuple[M.Model, Any, Any]:
-    """Elaborate the check's configuration and run it, every phase within the check's
-    budget: a limit reached (or Ctrl-C) while elaborating is an incomplete result too.
-    Returns the model (the spec's default one when elaboration was cut short), the result
-    and the budget (for what the caller still does with them: drawing)."""
-    from explorer import budget as B
-    from explorer.dispatch import check_budget, engine_for, run_check
-    from explorer.results import within_budget
-    b = check_budget(check, limits, engine)
-    model = spec.default
-
-    def run() -> Any:
-        nonlocal model
-        with b.during(B.PHASE_ELABORATE):
-            model = spec.check_model(check, extra)
-        if dump:
-            with b.during(B.PHASE_DUMP):
-                _dump_states(model, check, dump, limits, err)
-        return run_check(check, model, engine, limits, depth, k, progress, budget=b)
-
-    result = within_budget(b, engine_for(check, engine), run)
-    return model, result, b
-
-
-def _dump_states(model: M.Model, check: M.Check, path: str, limits: Any, err: TextIO) -> None:
-    """--dump-states: the reachable state graph of the check's model, as DOT. A graph
-    larger than the drawing limit is a usage error; --max-states, when lower, is a limit
-    like any other (LimitReached)."""
-    from explorer.budget import LimitReached
-    from explorer.reports.diagram import state_graph_dot
-    from explorer.stategraph import MAX_STATES, TooLarge, reachable_graph
-    cap = MAX_STATES
-    if limits.max_states is not None and limits.max_states < cap:
-        cap = limits.max_states
-    try:
-        g = reachable_graph(model, cap)
-    except TooLarge as e:
-        if cap < MAX_STATES:
-            raise LimitReached(f"state limit {cap} while building the state graph") from None
-        raise UsageError(f"--dump-states: {e}; it is meant for small specs (shrink the "
-                         "instance with --set)") from None
-    if not g.initial:  # the check reports it (E3008); an empty picture would look like a pass
-        err.write(f"--dump-states: check {check.name} has no initial state; {escape(path)} not "
-                  "written\n")
-        return
-    dot = state_graph_dot(g.var_names, g.states, g.initial, g.edges, g.violating, g.failing,
-                          f"{model.path}: check {check.name}: {len(g.states)} states, "
-                          f"{len(g.edges)} transitions")
-    try:
-        write_file(path, dot)
-    except OutputError as e:
-        raise OutputError(f"--dump-states: {e}") from None
-    err.write(f"wrote the state graph ({len(g.states)} states, {len(g.edges)} transitions) "
-              f"to {escape(path)}\n")
 
 
 def _coverage_gate(v: Any) -> Any:

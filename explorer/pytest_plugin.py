@@ -78,6 +78,7 @@ class SpecFile(pytest.File):
 
     def collect(self) -> Iterator[pytest.Item]:
         from explorer.lang.load import load_text, read_source
+        from explorer.session import checks_of
         source = None
         try:
             source = read_source(str(self.path))
@@ -86,8 +87,7 @@ class SpecFile(pytest.File):
             text = "\n".join(render(d, str(self.path), source) for d in e.diagnostics)
             yield SpecErrorItem.from_parent(self, name="spec", report=text)
             return
-        checks = spec.checks or [M.Check("default", (), M.Expect(M.ExpectKind.HOLDS))]
-        for c in checks:
+        for c in checks_of(spec):
             yield CheckItem.from_parent(self, name=c.name, spec=spec, check=c)
 
 
@@ -114,24 +114,23 @@ class CheckItem(pytest.Item):
 
     def runtest(self) -> None:
         from explorer.budget import Limits, default_memory_limit, memory_backstop
-        from explorer.dispatch import run_check
+        from explorer.engine import Options
         from explorer.reports.text import format_verdict
-        from explorer.reports.verdict import judge, never_fired
+        from explorer.reports.verdict import never_fired
+        from explorer.session import Session
         limits = Limits(max_memory=default_memory_limit())
         try:
-            model = self.spec.check_model(self.check)
             # memory is bounded as `explore` bounds it (the hard limit only while the check
             # runs), and z3 checks have their default time limit; a const that fails to
             # evaluate, or what the z3 engine cannot encode, is a SpecError
             with memory_backstop(limits.max_memory):
-                result = run_check(self.check, model, limits=limits)
+                ran = Session(self.spec, Options(limits)).run(self.check)
         except SpecError as e:
             raise CheckFailed("\n".join(render(d, str(self.path), self.spec.source)
                                         for d in e.diagnostics)) from None
+        model, result, v = ran.model, ran.result, ran.verdict
         if result.interrupted:  # Ctrl-C stops the session, not only this check
             raise KeyboardInterrupt
-        overridden = frozenset(self.spec.check_overrides.get(self.check.name, {}))
-        v = judge(self.check, model.params, result, overridden)
         unfired = never_fired(result)
         if v.ok and unfired and self.config.getoption("mnt_fail_on_unfired"):
             raise CheckFailed(format_verdict(v, model, str(self.path), self.spec.source) +

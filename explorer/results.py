@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from explorer import budget as B
 from explorer.diagnostics import AssertFailure, EvalError
@@ -16,9 +17,26 @@ from explorer.interp import Interp
 from explorer.model import Model, Span
 from explorer.values import Value
 
+
+class OutcomeKind(StrEnum):
+    """What a check found. A `StrEnum`: it prints, formats and serialises (JSON) as its
+    value, so reports read exactly as they did when kinds were strings."""
+
+    HOLDS = "holds"  # the search explored every reachable state and found nothing wrong
+    VIOLATION = "violation"  # an invariant is violated (`target`)
+    DEADLOCK = "deadlock"
+    ASSERTION = "assertion"
+    ERROR = "error"  # a runtime evaluation error (`code`)
+    INCOMPLETE = "incomplete"  # a limit stopped it before an answer (`reason`)
+    NO_INITIAL_STATE = "no_initial_state"  # `init` gives no state (E3008)
+    PROVED = "proved"  # the invariants are inductive
+    CTI = "cti"  # a counterexample to induction
+    BOUNDED = "bounded"  # nothing within the depth of a bounded search (`reason`)
+
+
 # exit codes, TLC's where TLC has one
-EXIT = {"deadlock": 11, "violation": 12, "assertion": 14, "error": 75, "incomplete": 3,
-        "no_initial_state": 75}
+EXIT = {OutcomeKind.DEADLOCK: 11, OutcomeKind.VIOLATION: 12, OutcomeKind.ASSERTION: 14,
+        OutcomeKind.ERROR: 75, OutcomeKind.INCOMPLETE: 3, OutcomeKind.NO_INITIAL_STATE: 75}
 
 
 @dataclass(frozen=True)
@@ -51,13 +69,16 @@ class Trace:
 
 @dataclass
 class Outcome:
-    kind: str  # holds | violation | deadlock | assertion | error | incomplete | no_initial_state
+    kind: OutcomeKind  # a plain string is taken too, and made an OutcomeKind
     target: str | None = None  # the violated invariant
     message: str | None = None
     code: str | None = None  # E3xxx for runtime errors
     span: Span | None = None  # where in the spec
     reason: str | None = None  # for incomplete: which limit
     assertion: str | None = None  # the failed assertion's name, for `assert NAME: ...`
+
+    def __post_init__(self) -> None:
+        self.kind = OutcomeKind(self.kind)  # an unknown kind is a bug: ValueError
 
     @property
     def exit_code(self) -> int:
@@ -67,7 +88,7 @@ class Outcome:
 def no_initial_state(model: Model) -> Outcome:
     """The outcome, in every engine, of a model whose `init` gives no state (runtime error
     E3008, at `init`): nothing is reachable, so no check can say anything of it."""
-    return Outcome("no_initial_state", code="E3008", span=model.init_span,
+    return Outcome(OutcomeKind.NO_INITIAL_STATE, code="E3008", span=model.init_span,
                    message="every way through `init` meets an `x in S` whose S is empty, "
                    "so there is nothing to check")
 
@@ -121,7 +142,7 @@ def within_budget(b: B.Budget, engine: str, run: Callable[[], Result]) -> Result
             b.interrupted = True
             reason = b.interrupt_reason(e)
     figures = Figures(elapsed=b.clock() - b.start)
-    return Result(Outcome("incomplete", reason=reason), figures, [], None, engine=engine,
+    return Result(Outcome(OutcomeKind.INCOMPLETE, reason=reason), figures, [], None, engine=engine,
                   interrupted=b.interrupted)
 
 
@@ -138,7 +159,7 @@ def replay(model: Model, trace: Trace, outcome: Outcome) -> None:
             for _ in it.iter_initial_states():
                 pass
         except EvalError as e:
-            if outcome.kind == "error" and e.code == outcome.code:
+            if outcome.kind is OutcomeKind.ERROR and e.code == outcome.code:
                 return
             raise ReplayError(f"the initial states fail differently under the interpreter: {e}") from e
         raise ReplayError("the initial states do not fail under the interpreter")
@@ -157,14 +178,14 @@ def replay(model: Model, trace: Trace, outcome: Outcome) -> None:
                               "under the interpreter")
     final = states[-1]
     try:
-        if outcome.kind == "violation":
+        if outcome.kind is OutcomeKind.VIOLATION:
             if it.invariant_holds(outcome.target or "", final):
                 raise ReplayError(f"invariant {outcome.target} holds in the last state under the "
                                   "interpreter")
-        elif outcome.kind == "deadlock":
+        elif outcome.kind is OutcomeKind.DEADLOCK:
             if it.successors(final) or it.is_terminal(final):
                 raise ReplayError("the last state is not a deadlock under the interpreter")
-        elif outcome.kind == "error":
+        elif outcome.kind is OutcomeKind.ERROR:
             failed = False
             try:
                 for inv in model.invariants:
@@ -194,7 +215,7 @@ def _replay_fault(it: Interp, model: Model, state: tuple, step: Step, outcome: O
         try:
             run()
         except (EvalError, AssertFailure) as e:
-            kind = "assertion" if isinstance(e, AssertFailure) else "error"
+            kind = OutcomeKind.ASSERTION if isinstance(e, AssertFailure) else OutcomeKind.ERROR
             if kind != outcome.kind or (isinstance(e, EvalError) and e.code != outcome.code) or (
                     isinstance(e, AssertFailure) and e.name != outcome.assertion):
                 raise ReplayError(f"step {n} fails differently under the interpreter: {e}") from e

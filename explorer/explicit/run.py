@@ -14,17 +14,18 @@ from explorer import budget as B
 from explorer import model as M
 from explorer.budget import Budget
 from explorer.diagnostics import AssertFailure, EvalError
+from explorer.engine import finish
 from explorer.explicit.bfs import Limits, Search, search
 from explorer.explicit.compile import CompiledModel, compile_model
 from explorer.results import (
     Coverage,
     Figures,
     Outcome,
+    OutcomeKind,
     Result,
     Step,
     Trace,
     no_initial_state,
-    replay,
     within_budget,
 )
 
@@ -48,17 +49,12 @@ def _check(model: M.Model, limits: Limits | None, progress: TextIO | None, verif
         s = search(cm, limits, progress, fault_types=(EvalError, AssertFailure), budget=b)
     elapsed = time.monotonic() - t0
     outcome, trace = _outcome(cm, s)
-    if trace is not None and verify:
-        with b.during(B.PHASE_REPLAY):
-            replay(model, trace, outcome)
-    if trace is not None and any(v.local for v in model.vars):
-        # `var` locals are zero in every state: reports leave them out
-        trace = trace.only([v.index for v in model.vars if not v.local])
     figures = Figures(s.generated, len(s.states), s.depth, elapsed,
-                      outcome.kind == "holds", s.queue)
+                      outcome.kind is OutcomeKind.HOLDS, s.queue)
     coverage = [Coverage(a.name, a.span, s.fired[i], s.new[i])
                 for i, a in enumerate(model.actions)]
-    return Result(outcome, figures, coverage, trace, interrupted=s.interrupted)
+    return finish(model, outcome, trace, figures, b, "bfs", coverage, verify,
+                  interrupted=s.interrupted)
 
 
 def _outcome(cm: CompiledModel, s: Search) -> tuple[Outcome, Trace | None]:
@@ -66,17 +62,17 @@ def _outcome(cm: CompiledModel, s: Search) -> tuple[Outcome, Trace | None]:
     if s.kind == "holds" and not s.states:  # nothing was explored: not a `holds`
         return no_initial_state(model), None
     if s.kind == "holds":
-        return Outcome("holds"), None
+        return Outcome(OutcomeKind.HOLDS), None
     if s.kind == "incomplete":
-        return Outcome("incomplete", reason=s.reason), None
+        return Outcome(OutcomeKind.INCOMPLETE, reason=s.reason), None
     # a fault while computing the initial states has an empty trace (0 steps)
     trace = _trace(cm, s, s.at) if s.at >= 0 else Trace(tuple(v.name for v in model.vars), [], [])
     if s.kind == "violation":
         inv = model.invariants[s.invariant]
-        return Outcome("violation", target=inv.name, message=f"invariant {inv.name} is violated",
+        return Outcome(OutcomeKind.VIOLATION, target=inv.name, message=f"invariant {inv.name} is violated",
                        span=inv.span), trace
     if s.kind == "deadlock":
-        return Outcome("deadlock", message="deadlock: no action is enabled and the state is "
+        return Outcome(OutcomeKind.DEADLOCK, message="deadlock: no action is enabled and the state is "
                        "not terminal"), trace
     e = s.fault
     if s.fault_action >= 0:
@@ -84,9 +80,9 @@ def _outcome(cm: CompiledModel, s: Search) -> tuple[Outcome, Trace | None]:
         params = cm.decode_binding(s.fault_action, s.fault_binding or ())
         trace.steps.append(Step(act.name, params, act.span))
     if isinstance(e, AssertFailure):
-        return Outcome("assertion", message=e.message, span=e.span, assertion=e.name), trace
+        return Outcome(OutcomeKind.ASSERTION, message=e.message, span=e.span, assertion=e.name), trace
     assert isinstance(e, EvalError)
-    return Outcome("error", message=e.message, code=e.code, span=e.span), trace
+    return Outcome(OutcomeKind.ERROR, message=e.message, code=e.code, span=e.span), trace
 
 
 def _trace(cm: CompiledModel, s: Search, at: int) -> Trace:

@@ -17,7 +17,9 @@ and add nodes or attributes (`image=`, `shapefile=` would make `dot` read a file
 
 from __future__ import annotations
 
-from explorer.results import Outcome, Step, Trace
+from typing import assert_never
+
+from explorer.results import Outcome, OutcomeKind, Step, Trace
 from explorer.textsafe import dot_string, dot_text, html_text
 from explorer.values import format_value
 
@@ -43,15 +45,20 @@ def _cell(text: str) -> str:
 
 
 def _what_went_wrong(o: Outcome) -> str:
-    if o.kind in ("violation", "cti"):
-        return f"violates {o.target}" if o.target else f"fails: {o.message}"
-    if o.kind == "deadlock":
-        return "deadlock: no action is enabled"
-    if o.kind == "assertion":
-        return f"assertion {o.assertion or ''} fails: {o.message}".replace("  ", " ")
-    if o.kind == "error":
-        return f"runtime error {o.code}: {o.message}"
-    return o.message or o.kind
+    match o.kind:
+        case OutcomeKind.VIOLATION | OutcomeKind.CTI:
+            return f"violates {o.target}" if o.target else f"fails: {o.message}"
+        case OutcomeKind.DEADLOCK:
+            return "deadlock: no action is enabled"
+        case OutcomeKind.ASSERTION:
+            return f"assertion {o.assertion or ''} fails: {o.message}".replace("  ", " ")
+        case OutcomeKind.ERROR:
+            return f"runtime error {o.code}: {o.message}"
+        case (OutcomeKind.HOLDS | OutcomeKind.INCOMPLETE | OutcomeKind.NO_INITIAL_STATE
+              | OutcomeKind.PROVED | OutcomeKind.BOUNDED):
+            return o.message or o.kind
+        case _:
+            assert_never(o.kind)
 
 
 def _step_label(i: int, step: Step) -> str:
@@ -71,7 +78,7 @@ def trace_dot(trace: Trace, outcome: Outcome, title: str) -> str:
     failing step) shows; `title` heads the picture (spec and check)."""
     n = len(trace.states)
     failing = len(trace.steps) == n and n > 0
-    first = ("any state where every invariant holds" if outcome.kind == "cti" else "initial")
+    first = ("any state where every invariant holds" if outcome.kind is OutcomeKind.CTI else "initial")
     out = ["digraph trace {",
            "  rankdir=LR; newrank=true; compound=true;",
            f"  label={dot_string(title)}; labelloc=t; fontname=Helvetica; fontsize=16;",
@@ -92,7 +99,7 @@ def trace_dot(trace: Trace, outcome: Outcome, title: str) -> str:
                 rows.append(f'<tr><td align="left">{html_text(name)}</td>'
                             f'<td align="left">{val}</td></tr>')
         head = f"State {i}" + (f" ({first})" if i == 0 else "")
-        last = i == n - 1 and not failing and outcome.kind not in ("holds", "proved")
+        last = i == n - 1 and not failing and outcome.kind not in (OutcomeKind.HOLDS, OutcomeKind.PROVED)
         color = BAD if last else "#2c3e50"
         bottom = (f'<tr><td colspan="2" bgcolor="{BAD}"><font color="white"><b>'
                   f'{html_text(_what_went_wrong(outcome))}</b></font></td></tr>' if last else "")
@@ -195,7 +202,7 @@ def filmstrip_dot(trace: Trace, outcome: Outcome, title: str, drawings: list,
     yellow (nodes) or orange (edges)."""
     n = len(trace.states)
     failing = len(trace.steps) == n and n > 0
-    first = "any state where every invariant holds" if outcome.kind == "cti" else "initial"
+    first = "any state where every invariant holds" if outcome.kind is OutcomeKind.CTI else "initial"
     keys: dict[str, int] = {}
     for d in drawings:
         for node in d.nodes:
@@ -208,7 +215,7 @@ def filmstrip_dot(trace: Trace, outcome: Outcome, title: str, drawings: list,
     for i, d in enumerate(drawings):
         prev = {x.key: x for x in drawings[i - 1].nodes} if i > 0 else None
         prev_edges = set(drawings[i - 1].edges) if i > 0 else None
-        last = i == n - 1 and not failing and outcome.kind not in ("holds", "proved")
+        last = i == n - 1 and not failing and outcome.kind not in (OutcomeKind.HOLDS, OutcomeKind.PROVED)
         head = f"State {i}" + (f" ({first})" if i == 0 else "")
         bad = (f'<br/><font color="{BAD}"><b>{html_text(_what_went_wrong(outcome))}</b></font>'
                if last else "")

@@ -54,7 +54,7 @@ def verdict_json(v: Verdict, timings: bool = True) -> dict[str, Any]:
                      "target": e.target if e.kind is not ExpectKind.ASSERTION else None,
                      "steps": e.steps, "k": e.k,
                      "assertion": e.target if e.kind is ExpectKind.ASSERTION else None},
-        "outcome": {"kind": o.kind, "target": o.target, "steps": steps, "message": o.message,
+        "outcome": {"kind": o.kind.value, "target": o.target, "steps": steps, "message": o.message,
                     "code": o.code, "line": o.span.line if o.span else None,
                     "reason": o.reason, "summary": describe_outcome(o, steps),
                     "assertion": o.assertion},

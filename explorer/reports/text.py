@@ -6,10 +6,13 @@ control character."""
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from explorer.diagnostics import excerpt, location
+from explorer.dispatch import engine
 from explorer.model import Model
 from explorer.reports.verdict import Verdict
-from explorer.results import Result, Trace
+from explorer.results import Outcome, OutcomeKind, Result, Trace
 from explorer.textsafe import escape
 from explorer.values import format_value
 
@@ -48,18 +51,9 @@ def format_trace(trace: Trace, full: bool = False, indent: str = "  ",
 
 
 def format_figures(r: Result, timings: bool = True) -> str:
-    """The figures line; without `timings` (committed artefacts) no clock reading."""
-    f = r.figures
-    took = f", {f.elapsed:.2f} s" if timings else ""
-    if r.engine == "bmc":
-        return f"z3 bounded model checking: depth {f.depth}{took}"
-    if r.engine == "prove":
-        return f"z3 {'' if f.depth <= 1 else f'{f.depth}-'}induction{took.replace(',', ':')}"
-    done = "complete" if f.complete else f"incomplete, {f.queue} states left in the queue"
-    rate = f"{f.elapsed:.2f} s ({f.states_per_second:,.0f} distinct states/s; {done})" \
-        if timings else f"{done}"
-    return (f"{f.generated:,} states generated, {f.distinct:,} distinct, depth {f.depth}, "
-            f"{rate}")
+    """The figures line, as the engine that found the result tells them; without
+    `timings` (committed artefacts) no clock reading."""
+    return engine(r.engine).figures(r.figures, timings)
 
 
 def format_coverage(r: Result) -> list[str]:
@@ -74,6 +68,40 @@ def format_coverage(r: Result) -> list[str]:
     return lines
 
 
+# outcomes told in one line, without a position or a trace
+_SUMMARIES = (OutcomeKind.HOLDS, OutcomeKind.INCOMPLETE, OutcomeKind.PROVED, OutcomeKind.BOUNDED)
+
+
+def _headline(o: Outcome, steps: int, message: str, reason: str) -> str:
+    """The line under the check's that says what was found (`message` and `reason`
+    escaped)."""
+    after = f"after {steps} step{'s' * (steps != 1)}"
+    match o.kind:
+        case OutcomeKind.HOLDS:
+            return "no violation: every invariant holds in every reachable state"
+        case OutcomeKind.INCOMPLETE:
+            return f"stopped at the {reason}: no answer (never a false `holds`)"
+        case OutcomeKind.PROVED:
+            return message
+        case OutcomeKind.BOUNDED:
+            return f"{reason} (bounded: not a proof)"
+        case OutcomeKind.VIOLATION:
+            return f"invariant {o.target} is violated {after}"
+        case OutcomeKind.DEADLOCK:
+            return f"deadlock {after}: no action is enabled and the state is not terminal"
+        case OutcomeKind.ASSERTION:
+            return (f"assertion {o.assertion} failed {after}: {message}"
+                    if o.assertion is not None else f"assertion failed {after}: {message}")
+        case OutcomeKind.ERROR:
+            return f"runtime error {o.code} {after}: {message}"
+        case OutcomeKind.NO_INITIAL_STATE:
+            return f"no initial state, runtime error {o.code}: {message}"
+        case OutcomeKind.CTI:
+            return f"counterexample to induction: {message}"
+        case _:
+            assert_never(o.kind)
+
+
 def format_verdict(v: Verdict, model: Model, path: str, source: str, full: bool = False,
                    timings: bool = True) -> str:
     c, r, o = v.check, v.result, v.result.outcome
@@ -86,33 +114,15 @@ def format_verdict(v: Verdict, model: Model, path: str, source: str, full: bool 
         only = f" only {', '.join(c.only)}" if c.only is not None else ""
     lines = [f"check {c.name}{cfg}{only}{at}: expect {c.expect.describe()}"]
     message, reason = escape(o.message or ""), escape(o.reason or "")
-    if o.kind == "holds":
-        lines.append("  no violation: every invariant holds in every reachable state")
-    elif o.kind == "incomplete":
-        lines.append(f"  stopped at the {reason}: no answer (never a false `holds`)")
-    elif o.kind == "proved":
-        lines.append(f"  {message}")
-    elif o.kind == "bounded":
-        lines.append(f"  {reason} (bounded: not a proof)")
-    else:
-        steps = len(r.trace) if r.trace is not None else 0
-        after = f"after {steps} step{'s' * (steps != 1)}"
-        head = {"violation": f"invariant {o.target} is violated {after}",
-                "deadlock": f"deadlock {after}: no action is enabled and the state is not "
-                            "terminal",
-                "assertion": (f"assertion {o.assertion} failed {after}: {message}"
-                              if o.assertion is not None
-                              else f"assertion failed {after}: {message}"),
-                "error": f"runtime error {o.code} {after}: {message}",
-                "no_initial_state": f"no initial state, runtime error {o.code}: {message}",
-                "cti": f"counterexample to induction: {message}"}[o.kind]
-        lines.append(f"  {head}")
+    head = _headline(o, len(r.trace) if r.trace is not None else 0, message, reason)
+    lines.append(f"  {head}")
+    if o.kind not in _SUMMARIES:
         if o.span is not None:
             lines.append(f"  at {location(path, o.span)}")
             lines.extend("  " + ln for ln in excerpt(source, o.span))
         if r.trace is not None:
             first = ("any state where every invariant holds, reachable or not"
-                     if o.kind == "cti" else "initial")
+                     if o.kind is OutcomeKind.CTI else "initial")
             lines.extend(format_trace(r.trace, full, first=first))
     lines.append("  " + format_figures(r, timings))
     lines.extend(format_coverage(r))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import assert_never
 
 from explorer.model import Check, ExpectKind
-from explorer.results import Outcome, Result
+from explorer.results import Outcome, OutcomeKind, Result
 
 
 @dataclass
@@ -21,26 +22,31 @@ class Verdict:
 
 def describe_outcome(o: Outcome, steps: int | None) -> str:
     where = f" in {steps} steps" if steps is not None else ""
-    if o.kind == "holds":
-        return "every invariant holds"
-    if o.kind == "violation":
-        return f"violation of {o.target}{where}"
-    if o.kind == "incomplete":
-        return f"no answer: stopped at the {o.reason}"
-    if o.kind == "proved":
-        return "proved inductive"
-    if o.kind == "cti":
-        return (f"a counterexample to induction for {o.target}" if o.target is not None
-                else "a counterexample to induction (an action fails)")
-    if o.kind == "bounded":
-        return o.reason or "no violation within the depth"
-    if o.kind == "error":
-        return f"runtime error {o.code}{where}"
-    if o.kind == "no_initial_state":
-        return "no initial state"
-    if o.kind == "assertion" and o.assertion is not None:
-        return f"assertion {o.assertion}{where}"
-    return f"{o.kind}{where}"
+    match o.kind:
+        case OutcomeKind.HOLDS:
+            return "every invariant holds"
+        case OutcomeKind.VIOLATION:
+            return f"violation of {o.target}{where}"
+        case OutcomeKind.INCOMPLETE:
+            return f"no answer: stopped at the {o.reason}"
+        case OutcomeKind.PROVED:
+            return "proved inductive"
+        case OutcomeKind.CTI:
+            return (f"a counterexample to induction for {o.target}" if o.target is not None
+                    else "a counterexample to induction (an action fails)")
+        case OutcomeKind.BOUNDED:
+            return o.reason or "no violation within the depth"
+        case OutcomeKind.ERROR:
+            return f"runtime error {o.code}{where}"
+        case OutcomeKind.NO_INITIAL_STATE:
+            return "no initial state"
+        case OutcomeKind.ASSERTION:
+            return f"assertion {o.assertion}{where}" if o.assertion is not None \
+                else f"assertion{where}"
+        case OutcomeKind.DEADLOCK:
+            return f"deadlock{where}"
+        case _:
+            assert_never(o.kind)
 
 
 def judge(check: Check, config: tuple[tuple[str, object], ...], result: Result,
@@ -48,25 +54,41 @@ def judge(check: Check, config: tuple[tuple[str, object], ...], result: Result,
     """`accept_bounded`: a bounded search that found nothing satisfies `expect holds`
     (`--accept-bounded`); otherwise it is no answer."""
     exp, o = check.expect, result.outcome
+    match o.kind:
+        case OutcomeKind.INCOMPLETE:
+            return Verdict(check, config, result, False, 3,
+                           f"stopped at the {o.reason} before an answer", overridden=overridden)
+        case OutcomeKind.NO_INITIAL_STATE:  # nothing was checked: it meets no expectation
+            return Verdict(check, config, result, False, o.exit_code,
+                           f"expected {exp.describe()}, but there is no initial state, so "
+                           "nothing was checked", overridden=overridden)
+        case OutcomeKind.PROVED | OutcomeKind.CTI | OutcomeKind.BOUNDED:
+            return _judge_z3(check, config, result, overridden, accept_bounded)
+        case (OutcomeKind.HOLDS | OutcomeKind.VIOLATION | OutcomeKind.DEADLOCK
+              | OutcomeKind.ASSERTION | OutcomeKind.ERROR):
+            if exp.kind in (ExpectKind.PROVED, ExpectKind.CTI):
+                return _judge_z3(check, config, result, overridden, accept_bounded)
+            return _judge_search(check, config, result, overridden)
+        case _:
+            assert_never(o.kind)
+
+
+def _judge_search(check: Check, config: tuple[tuple[str, object], ...], result: Result,
+                  overridden: frozenset[str]) -> Verdict:
+    """What a search found (holds, or a counterexample) against `expect holds` or an
+    expected counterexample."""
+    exp, o = check.expect, result.outcome
     steps = len(result.trace) if result.trace is not None else None
-    if o.kind == "incomplete":
-        return Verdict(check, config, result, False, 3,
-                       f"stopped at the {o.reason} before an answer", overridden=overridden)
-    if o.kind == "no_initial_state":  # nothing was checked: it meets no expectation
-        return Verdict(check, config, result, False, o.exit_code,
-                       f"expected {exp.describe()}, but there is no initial state, so "
-                       "nothing was checked", overridden=overridden)
-    if o.kind in ("proved", "cti", "bounded") or exp.kind in (ExpectKind.PROVED, ExpectKind.CTI):
-        return _judge_z3(check, config, result, overridden, accept_bounded)
     if exp.kind is ExpectKind.HOLDS:
-        ok = o.kind == "holds"
+        ok = o.kind is OutcomeKind.HOLDS
         return Verdict(check, config, result, ok, 0 if ok else o.exit_code,
                        "" if ok else f"expected every invariant to hold, found "
                        f"{describe_outcome(o, steps)}", overridden=overridden)
-    if o.kind == "holds":
+    if o.kind is OutcomeKind.HOLDS:
         return Verdict(check, config, result, False, 1, f"expected {exp.describe()}, but the "
                        "exploration was complete and found none", overridden=overridden)
-    found = o.assertion if o.kind == "assertion" else o.target  # the named property, if any
+    # the named property, if any
+    found = o.assertion if o.kind is OutcomeKind.ASSERTION else o.target
     ok = (o.kind == exp.kind.value and (exp.target is None or exp.target == found)
           and (exp.steps is None or exp.steps == steps))
     return Verdict(check, config, result, ok, 0 if ok else o.exit_code,
@@ -90,32 +112,38 @@ def _judge_z3(check: Check, config: tuple[tuple[str, object], ...], result: Resu
 
     found = describe_outcome(o, steps)
     want = exp.describe()
-    if o.kind in ("proved", "holds"):
-        if exp.kind in (ExpectKind.HOLDS, ExpectKind.PROVED):
-            return verdict(True, 0, "")
-        return verdict(False, 1, f"expected {want}, found {found}")
-    if o.kind == "cti":
-        if exp.kind is ExpectKind.CTI:
-            return verdict(exp.target == o.target, 1, f"expected {want}, found {found}")
-        if exp.kind is ExpectKind.PROVED:
+    match o.kind:
+        case OutcomeKind.PROVED | OutcomeKind.HOLDS:
+            if exp.kind in (ExpectKind.HOLDS, ExpectKind.PROVED):
+                return verdict(True, 0, "")
             return verdict(False, 1, f"expected {want}, found {found}")
-        return verdict(False, 3, f"{found}: the invariants are not inductive, which says "
-                       f"nothing of {want}; add helper invariants, or run the search")
-    if o.kind == "bounded":
-        if exp.kind is ExpectKind.HOLDS:
-            return verdict(accept_bounded, 3, f"{found}: a bounded search is not a proof, "
-                           "so no answer (--accept-bounded accepts it)")
-        if exp.steps is not None and result.figures.depth >= exp.steps:
-            return verdict(False, 1, f"expected {want}, found {found}")
-        return verdict(False, 3, f"expected {want}; {found}, so no answer")
-    # a violation, deadlock, assertion or error where a proof or a CTI was expected
-    code = o.exit_code or 1
-    return verdict(False, code, f"expected {want}, found {found}")
+        case OutcomeKind.CTI:
+            if exp.kind is ExpectKind.CTI:
+                return verdict(exp.target == o.target, 1, f"expected {want}, found {found}")
+            if exp.kind is ExpectKind.PROVED:
+                return verdict(False, 1, f"expected {want}, found {found}")
+            return verdict(False, 3, f"{found}: the invariants are not inductive, which says "
+                           f"nothing of {want}; add helper invariants, or run the search")
+        case OutcomeKind.BOUNDED:
+            if exp.kind is ExpectKind.HOLDS:
+                return verdict(accept_bounded, 3, f"{found}: a bounded search is not a proof, "
+                               "so no answer (--accept-bounded accepts it)")
+            if exp.steps is not None and result.figures.depth >= exp.steps:
+                return verdict(False, 1, f"expected {want}, found {found}")
+            return verdict(False, 3, f"expected {want}; {found}, so no answer")
+        case (OutcomeKind.VIOLATION | OutcomeKind.DEADLOCK | OutcomeKind.ASSERTION
+              | OutcomeKind.ERROR | OutcomeKind.INCOMPLETE | OutcomeKind.NO_INITIAL_STATE):
+            # a violation, deadlock, assertion or error where a proof or a CTI was expected
+            # (`judge` answers incomplete and no_initial_state before it comes here)
+            code = o.exit_code or 1
+            return verdict(False, code, f"expected {want}, found {found}")
+        case _:
+            assert_never(o.kind)
 
 
 def never_fired(result: Result) -> list[str]:
     """The actions that never fired in a check that explored every reachable state (what
     --fail-on-unfired fails); none for a check that stopped early or ran no search."""
-    if result.outcome.kind != "holds":
+    if result.outcome.kind is not OutcomeKind.HOLDS:
         return []
     return [c.action for c in result.coverage if c.fired == 0]

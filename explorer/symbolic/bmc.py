@@ -28,7 +28,16 @@ import z3
 from explorer import budget as B
 from explorer import model as M
 from explorer.budget import Budget, Limits
-from explorer.results import Figures, Outcome, Result, Trace, no_initial_state, replay, within_budget
+from explorer.engine import finish
+from explorer.results import (
+    Figures,
+    Outcome,
+    OutcomeKind,
+    Result,
+    Trace,
+    no_initial_state,
+    within_budget,
+)
 from explorer.symbolic import decode
 from explorer.symbolic.system import Solver, System, reproducible
 from explorer.symbolic.values import disj
@@ -95,16 +104,11 @@ def _bmc(model: M.Model, depth: int, check_deadlock: bool, progress: TextIO | No
         solver.add(sys.side(0))
 
     def done(outcome: Outcome, trace: Trace | None, k: int) -> Result:
-        if trace is not None and verify:
-            with b.during(B.PHASE_REPLAY):
-                replay(model, trace, outcome)
-        if trace is not None and any(v.local for v in model.vars):
-            trace = trace.only([v.index for v in model.vars if not v.local])
-        figures = Figures(depth=k, elapsed=time.monotonic() - t0, complete=False)
-        return Result(outcome, figures, [], trace, engine="bmc")
+        return finish(model, outcome, trace, Figures(depth=k, complete=False), b, "bmc",
+                      verify=verify, since=t0)
 
     def unknown(k: int) -> Result:
-        return done(Outcome("incomplete", reason=solver.why_unknown()), None, k)
+        return done(Outcome(OutcomeKind.INCOMPLETE, reason=solver.why_unknown()), None, k)
 
     def answer(r: z3.CheckSatResult, k: int, n: int, what: str,
                classify: Callable[[Trace], Outcome | None]) -> Result | None:
@@ -159,4 +163,4 @@ def _bmc(model: M.Model, depth: int, check_deadlock: bool, progress: TextIO | No
                            lambda t: decode.state_outcome(model, [], t.states[-1], True))
             if found is not None:
                 return found
-    return done(Outcome("bounded", reason=f"no violation in {depth} steps or fewer"), None, depth)
+    return done(Outcome(OutcomeKind.BOUNDED, reason=f"no violation in {depth} steps or fewer"), None, depth)

@@ -12,7 +12,7 @@ import z3
 from explorer import model as M
 from explorer.diagnostics import AssertFailure, EvalError
 from explorer.interp import Interp, State
-from explorer.results import Outcome, Step, Trace
+from explorer.results import Outcome, OutcomeKind, Step, Trace
 from explorer.symbolic.system import System
 
 
@@ -42,8 +42,8 @@ def fault_outcome(model: M.Model, trace: Trace) -> Outcome | None:
 
 def _fault(e: EvalError | AssertFailure) -> Outcome:
     if isinstance(e, AssertFailure):
-        return Outcome("assertion", message=e.message, span=e.span, assertion=e.name)
-    return Outcome("error", message=e.message, code=e.code, span=e.span)
+        return Outcome(OutcomeKind.ASSERTION, message=e.message, span=e.span, assertion=e.name)
+    return Outcome(OutcomeKind.ERROR, message=e.message, code=e.code, span=e.span)
 
 
 def state_outcome(model: M.Model, invs: list[M.Invariant], state: State,
@@ -57,7 +57,7 @@ def state_outcome(model: M.Model, invs: list[M.Invariant], state: State,
         except EvalError as e:
             return _fault(e)
         if not ok:
-            return Outcome("violation", target=inv.name,
+            return Outcome(OutcomeKind.VIOLATION, target=inv.name,
                            message=f"invariant {inv.name} is violated", span=inv.span)
     if deadlock:
         try:
@@ -70,7 +70,7 @@ def state_outcome(model: M.Model, invs: list[M.Invariant], state: State,
         except EvalError as e:  # a stuck state where `terminal` fails: that error
             return _fault(e)
         if not terminal:
-            return Outcome("deadlock", message="deadlock: no action is enabled and the state "
+            return Outcome(OutcomeKind.DEADLOCK, message="deadlock: no action is enabled and the state "
                            "is not terminal")
     return None
 

@@ -26,6 +26,7 @@ import z3
 
 from explorer import budget
 from explorer import model as M
+from explorer.engine import Unsupported
 from explorer.interp import Interp
 from explorer.model import AtomT, FnT, IntT, OptT, RecT, SeqT, SetT, Span, Type
 from explorer.symbolic.values import (
@@ -39,7 +40,6 @@ from explorer.symbolic.values import (
     SSeq,
     SSet,
     Sym,
-    Unsupported,
     conj,
     decode,
     disj,

@@ -28,7 +28,8 @@ import z3
 from explorer import budget as B
 from explorer import model as M
 from explorer.budget import Budget
-from explorer.results import Figures, Outcome, Result, Trace, verify_cti, within_budget
+from explorer.engine import finish
+from explorer.results import Figures, Outcome, OutcomeKind, Result, Trace, within_budget
 from explorer.symbolic import decode
 from explorer.symbolic.bmc import check_bmc, goals, z3_budget, z3_stops
 from explorer.symbolic.system import Solver, System, reproducible
@@ -57,20 +58,15 @@ def _prove(model: M.Model, k: int, progress: TextIO | None, verify: bool, b: Bud
     every = [i.name for i in model.invariants]
 
     def done(outcome: Outcome, trace: Trace | None) -> Result:
-        if trace is not None and verify and outcome.kind == "cti":
-            with b.during(B.PHASE_REPLAY):
-                verify_cti(model, trace, outcome)
-        if trace is not None and any(v.local for v in model.vars):
-            trace = trace.only([v.index for v in model.vars if not v.local])
-        figures = Figures(depth=k, elapsed=time.monotonic() - t0, complete=outcome.kind == "proved")
-        return Result(outcome, figures, [], trace, engine="prove")
+        figures = Figures(depth=k, complete=outcome.kind is OutcomeKind.PROVED)
+        return finish(model, outcome, trace, figures, b, "prove", verify=verify, since=t0)
 
     # base case: nothing goes wrong in the first K-1 steps (for K = 1: in the initial states)
     if progress is not None:
         progress.write(f"  prove: base case ({k - 1} step{'s' * (k != 2)})\n")
     base = check_bmc(model, k - 1, check_deadlock=False, progress=None, verify=verify,
                      invariants=every, budget=b)
-    if base.outcome.kind != "bounded":
+    if base.outcome.kind is not OutcomeKind.BOUNDED:
         base.engine = "prove"
         base.figures.elapsed = time.monotonic() - t0
         return base
@@ -81,7 +77,7 @@ def _prove(model: M.Model, k: int, progress: TextIO | None, verify: bool, b: Bud
     ask = solver.check
 
     def unknown() -> Result:
-        return done(Outcome("incomplete", reason=solver.why_unknown()), None)
+        return done(Outcome(OutcomeKind.INCOMPLETE, reason=solver.why_unknown()), None)
 
     # the hypothesis: states 0..K-1 satisfy every invariant, the first K-1 expand without
     # fault and lead to the next, and none of them repeats. Why distinct states may be
@@ -121,7 +117,7 @@ def _prove(model: M.Model, k: int, progress: TextIO | None, verify: bool, b: Bud
                 raise AssertionError(f"z3 finds that {act.name} can fail, the interpreter "
                                      "does not")
             step = trace.steps[-1]
-            return done(Outcome("cti", target=None, code=o.code, span=o.span,
+            return done(Outcome(OutcomeKind.CTI, target=None, code=o.code, span=o.span,
                                 assertion=o.assertion,
                                 message=f"{step.action} can fail from a state where every "
                                         f"invariant holds: {o.message}"), trace)
@@ -140,7 +136,7 @@ def _prove(model: M.Model, k: int, progress: TextIO | None, verify: bool, b: Bud
                        if z3.is_true(m.eval(b, model_completion=True)))
             trace = decode.path(sys, m, k + 1)
             name = inv.inv.name
-            return done(Outcome("cti", target=name, span=inv.inv.span,
+            return done(Outcome(OutcomeKind.CTI, target=name, span=inv.inv.span,
                                 message=f"invariant {name} is not inductive: {act.name} "
                                         f"leads from a state where every invariant holds "
                                         f"to one where {name} does not"), trace)
@@ -152,4 +148,4 @@ def _prove(model: M.Model, k: int, progress: TextIO | None, verify: bool, b: Bud
     if helpers:
         msg += f" (with helper{'s' * (len(helpers) > 1)} {', '.join(helpers)})"
     msg += f"; {checked} obligations"
-    return done(Outcome("proved", message=msg), None)
+    return done(Outcome(OutcomeKind.PROVED, message=msg), None)

@@ -21,8 +21,8 @@ from typing import TypeAlias, TypeVar, assert_never
 import z3
 import z3.z3 as _z3  # _to_expr_ref: wraps a raw term in the right Python class
 
+from explorer.engine import Unsupported  # the engines' own, raised here for z3
 from explorer.model import (
-    NOSPAN,
     AnyT,
     AtomT,
     BoolT,
@@ -33,7 +33,6 @@ from explorer.model import (
     RecT,
     SeqT,
     SetT,
-    Span,
     Type,
     is_finite,
     type_size,
@@ -46,19 +45,6 @@ from explorer.values import Atom, Fn, Rec, Value, sort_key
 MAX_KEYS = 4096
 
 Sym: TypeAlias = "z3.ExprRef | SOpt | SSet | SFn | SRec | SSeq"
-
-
-class Unsupported(Exception):
-    """A construct the z3 encoding cannot express (a type too large to unfold). `span` is
-    the spec text that needs it: the encoder sets it on the way out, innermost first."""
-
-    def __init__(self, message: str, span: Span = NOSPAN) -> None:
-        super().__init__(message)
-        self.span = span
-
-    def locate(self, span: Span) -> None:
-        if not self.span.line:
-            self.span = span
 
 
 @dataclass
