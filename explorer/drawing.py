@@ -100,19 +100,19 @@ class Drawer:
                 nodes.append(DNode(key(a), tuple(lines) or (_name(a),), styles, group))
         drawn = {n.key for n in nodes}
         edges: list[DEdge] = []
-        for r in self.render.edges:
-            for a in self._domain(r.domain, state):
-                env = {r.var: a}
-                if key(a) not in drawn or not self._holds(r.when, state, env):
+        for e_rule in self.render.edges:
+            for a in self._domain(e_rule.domain, state):
+                env = {e_rule.var: a}
+                if key(a) not in drawn or not self._holds(e_rule.when, state, env):
                     continue
                 try:
-                    t = self.it.eval(r.target, state, env)
+                    t = self.it.eval(e_rule.target, state, env)
                 except EvalError:
                     continue
                 targets = sorted_values(t) if isinstance(t, frozenset) else ([] if t is None else [t])
                 for b in targets:
                     if key(b) in drawn:
-                        edges.append(DEdge(key(a), key(b), r.label, frozenset(r.styles)))
+                        edges.append(DEdge(key(a), key(b), e_rule.label, frozenset(e_rule.styles)))
         return Drawing(tuple(nodes), tuple(edges))
 
     def about(self, invariant: str | None, state: State) -> set[str]:

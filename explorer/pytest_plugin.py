@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest._code.code import TerminalRepr
 
 from explorer import model as M
 from explorer.diagnostics import SpecError, render
@@ -99,7 +100,8 @@ class SpecErrorItem(pytest.Item):
     def runtest(self) -> None:
         raise CheckFailed(self.report)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str | TerminalRepr:
         return str(excinfo.value)
 
     def reportinfo(self) -> tuple[Path | str, int, str]:
@@ -138,7 +140,8 @@ class CheckItem(pytest.Item):
         if not v.ok:
             raise CheckFailed(format_verdict(v, model, str(self.path), self.spec.source))
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str | TerminalRepr:
         if isinstance(excinfo.value, CheckFailed):
             return str(excinfo.value)
         return super().repr_failure(excinfo)

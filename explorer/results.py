@@ -200,7 +200,7 @@ def replay(model: Model, trace: Trace, outcome: Outcome) -> None:
         raise ReplayError(f"the interpreter fails on the last state: {e}") from e
 
 
-def _replay_fault(it: Interp, model: Model, state: tuple, step: Step, outcome: Outcome,
+def _replay_fault(it: Interp, model: Model, state: tuple[Value, ...], step: Step, outcome: Outcome,
                   n: int) -> None:
     """The failing step fails alike under the interpreter: for its binding (when complete:
     a fault in a parameter's domain binds only the parameters before it), and as the first
@@ -208,7 +208,7 @@ def _replay_fault(it: Interp, model: Model, state: tuple, step: Step, outcome: O
     action = next((a for a in model.actions if a.name == step.action), None)
     if action is None:
         raise ReplayError(f"step {n}: no action {step.action}")
-    runs = [lambda: it.successors(state)]
+    runs: list[Callable[[], object]] = [lambda: it.successors(state)]
     if len(step.params) == len(action.params):
         runs.append(lambda: it.action_successors(state, step.action, step.params))
     for run in runs:

@@ -17,11 +17,14 @@ and add nodes or attributes (`image=`, `shapefile=` would make `dot` read a file
 
 from __future__ import annotations
 
-from typing import assert_never
+from typing import TYPE_CHECKING, assert_never
 
 from explorer.results import Outcome, OutcomeKind, Step, Trace
 from explorer.textsafe import dot_string, dot_text, html_text
-from explorer.values import format_value
+from explorer.values import Value, format_value
+
+if TYPE_CHECKING:  # the drawings' shape only: explorer.drawing evaluates a spec's render
+    from explorer.drawing import Drawing
 
 CHANGED_BG, BAD, EDGE = "#fff3b0", "#c0392b", "#34495e"
 MAX_CELL = 60  # longer values wrap at commas, so a wide function stays readable
@@ -91,6 +94,7 @@ def trace_dot(trace: Trace, outcome: Outcome, title: str) -> str:
             changed = prev is not None and prev[trace.var_names.index(name)] != v
             val = _cell(format_value(v))
             if changed:
+                assert prev is not None
                 old = _cell(format_value(prev[trace.var_names.index(name)]))
                 rows.append(f'<tr><td align="left" bgcolor="{CHANGED_BG}"><b>{html_text(name)}'
                             f'</b></td><td align="left" bgcolor="{CHANGED_BG}"><b>{val}</b>'
@@ -123,7 +127,7 @@ def render_dot(dot: str, fmt: str) -> bytes:
     """DOT text laid out by Graphviz as `fmt` (svg, png)."""
     import graphviz
     try:
-        return graphviz.Source(dot).pipe(format=fmt)
+        return bytes(graphviz.Source(dot).pipe(format=fmt))
     except graphviz.ExecutableNotFound:
         raise DotMissing("Graphviz's `dot` is not installed (Debian: apt-get install "
                          "graphviz); only the .dot files were written") from None
@@ -135,8 +139,10 @@ def views(dot: str, formats: tuple[str, ...] = ("svg", "png")) -> list[tuple[str
     return [(fmt, render_dot(dot, fmt)) for fmt in formats]
 
 
-def state_graph_dot(var_names: tuple[str, ...], states: list[tuple], initial: set[int],
-                    edges: list[tuple[int, tuple, int]], violating: dict[int, str],
+def state_graph_dot(var_names: tuple[str, ...], states: list[tuple[Value, ...]],
+                    initial: set[int],
+                    edges: list[tuple[int, tuple[str, tuple[tuple[str, Value], ...]], int]],
+                    violating: dict[int, str],
                     failing: dict[int, str], title: str) -> str:
     """The whole reachable state graph as DOT (TLC's -dump dot): one box per state with its
     variables, initial states bold, states that violate an invariant or fail red, and one
@@ -192,7 +198,7 @@ def _attrs(styles: frozenset[str], changed: bool, marked: bool) -> str:
     return ", ".join(f"{k}={dot_string(v)}" for k, v in sorted(a.items()))
 
 
-def filmstrip_dot(trace: Trace, outcome: Outcome, title: str, drawings: list,
+def filmstrip_dot(trace: Trace, outcome: Outcome, title: str, drawings: list[Drawing],
                   marked: set[str]) -> str:
     """The filmstrip of a trace drawn by the spec's `render` section: `drawings[i]` is state
     i as nodes and edges (explorer.drawing), `marked` the atoms the violated invariant is
@@ -242,15 +248,15 @@ def filmstrip_dot(trace: Trace, outcome: Outcome, title: str, drawings: list,
             out.append("    }")
         for e in d.edges:
             new = prev_edges is not None and e not in prev_edges
-            attrs = ["dir=back"]  # drawn from the referred-to atom down, pointing up at it
+            eattrs = ["dir=back"]  # drawn from the referred-to atom down, pointing up at it
             if e.label:
-                attrs.append(f"label={dot_string(e.label)}")
-            for s in sorted(e.styles):
-                attrs += [f"{k}={dot_string(v)}" for k, v in _STYLE_ATTRS[s].items()]
+                eattrs.append(f"label={dot_string(e.label)}")
+            for style in sorted(e.styles):
+                eattrs += [f"{k}={dot_string(v)}" for k, v in _STYLE_ATTRS[style].items()]
             if new:
-                attrs += [f"color={dot_string(CHANGED_EDGE)}", "penwidth=2.5",
-                          f"fontcolor={dot_string(CHANGED_EDGE)}"]
-            out.append(f"    s{i}_n{keys[e.dst]} -> s{i}_n{keys[e.src]} [{', '.join(attrs)}];")
+                eattrs += [f"color={dot_string(CHANGED_EDGE)}", "penwidth=2.5",
+                           f"fontcolor={dot_string(CHANGED_EDGE)}"]
+            out.append(f"    s{i}_n{keys[e.dst]} -> s{i}_n{keys[e.src]} [{', '.join(eattrs)}];")
         out.append("  }")
     out.append("  { rank=same; " + " ".join(f"s{i}_top;" for i in range(n)) + " }")
     for i, step in enumerate(trace.steps):
