@@ -489,6 +489,15 @@ class DReserved(Decl):
     span: Span = field(default=NOSPAN, compare=False)
 
 
+# The kinds of each syntax category, for exhaustive matches (`match` + `assert_never`).
+AnyType = TName | TBool | TInt | TRange | TSet | TFn | TOpt | TRec | TSeq
+AnyExpr = (ELit | EName | EUnary | EBinary | EIndex | ESlice | EField | ECall | ESetLit | ESeqLit
+           | ERecLit | EIte | EQuant | EFilter | EMap | EFnComp)
+AnyStmt = SAssign | SLet | SVar | SIf | SEither | SRequire | SAssert | SCall | SFor | SWhile
+AnyDecl = (DSpec | DSet | DEnum | DParam | DConst | DVar | DInit | DAction | DDef | DProc
+           | DInvariant | DTerminal | DCheck | DRender | DReserved)
+
+
 @dataclass(frozen=True)
 class SpecFile:
-    decls: tuple[Decl, ...]
+    decls: tuple[AnyDecl, ...]

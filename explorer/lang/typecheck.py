@@ -22,12 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from explorer import budget
 from explorer import model as M
 from explorer.diagnostics import Diagnostic, SpecError
 from explorer.lang import syntax as S
+from explorer.lang.resolve import Resolved, resolve
 from explorer.model import AnyT, AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Span, Type
 from explorer.types import (
     INT,
@@ -180,8 +181,10 @@ class _Ctx:
 
 
 class Elaborator:
-    def __init__(self, spec: S.SpecFile, path: str, overrides: dict[str, Any]) -> None:
+    def __init__(self, spec: S.SpecFile, path: str, overrides: dict[str, Any],
+                 resolved: Resolved | None = None) -> None:
         self.spec = spec
+        self.resolved = resolved if resolved is not None else resolve(spec)
         self.path = path
         self.overrides = dict(overrides)  # name -> (ExprNode, Span) or Value
         self.diags: list[Diagnostic] = []
@@ -195,7 +198,7 @@ class Elaborator:
         self.defs: dict[str, _Def] = {}
         self.procs: dict[str, _Proc] = {}
         self.calls = 0  # proc calls and loop iterations inlined so far: each gets names of its own
-        self.declared: dict[str, Span] = {}  # every value-level name of the file, for hints
+        self.declared = self.resolved.declared  # every value-level name of the file, for hints
         self.assertions: list[tuple[str, Span]] = []  # named asserts, in elaboration order
         self.current: str | None = None  # the def or proc being checked
         self.action_name = ""  # the action being checked
@@ -223,16 +226,8 @@ class Elaborator:
     # ------------------------------------------------------------------ driver
     def run(self) -> M.Model:
         decls = self.spec.decls
-        specs = [d for d in decls if isinstance(d, S.DSpec)]
-        if len(specs) > 1:
-            self.error("E1002", "a file holds one `spec` declaration", specs[1].span)
-        if not specs:  # an empty file is no spec, not a spec with no actions
-            self.error("E0006", "no `spec NAME` declaration: a spec file starts with one, "
-                       "such as `spec mutex`" if decls else
-                       "the file declares nothing: a spec file starts with `spec NAME`",
-                       M.Span(1, 1, 1, 1))
-        name = specs[0].name if specs else "spec"
-        self._declare_names(decls)
+        r = self.resolved
+        self.diags.extend(r.diagnostics)
         fatal = False  # a constant-level declaration failed: later phases would only cascade
         for d in decls:
             if isinstance(d, S.DDef | S.DProc):
@@ -247,79 +242,40 @@ class Elaborator:
                 fatal = True
         if fatal:
             raise SpecError(self.diags)
-        init = self._init([d for d in decls if isinstance(d, S.DInit)])
-        actions = [a for d in decls if isinstance(d, S.DAction)
+        init = self._init(list(r.inits))
+        actions = [a for d in r.actions
                    if (a := self.guarded(lambda d=d: self._action(d))) is not None]
         # `var` locals are variables that every step starts and ends at their type's zero
         init += tuple(M.InitItem(v.index, False, _zero_lit(v, v.span), v.span)
                       for v in self.vars if v.local)
-        invariants = [i for d in decls if isinstance(d, S.DInvariant)
+        invariants = [i for d in r.invariants
                       if (i := self.guarded(lambda d=d: self._invariant(d))) is not None]
-        terminals = [d for d in decls if isinstance(d, S.DTerminal)]
+        terminals = r.terminals
         terminal = None
         if len(terminals) > 1:
             self.error("E1002", "only one `terminal when` is allowed", terminals[1].span)
         if terminals:
             self.body_nodes = 0
             terminal = self.guarded(lambda: self._bool(terminals[0].expr, _Ctx()))
-        renders = [d for d in decls if isinstance(d, S.DRender)]
+        renders = r.renders
         if len(renders) > 1:
             self.error("E1002", "a spec has one `render` section", renders[1].span)
         self.body_nodes = 0
         render = self.guarded(lambda: self._render(renders[0])) if renders else None
-        for d in decls:
-            if isinstance(d, S.DReserved):
-                self.error("E0004", f"`{d.keyword}` declarations are not supported yet", d.span)
-        inv_names = {d.name for d in decls if isinstance(d, S.DInvariant)}
+        for rd in r.reserved:
+            self.error("E0004", f"`{rd.keyword}` declarations are not supported yet", rd.span)
+        inv_names = {d.name for d in r.invariants}
         for a, span in self.assertions:
             if a in inv_names:
                 self.error("E1002", f"`{a}` is the name of an invariant; give the assertion "
                            "another name", span)
         if self.diags:
             raise SpecError(self.diags)
-        return M.Model(name, self.path, tuple(self.vars), tuple(self.consts), init,
+        return M.Model(r.name, self.path, tuple(self.vars), tuple(self.consts), init,
                        tuple(actions), tuple(invariants), terminal, tuple(self.params),
-                       tuple(self.types.values()), doc=specs[0].doc if specs else "",
+                       tuple(self.types.values()), doc=r.doc,
                        assertions=tuple(dict.fromkeys(a for a, _ in self.assertions)),
-                       render=render, init_span=next(
-                           (d.span for d in decls if isinstance(d, S.DInit)),
-                           specs[0].span if specs else M.NOSPAN))
-
-    def _declare_names(self, decls: tuple[S.Decl, ...]) -> None:
-        seen: dict[tuple[str, str], Span] = {}
-
-        def add(space: str, name: str, span: Span) -> None:
-            if (space, name) in seen:
-                self.error("E1002", f"`{name}` is declared twice", span,
-                           f"first declared at line {seen[(space, name)].line}")
-            else:
-                seen[(space, name)] = span
-            # `min` and `max` came late and are common names (`while c max K` keeps `max`
-            # usable): a declaration of that name is allowed, and a def of it wins in calls
-            if space == "value" and name in BUILTINS and name not in ("min", "max"):
-                self.error("E1002", f"`{name}` is the name of a built-in function", span)
-            if space == "value" and name in ("bool", "int"):
-                self.error("E1002", f"`{name}` is the name of a type", span)
-
-        for d in decls:
-            if isinstance(d, S.DSet | S.DEnum | S.DParam | S.DConst | S.DVar | S.DDef | S.DProc):
-                add("value", d.name, d.span)
-                self.declared.setdefault(d.name, d.span)
-            if isinstance(d, S.DDef | S.DProc) and d.name.startswith("_"):
-                self.error("E1007", f"`{d.name}`: a def or proc name cannot start with `_` "
-                           "(reserved for the names inside def and proc bodies)", d.span)
-            if isinstance(d, S.DEnum):
-                for a, sp in d.values:
-                    add("value", a, sp)
-            if isinstance(d, S.DSet) and d.atoms is not None:
-                for a, sp in d.atoms:
-                    add("value", a, sp)
-            if isinstance(d, S.DAction):
-                add("action", d.name, d.span)
-            if isinstance(d, S.DInvariant):
-                add("invariant", d.name, d.span)
-            if isinstance(d, S.DCheck):
-                add("check", d.name, d.span)
+                       render=render, init_span=r.inits[0].span if r.inits else r.span)
 
     # ------------------------------------------------------------------ defs and procs
     def _callable(self, d: S.DDef | S.DProc) -> None:
@@ -1547,9 +1503,17 @@ def _fold_op(op: M.Op, a: Any, b: Any) -> Any:
     return table[op](a, b)
 
 
-def elaborate(spec: S.SpecFile, path: str, overrides: dict[str, Any]) -> tuple[M.Model, list[Diagnostic]]:
-    """One configuration of the spec as a Model, plus the warnings found on the way."""
-    el = Elaborator(spec, path, overrides)
+class Elaboration(NamedTuple):
+    model: M.Model
+    warnings: list[Diagnostic]
+    nodes: int  # IR nodes built (expressions typed, and those copied by inlining or unrolling)
+
+
+def elaborate(spec: S.SpecFile, path: str, overrides: dict[str, Any],
+              resolved: Resolved | None = None) -> Elaboration:
+    """One configuration of the spec as a Model, plus the warnings found on the way;
+    `resolved` is `resolve(spec)`, done once per spec by the caller (or here)."""
+    el = Elaborator(spec, path, overrides, resolved)
     model = el.run()
-    return model, el.warnings
+    return Elaboration(model, el.warnings, el.polls + el.model_nodes)
 
