@@ -20,8 +20,8 @@ Imports `model`, `values`, `diagnostics`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from explorer import budget
@@ -29,6 +29,15 @@ from explorer import model as M
 from explorer.diagnostics import Diagnostic, SpecError
 from explorer.lang import syntax as S
 from explorer.lang.resolve import Resolved, resolve
+from explorer.lang.rewrite import (
+    NOT_CONST,
+    Mentions,
+    Sizes,
+    fold_expr,
+    let_names,
+    rename_stmts,
+    subst,
+)
 from explorer.model import AnyT, AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Span, Type
 from explorer.types import (
     INT,
@@ -56,9 +65,7 @@ MAX_EXPR_DEPTH = 150  # nesting of one expression once inlined (the evaluators r
 MAX_EXPR_NODES = 20_000  # nodes of one expression once inlined
 MAX_BODY_NODES = 200_000  # nodes (statements and expressions) one declaration instantiates
 MAX_MODEL_NODES = 2_000_000  # ... and a whole configuration
-MAX_FOLDED_RANGE = 4096  # a constant range with more values stays a range: never a set
 BUILTINS = {b.value: b for b in M.Builtin}
-_NOT_CONST = object()
 
 
 class _Abort(Exception):
@@ -94,59 +101,6 @@ class _Proc:
     params: tuple[_Param, ...]
     body: tuple[M.Stmt, ...]  # parameters appear as M.Local(param.ir)
     size: int = 0  # nodes of the body (statements and expressions): what a call copies
-
-
-_LEAVES = frozenset({M.Lit, M.VarRef, M.ConstRef, M.Local})  # measured without the memo
-
-
-class _Sizes:
-    """The size (nodes, as a tree) and depth of IR expressions. Inlined defs share their
-    subtrees, so the IR is a DAG whose tree can be exponentially larger: each node is
-    measured once (memo by identity, the node kept alive so its id is not reused)."""
-
-    def __init__(self) -> None:
-        self.memo: dict[int, tuple[M.Expr, int, int]] = {}
-
-    def of(self, e: M.Expr) -> tuple[int, int]:
-        if type(e) in _LEAVES:
-            return 1, 1
-        memo = self.memo
-        got = memo.get(id(e))
-        if got is not None and got[0] is e:
-            return got[1], got[2]
-        # post-order without recursion; a node is measured once its children are (in the
-        # usual case, a node just built by `expr`, they are: one round)
-        stack: list[tuple[M.Expr, list[M.Expr] | None]] = [(e, None)]
-        while stack:
-            x, kids = stack.pop()
-            if kids is None:
-                got = memo.get(id(x))
-                if got is not None and got[0] is x:
-                    continue
-                kids = M.children(x)
-                todo = [c for c in kids if type(c) not in _LEAVES
-                        and ((g := memo.get(id(c))) is None or g[0] is not c)]
-                if todo:
-                    stack.append((x, kids))
-                    stack.extend((c, None) for c in todo)
-                    continue
-            size, depth = 1, 0
-            for c in kids:
-                cs, cd = (1, 1) if type(c) in _LEAVES else memo[id(c)][1:]
-                size += cs
-                if cd > depth:
-                    depth = cd
-            memo[id(x)] = (x, size, depth + 1)
-        _, size, depth = memo[id(e)]
-        return size, depth
-
-    def size(self, e: M.Expr) -> int:
-        return self.of(e)[0]
-
-    def alias(self, new: M.Expr, old: M.Expr) -> None:
-        """new is old renamed (the same shape): measured without walking it."""
-        size, depth = self.of(old)
-        self.memo[id(new)] = (new, size, depth)
 
 
 @dataclass
@@ -202,7 +156,8 @@ class Elaborator:
         self.assertions: list[tuple[str, Span]] = []  # named asserts, in elaboration order
         self.current: str | None = None  # the def or proc being checked
         self.action_name = ""  # the action being checked
-        self.sizes = _Sizes()
+        self.sizes = Sizes()
+        self.mentions = Mentions()
         self.body_nodes = 0  # nodes instantiated for the declaration being elaborated
         self.model_nodes = 0  # ... and for the whole configuration
         self.polls = 0
@@ -348,9 +303,9 @@ class Elaborator:
             late = [v.name for v in self.vars if v.index in d.reads - ctx.readable_vars]
             raise self.error("E1004", f"def `{name}` reads `{late[0]}` before `init` assigns it",
                              span)
-        subst = {p.ir: self._arg(self.expr(x, ctx), p, name, x.span)
+        given = {p.ir: self._arg(self.expr(x, ctx), p, name, x.span)
                  for p, x in zip(d.params, args)}
-        out = _subst(d.body, subst)
+        out = subst(d.body, given, mentions=self.mentions)
         size, depth = self.sizes.of(out)
         if depth > MAX_EXPR_DEPTH or size > MAX_EXPR_NODES:
             what = (f"{depth} levels deep (at most {MAX_EXPR_DEPTH})" if depth > MAX_EXPR_DEPTH
@@ -400,10 +355,10 @@ class Elaborator:
         # must not rebind the first call's parameters while an `either` of the first call
         # still has branches to run (the generated code runs them after the continuation).
         self._instantiate(p.size, s.span, f"proc `{s.name}`")
-        names = self._fresh([prm.ir for prm in p.params] + _let_names(p.body))
+        names = self._fresh([prm.ir for prm in p.params] + let_names(p.body))
         lets = tuple(M.Let(names[prm.ir], self._arg(self.expr(x, ctx), prm, s.name, x.span),
                            s.span) for prm, x in zip(p.params, s.args))
-        return lets + _rename_stmts(p.body, names, self.sizes)
+        return lets + rename_stmts(p.body, names, self.sizes, self.mentions)
 
     # ------------------------------------------------------------------ loops
     def _fresh(self, names: list[str]) -> dict[str, str]:
@@ -465,15 +420,15 @@ class Elaborator:
 
     def _iteration(self, var: str, value: M.Expr, body: tuple[M.Stmt, ...], cond: M.Expr,
                    sp: Span) -> M.Stmt:
-        names = self._fresh([var, *_let_names(body)])
-        return M.If(cond, (M.Let(names[var], value, sp), *_rename_stmts(body, names, self.sizes)),
-                    (), sp)
+        names = self._fresh([var, *let_names(body)])
+        body = rename_stmts(body, names, self.sizes, self.mentions)
+        return M.If(cond, (M.Let(names[var], value, sp), *body), (), sp)
 
     def _while_stmt(self, s: S.SWhile, ctx: _Ctx) -> tuple[M.Stmt, ...]:
         """`while c max K { body }`, unrolled to K nested `if c { body ... }`, the innermost
         `if c` raising E3007. Each iteration's `let`s get names of their own."""
-        k = _fold(self.expr(s.bound, ctx))
-        if k is _NOT_CONST or isinstance(k, bool) or not isinstance(k, int):
+        k = fold_expr(self.expr(s.bound, ctx))
+        if k is NOT_CONST or isinstance(k, bool) or not isinstance(k, int):
             raise self.error("E2003", "the bound of `while ... max K` must be a constant "
                              "integer (numbers, params, consts)", s.bound.span)
         if not 0 <= k <= MAX_LOOP:
@@ -482,7 +437,8 @@ class Elaborator:
         body, _ = self._block(s.body, ctx)
         fail = M.Fail("E3007", f"loop bound {k} exceeded: the `while` condition still holds "
                       f"after {k} iteration{'s' * (k != 1)}", s.span)
-        bodies = [_rename_stmts(body, self._fresh(_let_names(body)), self.sizes)
+        bodies = [rename_stmts(body, self._fresh(let_names(body)), self.sizes,
+                               self.mentions)
                   for _ in range(k)]
         inner: tuple[M.Stmt, ...] = (M.If(cond, (fail,), (), s.span),)
         for b in reversed(bodies):  # iteration i+1 runs inside iteration i's `if`
@@ -568,8 +524,8 @@ class Elaborator:
                 e = self._store(e, t, d.value.span, f"const `{d.name}`")
                 if not fits_statically(e.t, t):  # checked once, before any engine runs
                     e = M.Fit(e, t, f"const {d.name}", d.value.span)
-            v = _fold(e)
-            if v is not _NOT_CONST and (v is None or isinstance(v, bool | int | Atom)):
+            v = fold_expr(e)
+            if v is not NOT_CONST and (v is None or isinstance(v, bool | int | Atom)):
                 g = M.Lit(v, _lit_type(v, t), d.span)
             else:
                 self.consts.append(M.ConstDef(d.name, e, t, d.span))
@@ -596,16 +552,16 @@ class Elaborator:
 
     def _const_int(self, node: S.ExprNode) -> int:
         e = self.expr(node, _Ctx(vars_ok=False))
-        v = _fold(e)
-        if v is _NOT_CONST or isinstance(v, bool) or not isinstance(v, int):
+        v = fold_expr(e)
+        if v is NOT_CONST or isinstance(v, bool) or not isinstance(v, int):
             raise self.error("E2003", "expected a constant integer (numbers, params, consts)",
                              node.span)
         return v
 
     def _const_value(self, node: S.ExprNode, t: Type, what: str) -> Value:
         e = self.expr(node, _Ctx(vars_ok=False))
-        v = _fold(e, ranges=None)
-        if v is _NOT_CONST:
+        v = fold_expr(e, ranges=None)
+        if v is NOT_CONST:
             raise self.error("E2003", f"{what} needs a constant value", node.span)
         if not M.value_fits(v, t):
             raise self.error("E2002", f"{format_value(v)} is not a value of {what}'s type {t}",
@@ -979,8 +935,8 @@ class Elaborator:
             budget.poll()  # --max-seconds and --max-memory bound elaboration too
         e = self._expr(n, ctx)
         span = n.span
-        v = _fold(e) if not isinstance(e, M.Lit) else _NOT_CONST
-        if v is not _NOT_CONST:
+        v = fold_expr(e) if not isinstance(e, M.Lit) else NOT_CONST
+        if v is not NOT_CONST:
             return M.Lit(v, e.t, span)
         size, depth = self.sizes.of(e)
         if depth > MAX_EXPR_DEPTH or size > MAX_EXPR_NODES:
@@ -1312,153 +1268,9 @@ def _lit_type(v: Value, declared: Type) -> Type:
     return declared
 
 
-# ---------------------------------------------------------------------- inlining
-
-
-_FOLDABLE = (M.Not, M.Neg, M.BinOp, M.Ite, M.SetLit, M.RangeSet)
-
-
-def _subst(e: M.Expr, m: Mapping[str, M.Expr | str], fold: bool = True) -> M.Expr:
-    """e with each free `Local(name)` for a name of m replaced by m[name]: an expression,
-    or a new name (a renaming, as proc calls and loop iterations do).
-
-    Binders inside e that bind a name of m hide it in their scope (a later binder's domain
-    and the body). No capture can happen: the replacements' free names are the caller's,
-    and the names e binds are mangled with the def's name (or that of a def it inlined).
-    With `fold`, nodes whose operands became literals are folded, as `Elaborator.expr`
-    would have (a renaming makes no literals)."""
-    if not m:
-        return e
-    if isinstance(e, M.Local):
-        r = m.get(e.name, e)
-        return replace(e, name=r) if isinstance(r, str) else r
-    if isinstance(e, M.Lit | M.VarRef | M.ConstRef):
-        return e
-    if isinstance(e, M.Quant | M.MapSet):
-        binders, inner = _subst_binders(e.binders, m, fold)
-        if isinstance(e, M.Quant):
-            return replace(e, binders=binders, body=_subst(e.body, inner, fold))
-        return replace(e, binders=binders, e=_subst(e.e, inner, fold))
-    if isinstance(e, M.Filter | M.FnComp):
-        (b,), inner = _subst_binders((e.binder,), m, fold)
-        if isinstance(e, M.Filter):
-            return replace(e, binder=b, pred=_subst(e.pred, inner, fold))
-        return replace(e, binder=b, e=_subst(e.e, inner, fold))
-    changes: dict[str, Any] = {}
-    for name in e.__dataclass_fields__:
-        c = getattr(e, name)
-        if isinstance(c, M.Expr):
-            changes[name] = _subst(c, m, fold)
-        elif isinstance(c, tuple) and c and isinstance(c[0], M.Expr):
-            changes[name] = tuple(_subst(x, m, fold) for x in c)
-        elif isinstance(c, tuple) and c and isinstance(c[0], tuple):  # record fields
-            changes[name] = tuple((f, _subst(x, m, fold)) for f, x in c)
-    out = replace(e, **changes)
-    if fold and isinstance(out, _FOLDABLE):
-        v = _fold(out)
-        if v is not _NOT_CONST:
-            return M.Lit(v, out.t, out.span)
-    return out
-
-
-def _let_names(stmts: tuple[M.Stmt, ...]) -> list[str]:
-    return [st.name for st in M.walk_stmts(stmts) if isinstance(st, M.Let)]
-
-
-def _rename_stmts(stmts: tuple[M.Stmt, ...], names: dict[str, str],
-                  sizes: _Sizes | None = None) -> tuple[M.Stmt, ...]:
-    """The statements with the locals of `names` renamed (a proc call's or a loop
-    iteration's own names)."""
-
-    def ren(e: M.Expr) -> M.Expr:
-        new = _subst(e, names, fold=False)
-        if sizes is not None:  # a statement's expression keeps its size (the budget's)
-            sizes.alias(new, e)
-        return new
-
-    out: list[M.Stmt] = []
-    for st in stmts:
-        if isinstance(st, M.Let):
-            st = replace(st, name=names.get(st.name, st.name), value=ren(st.value))
-        elif isinstance(st, M.Assign):
-            path = tuple(replace(k, key=ren(k.key)) if isinstance(k.key, M.Expr) else k
-                         for k in st.path)
-            st = replace(st, path=path, value=ren(st.value))
-        elif isinstance(st, M.If):
-            st = replace(st, cond=ren(st.cond), then=_rename_stmts(st.then, names, sizes),
-                         orelse=_rename_stmts(st.orelse, names, sizes))
-        elif isinstance(st, M.Either):
-            st = replace(st, branches=tuple(_rename_stmts(b, names, sizes) for b in st.branches))
-        elif isinstance(st, M.Require | M.Assert):
-            st = replace(st, cond=ren(st.cond))
-        out.append(st)  # Fail holds no names
-    return tuple(out)
-
-
 def _drawn_kind(t: Type) -> str:
     """What a render node stands for: the atoms of one set or enum, or integers."""
     return t.name if isinstance(t, AtomT) else "int"
-
-
-def _subst_binders(binders: tuple[M.Binder, ...], m: Mapping[str, M.Expr | str], fold: bool
-                   ) -> tuple[tuple[M.Binder, ...], Mapping[str, M.Expr | str]]:
-    out = []
-    for b in binders:
-        out.append(M.Binder(b.name, _subst(b.domain, m, fold), b.span))
-        if b.name in m:
-            m = {k: v for k, v in m.items() if k != b.name}
-    return tuple(out), m
-
-
-# ---------------------------------------------------------------------- constant folding
-
-
-def _fold(e: M.Expr, ranges: int | None = MAX_FOLDED_RANGE) -> Any:
-    """The value of a state-independent expression built from literals, or _NOT_CONST.
-
-    Folds scalars, arithmetic, logic, comparisons, ranges and set literals: enough for
-    bounds, set sizes and param values. Anything it does not know is left to the engines.
-    A range of more than `ranges` values is not made a set (None: any range is, for a
-    param's value): the engines test membership in it by comparisons, and iterate it
-    lazily. An operand that is not constant stops the fold at once, so that folding a
-    large (shared) tree costs its depth, not its size.
-    """
-    if isinstance(e, M.Lit):
-        return e.value
-    if isinstance(e, M.Not):
-        v = _fold(e.e, ranges)
-        return _NOT_CONST if v is _NOT_CONST else (not v)
-    if isinstance(e, M.Neg):
-        v = _fold(e.e, ranges)
-        return _NOT_CONST if v is _NOT_CONST else -v
-    if isinstance(e, M.Ite):
-        c = _fold(e.c, ranges)
-        return _NOT_CONST if c is _NOT_CONST else _fold(e.a if c else e.b, ranges)
-    if isinstance(e, M.SetLit):
-        vs = []
-        for x in e.elems:
-            v = _fold(x, ranges)
-            if v is _NOT_CONST:
-                return _NOT_CONST
-            vs.append(v)
-        return frozenset(vs)
-    if isinstance(e, M.RangeSet):
-        lo = _fold(e.lo, ranges)
-        hi = _fold(e.hi, ranges) if lo is not _NOT_CONST else _NOT_CONST
-        if lo is _NOT_CONST or hi is _NOT_CONST:
-            return _NOT_CONST
-        if ranges is not None and hi - lo + 1 > ranges:
-            return _NOT_CONST
-        return frozenset(range(lo, hi + 1))
-    if isinstance(e, M.BinOp):
-        a = _fold(e.a, ranges)
-        if a is _NOT_CONST:
-            return _NOT_CONST
-        b = _fold(e.b, ranges)
-        if b is _NOT_CONST:
-            return _NOT_CONST
-        return _fold_op(e.op, a, b)
-    return _NOT_CONST
 
 
 def _clash_notes(a: Type, b: Type) -> tuple[str, ...]:
@@ -1473,34 +1285,9 @@ def _clash_notes(a: Type, b: Type) -> tuple[str, ...]:
 def _whole(dom: M.Expr, t: Type) -> bool:
     """Is the set expression dom, statically, every value of its element type t?"""
     if isinstance(dom, M.RangeSet) and isinstance(t, IntT):  # a range too large to fold
-        return _fold(dom.lo) == t.lo and _fold(dom.hi) == t.hi
-    whole = _fold(dom)
-    return whole is not _NOT_CONST and whole == frozenset(M.type_values(t))
-
-
-def _fold_op(op: M.Op, a: Any, b: Any) -> Any:
-    O = M.Op
-    if op in (O.DIV, O.MOD) and b == 0:
-        return _NOT_CONST  # left to the engines, which report it with a trace
-    table: dict[M.Op, Callable[[Any, Any], Any]] = {
-        O.AND: lambda x, y: x and y, O.OR: lambda x, y: x or y,
-        O.IMPLIES: lambda x, y: (not x) or y, O.IFF: lambda x, y: x == y,
-        O.EQ: lambda x, y: x == y, O.NE: lambda x, y: x != y,
-        O.LT: lambda x, y: x < y, O.LE: lambda x, y: x <= y,
-        O.GT: lambda x, y: x > y, O.GE: lambda x, y: x >= y,
-        O.IN: lambda x, y: x in y, O.NOTIN: lambda x, y: x not in y,
-        O.SUBSET: lambda x, y: x <= y, O.ADD: lambda x, y: x + y, O.SUB: lambda x, y: x - y,
-        O.MUL: lambda x, y: x * y, O.DIV: lambda x, y: x // y, O.MOD: lambda x, y: x % y,
-        O.UNION: lambda x, y: x | y, O.INTER: lambda x, y: x & y, O.MINUS: lambda x, y: x - y,
-    }
-    if op in (O.LT, O.LE, O.GT, O.GE, O.ADD, O.SUB, O.MUL, O.DIV, O.MOD) and (
-            a is None or b is None):
-        return _NOT_CONST
-    if op in (O.LT, O.LE, O.GT, O.GE) and isinstance(a, Atom) and isinstance(b, Atom):
-        a, b = a.index, b.index  # ordered as declared
-    if op in (O.MUL,) and abs(a) > 2**62:
-        return _NOT_CONST
-    return table[op](a, b)
+        return fold_expr(dom.lo) == t.lo and fold_expr(dom.hi) == t.hi
+    whole = fold_expr(dom)
+    return whole is not NOT_CONST and whole == frozenset(M.type_values(t))
 
 
 class Elaboration(NamedTuple):
