@@ -6,6 +6,7 @@ Produced by parser.py, read by typecheck.py. Nothing here knows about types or e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from explorer.model import NOSPAN, Span
 
@@ -14,7 +15,9 @@ from explorer.model import NOSPAN, Span
 
 @dataclass(frozen=True)
 class TypeNode:
-    pass
+    if TYPE_CHECKING:  # every kind has its own `span` field (last, so that it has a default)
+        @property
+        def span(self) -> Span: ...
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,9 @@ class TSeq(TypeNode):
 
 @dataclass(frozen=True)
 class ExprNode:
-    pass
+    if TYPE_CHECKING:  # every kind has its own `span` field (last, so that it has a default)
+        @property
+        def span(self) -> Span: ...
 
 
 @dataclass(frozen=True)
@@ -205,7 +210,9 @@ class EFnComp(ExprNode):
 
 @dataclass(frozen=True)
 class StmtNode:
-    pass
+    if TYPE_CHECKING:  # every kind has its own `span` field (last, so that it has a default)
+        @property
+        def span(self) -> Span: ...
 
 
 @dataclass(frozen=True)
@@ -296,7 +303,9 @@ class SWhile(StmtNode):
 
 @dataclass(frozen=True)
 class Decl:
-    pass
+    if TYPE_CHECKING:  # every kind has its own `span` field (last, so that it has a default)
+        @property
+        def span(self) -> Span: ...
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Names, types and lowering: syntax tree + param values -> one `Model` configuration.
+"""Names and types: syntax tree + param values -> one `Model` configuration.
 
 One pass over the declarations in order: constant-level declarations (enums, params, sets,
 consts) must be declared before use and are folded to values; `def`s and `proc`s are checked
@@ -7,37 +7,37 @@ variables, init, actions, invariants and the terminal predicate are elaborated i
 with the runtime checks (unwrap of `T?`, range checks on stores) made explicit. All static
 errors of a phase are collected and raised together as one SpecError.
 
-Defs and procs are lowered here, so engines never see them: a def call is its body's IR
-with each parameter replaced by the argument's IR (call by name); a proc call is one `let`
-per parameter (arguments evaluated at the call, left to right) followed by the proc's body.
-Names bound inside a def or proc body are mangled to `{name}__{owner}` in the IR; spec names
+Per configuration, after resolve.py (once per spec) has sorted the declarations and found
+the errors no param can change. Defs, procs and loops are lowered on the way by lower.py's
+`Lowering`, which this module's `Elaborator` derives from, so engines never see them; names
+bound inside a def or proc body are mangled to `{name}__{owner}` in the IR; spec names
 never contain `__` (E1007), so a mangled name never captures or clashes with another.
-`for` and `while` loops are unrolled here too (`_for_stmt`, `_while_stmt`): the body is
-checked once, and each iteration, like each proc call, renames its names `{name}__{n}`
-with a number no other call or iteration has. `while` adds the IR statement `Fail` (E3007).
+Constant folding and the IR rewrites are rewrite.py's.
 Imports `model`, `values`, `diagnostics`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from explorer import budget
 from explorer import model as M
 from explorer.diagnostics import Diagnostic, SpecError
 from explorer.lang import syntax as S
+from explorer.lang.lower import (
+    MAX_EXPR_DEPTH,
+    MAX_EXPR_NODES,
+    Lowering,
+)
 from explorer.lang.resolve import Resolved, resolve
 from explorer.lang.rewrite import (
     NOT_CONST,
     Mentions,
     Sizes,
     fold_expr,
-    let_names,
-    rename_stmts,
-    subst,
 )
+from explorer.lang.scope import Abort, Ctx, Def, Global, Param, Proc, article
 from explorer.model import AnyT, AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Span, Type
 from explorer.types import (
     INT,
@@ -52,89 +52,13 @@ from explorer.types import (
 from explorer.values import Atom, Value, format_value
 
 MAX_SEQ = 64  # the largest sequence bound
-MAX_LOOP = 64  # the most iterations a `for` or `while` unrolls to
-MAX_UNROLLED = 2000  # the most IR statements one loop may unroll to (nested loops multiply)
-MAX_LOOP_EITHERS = 12  # `either`s in sequence in one unrolled loop (each nests the code)
-MAX_LOOP_PATHS = 4096  # copies the explicit engine makes of what follows an unrolled loop
-MAX_LOOP_NESTING = 72  # blocks nested in one unrolled loop (`while` nests one per iteration)
 MAX_ATOMS = 10_000  # the largest set a param can make (`set S = p[1..N]`)
-# The elaboration budget: what inlining defs and procs and unrolling loops may make (E2005).
-# Each def use copies the def's body, so a def using the previous one twice doubles at
-# every level; these keep every engine's work (and the generated code) bounded.
-MAX_EXPR_DEPTH = 150  # nesting of one expression once inlined (the evaluators recurse on it)
-MAX_EXPR_NODES = 20_000  # nodes of one expression once inlined
-MAX_BODY_NODES = 200_000  # nodes (statements and expressions) one declaration instantiates
-MAX_MODEL_NODES = 2_000_000  # ... and a whole configuration
 BUILTINS = {b.value: b for b in M.Builtin}
 
 
-class _Abort(Exception):
-    """Stop elaborating the current declaration (its error is already recorded)."""
+class Elaborator(Lowering):
+    """Names and types of one configuration (with lower.py's `Lowering`: inlining, unrolling)."""
 
-
-@dataclass
-class _Global:
-    kind: str  # "atom" | "set" | "param" | "const" | "var" | "def" | "proc"
-    expr: M.Expr | None
-    span: Span
-    var: M.Var | None = None
-
-
-@dataclass(frozen=True)
-class _Param:
-    """A parameter of a def or proc: its spec name, its IR name, its type."""
-
-    name: str
-    ir: str
-    t: Type
-
-
-@dataclass(frozen=True)
-class _Def:
-    params: tuple[_Param, ...]
-    body: M.Expr  # parameters appear as M.Local(param.ir)
-    reads: frozenset[int]  # the variables the body reads (defs it calls included)
-
-
-@dataclass(frozen=True)
-class _Proc:
-    params: tuple[_Param, ...]
-    body: tuple[M.Stmt, ...]  # parameters appear as M.Local(param.ir)
-    size: int = 0  # nodes of the body (statements and expressions): what a call copies
-
-
-@dataclass
-class _Ctx:
-    """What an expression may see: locals, whether state variables are allowed.
-
-    Inside a def or proc body, `mangle` is its name: the IR names of its locals are
-    `{name}__{mangle}` (see `ir`), so they never meet the caller's names."""
-
-    locals: dict[str, Type] = field(default_factory=dict)
-    vars_ok: bool = True
-    readable_vars: set[int] | None = None  # in init: only those assigned so far
-    in_init: bool = False
-    mangle: str = ""
-    cells: dict[str, M.Var] = field(default_factory=dict)  # `var` locals of the body
-
-    def bind(self, name: str, t: Type) -> _Ctx:
-        return _Ctx({**self.locals, name: t}, self.vars_ok, self.readable_vars, self.in_init,
-                    self.mangle, self.cells)
-
-    def cell(self, name: str, var: M.Var) -> _Ctx:
-        return _Ctx(self.locals, self.vars_ok, self.readable_vars, self.in_init, self.mangle,
-                    {**self.cells, name: var})
-
-    def binds(self, name: str) -> bool:
-        """Is `name` a parameter, `let`, loop variable or `var` here?"""
-        return name in self.locals or name in self.cells
-
-    def ir(self, name: str) -> str:
-        """The IR name of local `name` (as written in the spec)."""
-        return f"{name}__{self.mangle}" if self.mangle else name
-
-
-class Elaborator:
     def __init__(self, spec: S.SpecFile, path: str, overrides: dict[str, Any],
                  resolved: Resolved | None = None) -> None:
         self.spec = spec
@@ -143,14 +67,14 @@ class Elaborator:
         self.overrides = dict(overrides)  # name -> (ExprNode, Span) or Value
         self.diags: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
-        self.globals: dict[str, _Global] = {}
+        self.globals: dict[str, Global] = {}
         self.types: dict[str, AtomT] = {}
         self.params: list[tuple[str, Value]] = []
         self.param_types: dict[str, Type] = {}
         self.consts: list[M.ConstDef] = []
         self.vars: list[M.Var] = []
-        self.defs: dict[str, _Def] = {}
-        self.procs: dict[str, _Proc] = {}
+        self.defs: dict[str, Def] = {}
+        self.procs: dict[str, Proc] = {}
         self.calls = 0  # proc calls and loop iterations inlined so far: each gets names of its own
         self.declared = self.resolved.declared  # every value-level name of the file, for hints
         self.assertions: list[tuple[str, Span]] = []  # named asserts, in elaboration order
@@ -163,9 +87,9 @@ class Elaborator:
         self.polls = 0
 
     # ------------------------------------------------------------------ diagnostics
-    def error(self, code: str, msg: str, span: Span, *notes: str) -> _Abort:
+    def error(self, code: str, msg: str, span: Span, *notes: str) -> Abort:
         self.diags.append(Diagnostic(code, msg, span, notes=tuple(notes)))
-        return _Abort()
+        return Abort()
 
     def warn(self, code: str, msg: str, span: Span) -> None:
         d = Diagnostic(code, msg, span, severity="warning")
@@ -175,7 +99,7 @@ class Elaborator:
     def guarded(self, fn: Callable[[], Any]) -> Any:
         try:
             return fn()
-        except _Abort:
+        except Abort:
             return None
 
     # ------------------------------------------------------------------ driver
@@ -211,7 +135,7 @@ class Elaborator:
             self.error("E1002", "only one `terminal when` is allowed", terminals[1].span)
         if terminals:
             self.body_nodes = 0
-            terminal = self.guarded(lambda: self._bool(terminals[0].expr, _Ctx()))
+            terminal = self.guarded(lambda: self._bool(terminals[0].expr, Ctx()))
         renders = r.renders
         if len(renders) > 1:
             self.error("E1002", "a spec has one `render` section", renders[1].span)
@@ -242,33 +166,33 @@ class Elaborator:
             self._callable_body(d)
         finally:  # known from here on, even if broken (its uses then add no error)
             self.current = None
-            self.globals.setdefault(d.name, _Global(kind, None, d.span))  # E1002 if taken
+            self.globals.setdefault(d.name, Global(kind, None, d.span))  # E1002 if taken
 
     def _callable_body(self, d: S.DDef | S.DProc) -> None:
-        ctx = _Ctx(mangle=d.name)
-        params: list[_Param] = []
+        ctx = Ctx(mangle=d.name)
+        params: list[Param] = []
         for b in d.params:
             if any(p.name == b.name for p in params):
                 raise self.error("E1002", f"parameter `{b.name}` appears twice", b.span)
             # the domain gives the parameter's type only; it may not read the state
-            dom = self._domain(b, _Ctx(dict(ctx.locals), vars_ok=False, mangle=d.name))
+            dom = self._domain(b, Ctx(dict(ctx.locals), vars_ok=False, mangle=d.name))
             t = dom.t.elem  # type: ignore[attr-defined]
             if isinstance(t, AnyT):
                 raise self.error("E2001", f"cannot tell the type of parameter `{b.name}` from an "
                                  "empty set", b.domain.span)
-            params.append(_Param(b.name, ctx.ir(b.name), t))
+            params.append(Param(b.name, ctx.ir(b.name), t))
             ctx = ctx.bind(b.name, t)
         if isinstance(d, S.DDef):
             body = self.expr(d.body, ctx)
             reads = frozenset(x.index for x in M.walk_expr(body) if isinstance(x, M.VarRef))
-            self.defs[d.name] = _Def(tuple(params), body, reads)
+            self.defs[d.name] = Def(tuple(params), body, reads)
         else:
             before = len(self.diags)
             stmts, _ = self._block(d.body, ctx)
             if len(self.diags) == before:
-                self.procs[d.name] = _Proc(tuple(params), stmts, self._stmts_size(stmts))
+                self.procs[d.name] = Proc(tuple(params), stmts, self._stmts_size(stmts))
 
-    def _arg(self, e: M.Expr, p: _Param, owner: str, span: Span) -> M.Expr:
+    def _arg(self, e: M.Expr, p: Param, owner: str, span: Span) -> M.Expr:
         """An argument for parameter p: its type checked, and a runtime check when its
         type does not guarantee that its value fits p's type."""
         e = self._expect_type(e, p.t, span, f"argument `{p.name}` of `{owner}`")
@@ -279,195 +203,13 @@ class Elaborator:
             e = M.Fit(e, p.t, f"parameter {p.name} of {owner}", span)
         return e
 
-    def _arity(self, name: str, kind: str, params: tuple[_Param, ...], n: int, span: Span) -> None:
+    def _arity(self, name: str, kind: str, params: tuple[Param, ...], n: int, span: Span) -> None:
         if n != len(params):
             k = len(params)
             raise self.error("E2004", f"{kind} `{name}` takes {k} argument{'s' * (k != 1)}, "
                              f"not {n}", span)
 
-    def _use_def(self, name: str, args: tuple[S.ExprNode, ...], span: Span, ctx: _Ctx,
-                 bare: bool = False) -> M.Expr:
-        d = self.defs.get(name)
-        if d is None:
-            raise _Abort()  # the def is broken: its error is reported at its declaration
-        if bare and d.params:
-            k = len(d.params)
-            raise self.error("E2004", f"def `{name}` takes {k} argument{'s' * (k != 1)}: call "
-                             f"it as {name}(...)", span)
-        self._arity(name, "def", d.params, len(args), span)
-        if d.reads and not ctx.vars_ok:
-            first = next(v.name for v in self.vars if v.index in d.reads)
-            raise self.error("E2007", f"def `{name}` reads variable `{first}`, so it cannot "
-                             "be used in a constant", span)
-        if ctx.readable_vars is not None and not d.reads <= ctx.readable_vars:
-            late = [v.name for v in self.vars if v.index in d.reads - ctx.readable_vars]
-            raise self.error("E1004", f"def `{name}` reads `{late[0]}` before `init` assigns it",
-                             span)
-        given = {p.ir: self._arg(self.expr(x, ctx), p, name, x.span)
-                 for p, x in zip(d.params, args)}
-        out = subst(d.body, given, mentions=self.mentions)
-        size, depth = self.sizes.of(out)
-        if depth > MAX_EXPR_DEPTH or size > MAX_EXPR_NODES:
-            what = (f"{depth} levels deep (at most {MAX_EXPR_DEPTH})" if depth > MAX_EXPR_DEPTH
-                    else f"{size:,} nodes (at most {MAX_EXPR_NODES:,})")
-            raise self.error("E2005", f"using def `{name}` here makes an expression of {what}: "
-                             "every use of a def is a copy of its body", span,
-                             "a def that uses another one several times doubles in size at "
-                             "each level; compute the value once (a `let`, or a variable)")
-        self._instantiate(size, span, f"def `{name}`")
-        return out
-
-    def _instantiate(self, n: int, span: Span, what: str) -> None:
-        """Count n nodes copied by an inlining or an unrolling against the budgets."""
-        self.body_nodes += n
-        self.model_nodes += n
-        if self.body_nodes > MAX_BODY_NODES:
-            raise self.error("E2005", f"{what} brings this declaration to {self.body_nodes:,} "
-                             f"nodes once defs and procs are inlined and loops unrolled (at "
-                             f"most {MAX_BODY_NODES:,})", span,
-                             "every use of a def or proc, and every round of a loop, is a "
-                             "copy of its body")
-        if self.model_nodes > MAX_MODEL_NODES:
-            raise self.error("E2005", f"{what} brings the spec to {self.model_nodes:,} nodes "
-                             "once defs and procs are inlined and loops unrolled (at most "
-                             f"{MAX_MODEL_NODES:,})", span)
-
-    def _stmts_size(self, stmts: tuple[M.Stmt, ...]) -> int:
-        return M.normalized_size(stmts, self.sizes.size)
-
-    def _call_stmt(self, s: S.SCall, ctx: _Ctx) -> tuple[M.Stmt, ...]:
-        """A proc call: a `let` per parameter, left to right, then the proc's body."""
-        g = self.globals.get(s.name)
-        if g is None or g.kind != "proc":
-            if g is not None and g.kind == "def":
-                raise self.error("E2004", f"`{s.name}` is a def, which gives a value; only a "
-                                 "proc can be called as a statement", s.span)
-            if g is not None or s.name in BUILTINS:
-                what = "a built-in function" if g is None else _a(g.kind)
-                raise self.error("E2004", f"`{s.name}` is {what}; only a proc can be called as a "
-                                 "statement", s.span)
-            raise self._unknown(s.name, "proc", s.span)
-        p = self.procs.get(s.name)
-        if p is None:
-            raise _Abort()  # the proc is broken: its error is reported at its declaration
-        self._arity(s.name, "proc", p.params, len(s.args), s.span)
-        # Each call binds names of its own: a second call of the same proc in one action
-        # must not rebind the first call's parameters while an `either` of the first call
-        # still has branches to run (the generated code runs them after the continuation).
-        self._instantiate(p.size, s.span, f"proc `{s.name}`")
-        names = self._fresh([prm.ir for prm in p.params] + let_names(p.body))
-        lets = tuple(M.Let(names[prm.ir], self._arg(self.expr(x, ctx), prm, s.name, x.span),
-                           s.span) for prm, x in zip(p.params, s.args))
-        return lets + rename_stmts(p.body, names, self.sizes, self.mentions)
-
-    # ------------------------------------------------------------------ loops
-    def _fresh(self, names: list[str]) -> dict[str, str]:
-        """New IR names for `names`, with a suffix no other call or iteration has."""
-        self.calls += 1
-        return {n: f"{n}__{self.calls}" for n in names}
-
-    def _for_stmt(self, s: S.SFor, ctx: _Ctx) -> tuple[M.Stmt, ...]:
-        """`for x in e { body }`, unrolled: `let` the set (or sequence) once under a fresh
-        name, then one `if` per value of the element type (per position of the sequence)
-        binding x; each iteration's x and `let`s get names of their own."""
-        if s.name in self.globals or ctx.binds(s.name):
-            raise self.error("E1002", f"`{s.name}` is already defined; choose another name for "
-                             "the loop variable", s.name_span)
-        it = self._unwrap(self.expr(s.iterable, ctx), s.iterable.span)
-        if isinstance(it.t, SetT):
-            elem = it.t.elem
-            if isinstance(elem, AnyT):
-                raise self.error("E2001", f"cannot tell the type of `{s.name}` from an empty set",
-                                 s.iterable.span)
-            if not is_scalar(elem):
-                raise self.error("E2005", f"`for` needs a set of bool, bounded integers or atoms, "
-                                 f"not {it.t}", s.iterable.span)
-            n = M.type_size(elem)
-            if n > MAX_LOOP:
-                raise self.error("E2005", f"`for` over a {it.t}: its element type {elem} has {n} "
-                                 f"values, and a loop unrolls to at most {MAX_LOOP}",
-                                 s.iterable.span, "iterate over a set whose element type is "
-                                 "smaller (a narrower range or set)")
-        elif isinstance(it.t, SeqT):
-            elem = it.t.elem
-            if isinstance(elem, AnyT):
-                raise self.error("E2001", f"cannot tell the type of `{s.name}` from an empty "
-                                 "sequence", s.iterable.span)
-            n = len(it.elems) if isinstance(it, M.SeqLit) else it.t.cap
-        else:
-            raise self.error("E2001", f"`for` needs a set or a sequence, not {it.t}",
-                             s.iterable.span)
-        body, _ = self._block(s.body, ctx.bind(s.name, elem))  # its `let`s stay inside
-        var = ctx.ir(s.name)
-        snap = self._fresh(["_for"])["_for"]
-        whole = M.Local(snap, it.t, s.iterable.span)
-        sp = s.span
-        out: list[M.Stmt] = []
-        if isinstance(it.t, SetT):
-            for v in M.type_values(elem):
-                lit = M.Lit(v, elem, s.name_span)
-                cond = M.BinOp(M.Op.IN, lit, whole, BoolT(), sp)
-                out.append(self._iteration(var, lit, body, cond, sp))
-        else:
-            for i in range(n):
-                idx = M.Lit(i, IntT(i, i), sp)
-                cond = M.BinOp(M.Op.LT, idx, M.Call(M.Builtin.LEN, (whole,), IntT(0, n), sp),
-                               BoolT(), sp)
-                out.append(self._iteration(var, M.Index(whole, idx, elem, sp), body, cond, sp))
-        lowered = (M.Let(snap, it, sp), *out)
-        self._loop_size(lowered, sp)
-        return lowered
-
-    def _iteration(self, var: str, value: M.Expr, body: tuple[M.Stmt, ...], cond: M.Expr,
-                   sp: Span) -> M.Stmt:
-        names = self._fresh([var, *let_names(body)])
-        body = rename_stmts(body, names, self.sizes, self.mentions)
-        return M.If(cond, (M.Let(names[var], value, sp), *body), (), sp)
-
-    def _while_stmt(self, s: S.SWhile, ctx: _Ctx) -> tuple[M.Stmt, ...]:
-        """`while c max K { body }`, unrolled to K nested `if c { body ... }`, the innermost
-        `if c` raising E3007. Each iteration's `let`s get names of their own."""
-        k = fold_expr(self.expr(s.bound, ctx))
-        if k is NOT_CONST or isinstance(k, bool) or not isinstance(k, int):
-            raise self.error("E2003", "the bound of `while ... max K` must be a constant "
-                             "integer (numbers, params, consts)", s.bound.span)
-        if not 0 <= k <= MAX_LOOP:
-            raise self.error("E2002", f"loop bound {k} is outside 0..{MAX_LOOP}", s.bound.span)
-        cond = self._bool(s.cond, ctx)
-        body, _ = self._block(s.body, ctx)
-        fail = M.Fail("E3007", f"loop bound {k} exceeded: the `while` condition still holds "
-                      f"after {k} iteration{'s' * (k != 1)}", s.span)
-        bodies = [rename_stmts(body, self._fresh(let_names(body)), self.sizes,
-                               self.mentions)
-                  for _ in range(k)]
-        inner: tuple[M.Stmt, ...] = (M.If(cond, (fail,), (), s.span),)
-        for b in reversed(bodies):  # iteration i+1 runs inside iteration i's `if`
-            inner = (M.If(cond, b + inner, (), s.span),)
-        self._loop_size(inner, s.span)
-        return inner
-
-    def _loop_size(self, stmts: tuple[M.Stmt, ...], span: Span) -> None:
-        """Keep what an unrolled loop hands the engines within bounds they can compile."""
-        n = sum(1 for _ in M.walk_stmts(stmts))
-        if n > MAX_UNROLLED:
-            raise self.error("E2005", f"this loop unrolls to {n} statements (at most "
-                             f"{MAX_UNROLLED}); nested loops multiply", span,
-                             "iterate over fewer values, or lower a `max` bound")
-        eithers, depth, paths = M.either_growth(stmts)
-        hint = "iterate over fewer values, or lower a `max` bound"
-        if eithers > MAX_LOOP_EITHERS or paths > MAX_LOOP_PATHS:
-            raise self.error("E2005", f"this loop unrolls to {eithers} `either`s in sequence "
-                             f"and {paths} paths (at most {MAX_LOOP_EITHERS} and "
-                             f"{MAX_LOOP_PATHS}): the engine copies what follows an `either` "
-                             "into each of its branches", span, hint,
-                             "an `if` around an `either` counts as one more `either`")
-        if depth > MAX_LOOP_NESTING:
-            raise self.error("E2005", f"this loop unrolls to {depth} nested blocks (at most "
-                             f"{MAX_LOOP_NESTING}); nested `while` loops add up their bounds",
-                             span, "lower a `max` bound")
-        self._instantiate(self._stmts_size(stmts), span, "this loop")
-
-    def _unknown(self, name: str, what: str, span: Span) -> _Abort:
+    def _unknown(self, name: str, what: str, span: Span) -> Abort:
         if name == self.current:
             return self.error("E1001", f"`{name}` cannot use itself: defs and procs cannot "
                               "recurse", span)
@@ -515,9 +257,9 @@ class Elaborator:
             else:
                 v = self._const_value(d.default, t, f"param `{d.name}`")
             self.params.append((d.name, v))
-            self.globals[d.name] = _Global("param", M.Lit(v, _lit_type(v, t), d.span), d.span)
+            self.globals[d.name] = Global("param", M.Lit(v, _lit_type(v, t), d.span), d.span)
         elif isinstance(d, S.DConst):
-            e = self.expr(d.value, _Ctx(vars_ok=False))
+            e = self.expr(d.value, Ctx(vars_ok=False))
             t = e.t
             if d.type is not None:
                 t = self._type(d.type)
@@ -530,7 +272,7 @@ class Elaborator:
             else:
                 self.consts.append(M.ConstDef(d.name, e, t, d.span))
                 g = M.ConstRef(d.name, t, d.span)
-            self.globals[d.name] = _Global("const", g, d.span)
+            self.globals[d.name] = Global("const", g, d.span)
         elif isinstance(d, S.DVar):
             t = self._type(d.type)
             if not M.is_finite(t):
@@ -538,7 +280,7 @@ class Elaborator:
                                  d.type.span)
             var = M.Var(len(self.vars), d.name, t, d.doc, d.span)
             self.vars.append(var)
-            self.globals[d.name] = _Global("var", M.VarRef(var.index, d.name, t, d.span),
+            self.globals[d.name] = Global("var", M.VarRef(var.index, d.name, t, d.span),
                                            d.span, var)
 
     def _atoms(self, name: str, atoms: list[str], spans: list[Span], is_enum: bool,
@@ -546,12 +288,12 @@ class Elaborator:
         t = AtomT(name, tuple(atoms), is_enum, symmetric)
         self.types[name] = t
         for i, (a, sp) in enumerate(zip(atoms, spans)):
-            self.globals[a] = _Global("atom", M.Lit(t.atom(i), t, sp), sp)
+            self.globals[a] = Global("atom", M.Lit(t.atom(i), t, sp), sp)
         everything = frozenset(t.atom(i) for i in range(len(atoms)))
-        self.globals[name] = _Global("set", M.Lit(everything, SetT(t), span), span)
+        self.globals[name] = Global("set", M.Lit(everything, SetT(t), span), span)
 
     def _const_int(self, node: S.ExprNode) -> int:
-        e = self.expr(node, _Ctx(vars_ok=False))
+        e = self.expr(node, Ctx(vars_ok=False))
         v = fold_expr(e)
         if v is NOT_CONST or isinstance(v, bool) or not isinstance(v, int):
             raise self.error("E2003", "expected a constant integer (numbers, params, consts)",
@@ -559,7 +301,7 @@ class Elaborator:
         return v
 
     def _const_value(self, node: S.ExprNode, t: Type, what: str) -> Value:
-        e = self.expr(node, _Ctx(vars_ok=False))
+        e = self.expr(node, Ctx(vars_ok=False))
         v = fold_expr(e, ranges=None)
         if v is NOT_CONST:
             raise self.error("E2003", f"{what} needs a constant value", node.span)
@@ -582,7 +324,7 @@ class Elaborator:
                 return self.types[node.name]
             g = self.globals.get(node.name)
             if g is not None:
-                raise self.error("E2001", f"`{node.name}` is {_a(g.kind)}, not a type", node.span)
+                raise self.error("E2001", f"`{node.name}` is {article(g.kind)}, not a type", node.span)
             raise self.error("E1001", f"unknown type `{node.name}`", node.span)
         if isinstance(node, S.TRange):
             lo, hi = self._const_int(node.lo), self._const_int(node.hi)
@@ -639,7 +381,7 @@ class Elaborator:
                 if var.index in assigned:
                     raise self.error("E1002", f"`{var.name}` is initialized twice", node.span,
                                      f"first at line {assigned[var.index].line}")
-                ctx = _Ctx(readable_vars=set(assigned), in_init=True)
+                ctx = Ctx(readable_vars=set(assigned), in_init=True)
                 e = self.expr(node.expr, ctx)
                 if node.choice:
                     if not isinstance(e.t, SetT):
@@ -662,7 +404,7 @@ class Elaborator:
     def _action(self, d: S.DAction) -> M.Action:
         self.action_name = d.name
         self.body_nodes = 0
-        ctx = _Ctx()
+        ctx = Ctx()
         params = []
         for b in d.params:
             dom = self._domain(b, ctx)
@@ -679,25 +421,7 @@ class Elaborator:
         self._body_size(body, d.span, d.name)
         return M.Action(d.name, tuple(params), guard, body, d.doc, d.span)
 
-    def _body_size(self, body: tuple[M.Stmt, ...], span: Span, action: str) -> None:
-        """The loop limits below, for a whole action: `either`s written in sequence (or
-        brought in by procs) multiply the generated code just as unrolled ones do."""
-        eithers, depth, paths = M.either_growth(body)
-        if eithers > MAX_LOOP_EITHERS or paths > MAX_LOOP_PATHS or depth > MAX_LOOP_NESTING:
-            raise self.error("E2005", f"action `{action}` has {eithers} `either`s in sequence "
-                             f"and {paths} paths through its body (at most "
-                             f"{MAX_LOOP_EITHERS} and {MAX_LOOP_PATHS}, nesting at most "
-                             f"{MAX_LOOP_NESTING}): the explicit engine copies what follows "
-                             "an `either` into each of its branches", span,
-                             "split the action, or move the choices into action parameters")
-        n = self._stmts_size(body)
-        if n > MAX_BODY_NODES:
-            raise self.error("E2005", f"action `{action}` makes {n:,} nodes once what follows "
-                             f"each `either` is copied into its branches (at most "
-                             f"{MAX_BODY_NODES:,})", span,
-                             "split the action, or move the choices into action parameters")
-
-    def _block(self, stmts: tuple[S.StmtNode, ...], ctx: _Ctx) -> tuple[tuple[M.Stmt, ...], _Ctx]:
+    def _block(self, stmts: tuple[S.StmtNode, ...], ctx: Ctx) -> tuple[tuple[M.Stmt, ...], Ctx]:
         out: list[M.Stmt] = []
         for s in stmts:
             try:
@@ -712,11 +436,11 @@ class Elaborator:
                     continue
                 st, ctx = self._stmt(s, ctx)
                 out.append(st)
-            except _Abort:
+            except Abort:
                 pass
         return tuple(out), ctx
 
-    def _stmt(self, s: S.StmtNode, ctx: _Ctx) -> tuple[M.Stmt, _Ctx]:
+    def _stmt(self, s: S.StmtNode, ctx: Ctx) -> tuple[M.Stmt, Ctx]:
         if isinstance(s, S.SAssign):
             return self._assign(s, ctx), ctx
         if isinstance(s, S.SLet):
@@ -744,7 +468,7 @@ class Elaborator:
             return M.Assert(self._bool(s.cond, ctx), msg, s.span, s.name), ctx
         raise AssertionError(s)
 
-    def _var_stmt(self, s: S.SVar, ctx: _Ctx) -> tuple[M.Stmt, _Ctx]:
+    def _var_stmt(self, s: S.SVar, ctx: Ctx) -> tuple[M.Stmt, Ctx]:
         """`var x: T = e`: a variable of its own that only the rest of this block sees. It
         is stored with the state, and every step that writes it sets it back to T's zero at
         its end, so it never tells two states apart; traces leave it out."""
@@ -762,7 +486,7 @@ class Elaborator:
         self.vars.append(var)
         return M.Assign(var.index, s.name, (), value, t, s.span), ctx.cell(s.name, var)
 
-    def _assign(self, s: S.SAssign, ctx: _Ctx) -> M.Assign:
+    def _assign(self, s: S.SAssign, ctx: Ctx) -> M.Assign:
         chain: list[S.ExprNode] = []
         node = s.target
         while isinstance(node, S.EIndex | S.EField):
@@ -778,7 +502,7 @@ class Elaborator:
             if g is None:
                 raise self._unknown(node.name, "variable", node.span)
             if g.var is None:
-                raise self.error("E2006", f"`{node.name}` is {_a(g.kind)}; only variables can "
+                raise self.error("E2006", f"`{node.name}` is {article(g.kind)}; only variables can "
                                  "be assigned", node.span)
             var = g.var
         t: Type = var.t
@@ -812,7 +536,7 @@ class Elaborator:
         nodes = []
         drawn: set[str] = set()
         for n in d.nodes:
-            (b,), ctx = self._binders((n.binder,), _Ctx())
+            (b,), ctx = self._binders((n.binder,), Ctx())
             elem = b.domain.t.elem  # type: ignore[attr-defined]
             if not isinstance(elem, AtomT | IntT):
                 raise self.error("E2001", f"a node is an atom or an integer, not a {elem}",
@@ -830,7 +554,7 @@ class Elaborator:
                                       n.group_caption))
         edges = []
         for e in d.edges:
-            (b,), ctx = self._binders((e.binder,), _Ctx())
+            (b,), ctx = self._binders((e.binder,), Ctx())
             target = self.expr(e.target, ctx)
             t = target.t.inner if isinstance(target.t, OptT) else target.t
             t = t.elem if isinstance(t, SetT) else t
@@ -855,7 +579,7 @@ class Elaborator:
 
     def _invariant(self, d: S.DInvariant) -> M.Invariant:
         self.body_nodes = 0
-        return M.Invariant(d.name, self._bool(d.expr, _Ctx()), d.doc, d.span, d.helper)
+        return M.Invariant(d.name, self._bool(d.expr, Ctx()), d.doc, d.span, d.helper)
 
     # ------------------------------------------------------------------ type helpers
     def _store(self, e: M.Expr, t: Type, span: Span, what: str) -> M.Expr:
@@ -894,7 +618,7 @@ class Elaborator:
             raise self.error("E2001", f"expected an integer, not {e.t}", span)
         return e
 
-    def _bool(self, node: S.ExprNode, ctx: _Ctx) -> M.Expr:
+    def _bool(self, node: S.ExprNode, ctx: Ctx) -> M.Expr:
         return self._bool_e(self.expr(node, ctx), node.span)
 
     def _bool_e(self, e: M.Expr, span: Span) -> M.Expr:
@@ -922,14 +646,14 @@ class Elaborator:
                              span)
         return e
 
-    def _domain(self, b: S.BinderNode, ctx: _Ctx) -> M.Expr:
+    def _domain(self, b: S.BinderNode, ctx: Ctx) -> M.Expr:
         if b.name in self.globals:
             raise self.error("E1002", f"`{b.name}` is already declared; choose another name",
                              b.span)
         return self._set(self.expr(b.domain, ctx), b.domain.span)
 
     # ------------------------------------------------------------------ expressions
-    def expr(self, n: S.ExprNode, ctx: _Ctx) -> M.Expr:
+    def expr(self, n: S.ExprNode, ctx: Ctx) -> M.Expr:
         self.polls += 1
         if self.polls % budget.POLL_EVERY == 0:
             budget.poll()  # --max-seconds and --max-memory bound elaboration too
@@ -947,7 +671,7 @@ class Elaborator:
                              "another one several times doubles in size at each level")
         return e
 
-    def _expr(self, n: S.ExprNode, ctx: _Ctx) -> M.Expr:
+    def _expr(self, n: S.ExprNode, ctx: Ctx) -> M.Expr:
         sp = n.span
         if isinstance(n, S.ELit):
             if n.value is None:
@@ -1043,7 +767,7 @@ class Elaborator:
             t = j
         return t
 
-    def _binders(self, nodes: tuple[S.BinderNode, ...], ctx: _Ctx) -> tuple[tuple[M.Binder, ...], _Ctx]:
+    def _binders(self, nodes: tuple[S.BinderNode, ...], ctx: Ctx) -> tuple[tuple[M.Binder, ...], Ctx]:
         out = []
         for b in nodes:
             dom = self._domain(b, ctx)
@@ -1051,7 +775,7 @@ class Elaborator:
             ctx = ctx.bind(b.name, dom.t.elem)  # type: ignore[attr-defined]
         return tuple(out), ctx
 
-    def _name(self, n: S.EName, ctx: _Ctx) -> M.Expr:
+    def _name(self, n: S.EName, ctx: Ctx) -> M.Expr:
         if n.name in ctx.locals:
             return M.Local(ctx.ir(n.name), ctx.locals[n.name], n.span)
         if n.name in ctx.cells:
@@ -1091,7 +815,7 @@ class Elaborator:
             return M.ConstRef(e.name, e.t, n.span)
         return e
 
-    def _binary(self, n: S.EBinary, ctx: _Ctx) -> M.Expr:
+    def _binary(self, n: S.EBinary, ctx: Ctx) -> M.Expr:
         sp, op = n.span, n.op
         a, b = self.expr(n.a, ctx), self.expr(n.b, ctx)
         if op in ("and", "or", "implies", "iff"):
@@ -1147,7 +871,7 @@ class Elaborator:
                              n.span)
         return a, b
 
-    def _call(self, n: S.ECall, ctx: _Ctx) -> M.Expr:
+    def _call(self, n: S.ECall, ctx: Ctx) -> M.Expr:
         sp = n.span
         g = self.globals.get(n.name)
         if g is not None and g.kind == "def":
@@ -1213,10 +937,6 @@ class Elaborator:
             elem = join(elem, _strip_opt(x.t)) if elem is not None else None
         assert elem is not None
         return M.Call(M.Builtin.REACH, (f, x), SetT(elem), n.span)
-
-
-def _a(word: str) -> str:
-    return ("an " if word[0] in "aeiou" else "a ") + word
 
 
 _NO_ZERO = object()
