@@ -19,7 +19,7 @@ Imports `model`, `values`, `diagnostics`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, assert_never
 
 from explorer import budget
 from explorer import model as M
@@ -292,7 +292,7 @@ class Elaborator(Lowering):
         everything = frozenset(t.atom(i) for i in range(len(atoms)))
         self.globals[name] = Global("set", M.Lit(everything, SetT(t), span), span)
 
-    def _const_int(self, node: S.ExprNode) -> int:
+    def _const_int(self, node: S.AnyExpr) -> int:
         e = self.expr(node, Ctx(vars_ok=False))
         v = fold_expr(e)
         if v is NOT_CONST or isinstance(v, bool) or not isinstance(v, int):
@@ -300,7 +300,7 @@ class Elaborator(Lowering):
                              node.span)
         return v
 
-    def _const_value(self, node: S.ExprNode, t: Type, what: str) -> Value:
+    def _const_value(self, node: S.AnyExpr, t: Type, what: str) -> Value:
         e = self.expr(node, Ctx(vars_ok=False))
         v = fold_expr(e, ranges=None)
         if v is NOT_CONST:
@@ -311,56 +311,58 @@ class Elaborator(Lowering):
         return v
 
     # ------------------------------------------------------------------ types
-    def _type(self, node: S.TypeNode, allow_int: bool = False) -> Type:
-        if isinstance(node, S.TBool):
-            return BoolT()
-        if isinstance(node, S.TInt):
-            if not allow_int:
-                raise self.error("E2005", "`int` is unbounded: give a range such as 0..3",
-                                 node.span)
-            return INT
-        if isinstance(node, S.TName):
-            if node.name in self.types:
-                return self.types[node.name]
-            g = self.globals.get(node.name)
-            if g is not None:
-                raise self.error("E2001", f"`{node.name}` is {article(g.kind)}, not a type", node.span)
-            raise self.error("E1001", f"unknown type `{node.name}`", node.span)
-        if isinstance(node, S.TRange):
-            lo, hi = self._const_int(node.lo), self._const_int(node.hi)
-            if hi < lo:
-                raise self.error("E2002", f"empty range {lo}..{hi}", node.span)
-            return IntT(lo, hi)
-        if isinstance(node, S.TSet):
-            elem = self._type(node.elem)
-            if not is_scalar(elem):
-                raise self.error("E2005", f"set elements must be bool, integers or atoms, "
-                                 f"not {elem}", node.elem.span)
-            return SetT(elem)
-        if isinstance(node, S.TFn):
-            dom = self._type(node.dom)
-            if not is_scalar(dom):
-                raise self.error("E2005", f"a function domain must be bool, a range or a set "
-                                 f"of atoms, not {dom}", node.dom.span)
-            return FnT(dom, self._type(node.rng))
-        if isinstance(node, S.TOpt):
-            inner = self._type(node.inner)
-            if isinstance(inner, OptT):
-                raise self.error("E2001", "`T??` is the same as `T?`", node.span)
-            return OptT(inner)
-        if isinstance(node, S.TRec):
-            names = [n for n, _ in node.fields]
-            dup = {n for n in names if names.count(n) > 1}
-            if dup:
-                raise self.error("E1002", f"record field `{sorted(dup)[0]}` appears twice",
-                                 node.span)
-            return RecT(tuple(sorted((n, self._type(t)) for n, t in node.fields)))
-        if isinstance(node, S.TSeq):
-            cap = self._const_int(node.cap)
-            if cap < 0 or cap > MAX_SEQ:
-                raise self.error("E2002", f"sequence bound {cap} is outside 0..{MAX_SEQ}", node.cap.span)
-            return SeqT(cap, self._type(node.elem))
-        raise AssertionError(node)
+    def _type(self, node: S.AnyType, allow_int: bool = False) -> Type:
+        match node:
+            case S.TBool():
+                return BoolT()
+            case S.TInt():
+                if not allow_int:
+                    raise self.error("E2005", "`int` is unbounded: give a range such as 0..3",
+                                     node.span)
+                return INT
+            case S.TName():
+                if node.name in self.types:
+                    return self.types[node.name]
+                g = self.globals.get(node.name)
+                if g is not None:
+                    raise self.error("E2001", f"`{node.name}` is {article(g.kind)}, not a type", node.span)
+                raise self.error("E1001", f"unknown type `{node.name}`", node.span)
+            case S.TRange():
+                lo, hi = self._const_int(node.lo), self._const_int(node.hi)
+                if hi < lo:
+                    raise self.error("E2002", f"empty range {lo}..{hi}", node.span)
+                return IntT(lo, hi)
+            case S.TSet():
+                elem = self._type(node.elem)
+                if not is_scalar(elem):
+                    raise self.error("E2005", f"set elements must be bool, integers or atoms, "
+                                     f"not {elem}", node.elem.span)
+                return SetT(elem)
+            case S.TFn():
+                dom = self._type(node.dom)
+                if not is_scalar(dom):
+                    raise self.error("E2005", f"a function domain must be bool, a range or a set "
+                                     f"of atoms, not {dom}", node.dom.span)
+                return FnT(dom, self._type(node.rng))
+            case S.TOpt():
+                inner = self._type(node.inner)
+                if isinstance(inner, OptT):
+                    raise self.error("E2001", "`T??` is the same as `T?`", node.span)
+                return OptT(inner)
+            case S.TRec():
+                names = [n for n, _ in node.fields]
+                dup = {n for n in names if names.count(n) > 1}
+                if dup:
+                    raise self.error("E1002", f"record field `{sorted(dup)[0]}` appears twice",
+                                     node.span)
+                return RecT(tuple(sorted((n, self._type(t)) for n, t in node.fields)))
+            case S.TSeq():
+                cap = self._const_int(node.cap)
+                if cap < 0 or cap > MAX_SEQ:
+                    raise self.error("E2002", f"sequence bound {cap} is outside 0..{MAX_SEQ}", node.cap.span)
+                return SeqT(cap, self._type(node.elem))
+            case _:
+                assert_never(node)
 
     # ------------------------------------------------------------------ init
     def _init(self, blocks: list[S.DInit]) -> tuple[M.InitItem, ...]:
@@ -421,52 +423,54 @@ class Elaborator(Lowering):
         self._body_size(body, d.span, d.name)
         return M.Action(d.name, tuple(params), guard, body, d.doc, d.span)
 
-    def _block(self, stmts: tuple[S.StmtNode, ...], ctx: Ctx) -> tuple[tuple[M.Stmt, ...], Ctx]:
+    def _block(self, stmts: tuple[S.AnyStmt, ...], ctx: Ctx) -> tuple[tuple[M.Stmt, ...], Ctx]:
         out: list[M.Stmt] = []
         for s in stmts:
             try:
-                if isinstance(s, S.SCall):
-                    out.extend(self._call_stmt(s, ctx))
-                    continue
-                if isinstance(s, S.SFor):
-                    out.extend(self._for_stmt(s, ctx))
-                    continue
-                if isinstance(s, S.SWhile):
-                    out.extend(self._while_stmt(s, ctx))
-                    continue
-                st, ctx = self._stmt(s, ctx)
-                out.append(st)
+                lowered, ctx = self._stmt(s, ctx)
+                out.extend(lowered)
             except Abort:
                 pass
         return tuple(out), ctx
 
-    def _stmt(self, s: S.StmtNode, ctx: Ctx) -> tuple[M.Stmt, Ctx]:
-        if isinstance(s, S.SAssign):
-            return self._assign(s, ctx), ctx
-        if isinstance(s, S.SLet):
-            if s.name in self.globals or ctx.binds(s.name):
-                raise self.error("E1002", f"`{s.name}` is already defined", s.span)
-            e = self.expr(s.value, ctx)
-            if isinstance(e.t, NoneT):
-                raise self.error("E2001", "cannot bind a name to `none` alone", s.value.span)
-            return M.Let(ctx.ir(s.name), e, s.span), ctx.bind(s.name, e.t)
-        if isinstance(s, S.SVar):
-            return self._var_stmt(s, ctx)
-        if isinstance(s, S.SIf):
-            c = self._bool(s.cond, ctx)
-            then, _ = self._block(s.then, ctx)
-            orelse, _ = self._block(s.orelse, ctx)
-            return M.If(c, then, orelse, s.span), ctx
-        if isinstance(s, S.SEither):
-            return M.Either(tuple(self._block(b, ctx)[0] for b in s.branches), s.span), ctx
-        if isinstance(s, S.SRequire):
-            return M.Require(self._bool(s.cond, ctx), s.span), ctx
-        if isinstance(s, S.SAssert):
-            msg = s.message if s.message is not None else "assertion failed"
-            if s.name is not None:
-                self.assertions.append((s.name, s.name_span or s.span))
-            return M.Assert(self._bool(s.cond, ctx), msg, s.span, s.name), ctx
-        raise AssertionError(s)
+    def _stmt(self, s: S.AnyStmt, ctx: Ctx) -> tuple[tuple[M.Stmt, ...], Ctx]:
+        """The statement's IR (a proc call or a loop lowers to several), and what the
+        statements after it see."""
+        match s:
+            case S.SCall():
+                return self._call_stmt(s, ctx), ctx
+            case S.SFor():
+                return self._for_stmt(s, ctx), ctx
+            case S.SWhile():
+                return self._while_stmt(s, ctx), ctx
+            case S.SAssign():
+                return (self._assign(s, ctx),), ctx
+            case S.SLet():
+                if s.name in self.globals or ctx.binds(s.name):
+                    raise self.error("E1002", f"`{s.name}` is already defined", s.span)
+                e = self.expr(s.value, ctx)
+                if isinstance(e.t, NoneT):
+                    raise self.error("E2001", "cannot bind a name to `none` alone", s.value.span)
+                return (M.Let(ctx.ir(s.name), e, s.span),), ctx.bind(s.name, e.t)
+            case S.SVar():
+                st, ctx = self._var_stmt(s, ctx)
+                return (st,), ctx
+            case S.SIf():
+                c = self._bool(s.cond, ctx)
+                then, _ = self._block(s.then, ctx)
+                orelse, _ = self._block(s.orelse, ctx)
+                return (M.If(c, then, orelse, s.span),), ctx
+            case S.SEither():
+                return (M.Either(tuple(self._block(b, ctx)[0] for b in s.branches), s.span),), ctx
+            case S.SRequire():
+                return (M.Require(self._bool(s.cond, ctx), s.span),), ctx
+            case S.SAssert():
+                msg = s.message if s.message is not None else "assertion failed"
+                if s.name is not None:
+                    self.assertions.append((s.name, s.name_span or s.span))
+                return (M.Assert(self._bool(s.cond, ctx), msg, s.span, s.name),), ctx
+            case _:
+                assert_never(s)
 
     def _var_stmt(self, s: S.SVar, ctx: Ctx) -> tuple[M.Stmt, Ctx]:
         """`var x: T = e`: a variable of its own that only the rest of this block sees. It
@@ -487,7 +491,7 @@ class Elaborator(Lowering):
         return M.Assign(var.index, s.name, (), value, t, s.span), ctx.cell(s.name, var)
 
     def _assign(self, s: S.SAssign, ctx: Ctx) -> M.Assign:
-        chain: list[S.ExprNode] = []
+        chain: list[S.AnyExpr] = []
         node = s.target
         while isinstance(node, S.EIndex | S.EField):
             chain.append(node)
@@ -618,7 +622,7 @@ class Elaborator(Lowering):
             raise self.error("E2001", f"expected an integer, not {e.t}", span)
         return e
 
-    def _bool(self, node: S.ExprNode, ctx: Ctx) -> M.Expr:
+    def _bool(self, node: S.AnyExpr, ctx: Ctx) -> M.Expr:
         return self._bool_e(self.expr(node, ctx), node.span)
 
     def _bool_e(self, e: M.Expr, span: Span) -> M.Expr:
@@ -653,7 +657,7 @@ class Elaborator(Lowering):
         return self._set(self.expr(b.domain, ctx), b.domain.span)
 
     # ------------------------------------------------------------------ expressions
-    def expr(self, n: S.ExprNode, ctx: Ctx) -> M.Expr:
+    def expr(self, n: S.AnyExpr, ctx: Ctx) -> M.Expr:
         self.polls += 1
         if self.polls % budget.POLL_EVERY == 0:
             budget.poll()  # --max-seconds and --max-memory bound elaboration too
@@ -671,93 +675,95 @@ class Elaborator(Lowering):
                              "another one several times doubles in size at each level")
         return e
 
-    def _expr(self, n: S.ExprNode, ctx: Ctx) -> M.Expr:
+    def _expr(self, n: S.AnyExpr, ctx: Ctx) -> M.Expr:
         sp = n.span
-        if isinstance(n, S.ELit):
-            if n.value is None:
-                return M.Lit(None, NoneT(), sp)
-            if isinstance(n.value, bool):
-                return M.Lit(n.value, BoolT(), sp)
-            return M.Lit(n.value, IntT(n.value, n.value), sp)
-        if isinstance(n, S.EName):
-            return self._name(n, ctx)
-        if isinstance(n, S.EUnary):
-            e = self.expr(n.e, ctx)
-            if n.op == "not":
-                return M.Not(self._bool_e(e, n.e.span), BoolT(), sp)
-            e = self._int(e, n.e.span)
-            t = e.t
-            assert isinstance(t, IntT)
-            return M.Neg(e, IntT(-t.hi if t.hi is not None else None,
-                                 -t.lo if t.lo is not None else None), sp)
-        if isinstance(n, S.EBinary):
-            return self._binary(n, ctx)
-        if isinstance(n, S.EIndex):
-            f = self._unwrap(self.expr(n.e, ctx), n.e.span)
-            x = self.expr(n.x, ctx)
-            if isinstance(f.t, FnT):
-                x = self._expect_type(x, f.t.dom, n.x.span, "the argument")
-                return M.Apply(f, x, f.t.rng, sp)
-            if isinstance(f.t, SeqT):
-                return M.Index(f, self._int(x, n.x.span), f.t.elem, sp)
-            raise self.error("E2001", f"cannot index a value of type {f.t}", n.e.span)
-        if isinstance(n, S.ESlice):
-            s = self._seq(self.expr(n.e, ctx), n.e.span)
-            lo = self._int(self.expr(n.lo, ctx), n.lo.span) if n.lo is not None else None
-            hi = self._int(self.expr(n.hi, ctx), n.hi.span) if n.hi is not None else None
-            return M.Slice(s, lo, hi, s.t, sp)
-        if isinstance(n, S.EField):
-            r = self._unwrap(self.expr(n.e, ctx), n.e.span)
-            if not isinstance(r.t, RecT) or r.t.field_type(n.name) is None:
-                raise self.error("E2001", f"{r.t} has no field `{n.name}`", sp)
-            return M.Field(r, n.name, r.t.field_type(n.name), sp)  # type: ignore[arg-type]
-        if isinstance(n, S.ECall):
-            return self._call(n, ctx)
-        if isinstance(n, S.ESetLit):
-            elems = tuple(self._elem(self.expr(x, ctx), x.span) for x in n.elems)
-            return M.SetLit(elems, SetT(self._join_all([e.t for e in elems], n.elems, sp)), sp)
-        if isinstance(n, S.ESeqLit):
-            elems = tuple(self.expr(x, ctx) for x in n.elems)
-            t = self._join_all([e.t for e in elems], n.elems, sp)
-            # A literal has no declared bound: it may grow up to the largest bound, and is
-            # checked against the declared one where it is stored.
-            return M.SeqLit(elems, SeqT(max(len(elems), MAX_SEQ), t), sp)
-        if isinstance(n, S.ERecLit):
-            names = [f for f, _ in n.fields]
-            if len(set(names)) != len(names):
-                raise self.error("E1002", "a record field appears twice", sp)
-            fields = tuple(sorted((f, self.expr(x, ctx)) for f, x in n.fields))
-            return M.RecLit(fields, RecT(tuple((f, e.t) for f, e in fields)), sp)
-        if isinstance(n, S.EIte):
-            c = self._bool(n.c, ctx)
-            a, b = self.expr(n.a, ctx), self.expr(n.b, ctx)
-            ta, tb = a.t, b.t
-            t = join(ta, tb)
-            if t is None:
-                raise self.error("E2001", f"the branches have different types: {ta} and {tb}", sp,
-                                 *_clash_notes(ta, tb))
-            return M.Ite(c, a, b, t, sp)
-        if isinstance(n, S.EQuant):
-            binders, inner = self._binders(n.binders, ctx)
-            return M.Quant(n.forall, binders, self._bool(n.body, inner), BoolT(), sp)
-        if isinstance(n, S.EFilter):
-            (b,), inner = self._binders((n.binder,), ctx)
-            return M.Filter(b, self._bool(n.pred, inner), b.domain.t, sp)
-        if isinstance(n, S.EMap):
-            binders, inner = self._binders(n.binders, ctx)
-            e = self._elem(self.expr(n.e, inner), n.e.span)
-            return M.MapSet(e, binders, SetT(e.t), sp)
-        if isinstance(n, S.EFnComp):
-            (b,), inner = self._binders((n.binder,), ctx)
-            dom_t = b.domain.t.elem  # type: ignore[attr-defined]
-            if not is_scalar(dom_t) or not _whole(b.domain, dom_t):
-                raise self.error("E2003", "the domain of `{x: e for x in D}` must be a whole "
-                                 "type: a set or enum name, or a constant range", n.binder.domain.span)
-            e = self.expr(n.e, inner)
-            return M.FnComp(b, e, FnT(dom_t, e.t), sp)
-        raise AssertionError(n)
+        match n:
+            case S.ELit():
+                if n.value is None:
+                    return M.Lit(None, NoneT(), sp)
+                if isinstance(n.value, bool):
+                    return M.Lit(n.value, BoolT(), sp)
+                return M.Lit(n.value, IntT(n.value, n.value), sp)
+            case S.EName():
+                return self._name(n, ctx)
+            case S.EUnary():
+                e = self.expr(n.e, ctx)
+                if n.op == "not":
+                    return M.Not(self._bool_e(e, n.e.span), BoolT(), sp)
+                e = self._int(e, n.e.span)
+                t = e.t
+                assert isinstance(t, IntT)
+                return M.Neg(e, IntT(-t.hi if t.hi is not None else None,
+                                     -t.lo if t.lo is not None else None), sp)
+            case S.EBinary():
+                return self._binary(n, ctx)
+            case S.EIndex():
+                f = self._unwrap(self.expr(n.e, ctx), n.e.span)
+                x = self.expr(n.x, ctx)
+                if isinstance(f.t, FnT):
+                    x = self._expect_type(x, f.t.dom, n.x.span, "the argument")
+                    return M.Apply(f, x, f.t.rng, sp)
+                if isinstance(f.t, SeqT):
+                    return M.Index(f, self._int(x, n.x.span), f.t.elem, sp)
+                raise self.error("E2001", f"cannot index a value of type {f.t}", n.e.span)
+            case S.ESlice():
+                s = self._seq(self.expr(n.e, ctx), n.e.span)
+                lo = self._int(self.expr(n.lo, ctx), n.lo.span) if n.lo is not None else None
+                hi = self._int(self.expr(n.hi, ctx), n.hi.span) if n.hi is not None else None
+                return M.Slice(s, lo, hi, s.t, sp)
+            case S.EField():
+                r = self._unwrap(self.expr(n.e, ctx), n.e.span)
+                if not isinstance(r.t, RecT) or r.t.field_type(n.name) is None:
+                    raise self.error("E2001", f"{r.t} has no field `{n.name}`", sp)
+                return M.Field(r, n.name, r.t.field_type(n.name), sp)  # type: ignore[arg-type]
+            case S.ECall():
+                return self._call(n, ctx)
+            case S.ESetLit():
+                elems = tuple(self._elem(self.expr(x, ctx), x.span) for x in n.elems)
+                return M.SetLit(elems, SetT(self._join_all([e.t for e in elems], n.elems, sp)), sp)
+            case S.ESeqLit():
+                elems = tuple(self.expr(x, ctx) for x in n.elems)
+                t = self._join_all([e.t for e in elems], n.elems, sp)
+                # A literal has no declared bound: it may grow up to the largest bound, and is
+                # checked against the declared one where it is stored.
+                return M.SeqLit(elems, SeqT(max(len(elems), MAX_SEQ), t), sp)
+            case S.ERecLit():
+                names = [f for f, _ in n.fields]
+                if len(set(names)) != len(names):
+                    raise self.error("E1002", "a record field appears twice", sp)
+                fields = tuple(sorted((f, self.expr(x, ctx)) for f, x in n.fields))
+                return M.RecLit(fields, RecT(tuple((f, e.t) for f, e in fields)), sp)
+            case S.EIte():
+                c = self._bool(n.c, ctx)
+                a, b = self.expr(n.a, ctx), self.expr(n.b, ctx)
+                ta, tb = a.t, b.t
+                t = join(ta, tb)
+                if t is None:
+                    raise self.error("E2001", f"the branches have different types: {ta} and {tb}", sp,
+                                     *_clash_notes(ta, tb))
+                return M.Ite(c, a, b, t, sp)
+            case S.EQuant():
+                binders, inner = self._binders(n.binders, ctx)
+                return M.Quant(n.forall, binders, self._bool(n.body, inner), BoolT(), sp)
+            case S.EFilter():
+                (b,), inner = self._binders((n.binder,), ctx)
+                return M.Filter(b, self._bool(n.pred, inner), b.domain.t, sp)
+            case S.EMap():
+                binders, inner = self._binders(n.binders, ctx)
+                e = self._elem(self.expr(n.e, inner), n.e.span)
+                return M.MapSet(e, binders, SetT(e.t), sp)
+            case S.EFnComp():
+                (b,), inner = self._binders((n.binder,), ctx)
+                dom_t = b.domain.t.elem  # type: ignore[attr-defined]
+                if not is_scalar(dom_t) or not _whole(b.domain, dom_t):
+                    raise self.error("E2003", "the domain of `{x: e for x in D}` must be a whole "
+                                     "type: a set or enum name, or a constant range", n.binder.domain.span)
+                e = self.expr(n.e, inner)
+                return M.FnComp(b, e, FnT(dom_t, e.t), sp)
+            case _:
+                assert_never(n)
 
-    def _join_all(self, ts: list[Type], nodes: tuple[S.ExprNode, ...], sp: Span) -> Type:
+    def _join_all(self, ts: list[Type], nodes: tuple[S.AnyExpr, ...], sp: Span) -> Type:
         t: Type = AnyT()
         for u, node in zip(ts, nodes):
             j = join(t, u)
@@ -968,7 +974,7 @@ def _strip_opt(t: Type) -> Type:
     return t.inner if isinstance(t, OptT) else t
 
 
-def _lvalue_text(n: S.ExprNode) -> str:
+def _lvalue_text(n: S.AnyExpr) -> str:
     if isinstance(n, S.EName):
         return n.name
     if isinstance(n, S.EField):
