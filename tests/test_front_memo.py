@@ -41,7 +41,13 @@ def _configurations(spec: S.SpecFile) -> int:
 
 @pytest.mark.parametrize(("name", "configs"), [("detached_trees", 24), ("mountinfo_cursor", 23)])
 def test_each_configuration_is_elaborated_once(tmp_path: Path, count: list[int],
+                                               monkeypatch: pytest.MonkeyPatch,
                                                name: str, configs: int) -> None:
+    once: list[str] = []  # the per-spec phases: parsed and resolved once
+    for phase in ("parse_spec", "resolve"):
+        real = getattr(load, phase)
+        monkeypatch.setattr(load, phase, lambda x, real=real, phase=phase: (
+            once.append(phase), real(x))[1])
     path = tmp_path / f"{name}.mnt"  # a path of its own: nothing memoised for it yet
     shutil.copy(ROOT / "specs" / f"{name}.mnt", path)
     spec = load_spec(str(path))
@@ -52,6 +58,7 @@ def test_each_configuration_is_elaborated_once(tmp_path: Path, count: list[int],
     again = load_spec(str(path))
     assert [again.check_model(c) for c in again.checks] == models
     assert count[0] == configs
+    assert once == ["parse_spec", "resolve"]
 
 
 def test_a_check_with_no_overrides_runs_the_default_model(count: list[int]) -> None:
