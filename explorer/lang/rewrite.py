@@ -126,9 +126,13 @@ def _plan(cls: type) -> tuple[tuple[str, str], ...]:
 def _rebuild(e: M.Expr, changes: dict[str, Any]) -> M.Expr:
     """e with these fields changed: `dataclasses.replace` without its checks, which the
     front end's hottest loop cannot afford (the fields keep their types)."""
+    try:
+        old = e.__dict__
+    except AttributeError:  # a class with slots: the slow way
+        return replace(e, **changes)
     new = object.__new__(type(e))
     d = new.__dict__
-    d.update(e.__dict__)
+    d.update(old)
     d.update(changes)
     return new
 
