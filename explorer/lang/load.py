@@ -1,9 +1,14 @@
-"""The front end's phases in order: read -> parse -> elaborate -> validate checks.
+"""The front end's phases in order: read -> parse -> resolve -> elaborate -> validate checks.
 
 `load_spec` gives a `LoadedSpec`: the syntax tree, the default configuration's `Model`, the
 declared checks; `LoadedSpec.model(overrides)` elaborates another configuration, and
 `LoadedSpec.check_model` the one a check runs (its `with`, then its `only` or `except`
-selection, see `select`). Every failure is a `SpecError` whose diagnostics point into the source.
+selection, see `checks.select`). Every failure is a `SpecError` whose diagnostics point
+into the source.
+
+A spec text is parsed and resolved once per process, and each of its configurations (the
+param overrides of a check's `with` clause or of `--set`) is elaborated once: `_Front`
+keeps them, in a memo bounded in entries and in size (see `_Memo`).
 """
 
 from __future__ import annotations
@@ -12,16 +17,26 @@ import codecs
 import errno
 import os
 import stat
-from dataclasses import dataclass, field, replace
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 from explorer import model as M
 from explorer.diagnostics import Diagnostic, SpecError
 from explorer.lang import syntax as S
+from explorer.lang.checks import Override, declared_checks, select
 from explorer.lang.parser import parse_expr, parse_spec
+from explorer.lang.resolve import Resolved, resolve
 from explorer.lang.typecheck import elaborate
+from explorer.values import Atom
+
+__all__ = ["LoadedSpec", "load_spec", "load_text", "parse_override", "read_source", "select"]
 
 MAX_BYTES = 4 * 1024 * 1024
+MEMO_SPECS = 16  # spec texts kept parsed and resolved
+MEMO_CONFIGS = 512  # configurations kept elaborated, over every spec
+MEMO_NODES = 4_000_000  # ... and their size together (IR nodes built, inlined ones included)
 
 
 @dataclass
@@ -33,13 +48,16 @@ class LoadedSpec:
     checks: list[M.Check]
     warnings: list[Diagnostic] = field(default_factory=list)
     check_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    front: _Front | None = field(default=None, repr=False, compare=False)
 
     def model(self, overrides: dict[str, Any] | None = None) -> M.Model:
         """Elaborate the configuration with these param overrides (name -> (expr, span) or
-        value); raises SpecError."""
+        value); raises SpecError. Each configuration is elaborated once per process."""
         if not overrides:
             return self.default
-        return elaborate(self.syntax, self.path, overrides)[0]
+        if self.front is None:  # built by hand, not by load_text
+            return elaborate(self.syntax, self.path, overrides)[0]
+        return self.front.configure(overrides)[0]
 
     def check_model(self, check: M.Check, extra: dict[str, Any] | None = None) -> M.Model:
         """The configuration a check runs: its `with` overrides, then `extra` (from --set),
@@ -49,29 +67,122 @@ class LoadedSpec:
         return select(model, check.only, check.excluded) if check.only is not None else model
 
 
-def select(model: M.Model, only: tuple[str, ...], excluded: tuple[str, ...] = ()) -> M.Model:
-    """The model that checks only the invariants and named assertions listed in `only`:
-    the other invariants are left out, and so are the other named `assert` statements
-    (nested ones included). Unnamed asserts always stay, and so do helper invariants
-    unless `excluded` names them: a lemma is not a goal to select, a proof needs it."""
-    keep = set(only)
+class _Memo:
+    """The elaborated configurations of the process, least recently used first. Bounded,
+    so that a spec with many large configurations holds no more memory than a few: what
+    falls out is elaborated again when asked for."""
 
-    def stmts(body: tuple[M.Stmt, ...]) -> tuple[M.Stmt, ...]:
-        out: list[M.Stmt] = []
-        for st in body:
-            if isinstance(st, M.Assert) and st.name is not None and st.name not in keep:
-                continue
-            if isinstance(st, M.If):
-                st = replace(st, then=stmts(st.then), orelse=stmts(st.orelse))
-            elif isinstance(st, M.Either):
-                st = replace(st, branches=tuple(stmts(b) for b in st.branches))
-            out.append(st)
-        return tuple(out)
+    def __init__(self) -> None:
+        self.entries: OrderedDict[tuple[int, Hashable], tuple[M.Model, list[Diagnostic], int]] = (
+            OrderedDict())
+        self.nodes = 0
 
-    return replace(model,
-                   invariants=tuple(i for i in model.invariants if i.name in keep
-                                    or (i.helper and i.name not in excluded)),
-                   actions=tuple(replace(a, body=stmts(a.body)) for a in model.actions))
+    def get(self, key: tuple[int, Hashable]) -> tuple[M.Model, list[Diagnostic]] | None:
+        got = self.entries.get(key)
+        if got is None:
+            return None
+        self.entries.move_to_end(key)
+        return got[0], got[1]
+
+    def put(self, key: tuple[int, Hashable], model: M.Model, warnings: list[Diagnostic],
+            nodes: int) -> None:
+        if nodes > MEMO_NODES:
+            return
+        self.entries[key] = (model, warnings, nodes)
+        self.nodes += nodes
+        while len(self.entries) > MEMO_CONFIGS or self.nodes > MEMO_NODES:
+            _, (_, _, n) = self.entries.popitem(last=False)
+            self.nodes -= n
+
+    def forget(self, front: int) -> None:
+        for key in [k for k in self.entries if k[0] == front]:
+            self.nodes -= self.entries.pop(key)[2]
+
+
+_MEMO = _Memo()
+_FRONTS: OrderedDict[tuple[str, str], _Front] = OrderedDict()
+
+
+@dataclass(eq=False)
+class _Front:
+    """One spec text, parsed and resolved once; its configurations come from the memo."""
+
+    path: str
+    syntax: S.SpecFile
+    resolved: Resolved
+
+    def configure(self, overrides: dict[str, Override]) -> tuple[M.Model, list[Diagnostic]]:
+        """The configuration with these overrides, and the warnings its elaboration gave;
+        SpecError when they make none (errors are not kept: their positions are those of
+        the overrides, which the memo's key leaves out)."""
+        key = _config_key(overrides)
+        if key is not None:
+            got = _MEMO.get((id(self), key))
+            if got is not None:
+                return got
+        model, warnings, nodes = elaborate(self.syntax, self.path, overrides, self.resolved)
+        if key is not None:
+            _MEMO.put((id(self), key), model, warnings, nodes)
+        return model, warnings
+
+
+def _front(source: str, path: str) -> _Front:
+    """The parsed and resolved spec text, from the cache when it was loaded before."""
+    key = (path, source)
+    front = _FRONTS.get(key)
+    if front is not None:
+        _FRONTS.move_to_end(key)
+        return front
+    syntax = parse_spec(source)
+    front = _Front(path, syntax, resolve(syntax))
+    _FRONTS[key] = front
+    while len(_FRONTS) > MEMO_SPECS:
+        _, old = _FRONTS.popitem(last=False)
+        _MEMO.forget(id(old))
+    return front
+
+
+def _config_key(overrides: dict[str, Override]) -> Hashable | None:
+    """What tells two override sets apart for elaboration: each name with its expression
+    (positions left out) or its value; None when a value is of a kind not keyed here.
+    Literals carry their type, since `1 == True` in Python but not in a spec."""
+    try:
+        return frozenset((name, _override_key(ov)) for name, ov in overrides.items())
+    except _Unkeyed:
+        return None
+
+
+class _Unkeyed(Exception):
+    pass
+
+
+def _override_key(ov: Override) -> Hashable:
+    if isinstance(ov, tuple) and len(ov) == 2 and isinstance(ov[0], S.ExprNode):
+        return ("expr", _node_key(ov[0]))
+    return ("value", _value_key(ov))
+
+
+def _node_key(x: Any) -> Hashable:
+    if x is None or isinstance(x, bool | int | str):
+        return (type(x).__name__, x)
+    if isinstance(x, tuple):
+        return ("tuple", *(_node_key(i) for i in x))
+    if is_dataclass(x) and not isinstance(x, type):
+        return (type(x).__name__,
+                *(_node_key(getattr(x, f.name)) for f in fields(x) if f.compare))
+    raise _Unkeyed
+
+
+def _value_key(v: Any) -> Hashable:
+    if v is None or isinstance(v, bool | int):
+        return (type(v).__name__, v)
+    if isinstance(v, Atom):
+        return ("atom", v.sort, v.index)
+    if isinstance(v, tuple):
+        return ("tuple", *(_value_key(i) for i in v))
+    if isinstance(v, frozenset):
+        return ("set", frozenset(_value_key(i) for i in v))
+    raise _Unkeyed
 
 
 def read_source(path: str) -> str:
@@ -115,97 +226,16 @@ def _read_at_most(path: str, limit: int) -> bytes:
 
 
 def load_text(source: str, path: str = "<spec>") -> LoadedSpec:
-    syntax = parse_spec(source)
-    default, warnings = elaborate(syntax, path, {})
-    checks, overrides = _checks(syntax, default)
-    return LoadedSpec(path, source, syntax, default, checks, warnings, overrides)
+    front = _front(source, path)
+    default, warnings = front.configure({})
+    checks, overrides = declared_checks(front.syntax, default,
+                                        lambda ov: front.configure(ov)[0])
+    return LoadedSpec(path, source, front.syntax, default, checks, list(warnings), overrides,
+                      front)
 
 
 def load_spec(path: str) -> LoadedSpec:
     return load_text(read_source(path), path)
-
-
-def _checks(syntax: S.SpecFile, default: M.Model) -> tuple[list[M.Check], dict[str, dict[str, Any]]]:
-    diags: list[Diagnostic] = []
-    checks: list[M.Check] = []
-    overrides: dict[str, dict[str, Any]] = {}
-    invariants = dict.fromkeys(i.name for i in default.invariants)  # ordered, for `except`
-    helpers = {i.name for i in default.invariants if i.helper}
-    assertions = dict.fromkeys(default.assertions)
-    params = {n for n, _ in default.params}
-    for d in syntax.decls:
-        if not isinstance(d, S.DCheck):
-            continue
-        if d.kind in ("violation", "cti") and d.target not in invariants:
-            assert d.target_span is not None
-            known = ", ".join(sorted(invariants)) or "none declared"
-            diags.append(Diagnostic("E1006", f"`{d.target}` is not an invariant of this spec "
-                                    f"(invariants: {known})", d.target_span))
-            continue
-        if d.kind == "violation" and d.target in helpers:
-            assert d.target_span is not None
-            diags.append(Diagnostic("E1006", f"`{d.target}` is a helper invariant: the search "
-                                    "does not check helpers, so it cannot find a violation of "
-                                    "one (declare it without `helper` to check it)", d.target_span))
-            continue
-        if d.kind == "assertion" and d.target is not None and d.target not in assertions:
-            assert d.target_span is not None
-            known = ", ".join(sorted(assertions)) or "none declared"
-            diags.append(Diagnostic("E1006", f"`{d.target}` is not a named assertion of this "
-                                    f"spec (named assertions: {known})", d.target_span))
-            continue
-        only = _only(d, invariants, assertions, helpers, diags)
-        ov: dict[str, Any] = {}
-        for name, expr, span in d.overrides:
-            if name not in params:
-                diags.append(Diagnostic("E1005", f"`{name}` is not a param of this spec", span))
-            elif name in ov:
-                diags.append(Diagnostic("E1002", f"param `{name}` is set twice", span))
-            else:
-                ov[name] = (expr, span)
-        overrides[d.name] = ov
-        try:
-            model = elaborate(syntax, default.path, ov)[0] if ov else default
-        except SpecError as e:
-            diags.extend(e.diagnostics)
-            continue
-        checks.append(M.Check(d.name, model.params if ov else (),
-                              M.Expect(M.ExpectKind(d.kind), d.target, d.steps, d.k), d.doc, d.span,
-                              only, tuple(n for n, _ in d.excluded or ())))
-    if diags:
-        raise SpecError(diags)
-    return checks, overrides
-
-
-def _only(d: S.DCheck, invariants: dict[str, None], assertions: dict[str, None],
-          helpers: set[str], diags: list[Diagnostic]) -> tuple[str, ...] | None:
-    """The check's `only` list, validated (errors go to diags); `except A, B` gives every
-    invariant and named assertion but those. Helpers are kept without being listed (see
-    `select`), so a `cti` of one survives an `only` list."""
-    listed = d.only if d.only is not None else d.excluded
-    if listed is None:
-        return None
-    names: list[str] = []
-    for name, span in listed:
-        if name not in invariants and name not in assertions:
-            known = ", ".join(sorted({*invariants, *assertions})) or "none declared"
-            diags.append(Diagnostic("E1006", f"`{name}` is neither an invariant nor a named "
-                                    f"assertion of this spec (known: {known})", span))
-        elif name in names:
-            diags.append(Diagnostic("E1002", f"`{name}` is listed twice", span))
-        else:
-            names.append(name)
-    if d.excluded is not None:
-        # an assertion never shares an invariant's name (E1002 at elaboration)
-        names = [n for n in [*invariants, *assertions] if n not in names]
-    kept = names if d.excluded is not None else [*names, *helpers]
-    if d.target is not None and d.target not in kept and d.target_span is not None:
-        what = {"violation": "invariant", "assertion": "assertion",
-                "cti": "a counterexample to induction for invariant"}[d.kind]
-        which = "`only` list" if d.excluded is None else "`except` list"
-        diags.append(Diagnostic("E1006", f"the check expects {what} `{d.target}`, which its "
-                                f"{which} leaves out", d.target_span))
-    return tuple(names)
 
 
 def parse_override(text: str) -> tuple[str, Any]:

@@ -1,6 +1,8 @@
 """Text -> syntax tree. The only module that imports lark.
 
-A lazily built LALR parser keeps positions; lark's exceptions are translated here into
+A lazily built LALR parser keeps positions; its tables are built once per lark and Python
+version and kept in the user's cache (lang/cache.py), since building them takes longer than
+checking a small spec. Lark's exceptions are translated here into
 `Diagnostic`s that say, in words, what was expected. The parse tree's depth is checked
 before it is transformed, so no input can exhaust Python's recursion limit.
 """
@@ -8,14 +10,19 @@ before it is transformed, so no input can exhaust Python's recursion limit.
 from __future__ import annotations
 
 import functools
+import hashlib
+import io
 import re
+import sys
 from importlib import resources
 from typing import Any
 
+import lark
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
 from explorer.diagnostics import Diagnostic, SpecError
+from explorer.lang import cache
 from explorer.lang import syntax as S
 from explorer.model import MAX_INDUCTION_K, Span
 
@@ -35,11 +42,38 @@ _OPEN_KEYWORDS = {"forall", "exists", "if"}
 _RESERVED_LATER = {"fair": "`fair` declarations"}
 
 
+_OPTIONS: dict[str, Any] = {"parser": "lalr", "start": ["start", "expr_only"],
+                            "propagate_positions": True, "maybe_placeholders": True}
+
+
 @functools.cache
 def _parser() -> Lark:
     grammar = resources.files("explorer.lang").joinpath("grammar.lark").read_text()
-    return Lark(grammar, parser="lalr", start=["start", "expr_only"],
-                propagate_positions=True, maybe_placeholders=True)
+    key = _cache_key(grammar)
+    stored = cache.read(_CACHE_ENTRY, key)
+    if stored is not None:
+        try:
+            parser = Lark.load(io.BytesIO(stored))
+            parser.source_grammar = grammar  # as a built parser has it
+            return parser
+        except Exception:  # a damaged entry (we wrote it, but a disk may fail): build anew
+            pass
+    parser = Lark(grammar, **_OPTIONS)
+    out = io.BytesIO()
+    parser.save(out)
+    cache.write(_CACHE_ENTRY, key, out.getvalue())
+    return parser
+
+
+_CACHE_ENTRY = "parser.lark"
+
+
+def _cache_key(grammar: str) -> str:
+    """What the stored tables were built from: the grammar, the options, lark's version
+    and Python's (lark pickles them)."""
+    text = "\0".join([grammar, repr(sorted(_OPTIONS.items())), lark.__version__,
+                      sys.version, "1"])
+    return "mnt-explorer parser " + hashlib.sha256(text.encode()).hexdigest()
 
 
 def parse_spec(text: str) -> S.SpecFile:

@@ -6,6 +6,7 @@ Produced by parser.py, read by typecheck.py. Nothing here knows about types or e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from explorer.model import NOSPAN, Span
 
@@ -14,7 +15,9 @@ from explorer.model import NOSPAN, Span
 
 @dataclass(frozen=True)
 class TypeNode:
-    pass
+    if TYPE_CHECKING:  # every kind has its own `span` field (last, so that it has a default)
+        @property
+        def span(self) -> Span: ...
 
 
 @dataclass(frozen=True)
@@ -35,40 +38,40 @@ class TInt(TypeNode):
 
 @dataclass(frozen=True)
 class TRange(TypeNode):
-    lo: ExprNode
-    hi: ExprNode
+    lo: AnyExpr
+    hi: AnyExpr
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
 class TSet(TypeNode):
-    elem: TypeNode
+    elem: AnyType
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
 class TFn(TypeNode):
-    dom: TypeNode
-    rng: TypeNode
+    dom: AnyType
+    rng: AnyType
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
 class TOpt(TypeNode):
-    inner: TypeNode
+    inner: AnyType
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
 class TRec(TypeNode):
-    fields: tuple[tuple[str, TypeNode], ...]
+    fields: tuple[tuple[str, AnyType], ...]
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
 class TSeq(TypeNode):
-    cap: ExprNode
-    elem: TypeNode
+    cap: AnyExpr
+    elem: AnyType
     span: Span = field(default=NOSPAN, compare=False)
 
 
@@ -77,7 +80,9 @@ class TSeq(TypeNode):
 
 @dataclass(frozen=True)
 class ExprNode:
-    pass
+    if TYPE_CHECKING:  # every kind has its own `span` field (last, so that it has a default)
+        @property
+        def span(self) -> Span: ...
 
 
 @dataclass(frozen=True)
@@ -95,15 +100,15 @@ class EName(ExprNode):
 @dataclass(frozen=True)
 class EUnary(ExprNode):
     op: str  # "not" | "-"
-    e: ExprNode
+    e: AnyExpr
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
 class EBinary(ExprNode):
     op: str  # the operator as written: "and", "==", "not in", "union", "..", ...
-    a: ExprNode
-    b: ExprNode
+    a: AnyExpr
+    b: AnyExpr
     span: Span = field(default=NOSPAN, compare=False)
 
 
@@ -111,22 +116,22 @@ class EBinary(ExprNode):
 class EIndex(ExprNode):
     """e[x]: function application or sequence index (the types decide)."""
 
-    e: ExprNode
-    x: ExprNode
+    e: AnyExpr
+    x: AnyExpr
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
 class ESlice(ExprNode):
-    e: ExprNode
-    lo: ExprNode | None
-    hi: ExprNode | None
+    e: AnyExpr
+    lo: AnyExpr | None
+    hi: AnyExpr | None
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
 class EField(ExprNode):
-    e: ExprNode
+    e: AnyExpr
     name: str
     span: Span = field(default=NOSPAN, compare=False)
 
@@ -134,40 +139,40 @@ class EField(ExprNode):
 @dataclass(frozen=True)
 class ECall(ExprNode):
     name: str
-    args: tuple[ExprNode, ...]
+    args: tuple[AnyExpr, ...]
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
 class ESetLit(ExprNode):
-    elems: tuple[ExprNode, ...]
+    elems: tuple[AnyExpr, ...]
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
 class ESeqLit(ExprNode):
-    elems: tuple[ExprNode, ...]
+    elems: tuple[AnyExpr, ...]
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
 class ERecLit(ExprNode):
-    fields: tuple[tuple[str, ExprNode], ...]
+    fields: tuple[tuple[str, AnyExpr], ...]
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
 class EIte(ExprNode):
-    c: ExprNode
-    a: ExprNode
-    b: ExprNode
+    c: AnyExpr
+    a: AnyExpr
+    b: AnyExpr
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
 class BinderNode:
     name: str
-    domain: ExprNode
+    domain: AnyExpr
     span: Span = field(default=NOSPAN, compare=False)
 
 
@@ -175,20 +180,20 @@ class BinderNode:
 class EQuant(ExprNode):
     forall: bool
     binders: tuple[BinderNode, ...]
-    body: ExprNode
+    body: AnyExpr
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
 class EFilter(ExprNode):
     binder: BinderNode
-    pred: ExprNode
+    pred: AnyExpr
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
 class EMap(ExprNode):
-    e: ExprNode
+    e: AnyExpr
     binders: tuple[BinderNode, ...]
     span: Span = field(default=NOSPAN, compare=False)
 
@@ -196,7 +201,7 @@ class EMap(ExprNode):
 @dataclass(frozen=True)
 class EFnComp(ExprNode):
     binder: BinderNode
-    e: ExprNode
+    e: AnyExpr
     span: Span = field(default=NOSPAN, compare=False)
 
 
@@ -205,20 +210,22 @@ class EFnComp(ExprNode):
 
 @dataclass(frozen=True)
 class StmtNode:
-    pass
+    if TYPE_CHECKING:  # every kind has its own `span` field (last, so that it has a default)
+        @property
+        def span(self) -> Span: ...
 
 
 @dataclass(frozen=True)
 class SAssign(StmtNode):
-    target: ExprNode  # EName, EIndex, EField chains
-    value: ExprNode
+    target: AnyExpr  # EName, EIndex, EField chains
+    value: AnyExpr
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
 class SLet(StmtNode):
     name: str
-    value: ExprNode
+    value: AnyExpr
     span: Span = field(default=NOSPAN, compare=False)
 
 
@@ -227,34 +234,34 @@ class SVar(StmtNode):
     """`var NAME: TYPE = EXPR` in a body: a name the rest of the block may assign."""
 
     name: str
-    type: TypeNode
-    value: ExprNode
+    type: AnyType
+    value: AnyExpr
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
 class SIf(StmtNode):
-    cond: ExprNode
-    then: tuple[StmtNode, ...]
-    orelse: tuple[StmtNode, ...]
+    cond: AnyExpr
+    then: tuple[AnyStmt, ...]
+    orelse: tuple[AnyStmt, ...]
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
 class SEither(StmtNode):
-    branches: tuple[tuple[StmtNode, ...], ...]
+    branches: tuple[tuple[AnyStmt, ...], ...]
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
 class SRequire(StmtNode):
-    cond: ExprNode
+    cond: AnyExpr
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
 class SAssert(StmtNode):
-    cond: ExprNode
+    cond: AnyExpr
     message: str | None
     name: str | None = None  # `assert NAME: cond`
     name_span: Span | None = field(default=None, compare=False)
@@ -266,7 +273,7 @@ class SCall(StmtNode):
     """`NAME(args)` as a statement: a call of a `proc`."""
 
     name: str
-    args: tuple[ExprNode, ...]
+    args: tuple[AnyExpr, ...]
     span: Span = field(default=NOSPAN, compare=False)
 
 
@@ -275,8 +282,8 @@ class SFor(StmtNode):
     """`for NAME in e { body }`: over a set (canonical order) or a sequence (in order)."""
 
     name: str
-    iterable: ExprNode
-    body: tuple[StmtNode, ...]
+    iterable: AnyExpr
+    body: tuple[AnyStmt, ...]
     name_span: Span = field(default=NOSPAN, compare=False)
     span: Span = field(default=NOSPAN, compare=False)
 
@@ -285,9 +292,9 @@ class SFor(StmtNode):
 class SWhile(StmtNode):
     """`while cond max K { body }`: at most K iterations; E3007 when cond still holds."""
 
-    cond: ExprNode
-    bound: ExprNode
-    body: tuple[StmtNode, ...]
+    cond: AnyExpr
+    bound: AnyExpr
+    body: tuple[AnyStmt, ...]
     span: Span = field(default=NOSPAN, compare=False)
 
 
@@ -296,7 +303,9 @@ class SWhile(StmtNode):
 
 @dataclass(frozen=True)
 class Decl:
-    pass
+    if TYPE_CHECKING:  # every kind has its own `span` field (last, so that it has a default)
+        @property
+        def span(self) -> Span: ...
 
 
 @dataclass(frozen=True)
@@ -313,8 +322,8 @@ class DSet(Decl):
     name: str
     atoms: tuple[tuple[str, Span], ...] | None
     prefix: str | None
-    lo: ExprNode | None
-    hi: ExprNode | None
+    lo: AnyExpr | None
+    hi: AnyExpr | None
     symmetric: bool
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
@@ -331,8 +340,8 @@ class DEnum(Decl):
 @dataclass(frozen=True)
 class DParam(Decl):
     name: str
-    type: TypeNode
-    default: ExprNode
+    type: AnyType
+    default: AnyExpr
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
 
@@ -340,8 +349,8 @@ class DParam(Decl):
 @dataclass(frozen=True)
 class DConst(Decl):
     name: str
-    type: TypeNode | None
-    value: ExprNode
+    type: AnyType | None
+    value: AnyExpr
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
 
@@ -349,7 +358,7 @@ class DConst(Decl):
 @dataclass(frozen=True)
 class DVar(Decl):
     name: str
-    type: TypeNode
+    type: AnyType
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
 
@@ -358,7 +367,7 @@ class DVar(Decl):
 class InitNode:
     name: str
     choice: bool
-    expr: ExprNode
+    expr: AnyExpr
     span: Span = field(default=NOSPAN, compare=False)
 
 
@@ -373,8 +382,8 @@ class DInit(Decl):
 class DAction(Decl):
     name: str
     params: tuple[BinderNode, ...]
-    guard: ExprNode | None
-    body: tuple[StmtNode, ...]
+    guard: AnyExpr | None
+    body: tuple[AnyStmt, ...]
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
 
@@ -385,7 +394,7 @@ class DDef(Decl):
 
     name: str
     params: tuple[BinderNode, ...]
-    body: ExprNode
+    body: AnyExpr
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
 
@@ -396,7 +405,7 @@ class DProc(Decl):
 
     name: str
     params: tuple[BinderNode, ...]
-    body: tuple[StmtNode, ...]
+    body: tuple[AnyStmt, ...]
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
 
@@ -404,7 +413,7 @@ class DProc(Decl):
 @dataclass(frozen=True)
 class DInvariant(Decl):
     name: str
-    expr: ExprNode
+    expr: AnyExpr
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
     helper: bool = False  # `invariant helper NAME`: a lemma for proofs, not a goal
@@ -412,7 +421,7 @@ class DInvariant(Decl):
 
 @dataclass(frozen=True)
 class DTerminal(Decl):
-    expr: ExprNode
+    expr: AnyExpr
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
 
@@ -420,7 +429,7 @@ class DTerminal(Decl):
 @dataclass(frozen=True)
 class DCheck(Decl):
     name: str
-    overrides: tuple[tuple[str, ExprNode, Span], ...]
+    overrides: tuple[tuple[str, AnyExpr, Span], ...]
     kind: str  # "holds" | "violation" | "deadlock" | "assertion" | "error" | "proved" | "cti"
     target: str | None  # the invariant (violation, cti) or the named assertion (assertion)
     target_span: Span | None
@@ -435,15 +444,15 @@ class DCheck(Decl):
 @dataclass(frozen=True)
 class RLabelNode:
     caption: str | None
-    expr: ExprNode | None  # None: the caption alone is the line
-    when: ExprNode | None
+    expr: AnyExpr | None  # None: the caption alone is the line
+    when: AnyExpr | None
     span: Span = field(default=NOSPAN, compare=False)
 
 
 @dataclass(frozen=True)
 class RStyleNode:
     styles: tuple[tuple[str, Span], ...]
-    when: ExprNode
+    when: AnyExpr
     span: Span = field(default=NOSPAN, compare=False)
 
 
@@ -452,10 +461,10 @@ class RNodeNode:
     """`node x in S [when P] { label ... style ... group ... }`"""
 
     binder: BinderNode
-    when: ExprNode | None
+    when: AnyExpr | None
     labels: tuple[RLabelNode, ...]
     styles: tuple[RStyleNode, ...]
-    group: ExprNode | None
+    group: AnyExpr | None
     span: Span = field(default=NOSPAN, compare=False)
     group_caption: str | None = None
 
@@ -465,8 +474,8 @@ class REdgeNode:
     """`edge x in S -> TARGET [when P] [label "text"] [style a, b]`"""
 
     binder: BinderNode
-    target: ExprNode
-    when: ExprNode | None
+    target: AnyExpr
+    when: AnyExpr | None
     label: str | None
     styles: tuple[tuple[str, Span], ...]
     span: Span = field(default=NOSPAN, compare=False)
@@ -489,6 +498,15 @@ class DReserved(Decl):
     span: Span = field(default=NOSPAN, compare=False)
 
 
+# The kinds of each syntax category, for exhaustive matches (`match` + `assert_never`).
+AnyType = TName | TBool | TInt | TRange | TSet | TFn | TOpt | TRec | TSeq
+AnyExpr = (ELit | EName | EUnary | EBinary | EIndex | ESlice | EField | ECall | ESetLit | ESeqLit
+           | ERecLit | EIte | EQuant | EFilter | EMap | EFnComp)
+AnyStmt = SAssign | SLet | SVar | SIf | SEither | SRequire | SAssert | SCall | SFor | SWhile
+AnyDecl = (DSpec | DSet | DEnum | DParam | DConst | DVar | DInit | DAction | DDef | DProc
+           | DInvariant | DTerminal | DCheck | DRender | DReserved)
+
+
 @dataclass(frozen=True)
 class SpecFile:
-    decls: tuple[Decl, ...]
+    decls: tuple[AnyDecl, ...]

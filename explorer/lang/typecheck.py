@@ -1,4 +1,4 @@
-"""Names, types and lowering: syntax tree + param values -> one `Model` configuration.
+"""Names and types: syntax tree + param values -> one `Model` configuration.
 
 One pass over the declarations in order: constant-level declarations (enums, params, sets,
 consts) must be declared before use and are folded to values; `def`s and `proc`s are checked
@@ -7,27 +7,37 @@ variables, init, actions, invariants and the terminal predicate are elaborated i
 with the runtime checks (unwrap of `T?`, range checks on stores) made explicit. All static
 errors of a phase are collected and raised together as one SpecError.
 
-Defs and procs are lowered here, so engines never see them: a def call is its body's IR
-with each parameter replaced by the argument's IR (call by name); a proc call is one `let`
-per parameter (arguments evaluated at the call, left to right) followed by the proc's body.
-Names bound inside a def or proc body are mangled to `{name}__{owner}` in the IR; spec names
+Per configuration, after resolve.py (once per spec) has sorted the declarations and found
+the errors no param can change. Defs, procs and loops are lowered on the way by lower.py's
+`Lowering`, which this module's `Elaborator` derives from, so engines never see them; names
+bound inside a def or proc body are mangled to `{name}__{owner}` in the IR; spec names
 never contain `__` (E1007), so a mangled name never captures or clashes with another.
-`for` and `while` loops are unrolled here too (`_for_stmt`, `_while_stmt`): the body is
-checked once, and each iteration, like each proc call, renames its names `{name}__{n}`
-with a number no other call or iteration has. `while` adds the IR statement `Fail` (E3007).
+Constant folding and the IR rewrites are rewrite.py's.
 Imports `model`, `values`, `diagnostics`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple, assert_never
 
 from explorer import budget
 from explorer import model as M
 from explorer.diagnostics import Diagnostic, SpecError
 from explorer.lang import syntax as S
+from explorer.lang.lower import (
+    MAX_EXPR_DEPTH,
+    MAX_EXPR_NODES,
+    Lowering,
+)
+from explorer.lang.resolve import Resolved, resolve
+from explorer.lang.rewrite import (
+    NOT_CONST,
+    Mentions,
+    Sizes,
+    fold_expr,
+)
+from explorer.lang.scope import Abort, Ctx, Def, Global, Param, Proc, article
 from explorer.model import AnyT, AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Span, Type
 from explorer.types import (
     INT,
@@ -42,172 +52,44 @@ from explorer.types import (
 from explorer.values import Atom, Value, format_value
 
 MAX_SEQ = 64  # the largest sequence bound
-MAX_LOOP = 64  # the most iterations a `for` or `while` unrolls to
-MAX_UNROLLED = 2000  # the most IR statements one loop may unroll to (nested loops multiply)
-MAX_LOOP_EITHERS = 12  # `either`s in sequence in one unrolled loop (each nests the code)
-MAX_LOOP_PATHS = 4096  # copies the explicit engine makes of what follows an unrolled loop
-MAX_LOOP_NESTING = 72  # blocks nested in one unrolled loop (`while` nests one per iteration)
 MAX_ATOMS = 10_000  # the largest set a param can make (`set S = p[1..N]`)
-# The elaboration budget: what inlining defs and procs and unrolling loops may make (E2005).
-# Each def use copies the def's body, so a def using the previous one twice doubles at
-# every level; these keep every engine's work (and the generated code) bounded.
-MAX_EXPR_DEPTH = 150  # nesting of one expression once inlined (the evaluators recurse on it)
-MAX_EXPR_NODES = 20_000  # nodes of one expression once inlined
-MAX_BODY_NODES = 200_000  # nodes (statements and expressions) one declaration instantiates
-MAX_MODEL_NODES = 2_000_000  # ... and a whole configuration
-MAX_FOLDED_RANGE = 4096  # a constant range with more values stays a range: never a set
 BUILTINS = {b.value: b for b in M.Builtin}
-_NOT_CONST = object()
 
 
-class _Abort(Exception):
-    """Stop elaborating the current declaration (its error is already recorded)."""
+class Elaborator(Lowering):
+    """Names and types of one configuration (with lower.py's `Lowering`: inlining, unrolling)."""
 
-
-@dataclass
-class _Global:
-    kind: str  # "atom" | "set" | "param" | "const" | "var" | "def" | "proc"
-    expr: M.Expr | None
-    span: Span
-    var: M.Var | None = None
-
-
-@dataclass(frozen=True)
-class _Param:
-    """A parameter of a def or proc: its spec name, its IR name, its type."""
-
-    name: str
-    ir: str
-    t: Type
-
-
-@dataclass(frozen=True)
-class _Def:
-    params: tuple[_Param, ...]
-    body: M.Expr  # parameters appear as M.Local(param.ir)
-    reads: frozenset[int]  # the variables the body reads (defs it calls included)
-
-
-@dataclass(frozen=True)
-class _Proc:
-    params: tuple[_Param, ...]
-    body: tuple[M.Stmt, ...]  # parameters appear as M.Local(param.ir)
-    size: int = 0  # nodes of the body (statements and expressions): what a call copies
-
-
-_LEAVES = frozenset({M.Lit, M.VarRef, M.ConstRef, M.Local})  # measured without the memo
-
-
-class _Sizes:
-    """The size (nodes, as a tree) and depth of IR expressions. Inlined defs share their
-    subtrees, so the IR is a DAG whose tree can be exponentially larger: each node is
-    measured once (memo by identity, the node kept alive so its id is not reused)."""
-
-    def __init__(self) -> None:
-        self.memo: dict[int, tuple[M.Expr, int, int]] = {}
-
-    def of(self, e: M.Expr) -> tuple[int, int]:
-        if type(e) in _LEAVES:
-            return 1, 1
-        memo = self.memo
-        got = memo.get(id(e))
-        if got is not None and got[0] is e:
-            return got[1], got[2]
-        # post-order without recursion; a node is measured once its children are (in the
-        # usual case, a node just built by `expr`, they are: one round)
-        stack: list[tuple[M.Expr, list[M.Expr] | None]] = [(e, None)]
-        while stack:
-            x, kids = stack.pop()
-            if kids is None:
-                got = memo.get(id(x))
-                if got is not None and got[0] is x:
-                    continue
-                kids = M.children(x)
-                todo = [c for c in kids if type(c) not in _LEAVES
-                        and ((g := memo.get(id(c))) is None or g[0] is not c)]
-                if todo:
-                    stack.append((x, kids))
-                    stack.extend((c, None) for c in todo)
-                    continue
-            size, depth = 1, 0
-            for c in kids:
-                cs, cd = (1, 1) if type(c) in _LEAVES else memo[id(c)][1:]
-                size += cs
-                if cd > depth:
-                    depth = cd
-            memo[id(x)] = (x, size, depth + 1)
-        _, size, depth = memo[id(e)]
-        return size, depth
-
-    def size(self, e: M.Expr) -> int:
-        return self.of(e)[0]
-
-    def alias(self, new: M.Expr, old: M.Expr) -> None:
-        """new is old renamed (the same shape): measured without walking it."""
-        size, depth = self.of(old)
-        self.memo[id(new)] = (new, size, depth)
-
-
-@dataclass
-class _Ctx:
-    """What an expression may see: locals, whether state variables are allowed.
-
-    Inside a def or proc body, `mangle` is its name: the IR names of its locals are
-    `{name}__{mangle}` (see `ir`), so they never meet the caller's names."""
-
-    locals: dict[str, Type] = field(default_factory=dict)
-    vars_ok: bool = True
-    readable_vars: set[int] | None = None  # in init: only those assigned so far
-    in_init: bool = False
-    mangle: str = ""
-    cells: dict[str, M.Var] = field(default_factory=dict)  # `var` locals of the body
-
-    def bind(self, name: str, t: Type) -> _Ctx:
-        return _Ctx({**self.locals, name: t}, self.vars_ok, self.readable_vars, self.in_init,
-                    self.mangle, self.cells)
-
-    def cell(self, name: str, var: M.Var) -> _Ctx:
-        return _Ctx(self.locals, self.vars_ok, self.readable_vars, self.in_init, self.mangle,
-                    {**self.cells, name: var})
-
-    def binds(self, name: str) -> bool:
-        """Is `name` a parameter, `let`, loop variable or `var` here?"""
-        return name in self.locals or name in self.cells
-
-    def ir(self, name: str) -> str:
-        """The IR name of local `name` (as written in the spec)."""
-        return f"{name}__{self.mangle}" if self.mangle else name
-
-
-class Elaborator:
-    def __init__(self, spec: S.SpecFile, path: str, overrides: dict[str, Any]) -> None:
+    def __init__(self, spec: S.SpecFile, path: str, overrides: dict[str, Any],
+                 resolved: Resolved | None = None) -> None:
         self.spec = spec
+        self.resolved = resolved if resolved is not None else resolve(spec)
         self.path = path
         self.overrides = dict(overrides)  # name -> (ExprNode, Span) or Value
         self.diags: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
-        self.globals: dict[str, _Global] = {}
+        self.globals: dict[str, Global] = {}
         self.types: dict[str, AtomT] = {}
         self.params: list[tuple[str, Value]] = []
         self.param_types: dict[str, Type] = {}
         self.consts: list[M.ConstDef] = []
         self.vars: list[M.Var] = []
-        self.defs: dict[str, _Def] = {}
-        self.procs: dict[str, _Proc] = {}
+        self.defs: dict[str, Def] = {}
+        self.procs: dict[str, Proc] = {}
         self.calls = 0  # proc calls and loop iterations inlined so far: each gets names of its own
-        self.declared: dict[str, Span] = {}  # every value-level name of the file, for hints
+        self.declared = self.resolved.declared  # every value-level name of the file, for hints
         self.assertions: list[tuple[str, Span]] = []  # named asserts, in elaboration order
         self.current: str | None = None  # the def or proc being checked
         self.action_name = ""  # the action being checked
-        self.sizes = _Sizes()
+        self.sizes = Sizes()
+        self.mentions = Mentions()
         self.body_nodes = 0  # nodes instantiated for the declaration being elaborated
         self.model_nodes = 0  # ... and for the whole configuration
         self.polls = 0
 
     # ------------------------------------------------------------------ diagnostics
-    def error(self, code: str, msg: str, span: Span, *notes: str) -> _Abort:
+    def error(self, code: str, msg: str, span: Span, *notes: str) -> Abort:
         self.diags.append(Diagnostic(code, msg, span, notes=tuple(notes)))
-        return _Abort()
+        return Abort()
 
     def warn(self, code: str, msg: str, span: Span) -> None:
         d = Diagnostic(code, msg, span, severity="warning")
@@ -217,22 +99,14 @@ class Elaborator:
     def guarded(self, fn: Callable[[], Any]) -> Any:
         try:
             return fn()
-        except _Abort:
+        except Abort:
             return None
 
     # ------------------------------------------------------------------ driver
     def run(self) -> M.Model:
         decls = self.spec.decls
-        specs = [d for d in decls if isinstance(d, S.DSpec)]
-        if len(specs) > 1:
-            self.error("E1002", "a file holds one `spec` declaration", specs[1].span)
-        if not specs:  # an empty file is no spec, not a spec with no actions
-            self.error("E0006", "no `spec NAME` declaration: a spec file starts with one, "
-                       "such as `spec mutex`" if decls else
-                       "the file declares nothing: a spec file starts with `spec NAME`",
-                       M.Span(1, 1, 1, 1))
-        name = specs[0].name if specs else "spec"
-        self._declare_names(decls)
+        r = self.resolved
+        self.diags.extend(r.diagnostics)
         fatal = False  # a constant-level declaration failed: later phases would only cascade
         for d in decls:
             if isinstance(d, S.DDef | S.DProc):
@@ -247,79 +121,40 @@ class Elaborator:
                 fatal = True
         if fatal:
             raise SpecError(self.diags)
-        init = self._init([d for d in decls if isinstance(d, S.DInit)])
-        actions = [a for d in decls if isinstance(d, S.DAction)
+        init = self._init(list(r.inits))
+        actions = [a for d in r.actions
                    if (a := self.guarded(lambda d=d: self._action(d))) is not None]
         # `var` locals are variables that every step starts and ends at their type's zero
         init += tuple(M.InitItem(v.index, False, _zero_lit(v, v.span), v.span)
                       for v in self.vars if v.local)
-        invariants = [i for d in decls if isinstance(d, S.DInvariant)
+        invariants = [i for d in r.invariants
                       if (i := self.guarded(lambda d=d: self._invariant(d))) is not None]
-        terminals = [d for d in decls if isinstance(d, S.DTerminal)]
+        terminals = r.terminals
         terminal = None
         if len(terminals) > 1:
             self.error("E1002", "only one `terminal when` is allowed", terminals[1].span)
         if terminals:
             self.body_nodes = 0
-            terminal = self.guarded(lambda: self._bool(terminals[0].expr, _Ctx()))
-        renders = [d for d in decls if isinstance(d, S.DRender)]
+            terminal = self.guarded(lambda: self._bool(terminals[0].expr, Ctx()))
+        renders = r.renders
         if len(renders) > 1:
             self.error("E1002", "a spec has one `render` section", renders[1].span)
         self.body_nodes = 0
         render = self.guarded(lambda: self._render(renders[0])) if renders else None
-        for d in decls:
-            if isinstance(d, S.DReserved):
-                self.error("E0004", f"`{d.keyword}` declarations are not supported yet", d.span)
-        inv_names = {d.name for d in decls if isinstance(d, S.DInvariant)}
+        for rd in r.reserved:
+            self.error("E0004", f"`{rd.keyword}` declarations are not supported yet", rd.span)
+        inv_names = {d.name for d in r.invariants}
         for a, span in self.assertions:
             if a in inv_names:
                 self.error("E1002", f"`{a}` is the name of an invariant; give the assertion "
                            "another name", span)
         if self.diags:
             raise SpecError(self.diags)
-        return M.Model(name, self.path, tuple(self.vars), tuple(self.consts), init,
+        return M.Model(r.name, self.path, tuple(self.vars), tuple(self.consts), init,
                        tuple(actions), tuple(invariants), terminal, tuple(self.params),
-                       tuple(self.types.values()), doc=specs[0].doc if specs else "",
+                       tuple(self.types.values()), doc=r.doc,
                        assertions=tuple(dict.fromkeys(a for a, _ in self.assertions)),
-                       render=render, init_span=next(
-                           (d.span for d in decls if isinstance(d, S.DInit)),
-                           specs[0].span if specs else M.NOSPAN))
-
-    def _declare_names(self, decls: tuple[S.Decl, ...]) -> None:
-        seen: dict[tuple[str, str], Span] = {}
-
-        def add(space: str, name: str, span: Span) -> None:
-            if (space, name) in seen:
-                self.error("E1002", f"`{name}` is declared twice", span,
-                           f"first declared at line {seen[(space, name)].line}")
-            else:
-                seen[(space, name)] = span
-            # `min` and `max` came late and are common names (`while c max K` keeps `max`
-            # usable): a declaration of that name is allowed, and a def of it wins in calls
-            if space == "value" and name in BUILTINS and name not in ("min", "max"):
-                self.error("E1002", f"`{name}` is the name of a built-in function", span)
-            if space == "value" and name in ("bool", "int"):
-                self.error("E1002", f"`{name}` is the name of a type", span)
-
-        for d in decls:
-            if isinstance(d, S.DSet | S.DEnum | S.DParam | S.DConst | S.DVar | S.DDef | S.DProc):
-                add("value", d.name, d.span)
-                self.declared.setdefault(d.name, d.span)
-            if isinstance(d, S.DDef | S.DProc) and d.name.startswith("_"):
-                self.error("E1007", f"`{d.name}`: a def or proc name cannot start with `_` "
-                           "(reserved for the names inside def and proc bodies)", d.span)
-            if isinstance(d, S.DEnum):
-                for a, sp in d.values:
-                    add("value", a, sp)
-            if isinstance(d, S.DSet) and d.atoms is not None:
-                for a, sp in d.atoms:
-                    add("value", a, sp)
-            if isinstance(d, S.DAction):
-                add("action", d.name, d.span)
-            if isinstance(d, S.DInvariant):
-                add("invariant", d.name, d.span)
-            if isinstance(d, S.DCheck):
-                add("check", d.name, d.span)
+                       render=render, init_span=r.inits[0].span if r.inits else r.span)
 
     # ------------------------------------------------------------------ defs and procs
     def _callable(self, d: S.DDef | S.DProc) -> None:
@@ -331,33 +166,33 @@ class Elaborator:
             self._callable_body(d)
         finally:  # known from here on, even if broken (its uses then add no error)
             self.current = None
-            self.globals.setdefault(d.name, _Global(kind, None, d.span))  # E1002 if taken
+            self.globals.setdefault(d.name, Global(kind, None, d.span))  # E1002 if taken
 
     def _callable_body(self, d: S.DDef | S.DProc) -> None:
-        ctx = _Ctx(mangle=d.name)
-        params: list[_Param] = []
+        ctx = Ctx(mangle=d.name)
+        params: list[Param] = []
         for b in d.params:
             if any(p.name == b.name for p in params):
                 raise self.error("E1002", f"parameter `{b.name}` appears twice", b.span)
             # the domain gives the parameter's type only; it may not read the state
-            dom = self._domain(b, _Ctx(dict(ctx.locals), vars_ok=False, mangle=d.name))
+            dom = self._domain(b, Ctx(dict(ctx.locals), vars_ok=False, mangle=d.name))
             t = dom.t.elem  # type: ignore[attr-defined]
             if isinstance(t, AnyT):
                 raise self.error("E2001", f"cannot tell the type of parameter `{b.name}` from an "
                                  "empty set", b.domain.span)
-            params.append(_Param(b.name, ctx.ir(b.name), t))
+            params.append(Param(b.name, ctx.ir(b.name), t))
             ctx = ctx.bind(b.name, t)
         if isinstance(d, S.DDef):
             body = self.expr(d.body, ctx)
             reads = frozenset(x.index for x in M.walk_expr(body) if isinstance(x, M.VarRef))
-            self.defs[d.name] = _Def(tuple(params), body, reads)
+            self.defs[d.name] = Def(tuple(params), body, reads)
         else:
             before = len(self.diags)
             stmts, _ = self._block(d.body, ctx)
             if len(self.diags) == before:
-                self.procs[d.name] = _Proc(tuple(params), stmts, self._stmts_size(stmts))
+                self.procs[d.name] = Proc(tuple(params), stmts, self._stmts_size(stmts))
 
-    def _arg(self, e: M.Expr, p: _Param, owner: str, span: Span) -> M.Expr:
+    def _arg(self, e: M.Expr, p: Param, owner: str, span: Span) -> M.Expr:
         """An argument for parameter p: its type checked, and a runtime check when its
         type does not guarantee that its value fits p's type."""
         e = self._expect_type(e, p.t, span, f"argument `{p.name}` of `{owner}`")
@@ -368,194 +203,13 @@ class Elaborator:
             e = M.Fit(e, p.t, f"parameter {p.name} of {owner}", span)
         return e
 
-    def _arity(self, name: str, kind: str, params: tuple[_Param, ...], n: int, span: Span) -> None:
+    def _arity(self, name: str, kind: str, params: tuple[Param, ...], n: int, span: Span) -> None:
         if n != len(params):
             k = len(params)
             raise self.error("E2004", f"{kind} `{name}` takes {k} argument{'s' * (k != 1)}, "
                              f"not {n}", span)
 
-    def _use_def(self, name: str, args: tuple[S.ExprNode, ...], span: Span, ctx: _Ctx,
-                 bare: bool = False) -> M.Expr:
-        d = self.defs.get(name)
-        if d is None:
-            raise _Abort()  # the def is broken: its error is reported at its declaration
-        if bare and d.params:
-            k = len(d.params)
-            raise self.error("E2004", f"def `{name}` takes {k} argument{'s' * (k != 1)}: call "
-                             f"it as {name}(...)", span)
-        self._arity(name, "def", d.params, len(args), span)
-        if d.reads and not ctx.vars_ok:
-            first = next(v.name for v in self.vars if v.index in d.reads)
-            raise self.error("E2007", f"def `{name}` reads variable `{first}`, so it cannot "
-                             "be used in a constant", span)
-        if ctx.readable_vars is not None and not d.reads <= ctx.readable_vars:
-            late = [v.name for v in self.vars if v.index in d.reads - ctx.readable_vars]
-            raise self.error("E1004", f"def `{name}` reads `{late[0]}` before `init` assigns it",
-                             span)
-        subst = {p.ir: self._arg(self.expr(x, ctx), p, name, x.span)
-                 for p, x in zip(d.params, args)}
-        out = _subst(d.body, subst)
-        size, depth = self.sizes.of(out)
-        if depth > MAX_EXPR_DEPTH or size > MAX_EXPR_NODES:
-            what = (f"{depth} levels deep (at most {MAX_EXPR_DEPTH})" if depth > MAX_EXPR_DEPTH
-                    else f"{size:,} nodes (at most {MAX_EXPR_NODES:,})")
-            raise self.error("E2005", f"using def `{name}` here makes an expression of {what}: "
-                             "every use of a def is a copy of its body", span,
-                             "a def that uses another one several times doubles in size at "
-                             "each level; compute the value once (a `let`, or a variable)")
-        self._instantiate(size, span, f"def `{name}`")
-        return out
-
-    def _instantiate(self, n: int, span: Span, what: str) -> None:
-        """Count n nodes copied by an inlining or an unrolling against the budgets."""
-        self.body_nodes += n
-        self.model_nodes += n
-        if self.body_nodes > MAX_BODY_NODES:
-            raise self.error("E2005", f"{what} brings this declaration to {self.body_nodes:,} "
-                             f"nodes once defs and procs are inlined and loops unrolled (at "
-                             f"most {MAX_BODY_NODES:,})", span,
-                             "every use of a def or proc, and every round of a loop, is a "
-                             "copy of its body")
-        if self.model_nodes > MAX_MODEL_NODES:
-            raise self.error("E2005", f"{what} brings the spec to {self.model_nodes:,} nodes "
-                             "once defs and procs are inlined and loops unrolled (at most "
-                             f"{MAX_MODEL_NODES:,})", span)
-
-    def _stmts_size(self, stmts: tuple[M.Stmt, ...]) -> int:
-        return M.normalized_size(stmts, self.sizes.size)
-
-    def _call_stmt(self, s: S.SCall, ctx: _Ctx) -> tuple[M.Stmt, ...]:
-        """A proc call: a `let` per parameter, left to right, then the proc's body."""
-        g = self.globals.get(s.name)
-        if g is None or g.kind != "proc":
-            if g is not None and g.kind == "def":
-                raise self.error("E2004", f"`{s.name}` is a def, which gives a value; only a "
-                                 "proc can be called as a statement", s.span)
-            if g is not None or s.name in BUILTINS:
-                what = "a built-in function" if g is None else _a(g.kind)
-                raise self.error("E2004", f"`{s.name}` is {what}; only a proc can be called as a "
-                                 "statement", s.span)
-            raise self._unknown(s.name, "proc", s.span)
-        p = self.procs.get(s.name)
-        if p is None:
-            raise _Abort()  # the proc is broken: its error is reported at its declaration
-        self._arity(s.name, "proc", p.params, len(s.args), s.span)
-        # Each call binds names of its own: a second call of the same proc in one action
-        # must not rebind the first call's parameters while an `either` of the first call
-        # still has branches to run (the generated code runs them after the continuation).
-        self._instantiate(p.size, s.span, f"proc `{s.name}`")
-        names = self._fresh([prm.ir for prm in p.params] + _let_names(p.body))
-        lets = tuple(M.Let(names[prm.ir], self._arg(self.expr(x, ctx), prm, s.name, x.span),
-                           s.span) for prm, x in zip(p.params, s.args))
-        return lets + _rename_stmts(p.body, names, self.sizes)
-
-    # ------------------------------------------------------------------ loops
-    def _fresh(self, names: list[str]) -> dict[str, str]:
-        """New IR names for `names`, with a suffix no other call or iteration has."""
-        self.calls += 1
-        return {n: f"{n}__{self.calls}" for n in names}
-
-    def _for_stmt(self, s: S.SFor, ctx: _Ctx) -> tuple[M.Stmt, ...]:
-        """`for x in e { body }`, unrolled: `let` the set (or sequence) once under a fresh
-        name, then one `if` per value of the element type (per position of the sequence)
-        binding x; each iteration's x and `let`s get names of their own."""
-        if s.name in self.globals or ctx.binds(s.name):
-            raise self.error("E1002", f"`{s.name}` is already defined; choose another name for "
-                             "the loop variable", s.name_span)
-        it = self._unwrap(self.expr(s.iterable, ctx), s.iterable.span)
-        if isinstance(it.t, SetT):
-            elem = it.t.elem
-            if isinstance(elem, AnyT):
-                raise self.error("E2001", f"cannot tell the type of `{s.name}` from an empty set",
-                                 s.iterable.span)
-            if not is_scalar(elem):
-                raise self.error("E2005", f"`for` needs a set of bool, bounded integers or atoms, "
-                                 f"not {it.t}", s.iterable.span)
-            n = M.type_size(elem)
-            if n > MAX_LOOP:
-                raise self.error("E2005", f"`for` over a {it.t}: its element type {elem} has {n} "
-                                 f"values, and a loop unrolls to at most {MAX_LOOP}",
-                                 s.iterable.span, "iterate over a set whose element type is "
-                                 "smaller (a narrower range or set)")
-        elif isinstance(it.t, SeqT):
-            elem = it.t.elem
-            if isinstance(elem, AnyT):
-                raise self.error("E2001", f"cannot tell the type of `{s.name}` from an empty "
-                                 "sequence", s.iterable.span)
-            n = len(it.elems) if isinstance(it, M.SeqLit) else it.t.cap
-        else:
-            raise self.error("E2001", f"`for` needs a set or a sequence, not {it.t}",
-                             s.iterable.span)
-        body, _ = self._block(s.body, ctx.bind(s.name, elem))  # its `let`s stay inside
-        var = ctx.ir(s.name)
-        snap = self._fresh(["_for"])["_for"]
-        whole = M.Local(snap, it.t, s.iterable.span)
-        sp = s.span
-        out: list[M.Stmt] = []
-        if isinstance(it.t, SetT):
-            for v in M.type_values(elem):
-                lit = M.Lit(v, elem, s.name_span)
-                cond = M.BinOp(M.Op.IN, lit, whole, BoolT(), sp)
-                out.append(self._iteration(var, lit, body, cond, sp))
-        else:
-            for i in range(n):
-                idx = M.Lit(i, IntT(i, i), sp)
-                cond = M.BinOp(M.Op.LT, idx, M.Call(M.Builtin.LEN, (whole,), IntT(0, n), sp),
-                               BoolT(), sp)
-                out.append(self._iteration(var, M.Index(whole, idx, elem, sp), body, cond, sp))
-        lowered = (M.Let(snap, it, sp), *out)
-        self._loop_size(lowered, sp)
-        return lowered
-
-    def _iteration(self, var: str, value: M.Expr, body: tuple[M.Stmt, ...], cond: M.Expr,
-                   sp: Span) -> M.Stmt:
-        names = self._fresh([var, *_let_names(body)])
-        return M.If(cond, (M.Let(names[var], value, sp), *_rename_stmts(body, names, self.sizes)),
-                    (), sp)
-
-    def _while_stmt(self, s: S.SWhile, ctx: _Ctx) -> tuple[M.Stmt, ...]:
-        """`while c max K { body }`, unrolled to K nested `if c { body ... }`, the innermost
-        `if c` raising E3007. Each iteration's `let`s get names of their own."""
-        k = _fold(self.expr(s.bound, ctx))
-        if k is _NOT_CONST or isinstance(k, bool) or not isinstance(k, int):
-            raise self.error("E2003", "the bound of `while ... max K` must be a constant "
-                             "integer (numbers, params, consts)", s.bound.span)
-        if not 0 <= k <= MAX_LOOP:
-            raise self.error("E2002", f"loop bound {k} is outside 0..{MAX_LOOP}", s.bound.span)
-        cond = self._bool(s.cond, ctx)
-        body, _ = self._block(s.body, ctx)
-        fail = M.Fail("E3007", f"loop bound {k} exceeded: the `while` condition still holds "
-                      f"after {k} iteration{'s' * (k != 1)}", s.span)
-        bodies = [_rename_stmts(body, self._fresh(_let_names(body)), self.sizes)
-                  for _ in range(k)]
-        inner: tuple[M.Stmt, ...] = (M.If(cond, (fail,), (), s.span),)
-        for b in reversed(bodies):  # iteration i+1 runs inside iteration i's `if`
-            inner = (M.If(cond, b + inner, (), s.span),)
-        self._loop_size(inner, s.span)
-        return inner
-
-    def _loop_size(self, stmts: tuple[M.Stmt, ...], span: Span) -> None:
-        """Keep what an unrolled loop hands the engines within bounds they can compile."""
-        n = sum(1 for _ in M.walk_stmts(stmts))
-        if n > MAX_UNROLLED:
-            raise self.error("E2005", f"this loop unrolls to {n} statements (at most "
-                             f"{MAX_UNROLLED}); nested loops multiply", span,
-                             "iterate over fewer values, or lower a `max` bound")
-        eithers, depth, paths = M.either_growth(stmts)
-        hint = "iterate over fewer values, or lower a `max` bound"
-        if eithers > MAX_LOOP_EITHERS or paths > MAX_LOOP_PATHS:
-            raise self.error("E2005", f"this loop unrolls to {eithers} `either`s in sequence "
-                             f"and {paths} paths (at most {MAX_LOOP_EITHERS} and "
-                             f"{MAX_LOOP_PATHS}): the engine copies what follows an `either` "
-                             "into each of its branches", span, hint,
-                             "an `if` around an `either` counts as one more `either`")
-        if depth > MAX_LOOP_NESTING:
-            raise self.error("E2005", f"this loop unrolls to {depth} nested blocks (at most "
-                             f"{MAX_LOOP_NESTING}); nested `while` loops add up their bounds",
-                             span, "lower a `max` bound")
-        self._instantiate(self._stmts_size(stmts), span, "this loop")
-
-    def _unknown(self, name: str, what: str, span: Span) -> _Abort:
+    def _unknown(self, name: str, what: str, span: Span) -> Abort:
         if name == self.current:
             return self.error("E1001", f"`{name}` cannot use itself: defs and procs cannot "
                               "recurse", span)
@@ -603,22 +257,22 @@ class Elaborator:
             else:
                 v = self._const_value(d.default, t, f"param `{d.name}`")
             self.params.append((d.name, v))
-            self.globals[d.name] = _Global("param", M.Lit(v, _lit_type(v, t), d.span), d.span)
+            self.globals[d.name] = Global("param", M.Lit(v, _lit_type(v, t), d.span), d.span)
         elif isinstance(d, S.DConst):
-            e = self.expr(d.value, _Ctx(vars_ok=False))
+            e = self.expr(d.value, Ctx(vars_ok=False))
             t = e.t
             if d.type is not None:
                 t = self._type(d.type)
                 e = self._store(e, t, d.value.span, f"const `{d.name}`")
                 if not fits_statically(e.t, t):  # checked once, before any engine runs
                     e = M.Fit(e, t, f"const {d.name}", d.value.span)
-            v = _fold(e)
-            if v is not _NOT_CONST and (v is None or isinstance(v, bool | int | Atom)):
+            v = fold_expr(e)
+            if v is not NOT_CONST and (v is None or isinstance(v, bool | int | Atom)):
                 g = M.Lit(v, _lit_type(v, t), d.span)
             else:
                 self.consts.append(M.ConstDef(d.name, e, t, d.span))
                 g = M.ConstRef(d.name, t, d.span)
-            self.globals[d.name] = _Global("const", g, d.span)
+            self.globals[d.name] = Global("const", g, d.span)
         elif isinstance(d, S.DVar):
             t = self._type(d.type)
             if not M.is_finite(t):
@@ -626,7 +280,7 @@ class Elaborator:
                                  d.type.span)
             var = M.Var(len(self.vars), d.name, t, d.doc, d.span)
             self.vars.append(var)
-            self.globals[d.name] = _Global("var", M.VarRef(var.index, d.name, t, d.span),
+            self.globals[d.name] = Global("var", M.VarRef(var.index, d.name, t, d.span),
                                            d.span, var)
 
     def _atoms(self, name: str, atoms: list[str], spans: list[Span], is_enum: bool,
@@ -634,22 +288,22 @@ class Elaborator:
         t = AtomT(name, tuple(atoms), is_enum, symmetric)
         self.types[name] = t
         for i, (a, sp) in enumerate(zip(atoms, spans)):
-            self.globals[a] = _Global("atom", M.Lit(t.atom(i), t, sp), sp)
+            self.globals[a] = Global("atom", M.Lit(t.atom(i), t, sp), sp)
         everything = frozenset(t.atom(i) for i in range(len(atoms)))
-        self.globals[name] = _Global("set", M.Lit(everything, SetT(t), span), span)
+        self.globals[name] = Global("set", M.Lit(everything, SetT(t), span), span)
 
-    def _const_int(self, node: S.ExprNode) -> int:
-        e = self.expr(node, _Ctx(vars_ok=False))
-        v = _fold(e)
-        if v is _NOT_CONST or isinstance(v, bool) or not isinstance(v, int):
+    def _const_int(self, node: S.AnyExpr) -> int:
+        e = self.expr(node, Ctx(vars_ok=False))
+        v = fold_expr(e)
+        if v is NOT_CONST or isinstance(v, bool) or not isinstance(v, int):
             raise self.error("E2003", "expected a constant integer (numbers, params, consts)",
                              node.span)
         return v
 
-    def _const_value(self, node: S.ExprNode, t: Type, what: str) -> Value:
-        e = self.expr(node, _Ctx(vars_ok=False))
-        v = _fold(e, ranges=None)
-        if v is _NOT_CONST:
+    def _const_value(self, node: S.AnyExpr, t: Type, what: str) -> Value:
+        e = self.expr(node, Ctx(vars_ok=False))
+        v = fold_expr(e, ranges=None)
+        if v is NOT_CONST:
             raise self.error("E2003", f"{what} needs a constant value", node.span)
         if not M.value_fits(v, t):
             raise self.error("E2002", f"{format_value(v)} is not a value of {what}'s type {t}",
@@ -657,56 +311,58 @@ class Elaborator:
         return v
 
     # ------------------------------------------------------------------ types
-    def _type(self, node: S.TypeNode, allow_int: bool = False) -> Type:
-        if isinstance(node, S.TBool):
-            return BoolT()
-        if isinstance(node, S.TInt):
-            if not allow_int:
-                raise self.error("E2005", "`int` is unbounded: give a range such as 0..3",
-                                 node.span)
-            return INT
-        if isinstance(node, S.TName):
-            if node.name in self.types:
-                return self.types[node.name]
-            g = self.globals.get(node.name)
-            if g is not None:
-                raise self.error("E2001", f"`{node.name}` is {_a(g.kind)}, not a type", node.span)
-            raise self.error("E1001", f"unknown type `{node.name}`", node.span)
-        if isinstance(node, S.TRange):
-            lo, hi = self._const_int(node.lo), self._const_int(node.hi)
-            if hi < lo:
-                raise self.error("E2002", f"empty range {lo}..{hi}", node.span)
-            return IntT(lo, hi)
-        if isinstance(node, S.TSet):
-            elem = self._type(node.elem)
-            if not is_scalar(elem):
-                raise self.error("E2005", f"set elements must be bool, integers or atoms, "
-                                 f"not {elem}", node.elem.span)
-            return SetT(elem)
-        if isinstance(node, S.TFn):
-            dom = self._type(node.dom)
-            if not is_scalar(dom):
-                raise self.error("E2005", f"a function domain must be bool, a range or a set "
-                                 f"of atoms, not {dom}", node.dom.span)
-            return FnT(dom, self._type(node.rng))
-        if isinstance(node, S.TOpt):
-            inner = self._type(node.inner)
-            if isinstance(inner, OptT):
-                raise self.error("E2001", "`T??` is the same as `T?`", node.span)
-            return OptT(inner)
-        if isinstance(node, S.TRec):
-            names = [n for n, _ in node.fields]
-            dup = {n for n in names if names.count(n) > 1}
-            if dup:
-                raise self.error("E1002", f"record field `{sorted(dup)[0]}` appears twice",
-                                 node.span)
-            return RecT(tuple(sorted((n, self._type(t)) for n, t in node.fields)))
-        if isinstance(node, S.TSeq):
-            cap = self._const_int(node.cap)
-            if cap < 0 or cap > MAX_SEQ:
-                raise self.error("E2002", f"sequence bound {cap} is outside 0..{MAX_SEQ}", node.cap.span)
-            return SeqT(cap, self._type(node.elem))
-        raise AssertionError(node)
+    def _type(self, node: S.AnyType, allow_int: bool = False) -> Type:
+        match node:
+            case S.TBool():
+                return BoolT()
+            case S.TInt():
+                if not allow_int:
+                    raise self.error("E2005", "`int` is unbounded: give a range such as 0..3",
+                                     node.span)
+                return INT
+            case S.TName():
+                if node.name in self.types:
+                    return self.types[node.name]
+                g = self.globals.get(node.name)
+                if g is not None:
+                    raise self.error("E2001", f"`{node.name}` is {article(g.kind)}, not a type", node.span)
+                raise self.error("E1001", f"unknown type `{node.name}`", node.span)
+            case S.TRange():
+                lo, hi = self._const_int(node.lo), self._const_int(node.hi)
+                if hi < lo:
+                    raise self.error("E2002", f"empty range {lo}..{hi}", node.span)
+                return IntT(lo, hi)
+            case S.TSet():
+                elem = self._type(node.elem)
+                if not is_scalar(elem):
+                    raise self.error("E2005", f"set elements must be bool, integers or atoms, "
+                                     f"not {elem}", node.elem.span)
+                return SetT(elem)
+            case S.TFn():
+                dom = self._type(node.dom)
+                if not is_scalar(dom):
+                    raise self.error("E2005", f"a function domain must be bool, a range or a set "
+                                     f"of atoms, not {dom}", node.dom.span)
+                return FnT(dom, self._type(node.rng))
+            case S.TOpt():
+                inner = self._type(node.inner)
+                if isinstance(inner, OptT):
+                    raise self.error("E2001", "`T??` is the same as `T?`", node.span)
+                return OptT(inner)
+            case S.TRec():
+                names = [n for n, _ in node.fields]
+                dup = {n for n in names if names.count(n) > 1}
+                if dup:
+                    raise self.error("E1002", f"record field `{sorted(dup)[0]}` appears twice",
+                                     node.span)
+                return RecT(tuple(sorted((n, self._type(t)) for n, t in node.fields)))
+            case S.TSeq():
+                cap = self._const_int(node.cap)
+                if cap < 0 or cap > MAX_SEQ:
+                    raise self.error("E2002", f"sequence bound {cap} is outside 0..{MAX_SEQ}", node.cap.span)
+                return SeqT(cap, self._type(node.elem))
+            case _:
+                assert_never(node)
 
     # ------------------------------------------------------------------ init
     def _init(self, blocks: list[S.DInit]) -> tuple[M.InitItem, ...]:
@@ -727,7 +383,7 @@ class Elaborator:
                 if var.index in assigned:
                     raise self.error("E1002", f"`{var.name}` is initialized twice", node.span,
                                      f"first at line {assigned[var.index].line}")
-                ctx = _Ctx(readable_vars=set(assigned), in_init=True)
+                ctx = Ctx(readable_vars=set(assigned), in_init=True)
                 e = self.expr(node.expr, ctx)
                 if node.choice:
                     if not isinstance(e.t, SetT):
@@ -750,7 +406,7 @@ class Elaborator:
     def _action(self, d: S.DAction) -> M.Action:
         self.action_name = d.name
         self.body_nodes = 0
-        ctx = _Ctx()
+        ctx = Ctx()
         params = []
         for b in d.params:
             dom = self._domain(b, ctx)
@@ -767,72 +423,56 @@ class Elaborator:
         self._body_size(body, d.span, d.name)
         return M.Action(d.name, tuple(params), guard, body, d.doc, d.span)
 
-    def _body_size(self, body: tuple[M.Stmt, ...], span: Span, action: str) -> None:
-        """The loop limits below, for a whole action: `either`s written in sequence (or
-        brought in by procs) multiply the generated code just as unrolled ones do."""
-        eithers, depth, paths = M.either_growth(body)
-        if eithers > MAX_LOOP_EITHERS or paths > MAX_LOOP_PATHS or depth > MAX_LOOP_NESTING:
-            raise self.error("E2005", f"action `{action}` has {eithers} `either`s in sequence "
-                             f"and {paths} paths through its body (at most "
-                             f"{MAX_LOOP_EITHERS} and {MAX_LOOP_PATHS}, nesting at most "
-                             f"{MAX_LOOP_NESTING}): the explicit engine copies what follows "
-                             "an `either` into each of its branches", span,
-                             "split the action, or move the choices into action parameters")
-        n = self._stmts_size(body)
-        if n > MAX_BODY_NODES:
-            raise self.error("E2005", f"action `{action}` makes {n:,} nodes once what follows "
-                             f"each `either` is copied into its branches (at most "
-                             f"{MAX_BODY_NODES:,})", span,
-                             "split the action, or move the choices into action parameters")
-
-    def _block(self, stmts: tuple[S.StmtNode, ...], ctx: _Ctx) -> tuple[tuple[M.Stmt, ...], _Ctx]:
+    def _block(self, stmts: tuple[S.AnyStmt, ...], ctx: Ctx) -> tuple[tuple[M.Stmt, ...], Ctx]:
         out: list[M.Stmt] = []
         for s in stmts:
             try:
-                if isinstance(s, S.SCall):
-                    out.extend(self._call_stmt(s, ctx))
-                    continue
-                if isinstance(s, S.SFor):
-                    out.extend(self._for_stmt(s, ctx))
-                    continue
-                if isinstance(s, S.SWhile):
-                    out.extend(self._while_stmt(s, ctx))
-                    continue
-                st, ctx = self._stmt(s, ctx)
-                out.append(st)
-            except _Abort:
+                lowered, ctx = self._stmt(s, ctx)
+                out.extend(lowered)
+            except Abort:
                 pass
         return tuple(out), ctx
 
-    def _stmt(self, s: S.StmtNode, ctx: _Ctx) -> tuple[M.Stmt, _Ctx]:
-        if isinstance(s, S.SAssign):
-            return self._assign(s, ctx), ctx
-        if isinstance(s, S.SLet):
-            if s.name in self.globals or ctx.binds(s.name):
-                raise self.error("E1002", f"`{s.name}` is already defined", s.span)
-            e = self.expr(s.value, ctx)
-            if isinstance(e.t, NoneT):
-                raise self.error("E2001", "cannot bind a name to `none` alone", s.value.span)
-            return M.Let(ctx.ir(s.name), e, s.span), ctx.bind(s.name, e.t)
-        if isinstance(s, S.SVar):
-            return self._var_stmt(s, ctx)
-        if isinstance(s, S.SIf):
-            c = self._bool(s.cond, ctx)
-            then, _ = self._block(s.then, ctx)
-            orelse, _ = self._block(s.orelse, ctx)
-            return M.If(c, then, orelse, s.span), ctx
-        if isinstance(s, S.SEither):
-            return M.Either(tuple(self._block(b, ctx)[0] for b in s.branches), s.span), ctx
-        if isinstance(s, S.SRequire):
-            return M.Require(self._bool(s.cond, ctx), s.span), ctx
-        if isinstance(s, S.SAssert):
-            msg = s.message if s.message is not None else "assertion failed"
-            if s.name is not None:
-                self.assertions.append((s.name, s.name_span or s.span))
-            return M.Assert(self._bool(s.cond, ctx), msg, s.span, s.name), ctx
-        raise AssertionError(s)
+    def _stmt(self, s: S.AnyStmt, ctx: Ctx) -> tuple[tuple[M.Stmt, ...], Ctx]:
+        """The statement's IR (a proc call or a loop lowers to several), and what the
+        statements after it see."""
+        match s:
+            case S.SCall():
+                return self._call_stmt(s, ctx), ctx
+            case S.SFor():
+                return self._for_stmt(s, ctx), ctx
+            case S.SWhile():
+                return self._while_stmt(s, ctx), ctx
+            case S.SAssign():
+                return (self._assign(s, ctx),), ctx
+            case S.SLet():
+                if s.name in self.globals or ctx.binds(s.name):
+                    raise self.error("E1002", f"`{s.name}` is already defined", s.span)
+                e = self.expr(s.value, ctx)
+                if isinstance(e.t, NoneT):
+                    raise self.error("E2001", "cannot bind a name to `none` alone", s.value.span)
+                return (M.Let(ctx.ir(s.name), e, s.span),), ctx.bind(s.name, e.t)
+            case S.SVar():
+                st, ctx = self._var_stmt(s, ctx)
+                return (st,), ctx
+            case S.SIf():
+                c = self._bool(s.cond, ctx)
+                then, _ = self._block(s.then, ctx)
+                orelse, _ = self._block(s.orelse, ctx)
+                return (M.If(c, then, orelse, s.span),), ctx
+            case S.SEither():
+                return (M.Either(tuple(self._block(b, ctx)[0] for b in s.branches), s.span),), ctx
+            case S.SRequire():
+                return (M.Require(self._bool(s.cond, ctx), s.span),), ctx
+            case S.SAssert():
+                msg = s.message if s.message is not None else "assertion failed"
+                if s.name is not None:
+                    self.assertions.append((s.name, s.name_span or s.span))
+                return (M.Assert(self._bool(s.cond, ctx), msg, s.span, s.name),), ctx
+            case _:
+                assert_never(s)
 
-    def _var_stmt(self, s: S.SVar, ctx: _Ctx) -> tuple[M.Stmt, _Ctx]:
+    def _var_stmt(self, s: S.SVar, ctx: Ctx) -> tuple[M.Stmt, Ctx]:
         """`var x: T = e`: a variable of its own that only the rest of this block sees. It
         is stored with the state, and every step that writes it sets it back to T's zero at
         its end, so it never tells two states apart; traces leave it out."""
@@ -850,8 +490,8 @@ class Elaborator:
         self.vars.append(var)
         return M.Assign(var.index, s.name, (), value, t, s.span), ctx.cell(s.name, var)
 
-    def _assign(self, s: S.SAssign, ctx: _Ctx) -> M.Assign:
-        chain: list[S.ExprNode] = []
+    def _assign(self, s: S.SAssign, ctx: Ctx) -> M.Assign:
+        chain: list[S.AnyExpr] = []
         node = s.target
         while isinstance(node, S.EIndex | S.EField):
             chain.append(node)
@@ -866,7 +506,7 @@ class Elaborator:
             if g is None:
                 raise self._unknown(node.name, "variable", node.span)
             if g.var is None:
-                raise self.error("E2006", f"`{node.name}` is {_a(g.kind)}; only variables can "
+                raise self.error("E2006", f"`{node.name}` is {article(g.kind)}; only variables can "
                                  "be assigned", node.span)
             var = g.var
         t: Type = var.t
@@ -900,7 +540,7 @@ class Elaborator:
         nodes = []
         drawn: set[str] = set()
         for n in d.nodes:
-            (b,), ctx = self._binders((n.binder,), _Ctx())
+            (b,), ctx = self._binders((n.binder,), Ctx())
             elem = b.domain.t.elem  # type: ignore[attr-defined]
             if not isinstance(elem, AtomT | IntT):
                 raise self.error("E2001", f"a node is an atom or an integer, not a {elem}",
@@ -918,7 +558,7 @@ class Elaborator:
                                       n.group_caption))
         edges = []
         for e in d.edges:
-            (b,), ctx = self._binders((e.binder,), _Ctx())
+            (b,), ctx = self._binders((e.binder,), Ctx())
             target = self.expr(e.target, ctx)
             t = target.t.inner if isinstance(target.t, OptT) else target.t
             t = t.elem if isinstance(t, SetT) else t
@@ -943,7 +583,7 @@ class Elaborator:
 
     def _invariant(self, d: S.DInvariant) -> M.Invariant:
         self.body_nodes = 0
-        return M.Invariant(d.name, self._bool(d.expr, _Ctx()), d.doc, d.span, d.helper)
+        return M.Invariant(d.name, self._bool(d.expr, Ctx()), d.doc, d.span, d.helper)
 
     # ------------------------------------------------------------------ type helpers
     def _store(self, e: M.Expr, t: Type, span: Span, what: str) -> M.Expr:
@@ -982,7 +622,7 @@ class Elaborator:
             raise self.error("E2001", f"expected an integer, not {e.t}", span)
         return e
 
-    def _bool(self, node: S.ExprNode, ctx: _Ctx) -> M.Expr:
+    def _bool(self, node: S.AnyExpr, ctx: Ctx) -> M.Expr:
         return self._bool_e(self.expr(node, ctx), node.span)
 
     def _bool_e(self, e: M.Expr, span: Span) -> M.Expr:
@@ -1010,21 +650,21 @@ class Elaborator:
                              span)
         return e
 
-    def _domain(self, b: S.BinderNode, ctx: _Ctx) -> M.Expr:
+    def _domain(self, b: S.BinderNode, ctx: Ctx) -> M.Expr:
         if b.name in self.globals:
             raise self.error("E1002", f"`{b.name}` is already declared; choose another name",
                              b.span)
         return self._set(self.expr(b.domain, ctx), b.domain.span)
 
     # ------------------------------------------------------------------ expressions
-    def expr(self, n: S.ExprNode, ctx: _Ctx) -> M.Expr:
+    def expr(self, n: S.AnyExpr, ctx: Ctx) -> M.Expr:
         self.polls += 1
         if self.polls % budget.POLL_EVERY == 0:
             budget.poll()  # --max-seconds and --max-memory bound elaboration too
         e = self._expr(n, ctx)
         span = n.span
-        v = _fold(e) if not isinstance(e, M.Lit) else _NOT_CONST
-        if v is not _NOT_CONST:
+        v = fold_expr(e) if not isinstance(e, M.Lit) else NOT_CONST
+        if v is not NOT_CONST:
             return M.Lit(v, e.t, span)
         size, depth = self.sizes.of(e)
         if depth > MAX_EXPR_DEPTH or size > MAX_EXPR_NODES:
@@ -1035,93 +675,95 @@ class Elaborator:
                              "another one several times doubles in size at each level")
         return e
 
-    def _expr(self, n: S.ExprNode, ctx: _Ctx) -> M.Expr:
+    def _expr(self, n: S.AnyExpr, ctx: Ctx) -> M.Expr:
         sp = n.span
-        if isinstance(n, S.ELit):
-            if n.value is None:
-                return M.Lit(None, NoneT(), sp)
-            if isinstance(n.value, bool):
-                return M.Lit(n.value, BoolT(), sp)
-            return M.Lit(n.value, IntT(n.value, n.value), sp)
-        if isinstance(n, S.EName):
-            return self._name(n, ctx)
-        if isinstance(n, S.EUnary):
-            e = self.expr(n.e, ctx)
-            if n.op == "not":
-                return M.Not(self._bool_e(e, n.e.span), BoolT(), sp)
-            e = self._int(e, n.e.span)
-            t = e.t
-            assert isinstance(t, IntT)
-            return M.Neg(e, IntT(-t.hi if t.hi is not None else None,
-                                 -t.lo if t.lo is not None else None), sp)
-        if isinstance(n, S.EBinary):
-            return self._binary(n, ctx)
-        if isinstance(n, S.EIndex):
-            f = self._unwrap(self.expr(n.e, ctx), n.e.span)
-            x = self.expr(n.x, ctx)
-            if isinstance(f.t, FnT):
-                x = self._expect_type(x, f.t.dom, n.x.span, "the argument")
-                return M.Apply(f, x, f.t.rng, sp)
-            if isinstance(f.t, SeqT):
-                return M.Index(f, self._int(x, n.x.span), f.t.elem, sp)
-            raise self.error("E2001", f"cannot index a value of type {f.t}", n.e.span)
-        if isinstance(n, S.ESlice):
-            s = self._seq(self.expr(n.e, ctx), n.e.span)
-            lo = self._int(self.expr(n.lo, ctx), n.lo.span) if n.lo is not None else None
-            hi = self._int(self.expr(n.hi, ctx), n.hi.span) if n.hi is not None else None
-            return M.Slice(s, lo, hi, s.t, sp)
-        if isinstance(n, S.EField):
-            r = self._unwrap(self.expr(n.e, ctx), n.e.span)
-            if not isinstance(r.t, RecT) or r.t.field_type(n.name) is None:
-                raise self.error("E2001", f"{r.t} has no field `{n.name}`", sp)
-            return M.Field(r, n.name, r.t.field_type(n.name), sp)  # type: ignore[arg-type]
-        if isinstance(n, S.ECall):
-            return self._call(n, ctx)
-        if isinstance(n, S.ESetLit):
-            elems = tuple(self._elem(self.expr(x, ctx), x.span) for x in n.elems)
-            return M.SetLit(elems, SetT(self._join_all([e.t for e in elems], n.elems, sp)), sp)
-        if isinstance(n, S.ESeqLit):
-            elems = tuple(self.expr(x, ctx) for x in n.elems)
-            t = self._join_all([e.t for e in elems], n.elems, sp)
-            # A literal has no declared bound: it may grow up to the largest bound, and is
-            # checked against the declared one where it is stored.
-            return M.SeqLit(elems, SeqT(max(len(elems), MAX_SEQ), t), sp)
-        if isinstance(n, S.ERecLit):
-            names = [f for f, _ in n.fields]
-            if len(set(names)) != len(names):
-                raise self.error("E1002", "a record field appears twice", sp)
-            fields = tuple(sorted((f, self.expr(x, ctx)) for f, x in n.fields))
-            return M.RecLit(fields, RecT(tuple((f, e.t) for f, e in fields)), sp)
-        if isinstance(n, S.EIte):
-            c = self._bool(n.c, ctx)
-            a, b = self.expr(n.a, ctx), self.expr(n.b, ctx)
-            ta, tb = a.t, b.t
-            t = join(ta, tb)
-            if t is None:
-                raise self.error("E2001", f"the branches have different types: {ta} and {tb}", sp,
-                                 *_clash_notes(ta, tb))
-            return M.Ite(c, a, b, t, sp)
-        if isinstance(n, S.EQuant):
-            binders, inner = self._binders(n.binders, ctx)
-            return M.Quant(n.forall, binders, self._bool(n.body, inner), BoolT(), sp)
-        if isinstance(n, S.EFilter):
-            (b,), inner = self._binders((n.binder,), ctx)
-            return M.Filter(b, self._bool(n.pred, inner), b.domain.t, sp)
-        if isinstance(n, S.EMap):
-            binders, inner = self._binders(n.binders, ctx)
-            e = self._elem(self.expr(n.e, inner), n.e.span)
-            return M.MapSet(e, binders, SetT(e.t), sp)
-        if isinstance(n, S.EFnComp):
-            (b,), inner = self._binders((n.binder,), ctx)
-            dom_t = b.domain.t.elem  # type: ignore[attr-defined]
-            if not is_scalar(dom_t) or not _whole(b.domain, dom_t):
-                raise self.error("E2003", "the domain of `{x: e for x in D}` must be a whole "
-                                 "type: a set or enum name, or a constant range", n.binder.domain.span)
-            e = self.expr(n.e, inner)
-            return M.FnComp(b, e, FnT(dom_t, e.t), sp)
-        raise AssertionError(n)
+        match n:
+            case S.ELit():
+                if n.value is None:
+                    return M.Lit(None, NoneT(), sp)
+                if isinstance(n.value, bool):
+                    return M.Lit(n.value, BoolT(), sp)
+                return M.Lit(n.value, IntT(n.value, n.value), sp)
+            case S.EName():
+                return self._name(n, ctx)
+            case S.EUnary():
+                e = self.expr(n.e, ctx)
+                if n.op == "not":
+                    return M.Not(self._bool_e(e, n.e.span), BoolT(), sp)
+                e = self._int(e, n.e.span)
+                t = e.t
+                assert isinstance(t, IntT)
+                return M.Neg(e, IntT(-t.hi if t.hi is not None else None,
+                                     -t.lo if t.lo is not None else None), sp)
+            case S.EBinary():
+                return self._binary(n, ctx)
+            case S.EIndex():
+                f = self._unwrap(self.expr(n.e, ctx), n.e.span)
+                x = self.expr(n.x, ctx)
+                if isinstance(f.t, FnT):
+                    x = self._expect_type(x, f.t.dom, n.x.span, "the argument")
+                    return M.Apply(f, x, f.t.rng, sp)
+                if isinstance(f.t, SeqT):
+                    return M.Index(f, self._int(x, n.x.span), f.t.elem, sp)
+                raise self.error("E2001", f"cannot index a value of type {f.t}", n.e.span)
+            case S.ESlice():
+                s = self._seq(self.expr(n.e, ctx), n.e.span)
+                lo = self._int(self.expr(n.lo, ctx), n.lo.span) if n.lo is not None else None
+                hi = self._int(self.expr(n.hi, ctx), n.hi.span) if n.hi is not None else None
+                return M.Slice(s, lo, hi, s.t, sp)
+            case S.EField():
+                r = self._unwrap(self.expr(n.e, ctx), n.e.span)
+                if not isinstance(r.t, RecT) or r.t.field_type(n.name) is None:
+                    raise self.error("E2001", f"{r.t} has no field `{n.name}`", sp)
+                return M.Field(r, n.name, r.t.field_type(n.name), sp)  # type: ignore[arg-type]
+            case S.ECall():
+                return self._call(n, ctx)
+            case S.ESetLit():
+                elems = tuple(self._elem(self.expr(x, ctx), x.span) for x in n.elems)
+                return M.SetLit(elems, SetT(self._join_all([e.t for e in elems], n.elems, sp)), sp)
+            case S.ESeqLit():
+                elems = tuple(self.expr(x, ctx) for x in n.elems)
+                t = self._join_all([e.t for e in elems], n.elems, sp)
+                # A literal has no declared bound: it may grow up to the largest bound, and is
+                # checked against the declared one where it is stored.
+                return M.SeqLit(elems, SeqT(max(len(elems), MAX_SEQ), t), sp)
+            case S.ERecLit():
+                names = [f for f, _ in n.fields]
+                if len(set(names)) != len(names):
+                    raise self.error("E1002", "a record field appears twice", sp)
+                fields = tuple(sorted((f, self.expr(x, ctx)) for f, x in n.fields))
+                return M.RecLit(fields, RecT(tuple((f, e.t) for f, e in fields)), sp)
+            case S.EIte():
+                c = self._bool(n.c, ctx)
+                a, b = self.expr(n.a, ctx), self.expr(n.b, ctx)
+                ta, tb = a.t, b.t
+                t = join(ta, tb)
+                if t is None:
+                    raise self.error("E2001", f"the branches have different types: {ta} and {tb}", sp,
+                                     *_clash_notes(ta, tb))
+                return M.Ite(c, a, b, t, sp)
+            case S.EQuant():
+                binders, inner = self._binders(n.binders, ctx)
+                return M.Quant(n.forall, binders, self._bool(n.body, inner), BoolT(), sp)
+            case S.EFilter():
+                (b,), inner = self._binders((n.binder,), ctx)
+                return M.Filter(b, self._bool(n.pred, inner), b.domain.t, sp)
+            case S.EMap():
+                binders, inner = self._binders(n.binders, ctx)
+                e = self._elem(self.expr(n.e, inner), n.e.span)
+                return M.MapSet(e, binders, SetT(e.t), sp)
+            case S.EFnComp():
+                (b,), inner = self._binders((n.binder,), ctx)
+                dom_t = b.domain.t.elem  # type: ignore[attr-defined]
+                if not is_scalar(dom_t) or not _whole(b.domain, dom_t):
+                    raise self.error("E2003", "the domain of `{x: e for x in D}` must be a whole "
+                                     "type: a set or enum name, or a constant range", n.binder.domain.span)
+                e = self.expr(n.e, inner)
+                return M.FnComp(b, e, FnT(dom_t, e.t), sp)
+            case _:
+                assert_never(n)
 
-    def _join_all(self, ts: list[Type], nodes: tuple[S.ExprNode, ...], sp: Span) -> Type:
+    def _join_all(self, ts: list[Type], nodes: tuple[S.AnyExpr, ...], sp: Span) -> Type:
         t: Type = AnyT()
         for u, node in zip(ts, nodes):
             j = join(t, u)
@@ -1131,7 +773,7 @@ class Elaborator:
             t = j
         return t
 
-    def _binders(self, nodes: tuple[S.BinderNode, ...], ctx: _Ctx) -> tuple[tuple[M.Binder, ...], _Ctx]:
+    def _binders(self, nodes: tuple[S.BinderNode, ...], ctx: Ctx) -> tuple[tuple[M.Binder, ...], Ctx]:
         out = []
         for b in nodes:
             dom = self._domain(b, ctx)
@@ -1139,7 +781,7 @@ class Elaborator:
             ctx = ctx.bind(b.name, dom.t.elem)  # type: ignore[attr-defined]
         return tuple(out), ctx
 
-    def _name(self, n: S.EName, ctx: _Ctx) -> M.Expr:
+    def _name(self, n: S.EName, ctx: Ctx) -> M.Expr:
         if n.name in ctx.locals:
             return M.Local(ctx.ir(n.name), ctx.locals[n.name], n.span)
         if n.name in ctx.cells:
@@ -1179,7 +821,7 @@ class Elaborator:
             return M.ConstRef(e.name, e.t, n.span)
         return e
 
-    def _binary(self, n: S.EBinary, ctx: _Ctx) -> M.Expr:
+    def _binary(self, n: S.EBinary, ctx: Ctx) -> M.Expr:
         sp, op = n.span, n.op
         a, b = self.expr(n.a, ctx), self.expr(n.b, ctx)
         if op in ("and", "or", "implies", "iff"):
@@ -1235,7 +877,7 @@ class Elaborator:
                              n.span)
         return a, b
 
-    def _call(self, n: S.ECall, ctx: _Ctx) -> M.Expr:
+    def _call(self, n: S.ECall, ctx: Ctx) -> M.Expr:
         sp = n.span
         g = self.globals.get(n.name)
         if g is not None and g.kind == "def":
@@ -1303,10 +945,6 @@ class Elaborator:
         return M.Call(M.Builtin.REACH, (f, x), SetT(elem), n.span)
 
 
-def _a(word: str) -> str:
-    return ("an " if word[0] in "aeiou" else "a ") + word
-
-
 _NO_ZERO = object()
 
 
@@ -1336,7 +974,7 @@ def _strip_opt(t: Type) -> Type:
     return t.inner if isinstance(t, OptT) else t
 
 
-def _lvalue_text(n: S.ExprNode) -> str:
+def _lvalue_text(n: S.AnyExpr) -> str:
     if isinstance(n, S.EName):
         return n.name
     if isinstance(n, S.EField):
@@ -1356,153 +994,9 @@ def _lit_type(v: Value, declared: Type) -> Type:
     return declared
 
 
-# ---------------------------------------------------------------------- inlining
-
-
-_FOLDABLE = (M.Not, M.Neg, M.BinOp, M.Ite, M.SetLit, M.RangeSet)
-
-
-def _subst(e: M.Expr, m: Mapping[str, M.Expr | str], fold: bool = True) -> M.Expr:
-    """e with each free `Local(name)` for a name of m replaced by m[name]: an expression,
-    or a new name (a renaming, as proc calls and loop iterations do).
-
-    Binders inside e that bind a name of m hide it in their scope (a later binder's domain
-    and the body). No capture can happen: the replacements' free names are the caller's,
-    and the names e binds are mangled with the def's name (or that of a def it inlined).
-    With `fold`, nodes whose operands became literals are folded, as `Elaborator.expr`
-    would have (a renaming makes no literals)."""
-    if not m:
-        return e
-    if isinstance(e, M.Local):
-        r = m.get(e.name, e)
-        return replace(e, name=r) if isinstance(r, str) else r
-    if isinstance(e, M.Lit | M.VarRef | M.ConstRef):
-        return e
-    if isinstance(e, M.Quant | M.MapSet):
-        binders, inner = _subst_binders(e.binders, m, fold)
-        if isinstance(e, M.Quant):
-            return replace(e, binders=binders, body=_subst(e.body, inner, fold))
-        return replace(e, binders=binders, e=_subst(e.e, inner, fold))
-    if isinstance(e, M.Filter | M.FnComp):
-        (b,), inner = _subst_binders((e.binder,), m, fold)
-        if isinstance(e, M.Filter):
-            return replace(e, binder=b, pred=_subst(e.pred, inner, fold))
-        return replace(e, binder=b, e=_subst(e.e, inner, fold))
-    changes: dict[str, Any] = {}
-    for name in e.__dataclass_fields__:
-        c = getattr(e, name)
-        if isinstance(c, M.Expr):
-            changes[name] = _subst(c, m, fold)
-        elif isinstance(c, tuple) and c and isinstance(c[0], M.Expr):
-            changes[name] = tuple(_subst(x, m, fold) for x in c)
-        elif isinstance(c, tuple) and c and isinstance(c[0], tuple):  # record fields
-            changes[name] = tuple((f, _subst(x, m, fold)) for f, x in c)
-    out = replace(e, **changes)
-    if fold and isinstance(out, _FOLDABLE):
-        v = _fold(out)
-        if v is not _NOT_CONST:
-            return M.Lit(v, out.t, out.span)
-    return out
-
-
-def _let_names(stmts: tuple[M.Stmt, ...]) -> list[str]:
-    return [st.name for st in M.walk_stmts(stmts) if isinstance(st, M.Let)]
-
-
-def _rename_stmts(stmts: tuple[M.Stmt, ...], names: dict[str, str],
-                  sizes: _Sizes | None = None) -> tuple[M.Stmt, ...]:
-    """The statements with the locals of `names` renamed (a proc call's or a loop
-    iteration's own names)."""
-
-    def ren(e: M.Expr) -> M.Expr:
-        new = _subst(e, names, fold=False)
-        if sizes is not None:  # a statement's expression keeps its size (the budget's)
-            sizes.alias(new, e)
-        return new
-
-    out: list[M.Stmt] = []
-    for st in stmts:
-        if isinstance(st, M.Let):
-            st = replace(st, name=names.get(st.name, st.name), value=ren(st.value))
-        elif isinstance(st, M.Assign):
-            path = tuple(replace(k, key=ren(k.key)) if isinstance(k.key, M.Expr) else k
-                         for k in st.path)
-            st = replace(st, path=path, value=ren(st.value))
-        elif isinstance(st, M.If):
-            st = replace(st, cond=ren(st.cond), then=_rename_stmts(st.then, names, sizes),
-                         orelse=_rename_stmts(st.orelse, names, sizes))
-        elif isinstance(st, M.Either):
-            st = replace(st, branches=tuple(_rename_stmts(b, names, sizes) for b in st.branches))
-        elif isinstance(st, M.Require | M.Assert):
-            st = replace(st, cond=ren(st.cond))
-        out.append(st)  # Fail holds no names
-    return tuple(out)
-
-
 def _drawn_kind(t: Type) -> str:
     """What a render node stands for: the atoms of one set or enum, or integers."""
     return t.name if isinstance(t, AtomT) else "int"
-
-
-def _subst_binders(binders: tuple[M.Binder, ...], m: Mapping[str, M.Expr | str], fold: bool
-                   ) -> tuple[tuple[M.Binder, ...], Mapping[str, M.Expr | str]]:
-    out = []
-    for b in binders:
-        out.append(M.Binder(b.name, _subst(b.domain, m, fold), b.span))
-        if b.name in m:
-            m = {k: v for k, v in m.items() if k != b.name}
-    return tuple(out), m
-
-
-# ---------------------------------------------------------------------- constant folding
-
-
-def _fold(e: M.Expr, ranges: int | None = MAX_FOLDED_RANGE) -> Any:
-    """The value of a state-independent expression built from literals, or _NOT_CONST.
-
-    Folds scalars, arithmetic, logic, comparisons, ranges and set literals: enough for
-    bounds, set sizes and param values. Anything it does not know is left to the engines.
-    A range of more than `ranges` values is not made a set (None: any range is, for a
-    param's value): the engines test membership in it by comparisons, and iterate it
-    lazily. An operand that is not constant stops the fold at once, so that folding a
-    large (shared) tree costs its depth, not its size.
-    """
-    if isinstance(e, M.Lit):
-        return e.value
-    if isinstance(e, M.Not):
-        v = _fold(e.e, ranges)
-        return _NOT_CONST if v is _NOT_CONST else (not v)
-    if isinstance(e, M.Neg):
-        v = _fold(e.e, ranges)
-        return _NOT_CONST if v is _NOT_CONST else -v
-    if isinstance(e, M.Ite):
-        c = _fold(e.c, ranges)
-        return _NOT_CONST if c is _NOT_CONST else _fold(e.a if c else e.b, ranges)
-    if isinstance(e, M.SetLit):
-        vs = []
-        for x in e.elems:
-            v = _fold(x, ranges)
-            if v is _NOT_CONST:
-                return _NOT_CONST
-            vs.append(v)
-        return frozenset(vs)
-    if isinstance(e, M.RangeSet):
-        lo = _fold(e.lo, ranges)
-        hi = _fold(e.hi, ranges) if lo is not _NOT_CONST else _NOT_CONST
-        if lo is _NOT_CONST or hi is _NOT_CONST:
-            return _NOT_CONST
-        if ranges is not None and hi - lo + 1 > ranges:
-            return _NOT_CONST
-        return frozenset(range(lo, hi + 1))
-    if isinstance(e, M.BinOp):
-        a = _fold(e.a, ranges)
-        if a is _NOT_CONST:
-            return _NOT_CONST
-        b = _fold(e.b, ranges)
-        if b is _NOT_CONST:
-            return _NOT_CONST
-        return _fold_op(e.op, a, b)
-    return _NOT_CONST
 
 
 def _clash_notes(a: Type, b: Type) -> tuple[str, ...]:
@@ -1517,39 +1011,22 @@ def _clash_notes(a: Type, b: Type) -> tuple[str, ...]:
 def _whole(dom: M.Expr, t: Type) -> bool:
     """Is the set expression dom, statically, every value of its element type t?"""
     if isinstance(dom, M.RangeSet) and isinstance(t, IntT):  # a range too large to fold
-        return _fold(dom.lo) == t.lo and _fold(dom.hi) == t.hi
-    whole = _fold(dom)
-    return whole is not _NOT_CONST and whole == frozenset(M.type_values(t))
+        return fold_expr(dom.lo) == t.lo and fold_expr(dom.hi) == t.hi
+    whole = fold_expr(dom)
+    return whole is not NOT_CONST and whole == frozenset(M.type_values(t))
 
 
-def _fold_op(op: M.Op, a: Any, b: Any) -> Any:
-    O = M.Op
-    if op in (O.DIV, O.MOD) and b == 0:
-        return _NOT_CONST  # left to the engines, which report it with a trace
-    table: dict[M.Op, Callable[[Any, Any], Any]] = {
-        O.AND: lambda x, y: x and y, O.OR: lambda x, y: x or y,
-        O.IMPLIES: lambda x, y: (not x) or y, O.IFF: lambda x, y: x == y,
-        O.EQ: lambda x, y: x == y, O.NE: lambda x, y: x != y,
-        O.LT: lambda x, y: x < y, O.LE: lambda x, y: x <= y,
-        O.GT: lambda x, y: x > y, O.GE: lambda x, y: x >= y,
-        O.IN: lambda x, y: x in y, O.NOTIN: lambda x, y: x not in y,
-        O.SUBSET: lambda x, y: x <= y, O.ADD: lambda x, y: x + y, O.SUB: lambda x, y: x - y,
-        O.MUL: lambda x, y: x * y, O.DIV: lambda x, y: x // y, O.MOD: lambda x, y: x % y,
-        O.UNION: lambda x, y: x | y, O.INTER: lambda x, y: x & y, O.MINUS: lambda x, y: x - y,
-    }
-    if op in (O.LT, O.LE, O.GT, O.GE, O.ADD, O.SUB, O.MUL, O.DIV, O.MOD) and (
-            a is None or b is None):
-        return _NOT_CONST
-    if op in (O.LT, O.LE, O.GT, O.GE) and isinstance(a, Atom) and isinstance(b, Atom):
-        a, b = a.index, b.index  # ordered as declared
-    if op in (O.MUL,) and abs(a) > 2**62:
-        return _NOT_CONST
-    return table[op](a, b)
+class Elaboration(NamedTuple):
+    model: M.Model
+    warnings: list[Diagnostic]
+    nodes: int  # IR nodes built (expressions typed, and those copied by inlining or unrolling)
 
 
-def elaborate(spec: S.SpecFile, path: str, overrides: dict[str, Any]) -> tuple[M.Model, list[Diagnostic]]:
-    """One configuration of the spec as a Model, plus the warnings found on the way."""
-    el = Elaborator(spec, path, overrides)
+def elaborate(spec: S.SpecFile, path: str, overrides: dict[str, Any],
+              resolved: Resolved | None = None) -> Elaboration:
+    """One configuration of the spec as a Model, plus the warnings found on the way;
+    `resolved` is `resolve(spec)`, done once per spec by the caller (or here)."""
+    el = Elaborator(spec, path, overrides, resolved)
     model = el.run()
-    return model, el.warnings
+    return Elaboration(model, el.warnings, el.polls + el.model_nodes)
 

@@ -1,0 +1,130 @@
+"""The checks a spec declares: `check` declarations validated against the spec's default
+configuration (`declared_checks`, with each check's `only` or `except` list, `only_list`),
+and the model a check with such a list runs (`select`). Per spec, once: the configuration
+each check's `with` clause makes comes from the caller (load.py's memo).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, TypeAlias
+
+from explorer import model as M
+from explorer.diagnostics import Diagnostic, SpecError
+from explorer.lang import syntax as S
+
+Override: TypeAlias = Any  # (ExprNode, Span) from a `with` clause or --set, or a Value
+Configure: TypeAlias = Callable[[dict[str, Override]], M.Model]
+
+
+def declared_checks(syntax: S.SpecFile, default: M.Model, configure: Configure
+                    ) -> tuple[list[M.Check], dict[str, dict[str, Override]]]:
+    """The spec's `check` declarations, validated against the default configuration; each
+    check's `with` overrides (name -> (expr, span)), whose configuration `configure` gives
+    (it raises SpecError when they do not make one). All errors are raised together."""
+    diags: list[Diagnostic] = []
+    checks: list[M.Check] = []
+    overrides: dict[str, dict[str, Override]] = {}
+    invariants = dict.fromkeys(i.name for i in default.invariants)  # ordered, for `except`
+    helpers = {i.name for i in default.invariants if i.helper}
+    assertions = dict.fromkeys(default.assertions)
+    params = {n for n, _ in default.params}
+    for d in syntax.decls:
+        if not isinstance(d, S.DCheck):
+            continue
+        if d.kind in ("violation", "cti") and d.target not in invariants:
+            assert d.target_span is not None
+            known = ", ".join(sorted(invariants)) or "none declared"
+            diags.append(Diagnostic("E1006", f"`{d.target}` is not an invariant of this spec "
+                                    f"(invariants: {known})", d.target_span))
+            continue
+        if d.kind == "violation" and d.target in helpers:
+            assert d.target_span is not None
+            diags.append(Diagnostic("E1006", f"`{d.target}` is a helper invariant: the search "
+                                    "does not check helpers, so it cannot find a violation of "
+                                    "one (declare it without `helper` to check it)", d.target_span))
+            continue
+        if d.kind == "assertion" and d.target is not None and d.target not in assertions:
+            assert d.target_span is not None
+            known = ", ".join(sorted(assertions)) or "none declared"
+            diags.append(Diagnostic("E1006", f"`{d.target}` is not a named assertion of this "
+                                    f"spec (named assertions: {known})", d.target_span))
+            continue
+        only = only_list(d, invariants, assertions, helpers, diags)
+        ov: dict[str, Override] = {}
+        for name, expr, span in d.overrides:
+            if name not in params:
+                diags.append(Diagnostic("E1005", f"`{name}` is not a param of this spec", span))
+            elif name in ov:
+                diags.append(Diagnostic("E1002", f"param `{name}` is set twice", span))
+            else:
+                ov[name] = (expr, span)
+        overrides[d.name] = ov
+        try:
+            model = configure(ov) if ov else default
+        except SpecError as e:
+            diags.extend(e.diagnostics)
+            continue
+        checks.append(M.Check(d.name, model.params if ov else (),
+                              M.Expect(M.ExpectKind(d.kind), d.target, d.steps, d.k), d.doc, d.span,
+                              only, tuple(n for n, _ in d.excluded or ())))
+    if diags:
+        raise SpecError(diags)
+    return checks, overrides
+
+
+def only_list(d: S.DCheck, invariants: dict[str, None], assertions: dict[str, None],
+          helpers: set[str], diags: list[Diagnostic]) -> tuple[str, ...] | None:
+    """The check's `only` list, validated (errors go to diags); `except A, B` gives every
+    invariant and named assertion but those. Helpers are kept without being listed (see
+    `select`), so a `cti` of one survives an `only` list."""
+    listed = d.only if d.only is not None else d.excluded
+    if listed is None:
+        return None
+    names: list[str] = []
+    for name, span in listed:
+        if name not in invariants and name not in assertions:
+            known = ", ".join(sorted({*invariants, *assertions})) or "none declared"
+            diags.append(Diagnostic("E1006", f"`{name}` is neither an invariant nor a named "
+                                    f"assertion of this spec (known: {known})", span))
+        elif name in names:
+            diags.append(Diagnostic("E1002", f"`{name}` is listed twice", span))
+        else:
+            names.append(name)
+    if d.excluded is not None:
+        # an assertion never shares an invariant's name (E1002 at elaboration)
+        names = [n for n in [*invariants, *assertions] if n not in names]
+    kept = names if d.excluded is not None else [*names, *helpers]
+    if d.target is not None and d.target not in kept and d.target_span is not None:
+        what = {"violation": "invariant", "assertion": "assertion",
+                "cti": "a counterexample to induction for invariant"}[d.kind]
+        which = "`only` list" if d.excluded is None else "`except` list"
+        diags.append(Diagnostic("E1006", f"the check expects {what} `{d.target}`, which its "
+                                f"{which} leaves out", d.target_span))
+    return tuple(names)
+
+
+def select(model: M.Model, only: tuple[str, ...], excluded: tuple[str, ...] = ()) -> M.Model:
+    """The model that checks only the invariants and named assertions listed in `only`:
+    the other invariants are left out, and so are the other named `assert` statements
+    (nested ones included). Unnamed asserts always stay, and so do helper invariants
+    unless `excluded` names them: a lemma is not a goal to select, a proof needs it."""
+    keep = set(only)
+
+    def stmts(body: tuple[M.Stmt, ...]) -> tuple[M.Stmt, ...]:
+        out: list[M.Stmt] = []
+        for st in body:
+            if isinstance(st, M.Assert) and st.name is not None and st.name not in keep:
+                continue
+            if isinstance(st, M.If):
+                st = replace(st, then=stmts(st.then), orelse=stmts(st.orelse))
+            elif isinstance(st, M.Either):
+                st = replace(st, branches=tuple(stmts(b) for b in st.branches))
+            out.append(st)
+        return tuple(out)
+
+    return replace(model,
+                   invariants=tuple(i for i in model.invariants if i.name in keep
+                                    or (i.helper and i.name not in excluded)),
+                   actions=tuple(replace(a, body=stmts(a.body)) for a in model.actions))
