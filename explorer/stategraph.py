@@ -50,7 +50,7 @@ class _Engine:
     contract, and how to read a state and a binding as the interpreter has them."""
 
     initial: Callable[[], Iterable[Hashable]]
-    expand: Callable[[Any, Sink], None]
+    expand: Callable[[Any, Sink[Hashable]], None]
     state: Callable[[Any], State]
     label: Callable[[int, Binding], Label]
 
@@ -68,7 +68,7 @@ def _compiled(model: Model) -> _Engine | None:
 def _interpreted(model: Model, it: Interp) -> _Engine:
     index = {a.name: i for i, a in enumerate(model.actions)}
 
-    def expand(s: State, sink: Sink) -> None:
+    def expand(s: State, sink: Sink[State]) -> None:
         for (name, params), t in it.successors(s):
             sink(index[name], params, t)
 
@@ -118,7 +118,7 @@ def reachable_graph(model: Model, limit: int = MAX_STATES, compiled: bool = True
         i = queue.popleft()
         if i in g.violating:
             continue  # the search stops there too
-        sink = Collect()
+        sink: Collect[Hashable] = Collect()
         try:
             eng.expand(held[i], sink)
         except _FAULTS as e:

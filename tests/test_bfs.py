@@ -26,7 +26,7 @@ class Sys:
     terminal: Callable[[Any], bool] | None = None
 
 
-def run(system: Sys, limits: Limits | None = None, **kw: Any) -> Search:
+def run(system: Sys, limits: Limits | None = None, **kw: Any) -> Search[Any]:
     return search(system, limits, progress=None, **kw)
 
 
@@ -36,7 +36,7 @@ def counter(n: int, terminal: bool = False) -> Sys:
                terminal=(lambda s: s == n) if terminal else None)
 
 
-def path_states(r: Search, at: int | None = None) -> list[Any]:
+def path_states(r: Search[Any], at: int | None = None) -> list[Any]:
     return [r.states[i] for i in r.path(r.at if at is None else at)]
 
 

@@ -37,11 +37,11 @@ def two_counters(n: int, bad: tuple[int, int] | None = None) -> Sys:
                terminal=lambda s: s == (n, n))
 
 
-def run(system: Any, **kw: Any) -> Search:
+def run(system: Any, **kw: Any) -> Search[Any]:
     return search(system, progress=None, fault_types=FAULTS, **kw)
 
 
-def figures(r: Search) -> tuple[Any, ...]:
+def figures(r: Search[Any]) -> tuple[Any, ...]:
     return r.kind, r.at, r.states, r.parent, r.label, r.generated, r.depth, r.fired, r.new
 
 
@@ -68,7 +68,7 @@ def test_expander_from_per_action_functions_marks_the_faulting_action() -> None:
     def boom(s: int) -> list[int]:
         raise EvalError("E3006", "division by zero", M.NOSPAN)
     sys = Sys(lambda: [0], [lambda s: [s + 1, s + 2], boom])
-    sink = Collect()
+    sink: Collect[int] = Collect()
     with pytest.raises(EvalError) as ei:
         expander(sys)(0, sink)
     assert sink.edges == [(0, (), 1), (0, (), 2)] and vars(ei.value)["action"] == 1
@@ -161,7 +161,7 @@ def test_each_sink_on_a_compiled_spec(spec: str, overrides: dict[str, Any]) -> N
 
 
 def cm_edges(cm: CompiledModel, s: int) -> list[Any]:
-    sink = Collect()
+    sink: Collect[int] = Collect()
     cm.expand(s, sink)
     return sink.edges
 

@@ -21,7 +21,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, Generic, TextIO
 
 from explorer import budget as B
 from explorer.budget import Budget, LimitReached, Limits
@@ -30,7 +30,7 @@ from explorer.explicit.system import (
     Binding,
     Canonical,
     Kept,
-    State,
+    S,
     System,
     Unseen,
     expander,
@@ -39,14 +39,14 @@ from explorer.explicit.system import (
 __all__ = ["Limits", "Search", "search"]
 
 # `successors(s, seen, fired)` of a System (explorer.explicit.system)
-Successors = Callable[[State, dict[State, int], list[int]], tuple[list[tuple[State, int]], int]]
+Successors = Callable[[S, dict[S, int], list[int]], tuple[list[tuple[S, int]], int]]
 # the same through a sink: what the sink kept, and the number of successors
-SinkSuccessors = Callable[[State, dict[State, int], list[int]], tuple[list[Kept], int]]
+SinkSuccessors = Callable[[S, dict[S, int], list[int]], tuple[list[Kept[S]], int]]
 Edge = tuple[int, int, Binding, int]  # (from state, action, binding, to state)
 
 
 @dataclass
-class Search:
+class Search(Generic[S]):
     """The raw result of a search; indexes point into `states`."""
 
     kind: str = "holds"  # holds | violation | deadlock | fault | incomplete
@@ -56,7 +56,7 @@ class Search:
     fault_action: int = -1  # -1: the fault happened evaluating a state, not an action
     fault_binding: Binding | None = None
     reason: str = ""
-    states: list[State] = field(default_factory=list)
+    states: list[S] = field(default_factory=list)
     parent: list[int] = field(default_factory=list)
     label: list[int] = field(default_factory=list)  # the action that first reached each state
     generated: int = 0
@@ -86,7 +86,7 @@ class _Progress:
         self.start = start  # on the search's clock
         self.next = start + every
 
-    def tick(self, now: float, s: Search, done: int) -> None:
+    def tick(self, now: float, s: Search[S], done: int) -> None:
         if self.out is None or now < self.next:
             return
         self.next = now + self.every
@@ -97,10 +97,10 @@ class _Progress:
         self.out.flush()
 
 
-def search(system: System, limits: Limits | None = None, progress: TextIO | None = sys.stderr,
+def search(system: System[S], limits: Limits | None = None, progress: TextIO | None = sys.stderr,
            progress_every: float = 3.0, fault_types: tuple[type[BaseException], ...] = (),
            clock: Callable[[], float] = time.monotonic, budget: Budget | None = None,
-           edges: bool = False, canonical: Callable[[State], State] | None = None) -> Search:
+           edges: bool = False, canonical: Callable[[S], S] | None = None) -> Search[S]:
     """Explore every state reachable from the initial states, breadth-first.
 
     The initial states are all computed (and counted against the state limit) before
@@ -113,16 +113,16 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
     nact = getattr(system, "n_actions", None)
     if nact is None:
         nact = len(system.actions)
-    s = Search(fired=[0] * nact, new=[0] * nact)
+    s: Search[S] = Search(fired=[0] * nact, new=[0] * nact)
     states, parent, label = s.states, s.parent, s.label
-    seen: dict[State, int] = {}
+    seen: dict[S, int] = {}
     start = clock()
     prog = _Progress(progress, progress_every, start)
     invariants, terminal = system.invariants, system.terminal
-    fused: Successors | None = getattr(system, "successors", None)
+    fused: Successors[S] | None = getattr(system, "successors", None)
     fast = fused is not None and not edges and canonical is None
     # the fused form lists (state, action) pairs, a sink's form `Kept` tuples
-    succ: Callable[[State, dict[State, int], list[int]], tuple[list[Any], int]] = (
+    succ: Callable[[S, dict[S, int], list[int]], tuple[list[Any], int]] = (
         fused if fast and fused is not None else _sink_successors(system, edges, canonical))
     bindings = s.bindings = None if fast else []
     edge_list = s.edges = [] if edges else None
@@ -141,7 +141,7 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
     level_end = sys.maxsize  # index where the level being explored ends
     n_init = [0]  # initial states generated so far (duplicates included)
 
-    def finish(kind: str, at: int = -1, **kw: Any) -> Search:
+    def finish(kind: str, at: int = -1, **kw: Any) -> Search[S]:
         s.kind, s.at = kind, at
         s.generated = n_init[0] + sum(fired)  # every successor computed is counted in `fired`
         if len(states) > level_end:  # states of the next level are stored already
@@ -161,7 +161,7 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
             return f"memory limit {B.format_size(max_memory)}{during}"
         return None
 
-    def shorter(seen: dict[State, int], succ: Callable[..., tuple[list[Any], int]]) -> Search | None:
+    def shorter(seen: dict[S, int], succ: Callable[..., tuple[list[Any], int]]) -> Search[S] | None:
         """A counterexample of length d+1 was met while expanding state i, of depth d (a
         violation or a fault in a new state, a failing step): the first later state of
         depth d that is a deadlock, or fails to evaluate `terminal` (length d), if any.
@@ -185,7 +185,7 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
                 return r
         return None
 
-    def stuck(k: int) -> Search | None:
+    def stuck(k: int) -> Search[S] | None:
         """State k has no successor: a deadlock unless it is terminal, or the fault of
         evaluating `terminal` there."""
         try:
@@ -308,16 +308,16 @@ def search(system: System, limits: Limits | None = None, progress: TextIO | None
     return finish("holds")
 
 
-def _same(s: State) -> State:
+def _same(s: S) -> S:
     return s
 
 
-def _sink_successors(system: System, edges: bool,
-                     canonical: Callable[[State], State] | None) -> SinkSuccessors:
+def _sink_successors(system: System[S], edges: bool,
+                     canonical: Callable[[S], S] | None) -> SinkSuccessors[S]:
     """Expansion through the successor contract, with the sink the search asked for."""
     expand = expander(system)
 
-    def succ(st: State, seen: dict[State, int], fired: list[int]) -> tuple[list[Kept], int]:
+    def succ(st: S, seen: dict[S, int], fired: list[int]) -> tuple[list[Kept[S]], int]:
         sink = (AllEdges(seen, fired) if edges else
                 Canonical(canonical, seen, fired) if canonical is not None else
                 Unseen(seen, fired))

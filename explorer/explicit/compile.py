@@ -90,7 +90,7 @@ class CompiledModel:
         """`labelled[i](s)`: (successor, binding) pairs of action i."""
         return self._built()[1]
 
-    def expand(self, s: int, sink: Sink) -> None:
+    def expand(self, s: int, sink: Sink[int]) -> None:
         """The successor contract: `sink(action, binding, successor)` for every successor
         of s, in exploration order; an action's successors reach the sink once it has
         completed without a fault (so counts stop where the fused `successors`' do)."""

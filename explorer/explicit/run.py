@@ -57,7 +57,7 @@ def _check(model: M.Model, limits: Limits | None, progress: TextIO | None, verif
                   interrupted=s.interrupted)
 
 
-def _outcome(cm: CompiledModel, s: Search) -> tuple[Outcome, Trace | None]:
+def _outcome(cm: CompiledModel, s: Search[int]) -> tuple[Outcome, Trace | None]:
     model = cm.model
     if s.kind == "holds" and not s.states:  # nothing was explored: not a `holds`
         return no_initial_state(model), None
@@ -85,7 +85,7 @@ def _outcome(cm: CompiledModel, s: Search) -> tuple[Outcome, Trace | None]:
     return Outcome(OutcomeKind.ERROR, message=e.message, code=e.code, span=e.span), trace
 
 
-def _trace(cm: CompiledModel, s: Search, at: int) -> Trace:
+def _trace(cm: CompiledModel, s: Search[int], at: int) -> Trace:
     model = cm.model
     idx = s.path(at)
     states = [cm.decode_state(s.states[i]) for i in idx]
