@@ -15,11 +15,12 @@ import io
 import re
 import sys
 from importlib import resources
-from typing import Any
+from typing import Any, TypeAlias
 
 import lark
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+from lark.tree import Meta
 
 from explorer.diagnostics import Diagnostic, SpecError
 from explorer.lang import cache
@@ -78,15 +79,19 @@ def _cache_key(grammar: str) -> str:
 
 def parse_spec(text: str) -> S.SpecFile:
     """Parse a whole spec; raises SpecError with one located diagnostic on failure."""
-    return _parse(text, "start")
+    spec = _parse(text, "start")
+    assert isinstance(spec, S.SpecFile)  # what rule `start` becomes
+    return spec
 
 
 def parse_expr(text: str) -> S.ExprNode:
     """Parse one expression (used for `--set NAME=VALUE`)."""
-    return _parse(text, "expr_only")
+    expr = _parse(text, "expr_only")
+    assert isinstance(expr, S.ExprNode)  # what rule `expr_only` becomes
+    return expr
 
 
-def _parse(text: str, start: str) -> Any:
+def _parse(text: str, start: str) -> S.SpecFile | S.ExprNode:
     try:
         tree = _parser().parse(text, start=start)
     except UnexpectedInput as e:
@@ -100,9 +105,10 @@ def _parse(text: str, start: str) -> Any:
         raise
 
 
-def _check_depth(tree: Tree) -> None:
+def _check_depth(tree: Tree[Token]) -> None:
     """Nesting depth, and names: `__` is reserved for the names def and proc bodies get."""
-    stack: list[tuple[Any, int]] = [(tree, 1)]
+    # None: an optional part left out (`maybe_placeholders`), which lark's types omit
+    stack: list[tuple[Tree[Token] | Token | None, int]] = [(tree, 1)]
     reserved: list[Token] = []
     while stack:
         node, depth = stack.pop()
@@ -120,11 +126,8 @@ def _check_depth(tree: Tree) -> None:
                                     "(the names inside def and proc bodies use them)", _tsp(tok))])
 
 
-def _span_of(node: Any) -> Span:
-    meta = getattr(node, "meta", None)
-    if meta is not None and not getattr(meta, "empty", True):
-        return Span(meta.line, meta.column, meta.end_line, meta.end_column)
-    return Span(0, 0, 0, 0)
+def _span_of(node: Tree[Token]) -> Span:
+    return Span(0, 0, 0, 0) if node.meta.empty else _sp(node.meta)
 
 
 # ------------------------------------------------------------------ error translation
@@ -174,7 +177,9 @@ def _describe_expected(expected: set[str]) -> str:
 def _translate(e: UnexpectedInput, text: str) -> Diagnostic:
     line, col = max(1, e.line if e.line != -1 else 1), max(1, e.column if e.column != -1 else 1)
     if isinstance(e, UnexpectedCharacters):
-        ch = text[e.pos_in_stream] if 0 <= e.pos_in_stream < len(text) else ""
+        pos: object = e.pos_in_stream  # lark's types say None; the lexer sets its offset
+        assert isinstance(pos, int)
+        ch = text[pos] if 0 <= pos < len(text) else ""
         shown = f"`{ch}`" if ch.isprintable() and ch else f"U+{ord(ch):04X}" if ch else "input"
         return Diagnostic("E0001", f"unexpected character {shown}", Span(line, col, line, col + 1))
     assert isinstance(e, UnexpectedToken)
@@ -232,11 +237,12 @@ def _open_operand(text: str, pos: int) -> Diagnostic | None:
 # ------------------------------------------------------------------ tree -> syntax
 
 
-def _sp(meta: Any) -> Span:
+def _sp(meta: Meta) -> Span:
     return Span(meta.line, meta.column, meta.end_line, meta.end_column)
 
 
 def _tsp(tok: Token) -> Span:
+    assert tok.line is not None and tok.column is not None  # the lexer places every token
     return Span(tok.line, tok.column, tok.end_line or tok.line, tok.end_column or tok.column + 1)
 
 
@@ -258,72 +264,88 @@ def _number(tok: Token) -> int:
     return int(tok)
 
 
+# A callback's children are its rule's tokens, None for each optional part left out, and
+# what the callbacks below returned for its sub-rules: the grammar, not a type, fixes which.
+_Ch: TypeAlias = list[Any]
+# what the callbacks that are not syntax nodes return
+_Names: TypeAlias = tuple[tuple[str, Span], ...]
+_SetDef: TypeAlias = tuple[_Names | None, str | None, S.AnyExpr | None, S.AnyExpr | None]
+_Selection: TypeAlias = tuple[_Names | None, _Names | None]  # (only, except)
+_Override: TypeAlias = tuple[str, S.AnyExpr, Span]
+_Expectation: TypeAlias = tuple[str, Token | None, int | None, int | None]
+_Label: TypeAlias = tuple[str | None, S.AnyExpr | None]  # (caption, value)
+_Group: TypeAlias = tuple[str, tuple[str | None, S.AnyExpr], Span]
+
+
 @v_args(meta=True)
-class _ToSyntax(Transformer):
+class _ToSyntax(Transformer[Token, S.SpecFile | S.ExprNode]):
     # ---- top level
-    def start(self, meta: Any, ch: list) -> S.SpecFile:
+    def start(self, meta: Meta, ch: _Ch) -> S.SpecFile:
         return S.SpecFile(tuple(ch))
 
-    def expr_only(self, meta: Any, ch: list) -> S.ExprNode:
-        return ch[0]
+    def expr_only(self, meta: Meta, ch: _Ch) -> S.ExprNode:
+        e = ch[0]
+        assert isinstance(e, S.ExprNode)
+        return e
 
-    def decl(self, meta: Any, ch: list) -> S.Decl:
+    def decl(self, meta: Meta, ch: _Ch) -> S.Decl:
         docs = [str(t)[3:].strip() for t in ch[:-1]]
         d = ch[-1]
+        assert isinstance(d, S.Decl)
         if docs:
             d = d.__class__(**{**{f: getattr(d, f) for f in d.__dataclass_fields__}, "doc": "\n".join(docs)})
         return d
 
-    def spec_decl(self, meta: Any, ch: list) -> S.DSpec:
+    def spec_decl(self, meta: Meta, ch: _Ch) -> S.DSpec:
         return S.DSpec(str(ch[0]), span=_tsp(ch[0]))
 
-    def set_decl(self, meta: Any, ch: list) -> S.DSet:
+    def set_decl(self, meta: Meta, ch: _Ch) -> S.DSet:
         sym, name, (atoms, prefix, lo, hi) = ch
         return S.DSet(str(name), atoms, prefix, lo, hi, sym is not None, span=_tsp(name))
 
-    def atoms_list(self, meta: Any, ch: list) -> tuple:
+    def atoms_list(self, meta: Meta, ch: _Ch) -> _SetDef:
         return (ch[0] or (), None, None, None)
 
-    def atoms_gen(self, meta: Any, ch: list) -> tuple:
+    def atoms_gen(self, meta: Meta, ch: _Ch) -> _SetDef:
         return (None, str(ch[0]), ch[1], ch[2])
 
-    def name_list(self, meta: Any, ch: list) -> tuple:
+    def name_list(self, meta: Meta, ch: _Ch) -> _Names:
         return tuple((str(t), _tsp(t)) for t in ch if t is not None)
 
-    def enum_decl(self, meta: Any, ch: list) -> S.DEnum:
+    def enum_decl(self, meta: Meta, ch: _Ch) -> S.DEnum:
         return S.DEnum(str(ch[0]), ch[1], span=_tsp(ch[0]))
 
-    def param_decl(self, meta: Any, ch: list) -> S.DParam:
+    def param_decl(self, meta: Meta, ch: _Ch) -> S.DParam:
         return S.DParam(str(ch[0]), ch[1], ch[2], span=_tsp(ch[0]))
 
-    def const_decl(self, meta: Any, ch: list) -> S.DConst:
+    def const_decl(self, meta: Meta, ch: _Ch) -> S.DConst:
         return S.DConst(str(ch[0]), ch[1], ch[2], span=_tsp(ch[0]))
 
-    def var_decl(self, meta: Any, ch: list) -> S.DVar:
+    def var_decl(self, meta: Meta, ch: _Ch) -> S.DVar:
         return S.DVar(str(ch[0]), ch[1], span=_tsp(ch[0]))
 
-    def init_decl(self, meta: Any, ch: list) -> S.DInit:
+    def init_decl(self, meta: Meta, ch: _Ch) -> S.DInit:
         return S.DInit(tuple(ch), span=_sp(meta))
 
-    def init_eq(self, meta: Any, ch: list) -> S.InitNode:
+    def init_eq(self, meta: Meta, ch: _Ch) -> S.InitNode:
         return S.InitNode(str(ch[0]), False, ch[1], span=_sp(meta))
 
-    def init_in(self, meta: Any, ch: list) -> S.InitNode:
+    def init_in(self, meta: Meta, ch: _Ch) -> S.InitNode:
         return S.InitNode(str(ch[0]), True, ch[1], span=_sp(meta))
 
-    def action_decl(self, meta: Any, ch: list) -> S.DAction:
+    def action_decl(self, meta: Meta, ch: _Ch) -> S.DAction:
         name, params, guard, body = ch
         return S.DAction(str(name), params or (), guard, body, span=_tsp(name))
 
-    def def_decl(self, meta: Any, ch: list) -> S.DDef:
+    def def_decl(self, meta: Meta, ch: _Ch) -> S.DDef:
         name, params, body = ch
         return S.DDef(str(name), params or (), body, span=_tsp(name))
 
-    def proc_decl(self, meta: Any, ch: list) -> S.DProc:
+    def proc_decl(self, meta: Meta, ch: _Ch) -> S.DProc:
         name, params, body = ch
         return S.DProc(str(name), params or (), body, span=_tsp(name))
 
-    def invariant_decl(self, meta: Any, ch: list) -> S.DInvariant:
+    def invariant_decl(self, meta: Meta, ch: _Ch) -> S.DInvariant:
         word, name, expr = ch
         if name is None:  # `invariant NAME: e`, NAME possibly `helper`
             return S.DInvariant(str(word), expr, span=_tsp(word))
@@ -332,10 +354,10 @@ class _ToSyntax(Transformer):
                        f"`{word}` is not `helper`", _tsp(word))
         return S.DInvariant(str(name), expr, span=_tsp(name), helper=True)
 
-    def terminal_decl(self, meta: Any, ch: list) -> S.DTerminal:
+    def terminal_decl(self, meta: Meta, ch: _Ch) -> S.DTerminal:
         return S.DTerminal(ch[0], span=_sp(meta))
 
-    def check_decl(self, meta: Any, ch: list) -> S.DCheck:
+    def check_decl(self, meta: Meta, ch: _Ch) -> S.DCheck:
         name, overrides, selection, (kind, target, steps, k) = ch
         tname = str(target) if target is not None else None
         only, excluded = selection if selection is not None else (None, None)
@@ -343,55 +365,55 @@ class _ToSyntax(Transformer):
                         _tsp(target) if target is not None else None, steps, only,
                         excluded=excluded, k=k, span=_tsp(name))
 
-    def only(self, meta: Any, ch: list) -> tuple:
+    def only(self, meta: Meta, ch: _Ch) -> _Selection:
         return ch[0], None
 
-    def except_(self, meta: Any, ch: list) -> tuple:
+    def except_(self, meta: Meta, ch: _Ch) -> _Selection:
         return None, ch[0]
 
-    def overrides(self, meta: Any, ch: list) -> tuple:
+    def overrides(self, meta: Meta, ch: _Ch) -> tuple[_Override, ...]:
         return tuple(ch)
 
-    def override(self, meta: Any, ch: list) -> tuple:
+    def override(self, meta: Meta, ch: _Ch) -> _Override:
         return (str(ch[0]), ch[1], _tsp(ch[0]))
 
     # an expectation is (kind, target token, steps, K of `by K-induction`)
-    def exp_holds(self, meta: Any, ch: list) -> tuple:
+    def exp_holds(self, meta: Meta, ch: _Ch) -> _Expectation:
         return ("holds", None, None, None)
 
-    def exp_violation(self, meta: Any, ch: list) -> tuple:
+    def exp_violation(self, meta: Meta, ch: _Ch) -> _Expectation:
         return ("violation", ch[0], ch[1], None)
 
-    def exp_deadlock(self, meta: Any, ch: list) -> tuple:
+    def exp_deadlock(self, meta: Meta, ch: _Ch) -> _Expectation:
         return ("deadlock", None, ch[0], None)
 
-    def exp_assertion(self, meta: Any, ch: list) -> tuple:
+    def exp_assertion(self, meta: Meta, ch: _Ch) -> _Expectation:
         return ("assertion", ch[0], ch[1], None)
 
-    def exp_error(self, meta: Any, ch: list) -> tuple:
+    def exp_error(self, meta: Meta, ch: _Ch) -> _Expectation:
         return ("error", None, ch[0], None)
 
-    def exp_proved(self, meta: Any, ch: list) -> tuple:
+    def exp_proved(self, meta: Meta, ch: _Ch) -> _Expectation:
         return ("proved", None, None, ch[0])
 
-    def exp_cti(self, meta: Any, ch: list) -> tuple:
+    def exp_cti(self, meta: Meta, ch: _Ch) -> _Expectation:
         return ("cti", ch[0], None, ch[1])
 
-    def steps(self, meta: Any, ch: list) -> int:
+    def steps(self, meta: Meta, ch: _Ch) -> int:
         return _number(ch[0])
 
-    def induction(self, meta: Any, ch: list) -> int:
+    def induction(self, meta: Meta, ch: _Ch) -> int:
         k = _number(ch[0])
         if not 1 <= k <= MAX_INDUCTION_K:
             raise _err(f"`by {k}-induction`: the induction depth must be between 1 and "
                        f"{MAX_INDUCTION_K}", _tsp(ch[0]), "E2002")
         return k
 
-    def render_decl(self, meta: Any, ch: list) -> S.DRender:
+    def render_decl(self, meta: Meta, ch: _Ch) -> S.DRender:
         return S.DRender(tuple(x for x in ch if isinstance(x, S.RNodeNode)),
                          tuple(x for x in ch if isinstance(x, S.REdgeNode)), span=_sp(meta))
 
-    def render_node(self, meta: Any, ch: list) -> S.RNodeNode:
+    def render_node(self, meta: Meta, ch: _Ch) -> S.RNodeNode:
         binder, when, *items = ch
         groups = [x for x in items if isinstance(x, tuple) and x[0] == "group"]
         if len(groups) > 1:
@@ -401,200 +423,200 @@ class _ToSyntax(Transformer):
                            groups[0][1][1] if groups else None,
                            group_caption=groups[0][1][0] if groups else None, span=_sp(meta))
 
-    def r_label(self, meta: Any, ch: list) -> S.RLabelNode:
+    def r_label(self, meta: Meta, ch: _Ch) -> S.RLabelNode:
         (caption, expr), when = ch
         return S.RLabelNode(caption, expr, when, span=_sp(meta))
 
     # a label is a caption with a value, a value, or a caption alone (a fixed line of text)
-    def lb_text(self, meta: Any, ch: list) -> tuple:
+    def lb_text(self, meta: Meta, ch: _Ch) -> _Label:
         return _message(ch[0]), None
 
-    def lb_caption(self, meta: Any, ch: list) -> tuple:
+    def lb_caption(self, meta: Meta, ch: _Ch) -> _Label:
         return _message(ch[0]), ch[1]
 
-    def lb_value(self, meta: Any, ch: list) -> tuple:
+    def lb_value(self, meta: Meta, ch: _Ch) -> _Label:
         return None, ch[0]
 
-    def r_style(self, meta: Any, ch: list) -> S.RStyleNode:
+    def r_style(self, meta: Meta, ch: _Ch) -> S.RStyleNode:
         return S.RStyleNode(ch[0], ch[1], span=_sp(meta))
 
-    def r_group(self, meta: Any, ch: list) -> tuple:
+    def r_group(self, meta: Meta, ch: _Ch) -> _Group:
         return ("group", (_message(ch[0]), ch[1]), _sp(meta))
 
-    def render_edge(self, meta: Any, ch: list) -> S.REdgeNode:
+    def render_edge(self, meta: Meta, ch: _Ch) -> S.REdgeNode:
         binder, target, when, label, styles = ch
         return S.REdgeNode(binder, target, when, _message(label),
                            styles or (), span=_sp(meta))
 
-    def property_decl(self, meta: Any, ch: list) -> S.DReserved:
+    def property_decl(self, meta: Meta, ch: _Ch) -> S.DReserved:
         return S.DReserved("property", span=_tsp(ch[0]))
 
     # ---- types
-    def t_fn(self, meta: Any, ch: list) -> S.TFn:
+    def t_fn(self, meta: Meta, ch: _Ch) -> S.TFn:
         return S.TFn(ch[0], ch[1], span=_sp(meta))
 
-    def t_opt(self, meta: Any, ch: list) -> S.TOpt:
+    def t_opt(self, meta: Meta, ch: _Ch) -> S.TOpt:
         return S.TOpt(ch[0], span=_sp(meta))
 
-    def t_name(self, meta: Any, ch: list) -> S.TName:
+    def t_name(self, meta: Meta, ch: _Ch) -> S.TName:
         return S.TName(str(ch[0]), span=_sp(meta))
 
-    def t_bool(self, meta: Any, ch: list) -> S.TBool:
+    def t_bool(self, meta: Meta, ch: _Ch) -> S.TBool:
         return S.TBool(span=_sp(meta))
 
-    def t_int(self, meta: Any, ch: list) -> S.TInt:
+    def t_int(self, meta: Meta, ch: _Ch) -> S.TInt:
         return S.TInt(span=_sp(meta))
 
-    def t_range(self, meta: Any, ch: list) -> S.TRange:
+    def t_range(self, meta: Meta, ch: _Ch) -> S.TRange:
         return S.TRange(ch[0], ch[1], span=_sp(meta))
 
-    def t_set(self, meta: Any, ch: list) -> S.TSet:
+    def t_set(self, meta: Meta, ch: _Ch) -> S.TSet:
         return S.TSet(ch[0], span=_sp(meta))
 
-    def t_seq(self, meta: Any, ch: list) -> S.TSeq:
+    def t_seq(self, meta: Meta, ch: _Ch) -> S.TSeq:
         return S.TSeq(ch[0], ch[1], span=_sp(meta))
 
-    def t_rec(self, meta: Any, ch: list) -> S.TRec:
+    def t_rec(self, meta: Meta, ch: _Ch) -> S.TRec:
         return S.TRec(tuple(c for c in ch if c is not None), span=_sp(meta))
 
-    def field_type(self, meta: Any, ch: list) -> tuple:
+    def field_type(self, meta: Meta, ch: _Ch) -> tuple[str, S.AnyType]:
         return (str(ch[0]), ch[1])
 
     # ---- statements
-    def block(self, meta: Any, ch: list) -> tuple:
+    def block(self, meta: Meta, ch: _Ch) -> tuple[S.AnyStmt, ...]:
         return tuple(c for c in ch if c is not None)
 
-    def s_assign(self, meta: Any, ch: list) -> S.SAssign:
+    def s_assign(self, meta: Meta, ch: _Ch) -> S.SAssign:
         return S.SAssign(ch[0], ch[1], span=_sp(meta))
 
-    def s_let(self, meta: Any, ch: list) -> S.SLet:
+    def s_let(self, meta: Meta, ch: _Ch) -> S.SLet:
         return S.SLet(str(ch[0]), ch[1], span=_sp(meta))
 
-    def s_var(self, meta: Any, ch: list) -> S.SVar:
+    def s_var(self, meta: Meta, ch: _Ch) -> S.SVar:
         return S.SVar(str(ch[0]), ch[1], ch[2], span=_sp(meta))
 
-    def if_stmt(self, meta: Any, ch: list) -> S.SIf:
+    def if_stmt(self, meta: Meta, ch: _Ch) -> S.SIf:
         cond, then, orelse = ch
         if isinstance(orelse, S.SIf):
             orelse = (orelse,)
         return S.SIf(cond, then, orelse or (), span=_sp(meta))
 
-    def s_either(self, meta: Any, ch: list) -> S.SEither:
+    def s_either(self, meta: Meta, ch: _Ch) -> S.SEither:
         return S.SEither(tuple(ch), span=_sp(meta))
 
-    def s_require(self, meta: Any, ch: list) -> S.SRequire:
+    def s_require(self, meta: Meta, ch: _Ch) -> S.SRequire:
         return S.SRequire(ch[0], span=_sp(meta))
 
-    def s_assert(self, meta: Any, ch: list) -> S.SAssert:
+    def s_assert(self, meta: Meta, ch: _Ch) -> S.SAssert:
         return S.SAssert(ch[0], _message(ch[1]), span=_sp(meta))
 
-    def s_assert_named(self, meta: Any, ch: list) -> S.SAssert:
+    def s_assert_named(self, meta: Meta, ch: _Ch) -> S.SAssert:
         name, cond, msg = ch
         return S.SAssert(cond, _message(msg), str(name), _tsp(name), span=_sp(meta))
 
-    def s_call(self, meta: Any, ch: list) -> S.SCall:
+    def s_call(self, meta: Meta, ch: _Ch) -> S.SCall:
         return S.SCall(str(ch[0]), tuple(c for c in ch[1:] if c is not None), span=_sp(meta))
 
-    def s_for(self, meta: Any, ch: list) -> S.SFor:
+    def s_for(self, meta: Meta, ch: _Ch) -> S.SFor:
         name, iterable, body = ch
         return S.SFor(str(name), iterable, body, _tsp(name), span=_sp(meta))
 
-    def s_while(self, meta: Any, ch: list) -> S.SWhile:
+    def s_while(self, meta: Meta, ch: _Ch) -> S.SWhile:
         cond, word, bound, body = ch
         if str(word) != "max":  # `max` is a plain name elsewhere, so specs may use it
             raise _err(f"expected `max` and the loop's bound after the condition of `while`, "
                        f"not `{word}`", _tsp(word))
         return S.SWhile(cond, bound, body, span=_sp(meta))
 
-    def s_empty(self, meta: Any, ch: list) -> None:
+    def s_empty(self, meta: Meta, ch: _Ch) -> None:
         return None
 
     # ---- expressions
-    def quant(self, meta: Any, ch: list) -> S.EQuant:
+    def quant(self, meta: Meta, ch: _Ch) -> S.EQuant:
         return S.EQuant(str(ch[0]) == "forall", ch[1], ch[2], span=_sp(meta))
 
-    def binders(self, meta: Any, ch: list) -> tuple:
+    def binders(self, meta: Meta, ch: _Ch) -> tuple[S.BinderNode, ...]:
         return tuple(ch)
 
-    def binder(self, meta: Any, ch: list) -> S.BinderNode:
+    def binder(self, meta: Meta, ch: _Ch) -> S.BinderNode:
         return S.BinderNode(str(ch[0]), ch[1], span=_tsp(ch[0]))
 
-    def _bin(self, op: str, meta: Any, ch: list) -> S.EBinary:
+    def _bin(self, op: str, meta: Meta, ch: _Ch) -> S.EBinary:
         return S.EBinary(op, ch[0], ch[-1], span=_sp(meta))
 
-    def e_implies(self, meta: Any, ch: list) -> S.EBinary:
+    def e_implies(self, meta: Meta, ch: _Ch) -> S.EBinary:
         return self._bin("implies", meta, ch)
 
-    def e_iff(self, meta: Any, ch: list) -> S.EBinary:
+    def e_iff(self, meta: Meta, ch: _Ch) -> S.EBinary:
         return self._bin("iff", meta, ch)
 
-    def e_or(self, meta: Any, ch: list) -> S.EBinary:
+    def e_or(self, meta: Meta, ch: _Ch) -> S.EBinary:
         return self._bin("or", meta, ch)
 
-    def e_and(self, meta: Any, ch: list) -> S.EBinary:
+    def e_and(self, meta: Meta, ch: _Ch) -> S.EBinary:
         return self._bin("and", meta, ch)
 
-    def e_not(self, meta: Any, ch: list) -> S.EUnary:
+    def e_not(self, meta: Meta, ch: _Ch) -> S.EUnary:
         return S.EUnary("not", ch[0], span=_sp(meta))
 
-    def e_neg(self, meta: Any, ch: list) -> S.EUnary:
+    def e_neg(self, meta: Meta, ch: _Ch) -> S.EUnary:
         return S.EUnary("-", ch[1], span=_sp(meta))
 
-    def e_cmp(self, meta: Any, ch: list) -> S.EBinary:
+    def e_cmp(self, meta: Meta, ch: _Ch) -> S.EBinary:
         return self._bin(str(ch[1]), meta, ch)
 
-    def e_in(self, meta: Any, ch: list) -> S.EBinary:
+    def e_in(self, meta: Meta, ch: _Ch) -> S.EBinary:
         return self._bin("in", meta, ch)
 
-    def e_notin(self, meta: Any, ch: list) -> S.EBinary:
+    def e_notin(self, meta: Meta, ch: _Ch) -> S.EBinary:
         return self._bin("not in", meta, ch)
 
-    def e_subset(self, meta: Any, ch: list) -> S.EBinary:
+    def e_subset(self, meta: Meta, ch: _Ch) -> S.EBinary:
         return self._bin("subset", meta, ch)
 
-    def e_setop(self, meta: Any, ch: list) -> S.EBinary:
+    def e_setop(self, meta: Meta, ch: _Ch) -> S.EBinary:
         return self._bin(str(ch[1]), meta, ch)
 
-    def e_range(self, meta: Any, ch: list) -> S.EBinary:
+    def e_range(self, meta: Meta, ch: _Ch) -> S.EBinary:
         return self._bin("..", meta, ch)
 
-    def e_arith(self, meta: Any, ch: list) -> S.EBinary:
+    def e_arith(self, meta: Meta, ch: _Ch) -> S.EBinary:
         return self._bin(str(ch[1]), meta, ch)
 
-    def e_index(self, meta: Any, ch: list) -> S.EIndex:
+    def e_index(self, meta: Meta, ch: _Ch) -> S.EIndex:
         return S.EIndex(ch[0], ch[1], span=_sp(meta))
 
-    def e_slice(self, meta: Any, ch: list) -> S.ESlice:
+    def e_slice(self, meta: Meta, ch: _Ch) -> S.ESlice:
         return S.ESlice(ch[0], ch[1], ch[2], span=_sp(meta))
 
-    def e_field(self, meta: Any, ch: list) -> S.EField:
+    def e_field(self, meta: Meta, ch: _Ch) -> S.EField:
         return S.EField(ch[0], str(ch[1]), span=_sp(meta))
 
-    def e_int(self, meta: Any, ch: list) -> S.ELit:
+    def e_int(self, meta: Meta, ch: _Ch) -> S.ELit:
         return S.ELit(_number(ch[0]), span=_sp(meta))
 
-    def e_true(self, meta: Any, ch: list) -> S.ELit:
+    def e_true(self, meta: Meta, ch: _Ch) -> S.ELit:
         return S.ELit(True, span=_sp(meta))
 
-    def e_false(self, meta: Any, ch: list) -> S.ELit:
+    def e_false(self, meta: Meta, ch: _Ch) -> S.ELit:
         return S.ELit(False, span=_sp(meta))
 
-    def e_none(self, meta: Any, ch: list) -> S.ELit:
+    def e_none(self, meta: Meta, ch: _Ch) -> S.ELit:
         return S.ELit(None, span=_sp(meta))
 
-    def e_name(self, meta: Any, ch: list) -> S.EName:
+    def e_name(self, meta: Meta, ch: _Ch) -> S.EName:
         return S.EName(str(ch[0]), span=_sp(meta))
 
-    def e_call(self, meta: Any, ch: list) -> S.ECall:
+    def e_call(self, meta: Meta, ch: _Ch) -> S.ECall:
         return S.ECall(str(ch[0]), tuple(c for c in ch[1:] if c is not None), span=_sp(meta))
 
-    def e_set(self, meta: Any, ch: list) -> S.ESetLit:
+    def e_set(self, meta: Meta, ch: _Ch) -> S.ESetLit:
         return S.ESetLit(tuple(c for c in ch if c is not None), span=_sp(meta))
 
-    def e_seq(self, meta: Any, ch: list) -> S.ESeqLit:
+    def e_seq(self, meta: Meta, ch: _Ch) -> S.ESeqLit:
         return S.ESeqLit(tuple(c for c in ch if c is not None), span=_sp(meta))
 
-    def e_rec(self, meta: Any, ch: list) -> S.ERecLit:
+    def e_rec(self, meta: Meta, ch: _Ch) -> S.ERecLit:
         items = [c for c in ch if c is not None]
         fields = []
         for k, v in zip(items[::2], items[1::2]):
@@ -603,22 +625,22 @@ class _ToSyntax(Transformer):
             fields.append((k.name, v))
         return S.ERecLit(tuple(fields), span=_sp(meta))
 
-    def e_fncomp(self, meta: Any, ch: list) -> S.EFnComp:
+    def e_fncomp(self, meta: Meta, ch: _Ch) -> S.EFnComp:
         key, e, binder = ch
         if not (isinstance(key, S.EName) and key.name == binder.name):
             raise _err(f"the key of `{{x: e for x in D}}` must be the bound name `{binder.name}`",
                        getattr(key, "span", _sp(meta)))
         return S.EFnComp(binder, e, span=_sp(meta))
 
-    def e_map(self, meta: Any, ch: list) -> S.EMap:
+    def e_map(self, meta: Meta, ch: _Ch) -> S.EMap:
         return S.EMap(ch[0], ch[1], span=_sp(meta))
 
-    def e_filter(self, meta: Any, ch: list) -> S.EFilter:
+    def e_filter(self, meta: Meta, ch: _Ch) -> S.EFilter:
         head, pred = ch
         if not (isinstance(head, S.EBinary) and head.op == "in" and isinstance(head.a, S.EName)):
             raise _err("expected `{x in S where P}`: a name, `in` and a set before `where`",
                        getattr(head, "span", _sp(meta)))
         return S.EFilter(S.BinderNode(head.a.name, head.b, span=head.a.span), pred, span=_sp(meta))
 
-    def e_ite(self, meta: Any, ch: list) -> S.EIte:
+    def e_ite(self, meta: Meta, ch: _Ch) -> S.EIte:
         return S.EIte(ch[0], ch[1], ch[2], span=_sp(meta))

@@ -19,7 +19,7 @@ Imports `model`, `values`, `diagnostics`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple, assert_never
+from typing import Any, NamedTuple, TypeVar, assert_never
 
 from explorer import budget
 from explorer import model as M
@@ -54,6 +54,7 @@ from explorer.values import Atom, Value, format_value
 MAX_SEQ = 64  # the largest sequence bound
 MAX_ATOMS = 10_000  # the largest set a param can make (`set S = p[1..N]`)
 BUILTINS = {b.value: b for b in M.Builtin}
+_T = TypeVar("_T")
 
 
 class Elaborator(Lowering):
@@ -96,7 +97,7 @@ class Elaborator(Lowering):
         if d not in self.warnings:
             self.warnings.append(d)
 
-    def guarded(self, fn: Callable[[], Any]) -> Any:
+    def guarded(self, fn: Callable[[], _T]) -> _T | None:
         try:
             return fn()
         except Abort:
@@ -110,9 +111,12 @@ class Elaborator(Lowering):
         fatal = False  # a constant-level declaration failed: later phases would only cascade
         for d in decls:
             if isinstance(d, S.DDef | S.DProc):
-                self.guarded(lambda d=d: self._callable(d))
+                self.guarded(lambda: self._callable(d))
             elif isinstance(d, S.DEnum | S.DSet | S.DParam | S.DConst | S.DVar):
-                fatal |= self.guarded(lambda d=d: self._constant_level(d) or True) is None
+                try:
+                    self._constant_level(d)
+                except Abort:
+                    fatal = True
         for n in self.overrides:
             if n not in self.param_types:
                 ov = self.overrides[n]
@@ -122,13 +126,13 @@ class Elaborator(Lowering):
         if fatal:
             raise SpecError(self.diags)
         init = self._init(list(r.inits))
-        actions = [a for d in r.actions
-                   if (a := self.guarded(lambda d=d: self._action(d))) is not None]
+        actions = [act for d in r.actions
+                   if (act := self.guarded(lambda: self._action(d))) is not None]
         # `var` locals are variables that every step starts and ends at their type's zero
         init += tuple(M.InitItem(v.index, False, _zero_lit(v, v.span), v.span)
                       for v in self.vars if v.local)
         invariants = [i for d in r.invariants
-                      if (i := self.guarded(lambda d=d: self._invariant(d))) is not None]
+                      if (i := self.guarded(lambda: self._invariant(d))) is not None]
         terminals = r.terminals
         terminal = None
         if len(terminals) > 1:
@@ -176,7 +180,7 @@ class Elaborator(Lowering):
                 raise self.error("E1002", f"parameter `{b.name}` appears twice", b.span)
             # the domain gives the parameter's type only; it may not read the state
             dom = self._domain(b, Ctx(dict(ctx.locals), vars_ok=False, mangle=d.name))
-            t = dom.t.elem  # type: ignore[attr-defined]
+            t = _elem_of(dom.t)
             if isinstance(t, AnyT):
                 raise self.error("E2001", f"cannot tell the type of parameter `{b.name}` from an "
                                  "empty set", b.domain.span)
@@ -267,6 +271,7 @@ class Elaborator(Lowering):
                 if not fits_statically(e.t, t):  # checked once, before any engine runs
                     e = M.Fit(e, t, f"const {d.name}", d.value.span)
             v = fold_expr(e)
+            g: M.Lit | M.ConstRef
             if v is not NOT_CONST and (v is None or isinstance(v, bool | int | Atom)):
                 g = M.Lit(v, _lit_type(v, t), d.span)
             else:
@@ -411,7 +416,7 @@ class Elaborator(Lowering):
         for b in d.params:
             dom = self._domain(b, ctx)
             params.append(M.Binder(b.name, dom, b.span))
-            ctx = ctx.bind(b.name, dom.t.elem)  # type: ignore[attr-defined]
+            ctx = ctx.bind(b.name, _elem_of(dom.t))
         guard = self._bool(d.guard, ctx) if d.guard is not None else None
         body, _ = self._block(d.body, ctx)
         # the `var` locals this step wrote (its procs' included) go back to their zero, so
@@ -513,10 +518,11 @@ class Elaborator(Lowering):
         path: list[M.PathStep] = []
         for step in reversed(chain):
             if isinstance(step, S.EField):
-                if not isinstance(t, RecT) or t.field_type(step.name) is None:
+                ft = t.field_type(step.name) if isinstance(t, RecT) else None
+                if ft is None:
                     raise self.error("E2001", f"{t} has no field `{step.name}`", step.span)
                 path.append(M.PathStep("field", step.name, t, step.span))
-                t = t.field_type(step.name)  # type: ignore[assignment]
+                t = ft
             else:
                 assert isinstance(step, S.EIndex)
                 key = self.expr(step.x, ctx)
@@ -541,7 +547,7 @@ class Elaborator(Lowering):
         drawn: set[str] = set()
         for n in d.nodes:
             (b,), ctx = self._binders((n.binder,), Ctx())
-            elem = b.domain.t.elem  # type: ignore[attr-defined]
+            elem = _elem_of(b.domain.t)
             if not isinstance(elem, AtomT | IntT):
                 raise self.error("E2001", f"a node is an atom or an integer, not a {elem}",
                                  n.binder.domain.span)
@@ -562,7 +568,7 @@ class Elaborator(Lowering):
             target = self.expr(e.target, ctx)
             t = target.t.inner if isinstance(target.t, OptT) else target.t
             t = t.elem if isinstance(t, SetT) else t
-            src = b.domain.t.elem  # type: ignore[attr-defined]
+            src = _elem_of(b.domain.t)
             for end, span in ((src, e.binder.domain.span), (t, e.target.span)):
                 if not isinstance(end, AtomT | IntT) or _drawn_kind(end) not in drawn:
                     raise self.error("E2001", f"an edge joins drawn nodes: no `node` rule draws "
@@ -713,9 +719,10 @@ class Elaborator(Lowering):
                 return M.Slice(s, lo, hi, s.t, sp)
             case S.EField():
                 r = self._unwrap(self.expr(n.e, ctx), n.e.span)
-                if not isinstance(r.t, RecT) or r.t.field_type(n.name) is None:
+                ft = r.t.field_type(n.name) if isinstance(r.t, RecT) else None
+                if ft is None:
                     raise self.error("E2001", f"{r.t} has no field `{n.name}`", sp)
-                return M.Field(r, n.name, r.t.field_type(n.name), sp)  # type: ignore[arg-type]
+                return M.Field(r, n.name, ft, sp)
             case S.ECall():
                 return self._call(n, ctx)
             case S.ESetLit():
@@ -737,29 +744,29 @@ class Elaborator(Lowering):
                 c = self._bool(n.c, ctx)
                 a, b = self.expr(n.a, ctx), self.expr(n.b, ctx)
                 ta, tb = a.t, b.t
-                t = join(ta, tb)
-                if t is None:
+                joined = join(ta, tb)
+                if joined is None:
                     raise self.error("E2001", f"the branches have different types: {ta} and {tb}", sp,
                                      *_clash_notes(ta, tb))
-                return M.Ite(c, a, b, t, sp)
+                return M.Ite(c, a, b, joined, sp)
             case S.EQuant():
                 binders, inner = self._binders(n.binders, ctx)
                 return M.Quant(n.forall, binders, self._bool(n.body, inner), BoolT(), sp)
             case S.EFilter():
-                (b,), inner = self._binders((n.binder,), ctx)
-                return M.Filter(b, self._bool(n.pred, inner), b.domain.t, sp)
+                (bd,), inner = self._binders((n.binder,), ctx)
+                return M.Filter(bd, self._bool(n.pred, inner), bd.domain.t, sp)
             case S.EMap():
                 binders, inner = self._binders(n.binders, ctx)
                 e = self._elem(self.expr(n.e, inner), n.e.span)
                 return M.MapSet(e, binders, SetT(e.t), sp)
             case S.EFnComp():
-                (b,), inner = self._binders((n.binder,), ctx)
-                dom_t = b.domain.t.elem  # type: ignore[attr-defined]
-                if not is_scalar(dom_t) or not _whole(b.domain, dom_t):
+                (bd,), inner = self._binders((n.binder,), ctx)
+                dom_t = _elem_of(bd.domain.t)
+                if not is_scalar(dom_t) or not _whole(bd.domain, dom_t):
                     raise self.error("E2003", "the domain of `{x: e for x in D}` must be a whole "
                                      "type: a set or enum name, or a constant range", n.binder.domain.span)
                 e = self.expr(n.e, inner)
-                return M.FnComp(b, e, FnT(dom_t, e.t), sp)
+                return M.FnComp(bd, e, FnT(dom_t, e.t), sp)
             case _:
                 assert_never(n)
 
@@ -778,7 +785,7 @@ class Elaborator(Lowering):
         for b in nodes:
             dom = self._domain(b, ctx)
             out.append(M.Binder(ctx.ir(b.name), dom, b.span))
-            ctx = ctx.bind(b.name, dom.t.elem)  # type: ignore[attr-defined]
+            ctx = ctx.bind(b.name, _elem_of(dom.t))
         return tuple(out), ctx
 
     def _name(self, n: S.EName, ctx: Ctx) -> M.Expr:
@@ -838,7 +845,7 @@ class Elaborator(Lowering):
             return M.BinOp(M.Op(op), self._int(a, n.a.span), self._int(b, n.b.span), BoolT(), sp)
         if op in ("in", "not in"):
             b = self._set(b, n.b.span)
-            a = self._expect_type(a, b.t.elem, n.a.span, "the element")  # type: ignore[attr-defined]
+            a = self._expect_type(a, _elem_of(b.t), n.a.span, "the element")
             return M.BinOp(M.Op.IN if op == "in" else M.Op.NOTIN, a, b, BoolT(), sp)
         if op == "subset":
             a, b = self._set(a, n.a.span), self._set(b, n.b.span)
@@ -851,7 +858,7 @@ class Elaborator(Lowering):
             if t is None:
                 raise self.error("E2001", f"cannot combine {a.t} with {b.t}", sp)
             if op != "union":
-                t = a.t if op == "minus" or isinstance(b.t.elem, AnyT) else t  # type: ignore[attr-defined]
+                t = a.t if op == "minus" or isinstance(_elem_of(b.t), AnyT) else t
             return M.BinOp(M.Op(op), a, b, t, sp)
         if op == "..":
             a, b = self._int(a, n.a.span), self._int(b, n.b.span)
@@ -862,8 +869,9 @@ class Elaborator(Lowering):
             return M.RangeSet(a, b, SetT(t), sp)
         if op in ("+", "-", "*", "div", "%"):
             a, b = self._int(a, n.a.span), self._int(b, n.b.span)
+            assert isinstance(a.t, IntT) and isinstance(b.t, IntT)  # what _int ensures
             iop = {"+": M.Op.ADD, "-": M.Op.SUB, "*": M.Op.MUL, "div": M.Op.DIV, "%": M.Op.MOD}[op]
-            return M.BinOp(iop, a, b, arith(op, a.t, b.t), sp)  # type: ignore[arg-type]
+            return M.BinOp(iop, a, b, arith(op, a.t, b.t), sp)
         raise AssertionError(op)
 
     def _ordered_atoms(self, a: M.Expr, b: M.Expr, n: S.EBinary) -> tuple[M.Expr, M.Expr]:
@@ -902,7 +910,7 @@ class Elaborator(Lowering):
             return self._reach(args, n)
         if fn is M.Builtin.MIN or fn is M.Builtin.MAX:
             x = self._set(args[0], n.args[0].span)
-            elem = x.t.elem  # type: ignore[attr-defined]
+            elem = _elem_of(x.t)
             ordered = isinstance(elem, IntT | BoolT) or (isinstance(elem, AtomT) and not elem.symmetric)
             if not ordered:
                 raise self.error("E2001", f"{n.name}() needs a set of integers, booleans or atoms of "
@@ -970,6 +978,12 @@ def _zero_lit(var: M.Var, span: Span) -> M.Lit:
     return M.Lit(_zero(var.t), var.t, span)
 
 
+def _elem_of(t: Type) -> Type:
+    """The element type of t, a set type: what `_set` and `_domain` have checked."""
+    assert isinstance(t, SetT)
+    return t.elem
+
+
 def _strip_opt(t: Type) -> Type:
     return t.inner if isinstance(t, OptT) else t
 
@@ -1011,7 +1025,7 @@ def _clash_notes(a: Type, b: Type) -> tuple[str, ...]:
 def _whole(dom: M.Expr, t: Type) -> bool:
     """Is the set expression dom, statically, every value of its element type t?"""
     if isinstance(dom, M.RangeSet) and isinstance(t, IntT):  # a range too large to fold
-        return fold_expr(dom.lo) == t.lo and fold_expr(dom.hi) == t.hi
+        return bool(fold_expr(dom.lo) == t.lo and fold_expr(dom.hi) == t.hi)
     whole = fold_expr(dom)
     return whole is not NOT_CONST and whole == frozenset(M.type_values(t))
 
