@@ -169,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fail a check that explored every state and in which an action never "
                    f"fired (exit {EXIT_UNFIRED})")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
+    p.add_argument("--skip-long", action="store_true",
+                   help="do not run the checks the spec marks `check long NAME` (listed as not "
+                   "run); --check runs the check it names in any case")
     return p
 
 
@@ -250,6 +253,7 @@ def _main(argv: list[str] | None, out: TextIO, err: TextIO) -> int:
         extra[name] = value
     from explorer.session import spec_paths
     paths = spec_paths(args.spec)
+    args.long_not_run = {}  # spec -> the long checks --skip-long left out (_run_spec)
     gate = len(paths) > 1 or any(Path(p).is_dir() for p in args.spec)
     limits = _limits(args)
     with memory_backstop(limits.max_memory):
@@ -289,14 +293,22 @@ def _explore(paths: list[str], gate: bool, args: argparse.Namespace, limits: Any
                                             for p, c, v in results]}
         if not_run:
             report["specs_not_run"] = not_run
+        for s in report["specs"]:
+            if args.long_not_run.get(s["spec"]):
+                s["long_not_run"] = args.long_not_run[s["spec"]]
         out.write(json_text(report, indent=2) + "\n")
     else:
         _specs_not_run(not_run, out)
         checks = sum(len(v) for _, _, v in results)
         passed = sum(sum(x.ok for x in v) for _, _, v in results)
+        skipped = sum(len(v) for v in args.long_not_run.values())
         out.write(f"{len(results)} spec{'s' * (len(results) != 1)}, {checks} checks, {passed} "
-                  f"as expected, {checks - passed} not (exit {code})\n")
+                  f"as expected, {checks - passed} not{_long_not_run(skipped)} (exit {code})\n")
     return code
+
+
+def _long_not_run(n: int) -> str:
+    return f", {n} long not run (--skip-long)" if n else ""
 
 
 def _specs_not_run(paths: list[str], out: TextIO) -> None:
@@ -477,9 +489,17 @@ def _run_spec(path: str, args: argparse.Namespace, limits: Any, extra: dict[str,
         return 3, [], False
     if spec is None:
         return EXIT_SPEC, [], False
-    path = spec.path  # the file name as shown from here on
+    given, path = path, spec.path  # the file name as shown from here on
     S.validate_overrides(spec, extra, args.set)
     checks = S.select(spec, args.check, quiet_if_none=gate)
+    if args.check is None and args.skip_long:  # listed as not run, never as passed
+        long = [c for c in checks if c.long]
+        checks = [c for c in checks if not c.long]
+        args.long_not_run[given] = [c.name for c in long]
+        if gate and args.format == "text":
+            for c in long:
+                out.write(f"SKIP {escape_path(spec.path)}:{c.span.line} {c.name}: long, not run "
+                          "(run without --skip-long)\n")
     if args.dump_states and (gate or len(checks) != 1):
         raise UsageError("--dump-states draws one check's graph: name one spec and one "
                          "check (--check NAME)")
@@ -529,16 +549,22 @@ def _run_spec(path: str, args: argparse.Namespace, limits: Any, extra: dict[str,
         (out if args.format == "text" else err).write(
             f"interrupted: {_count(len(not_run), 'check')} not run: {', '.join(not_run)}\n"
             if not_run else "interrupted: no other check to run\n")
+    long = args.long_not_run.get(given, [])
     if args.format == "json" and not gate:
         report: dict[str, Any] = {"format": FORMAT, "spec": path, "exit_code": code,
                                   "checks": [verdict_json(v) for v in verdicts]}
         if stopped:
             report["not_run"] = not_run
+        if long:
+            report["long_not_run"] = long
         out.write(json_text(report, indent=2) + "\n")
     elif args.format == "text" and not gate:
         passed = sum(v.ok for v in verdicts)
+        if long:
+            out.write(f"not run (long; run without --skip-long): {', '.join(long)}\n")
         out.write(f"{escape_path(path)}: {len(verdicts)} check{'s' * (len(verdicts) != 1)}, "
-                  f"{passed} as expected, {len(verdicts) - passed} not (exit {code})\n")
+                  f"{passed} as expected, {len(verdicts) - passed} not"
+                  f"{_long_not_run(len(long))} (exit {code})\n")
     if args.format == "json" and gate:
         return code, [verdict_json(v) for v in verdicts], stopped
     return code, verdicts, stopped

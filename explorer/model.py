@@ -698,6 +698,7 @@ class Check:
     span: Span = field(default=NOSPAN, compare=False)
     only: tuple[str, ...] | None = None  # `only A, B`: the invariants and named assertions checked
     excluded: tuple[str, ...] = ()  # `except A, B` (then `only` holds the others)
+    long: bool = False  # `check long NAME`: `explore --skip-long` leaves it out
 
 
 STYLES = ("dashed", "dotted", "bold", "grey", "red", "blue", "green", "orange", "filled")

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from hypothesis import assume
+from loaded import loaded
 from test_engine_agreement import _load_random, model_of, on_random_specs
 
 from explorer import model as M
 from explorer.explicit.bfs import Limits
 from explorer.explicit.run import check_model
-from explorer.lang.load import load_spec
 from explorer.results import Result
 from explorer.symbolic.bmc import check_bmc
 
@@ -45,7 +45,7 @@ def _what(r: Result) -> tuple:
 
 @pytest.mark.parametrize(("path", "check"), CASES)
 def test_bmc_finds_the_bfs_counterexample_at_its_depth(path: str, check: str) -> None:
-    spec = load_spec(str(ROOT / path))
+    spec = loaded(ROOT / path)
     c = next(c for c in spec.checks if c.name == check)
     model = spec.check_model(c)
     bfs = check_model(model, progress=None)
@@ -62,14 +62,14 @@ def test_bmc_finds_the_bfs_counterexample_at_its_depth(path: str, check: str) ->
 
 
 def test_bmc_reports_bounded_for_a_check_that_holds() -> None:
-    spec = load_spec(str(ROOT / "specs/exec_files.mnt"))
+    spec = loaded(ROOT / "specs/exec_files.mnt")
     c = next(c for c in spec.checks if c.name == "pre_single")
     r = check_bmc(spec.check_model(c), 5, progress=None)
     assert r.outcome.kind == "bounded" and r.figures.depth == 5 and r.trace is None
 
 
 def test_bmc_time_limit_gives_incomplete() -> None:
-    spec = load_spec(str(ROOT / "specs/mountinfo_cursor.mnt"))
+    spec = loaded(ROOT / "specs/mountinfo_cursor.mnt")
     c = next(c for c in spec.checks if c.name == "v3")
     r = check_bmc(spec.check_model(c), 30, max_seconds=0.5, progress=None)
     # the encoding counts too: the limit may be reached before z3 is asked anything

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from loaded import loaded
 
 from explorer.cli import main
 from explorer.explicit.run import check_model
@@ -66,7 +67,7 @@ def _manifest(folder: Path) -> list[str]:
 
 
 def _bfs(spec: str, check: str) -> tuple:
-    s = load_spec(str(ROOT / spec))
+    s = loaded(ROOT / spec)
     r = check_model(s.check_model(next(c for c in s.checks if c.name == check)), progress=None)
     assert r.trace is not None
     return r.trace, r.outcome
@@ -91,7 +92,7 @@ def test_a_failing_step_gets_its_own_box_and_a_cti_its_label() -> None:
     dot = diagram.trace_dot(trace, outcome, "prodcons: overflow")
     assert "fail [label=<" in dot and "runtime error E3003" in dot
     assert 's2 -> fail [label="3. produce(v = 0)"' in dot
-    s = load_spec(str(ROOT / "specs/examples/mutex.mnt"))
+    s = loaded(ROOT / "specs/examples/mutex.mnt")
     c = next(c for c in s.checks if c.name == "fixed_not_inductive")
     r = check_prove(s.check_model(c), progress=None)
     assert r.trace is not None
@@ -161,7 +162,7 @@ def diagram_available() -> bool:
 
 def _drawn(check: str) -> tuple:
     from explorer.drawing import Drawer
-    s = load_spec(str(ROOT / "specs/detached_trees.mnt"))
+    s = loaded(ROOT / "specs/detached_trees.mnt")
     model = s.check_model(next(c for c in s.checks if c.name == check))
     r = check_model(model, progress=None)
     assert r.trace is not None
@@ -207,7 +208,7 @@ def test_the_rendered_filmstrip_marks_changes_and_the_culprit() -> None:
 
 def test_render_draws_integers_and_fixed_lines() -> None:
     from explorer.drawing import Drawer
-    s = load_spec(str(ROOT / "specs/mountinfo_cursor.mnt"))
+    s = loaded(ROOT / "specs/mountinfo_cursor.mnt")
     model = s.check_model(next(c for c in s.checks if c.name == "v0_skip"))
     r = check_model(model, progress=None)
     assert r.trace is not None

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from loaded import loaded
 from showcase import (
     PROVED,
     Pin,
@@ -221,7 +222,7 @@ def model(**params: Any) -> Any:
                               ("second", "Second", seconds)):
         if name in params:
             params[name] = Atom(enum, names.index(params[name]), params[name])
-    return load_spec(str(SPEC)).model(params)
+    return loaded(SPEC).model(params)
 
 
 def test_own_close_counted_by_hand() -> None:

@@ -16,10 +16,12 @@ README walks through, and the model's 6.16 era against what a real 6.18 kernel d
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
+from loaded import loaded
 from showcase import (
     PROVED,
     Pin,
@@ -30,7 +32,6 @@ from showcase import (
 )
 
 from explorer.interp import Interp
-from explorer.lang.load import load_spec
 from explorer.values import Atom
 
 SPEC = Path(__file__).resolve().parent.parent / "specs" / "detached_trees.mnt"
@@ -158,8 +159,13 @@ def test_each_fix_alone_leaves_a_lockup(report: dict[str, Any]) -> None:
 # ---------------------------------------------------------------------------------------
 # (c) the model's 6.16 era against the 6.18 kernel
 
-MODEL = load_spec(str(SPEC)).model({"era": Atom("Era", 3, "V6_16"), "M": 4})
-IT = Interp(MODEL)
+@cache
+def interp(era: str = "V6_16") -> Interp:
+    """The interpreter of the era with four mounts (built once, when a test first needs it)."""
+    index = {"V5_2": 1, "V6_16": 3}[era]
+    return Interp(loaded(SPEC).model({"era": Atom("Era", index, era), "M": 4}))
+
+
 TAILS = ("pin_kill", "drop_ref", "fput_mntput", "cleanup_mnt")
 
 
@@ -167,18 +173,18 @@ def _val(sort: str, name: str) -> Atom:
     return Atom(sort, int(name[1:]) - 1, name)
 
 
-def _binding(action: str, args: str) -> tuple[tuple[str, Any], ...]:
-    act = next(a for a in MODEL.actions if a.name == action)
+def _binding(it: Interp, action: str, args: str) -> tuple[tuple[str, Any], ...]:
+    act = next(a for a in it.model.actions if a.name == action)
     sorts = {"t": "Task", "m": "Mount", "f": "File"}
     vals = [_val(sorts[x[0]], x) for x in args.split()]
     return tuple((b.name, v) for b, v in zip(act.params, vals, strict=True))
 
 
-def _settle(state: tuple) -> tuple:
+def _settle(it: Interp, state: tuple) -> tuple:
     """Run the deferred tails (namespace_unlock, __fput's mntput, cleanup_mnt) to the end,
     as the kernel does before the syscall returns."""
     while True:
-        for label, nxt in IT.successors(state):
+        for label, nxt in it.successors(state):
             if label[0] in TAILS:
                 state = nxt
                 break
@@ -186,17 +192,18 @@ def _settle(state: tuple) -> tuple:
             return state
 
 
-def run(script: list[str]) -> tuple[tuple, bool]:
+def run(script: list[str], era: str = "V6_16") -> tuple[tuple, bool]:
     """Apply `action args` lines; the last one is only tried. Returns (state before the
     last line, whether its action is enabled)."""
-    (state,) = IT.initial_states()
+    it = interp(era)
+    (state,) = it.initial_states()
     for line in script[:-1]:
         action, _, args = line.partition(" ")
-        nxt = IT.action_successors(state, action, _binding(action, args))
+        nxt = it.action_successors(state, action, _binding(it, action, args))
         assert nxt, f"{line} is disabled"
-        state = _settle(nxt[0])
+        state = _settle(it, nxt[0])
     action, _, args = script[-1].partition(" ")
-    return state, bool(IT.action_successors(state, action, _binding(action, args)))
+    return state, bool(it.action_successors(state, action, _binding(it, action, args)))
 
 
 CLONE1 = "open_tree_clone t1 m1 m2 f1"
@@ -256,19 +263,13 @@ def test_v5_2_refuses_only_what_6_15_added() -> None:
     """The same scenarios in the V5_2 era: detached trees meeting each other (D, E) are
     refused there (D's follow-up never gets that far); every other call behaves as on
     6.18."""
-    global IT
-    saved = IT
-    IT = Interp(load_spec(str(SPEC)).model({"era": Atom("Era", 1, "V5_2"), "M": 4}))
     differ = set()
-    try:
-        for name, (script, ok) in KERNEL.items():
-            try:
-                if run(script)[1] != ok:
-                    differ.add(name)
-            except AssertionError:  # an earlier call of the script is refused
-                differ.add(name + " (earlier call refused)")
-    finally:
-        IT = saved
+    for name, (script, ok) in KERNEL.items():
+        try:
+            if run(script, "V5_2")[1] != ok:
+                differ.add(name)
+        except AssertionError:  # an earlier call of the script is refused
+            differ.add(name + " (earlier call refused)")
     assert differ == {"D detached onto detached -> 0", "E clone of a clone -> fd",
                       "D ... then the outer tree attached -> 0 (earlier call refused)"}
 
@@ -276,12 +277,13 @@ def test_v5_2_refuses_only_what_6_15_added() -> None:
 def test_kernel_effects_after_the_calls() -> None:
     """B: after the close nothing is left of the clone. D: closing the inner fd left the
     inner tree mounted inside the outer one (no dissolve of a non-root)."""
-    (s0,) = IT.initial_states()
+    it = interp()
+    (s0,) = it.initial_states()
     state, _ = run([CLONE1, "fchdir t1 f1", "move_mount t1 f1 m1", "chdir t1 m1",
                     "umount_lazy t1 m2", "close t1 f1", "chdir t1 m1"])
-    assert IT.state_dict(state) == IT.state_dict(s0)
+    assert it.state_dict(state) == it.state_dict(s0)
     state, _ = run([CLONE1, CLONE2, "move_mount t1 f1 m3", "close t1 f1", "chdir t1 m1"])
-    d = IT.state_dict(state)
+    d = it.state_dict(state)
     m2, m3 = _val("Mount", "m2"), _val("Mount", "m3")
     assert d["live"][m2] and d["par"][m2] == m3 and d["anon"][m2] == m3
 
@@ -303,7 +305,7 @@ def test_engines_agree(era: str, extra: dict[str, Any]) -> None:
     """The first 300 states the interpreter reaches breadth first, compared action by
     action with the generated code (successors, and the faults of the buggy era)."""
     index = {"V2018": 0, "V5_2": 1, "V6_15": 2, "V6_16": 3}[era]
-    agree_on_first_states(load_spec(str(SPEC)).model({"era": Atom("Era", index, era), **extra}))
+    agree_on_first_states(loaded(SPEC).model({"era": Atom("Era", index, era), **extra}))
 
 
 SHELL = {"Step 1:": "# open_tree_clone 3</mnt 3 sh", "Step 2:": "# cd /proc/self/fd/3",

@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from loaded import loaded
 from showcase import PROVED, Pin, agree_on_first_states, never_fired, pinned_suite, readme_block, walkthrough
 
 from explorer.explicit.run import check_model
 from explorer.interp import Interp
-from explorer.lang.load import load_spec, load_text, select
+from explorer.lang.load import load_text, select
 from explorer.values import Atom
 
 SPEC = Path(__file__).resolve().parent.parent / "specs" / "exec_files.mnt"
@@ -128,9 +129,9 @@ def test_pre_reader_lock_outlives_execve_in_the_wrong_table(report: dict[str, An
     assert last["cnt"] == {"ft1": 1, "ft2": 1} and last["lock"]["i1"] == "ft1"
 
     # one step further, through the interpreter: the reader lets go of ft1
-    loaded = load_spec(str(SPEC))
-    check = next(c for c in loaded.checks if c.name == "pre_reader")
-    it = Interp(loaded.check_model(check))
+    loaded_spec = loaded(SPEC)
+    check = next(c for c in loaded_spec.checks if c.name == "pre_reader")
+    it = Interp(loaded_spec.check_model(check))
     (s,) = it.initial_states()
     for action, params in steps(report, "pre_reader"):
         (s,) = [t for (name, binding), t in it.successors(s)
@@ -189,7 +190,7 @@ def test_same_inode_close_on_exec_drops_the_plain_fds_lock(report: dict[str, Any
 
 
 def model(era: str, **params: Any) -> Any:
-    return load_spec(str(SPEC)).model(
+    return loaded(SPEC).model(
         {"era": Atom("Era", ["PRE_5_11", "V5_11"].index(era), era), **params})
 
 

@@ -218,7 +218,7 @@ VOCABULARY = [
     "assert", "and", "not", "implies", "iff", "forall", "exists", "for", "where", "union",
     "inter", "minus", "subset", "div", "none", "true", "false", "bool", "int", "seq", "len",
     "append", "remove", "insert", "index", "property", "render", "fair", "helper", "proved",
-    "cti", "by", "induction",
+    "cti", "by", "induction", "long",
     ":=", "=", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "%", "..", "->", "?", ":", ",",
     ".", "{", "}", "(", ")", "[", "]", ";", '"msg"', "///", "//",
     "0", "1", "3", "-1", "64", "65", "99999999999999999999999", "p", "p1", "x", "n", "q", "Proc",

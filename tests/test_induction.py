@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 from hypothesis import assume
+from loaded import loaded
 from test_engine_agreement import _load_random, on_random_specs
 
 from explorer import model as M
 from explorer.explicit.bfs import Limits
 from explorer.explicit.run import check_model
 from explorer.interp import Interp
-from explorer.lang.load import load_spec
 from explorer.results import verify_cti
 from explorer.symbolic.induction import check_prove
 
@@ -48,7 +48,7 @@ def test_random_specs_proofs_are_sound_and_ctis_check_out(text: str) -> None:
 
 
 def _model(spec: str, name: str) -> M.Model:
-    s = load_spec(str(ROOT / "specs" / f"{spec}.mnt"))
+    s = loaded(ROOT / "specs" / f"{spec}.mnt")
     return s.check_model(next(c for c in s.checks if c.name == name))
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from loaded import loaded
 
 from explorer.cli import main
 from explorer.explicit.run import check_model
-from explorer.lang.load import load_spec
 from explorer.model import IntT, OptT, SetT
 from explorer.reports.itf import itf_value, trace_itf, trace_of_itf, value_of
 
@@ -45,7 +45,7 @@ def _itf_lines(spec: str, check: str) -> list[dict]:
 def test_counterexamples_are_valid_itf_and_round_trip(spec: str, check: str) -> None:
     [doc] = _itf_lines(spec, check)
     VALIDATOR.validate(doc)
-    s = load_spec(str(ROOT / spec))
+    s = loaded(ROOT / spec)
     model = s.check_model(next(c for c in s.checks if c.name == check))
     trace = check_model(model, progress=None).trace
     assert trace is not None
@@ -93,7 +93,7 @@ def test_the_schema_rejects_what_the_format_does_not_allow(bad: dict) -> None:
 
 
 def test_trace_itf_is_plain_json() -> None:
-    s = load_spec(str(ROOT / "specs/examples/mutex.mnt"))
+    s = loaded(ROOT / "specs/examples/mutex.mnt")
     model = s.check_model(next(c for c in s.checks if c.name == "buggy"))
     trace = check_model(model, progress=None).trace
     assert trace is not None

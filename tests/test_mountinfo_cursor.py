@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from loaded import loaded
 from showcase import (
     PROVED,
     Pin,
@@ -27,7 +28,6 @@ from showcase import (
 )
 
 from explorer.explicit.run import check_model
-from explorer.lang.load import load_spec
 from explorer.values import Atom
 
 SPEC = Path(__file__).resolve().parent.parent / "specs" / "mountinfo_cursor.mnt"
@@ -181,7 +181,7 @@ def model(variant: str = "V1", **params: Any) -> Any:
     if "driver" in params:
         d = params.pop("driver")
         values["driver"] = Atom("Driver", ["OLD", "MODERN"].index(d), d)
-    return load_spec(str(SPEC)).model({**values, **params})
+    return loaded(SPEC).model({**values, **params})
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

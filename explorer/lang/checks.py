@@ -68,7 +68,7 @@ def declared_checks(syntax: S.SpecFile, default: M.Model, configure: Configure
             continue
         checks.append(M.Check(d.name, model.params if ov else (),
                               M.Expect(M.ExpectKind(d.kind), d.target, d.steps, d.k), d.doc, d.span,
-                              only, tuple(n for n, _ in d.excluded or ())))
+                              only, tuple(n for n, _ in d.excluded or ()), d.long))
     if diags:
         raise SpecError(diags)
     return checks, overrides

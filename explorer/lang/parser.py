@@ -358,12 +358,18 @@ class _ToSyntax(Transformer[Token, S.SpecFile | S.ExprNode]):
         return S.DTerminal(ch[0], span=_sp(meta))
 
     def check_decl(self, meta: Meta, ch: _Ch) -> S.DCheck:
-        name, overrides, selection, (kind, target, steps, k) = ch
+        word, name, overrides, selection, (kind, target, steps, k) = ch
+        long = name is not None
+        if not long:  # `check NAME ...`, NAME possibly `long`
+            word, name = None, word
+        elif str(word) != "long":  # `long` is a plain name elsewhere, so specs may use it
+            raise _err(f"expected `with`, `only`, `except` or `:` after the check's name, or "
+                       f"`check long NAME`; `{word}` is not `long`", _tsp(word))
         tname = str(target) if target is not None else None
         only, excluded = selection if selection is not None else (None, None)
         return S.DCheck(str(name), overrides or (), kind, tname,
                         _tsp(target) if target is not None else None, steps, only,
-                        excluded=excluded, k=k, span=_tsp(name))
+                        excluded=excluded, k=k, span=_tsp(name), long=long)
 
     def only(self, meta: Meta, ch: _Ch) -> _Selection:
         return ch[0], None

@@ -439,6 +439,7 @@ class DCheck(Decl):
     k: int | None = None  # `by K-induction` (proved, cti); None when not written
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
+    long: bool = False  # `check long NAME`: `explore --skip-long` leaves it out
 
 
 @dataclass(frozen=True)
