@@ -831,7 +831,7 @@ def either_growth(stmts: tuple[Stmt, ...]) -> tuple[int, int, int]:
     following an `either` (or an `if` holding one, which becomes an `either` of `require c`
     and `require not c`) into every branch: (the most `either`s met in sequence on one
     path, the deepest block nesting, the number of copies of what follows the body).
-    It mirrors `explorer.explicit.compile.normalize`; the elaborator bounds it (E2005)."""
+    It mirrors `explorer.explicit.normalize.normalize`; the elaborator bounds it (E2005)."""
     eithers = depth = base = 0
     paths = 1
     for st in stmts:
