@@ -26,9 +26,10 @@ GRAMMAR = Path(__file__).resolve().parent.parent / "explorer" / "lang" / "gramma
 # words of the grammar (`spec`, `forall`, ...): not names
 KEYWORDS = frozenset(re.findall(r'"([a-z]+)"', GRAMMAR.read_text(encoding="utf-8")))
 # names with a meaning of their own where they are used: builtins, the soft keywords `max`
-# (of `while ... max K`) and `helper` (of `invariant helper NAME`), and render's styles
+# (of `while ... max K`), `helper` (of `invariant helper NAME`) and `long` (of `check long
+# NAME`), and render's styles
 KEPT = frozenset({"len", "append", "remove", "insert", "index", "reach", "min", "max", "helper",
-                  "fair", *M.STYLES})
+                  "long", "fair", *M.STYLES})
 
 # Every kind of name an engine could confuse with its own: Python keywords, constants and
 # builtins; the explicit engine's internal identifiers and its prefixes for spec names; the
