@@ -772,6 +772,15 @@ class Model:
     init_span: Span = field(default=NOSPAN, compare=False)  # the `init` block (or `spec`)
 
 
+def binders(e: Expr) -> tuple[Binder, ...]:
+    """The variables an expression binds over its body (quantifiers, comprehensions)."""
+    if isinstance(e, Quant | MapSet):
+        return e.binders
+    if isinstance(e, Filter | FnComp):
+        return (e.binder,)
+    return ()
+
+
 def children(x: Expr) -> list[Expr]:
     """The direct sub-expressions of x (binder domains included), in field order."""
     plan = _PLANS.get(type(x))

@@ -101,21 +101,13 @@ def _rebuild(e: M.Expr, inner: Callable[[M.Expr, int], M.Expr]) -> M.Expr:
     return dataclasses.replace(e, **changes) if changes else e
 
 
-def _binders(e: M.Expr) -> tuple[M.Binder, ...]:
-    if isinstance(e, M.Quant | M.MapSet):
-        return e.binders
-    if isinstance(e, M.Filter | M.FnComp):
-        return (e.binder,)
-    return ()
-
-
 def substitute(e: M.Expr, env: Env) -> M.Expr:
     """e with each free `Local` named in env replaced by a literal of its value."""
     if not env:
         return e
     if isinstance(e, M.Local):
         return M.Lit(env[e.name], e.t, e.span) if e.name in env else e
-    names = [b.name for b in _binders(e)]
+    names = [b.name for b in M.binders(e)]
     if not names:
         return _rebuild(e, lambda x, _: substitute(x, env))
     envs = [{k: v for k, v in env.items() if k not in names[:i]} for i in range(len(names) + 1)]

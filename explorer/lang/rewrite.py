@@ -92,18 +92,10 @@ class Mentions:
         got = self.memo.get(id(e))
         if got is not None and got[0] is e:
             return got[1]
-        names = frozenset(b.name for b in _binders(e)).union(
+        names = frozenset(b.name for b in M.binders(e)).union(
             *(self.of(c) for c in M.children(e)))
         self.memo[id(e)] = (e, names)
         return names
-
-
-def _binders(e: M.Expr) -> tuple[M.Binder, ...]:
-    if isinstance(e, M.Quant | M.MapSet):
-        return e.binders
-    if isinstance(e, M.Filter | M.FnComp):
-        return (e.binder,)
-    return ()
 
 
 _FOLDABLE = (M.Not, M.Neg, M.BinOp, M.Ite, M.SetLit, M.RangeSet)
