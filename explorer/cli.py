@@ -350,6 +350,7 @@ def _render(args: argparse.Namespace, limits: Any, out: TextIO, err: TextIO) -> 
     from explorer.engine import Options
     from explorer.reports.diagram import DotMissing
     from explorer.reports.diagram import views as diagram_views
+    from explorer.reports.filmstrip import counterexample_dot
     from explorer.reports.itf import trace_itf
     from explorer.reports.json_report import FORMAT, verdict_json
     from explorer.reports.text import format_verdict
@@ -397,7 +398,8 @@ def _render(args: argparse.Namespace, limits: Any, out: TextIO, err: TextIO) -> 
                 what = describe_outcome(result.outcome, steps)
                 try:
                     with B.activate(b), b.during(B.PHASE_RENDER):
-                        dot = _trace_dot(model, result, f"{path}: check {check.name}: {what}")
+                        dot = counterexample_dot(model, result,
+                                                f"{path}: check {check.name}: {what}")
                 except SpecError as e:  # a `render` domain that fails to evaluate
                     S.write_diagnostics(e, path, spec.source, err)
                     code, cut = code or EXIT_SPEC, True
@@ -452,22 +454,6 @@ def _render(args: argparse.Namespace, limits: Any, out: TextIO, err: TextIO) -> 
     out.write(f"{drawn} counterexample{'s' * (drawn != 1)} of {len(paths)} spec"
               f"{'s' * (len(paths) != 1)} in {escape(str(Path(args.out)))}/ (exit {code})\n")
     return code
-
-
-def _trace_dot(model: M.Model, result: Any, title: str) -> str:
-    """The filmstrip of a result's trace: drawn by the spec's `render` section when it has
-    one, else as tables of variables."""
-    from explorer.reports.diagram import filmstrip_dot, trace_dot
-    trace, o = result.trace, result.outcome
-    if model.render is None:
-        return trace_dot(trace, o, title)
-    from explorer.drawing import Drawer
-    from explorer.results import OutcomeKind
-    dr = Drawer(model)
-    last_is_bad = (o.kind in (OutcomeKind.VIOLATION, OutcomeKind.CTI)
-                   and len(trace.steps) < len(trace.states))
-    marked = dr.about(o.target, trace.states[-1]) if last_is_bad else set()
-    return filmstrip_dot(trace, o, title, [dr.draw(st) for st in trace.states], marked)
 
 
 def _run_spec(path: str, args: argparse.Namespace, limits: Any, extra: dict[str, Any],

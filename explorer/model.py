@@ -836,11 +836,13 @@ def walk_stmts(stmts: tuple[Stmt, ...]) -> Iterator[Stmt]:
 
 
 def either_growth(stmts: tuple[Stmt, ...]) -> tuple[int, int, int]:
-    """How the explicit engine's code for a body grows, once it has moved each statement
-    following an `either` (or an `if` holding one, which becomes an `either` of `require c`
-    and `require not c`) into every branch: (the most `either`s met in sequence on one
-    path, the deepest block nesting, the number of copies of what follows the body).
-    It mirrors `explorer.explicit.normalize.normalize`; the elaborator bounds it (E2005)."""
+    """How a body branches, once each statement following an `either` (or an `if` holding
+    one, which becomes an `either` of `require c` and `require not c`) is moved into every
+    branch: (the most `either`s met in sequence on one path, the deepest block nesting, the
+    number of paths, i.e. of copies of what follows the body). Every engine pays for the
+    paths (the interpreter walks each, z3 encodes each); the explicit engine's normal form
+    (`explorer.explicit.normalize.normalize`) is exactly this shape. The elaborator bounds it
+    (E2005), once for all engines."""
     eithers = depth = base = 0
     paths = 1
     for st in stmts:

@@ -94,7 +94,11 @@ def _trace(cm: CompiledModel, s: Search[int], at: int) -> Trace:
         aid = s.label[i]
         if s.bindings is not None:  # a sink recorded it
             bind = s.bindings[i]
-        else:  # the fused path does not: the first binding of that action that leads there
+        else:
+            # the fused path does not record it, and need not: successors come in a fixed
+            # order and state i was first reached from prev by action aid, so the first
+            # binding of aid that leads from prev to i is the one that reached it (one
+            # action expanded again per step of the trace, not a search)
             bind = next(b for t, b in cm.labelled[aid](s.states[prev]) if t == s.states[i])
         act = model.actions[aid]
         steps.append(Step(act.name, cm.decode_binding(aid, bind), act.span))

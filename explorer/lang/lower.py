@@ -37,8 +37,11 @@ from explorer.types import is_scalar
 
 MAX_LOOP = 64  # the most iterations a `for` or `while` unrolls to
 MAX_UNROLLED = 2000  # the most IR statements one loop may unroll to (nested loops multiply)
+# The path bounds are the language's, not one engine's: every path through a body is a
+# successor computation each engine makes (the interpreter walks it, z3 encodes it, the
+# explicit engine compiles it), so they are checked once, when a configuration elaborates.
 MAX_LOOP_EITHERS = 12  # `either`s in sequence in one unrolled loop (each nests the code)
-MAX_LOOP_PATHS = 4096  # copies the explicit engine makes of what follows an unrolled loop
+MAX_LOOP_PATHS = 4096  # paths through an unrolled loop (each one copies what follows it)
 MAX_LOOP_NESTING = 72  # blocks nested in one unrolled loop (`while` nests one per iteration)
 # The elaboration budget: what inlining defs and procs and unrolling loops may make (E2005).
 # Each def use copies the def's body, so a def using the previous one twice doubles at
@@ -258,8 +261,8 @@ class Lowering:
         if eithers > MAX_LOOP_EITHERS or paths > MAX_LOOP_PATHS:
             raise self.error("E2005", f"this loop unrolls to {eithers} `either`s in sequence "
                              f"and {paths} paths (at most {MAX_LOOP_EITHERS} and "
-                             f"{MAX_LOOP_PATHS}): the engine copies what follows an `either` "
-                             "into each of its branches", span, hint,
+                             f"{MAX_LOOP_PATHS}): each path is one more successor computation "
+                             "for every engine", span, hint,
                              "an `if` around an `either` counts as one more `either`")
         if depth > MAX_LOOP_NESTING:
             raise self.error("E2005", f"this loop unrolls to {depth} nested blocks (at most "
@@ -275,8 +278,8 @@ class Lowering:
             raise self.error("E2005", f"action `{action}` has {eithers} `either`s in sequence "
                              f"and {paths} paths through its body (at most "
                              f"{MAX_LOOP_EITHERS} and {MAX_LOOP_PATHS}, nesting at most "
-                             f"{MAX_LOOP_NESTING}): the explicit engine copies what follows "
-                             "an `either` into each of its branches", span,
+                             f"{MAX_LOOP_NESTING}): each path is one more successor "
+                             "computation for every engine", span,
                              "split the action, or move the choices into action parameters")
         n = self._stmts_size(body)
         if n > MAX_BODY_NODES:
