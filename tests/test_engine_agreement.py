@@ -49,6 +49,11 @@ def _same(what: str, a: tuple, b: tuple) -> None:
     assert a[1] == b[1], f"{what}: interpreter {a[1]!r}\n  vs compiled {b[1]!r}"
 
 
+# states of a walk at which the interpreter's whole successor list is checked against its
+# per-action one (the comparison with the compiled code is made at every state)
+SELF_CHECKED = 60
+
+
 class Agreement:
     """Walks the interpreter's state graph and compares the compiled model at every state."""
 
@@ -57,6 +62,7 @@ class Agreement:
         self.it = Interp(model)
         self.cm: CompiledModel = compile_model(model)
         self.faults: set[tuple[str, str | None]] = set()  # what went wrong somewhere (stats)
+        self.expanded = 0  # states compared so far
 
     def enc(self, state: tuple) -> int:
         return self.cm.encode_state(state)
@@ -150,11 +156,15 @@ class Agreement:
                 continue
             whole.extend(((act.name, lab), s) for lab, s in a[1])
             nxt.extend(s for _, s in a[1])
-        if not failed:  # the per-action view is the interpreter's own successor list
-            assert self.it.successors(state) == whole
-        else:
+        # the per-action view is the interpreter's own successor list: a check of the
+        # interpreter against itself (two of its entry points), so it is made at the first
+        # states of a walk and at every fault, where the two could part, not at all of them
+        self.expanded += 1
+        if failed:
             with pytest.raises(FAULTS):
                 self.it.successors(state)
+        elif self.expanded <= SELF_CHECKED:
+            assert self.it.successors(state) == whole
         self.fused(enc, failed, where)
         return nxt
 

@@ -95,7 +95,7 @@ def _bmc(model: M.Model, depth: int, check_deadlock: bool, progress: TextIO | No
          verify: bool, invariants: list[str] | None, b: Budget) -> Result:
     t0 = time.monotonic()
     with b.during(B.PHASE_ENCODE):
-        sys = System(model)
+        sys = System(model, steps=depth > 0 or check_deadlock)
         wanted = set(invariants) if invariants is not None else {i.name for i in goals(model)}
         invs = [t for t in sys.invariants if t.inv.name in wanted]
         solver = Solver(b)

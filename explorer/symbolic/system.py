@@ -60,29 +60,16 @@ class InvTerms:
 
 
 class System:
-    def __init__(self, model: M.Model) -> None:
+    """`steps=False` encodes no action: a run that asks only about initial states (the
+    base case of 1-induction) skips what is most of the encoding's cost."""
+
+    def __init__(self, model: M.Model, steps: bool = True) -> None:
         self.model = model
         self.enc = enc = Encoder(model)
         self._cur, self._nxt = enc.state("cur"), enc.state("nxt")
         self._sel = z3.Int(z3_internal("sel@cur"))
-        steps = enc.step(self._cur.vals)
-        self.branches: list[Branch] = steps.branches
-        n = len(self.branches)
-        moves = [z3.Implies(self._sel == i, z3.And(b.fires, enc.state_eq(self._nxt.vals, b.post)))
-                 for i, b in enumerate(self.branches)]
-        self._trans = conj([self._sel >= 0, self._sel < n] + moves)
-        # one action's branches alone: a proof obligation about one action need not carry
-        # the others' (much smaller queries for induction)
-        by_action: dict[int, list[int]] = {}
-        for i, b in enumerate(self.branches):
-            by_action.setdefault(b.action, []).append(i)
-        self._trans_by_action = {
-            a: conj([disj([self._sel == i for i in ids])] + [moves[i] for i in ids])
-            for a, ids in by_action.items()}
-        self._fault = disj([f.cond for f in steps.faults])
-        self._fault_by_action = {a: disj([f.cond for f in fs])
-                                 for a, fs in steps.fault_action.items()}
-        self._enabled = disj([b.fires for b in self.branches])
+        self._has_steps = steps
+        self._encode_steps(model)
         self.invariants = []
         for inv in model.invariants:
             holds, faults = enc.predicate(inv.expr, self._cur.vals)
@@ -101,6 +88,33 @@ class System:
         self._states: dict[int, SymState] = {}
         self._sels: dict[int, z3.ArithRef] = {}
         self._copies: dict[tuple[int, int], z3.ExprRef] = {}
+
+    def _encode_steps(self, model: M.Model) -> None:
+        if not self._has_steps:
+            self.branches: list[Branch] = []
+            self._trans = self._fault = self._enabled = z3.BoolVal(False)
+            self._trans_by_action: dict[int, z3.BoolRef] = {}
+            self._fault_by_action: dict[int, z3.BoolRef] = {}
+            return
+        enc = self.enc
+        steps = enc.step(self._cur.vals)
+        self.branches = steps.branches
+        n = len(self.branches)
+        moves = [z3.Implies(self._sel == i, z3.And(b.fires, enc.state_eq(self._nxt.vals, b.post)))
+                 for i, b in enumerate(self.branches)]
+        self._trans = conj([self._sel >= 0, self._sel < n] + moves)
+        # one action's branches alone: a proof obligation about one action need not carry
+        # the others' (much smaller queries for induction)
+        by_action: dict[int, list[int]] = {}
+        for i, b in enumerate(self.branches):
+            by_action.setdefault(b.action, []).append(i)
+        self._trans_by_action = {
+            a: conj([disj([self._sel == i for i in ids])] + [moves[i] for i in ids])
+            for a, ids in by_action.items()}
+        self._fault = disj([f.cond for f in steps.faults])
+        self._fault_by_action = {a: disj([f.cond for f in fs])
+                                 for a, fs in steps.fault_action.items()}
+        self._enabled = disj([b.fires for b in self.branches])
 
     # -- copies per step ------------------------------------------------------------------
 
@@ -139,20 +153,25 @@ class System:
 
     def trans(self, k: int) -> z3.BoolRef:
         """Step k leads from state k to state k+1 (sel@k names the branch)."""
+        assert self._has_steps, "a System built without steps"
         return self._inst(self._trans, k)
 
     def trans_by(self, k: int, action: int) -> z3.BoolRef:
         """... by one action."""
+        assert self._has_steps, "a System built without steps"
         return self._inst(self._trans_by_action.get(action, z3.BoolVal(False)), k)
 
     def fault(self, k: int) -> z3.BoolRef:
         """Expanding state k fails (a runtime error or assertion in some action)."""
+        assert self._has_steps, "a System built without steps"
         return self._inst(self._fault, k)
 
     def fault_by(self, k: int, action: int) -> z3.BoolRef:
+        assert self._has_steps, "a System built without steps"
         return self._inst(self._fault_by_action.get(action, z3.BoolVal(False)), k)
 
     def deadlock(self, k: int) -> z3.BoolRef:
+        assert self._has_steps, "a System built without steps"
         return self._inst(self._deadlock, k)
 
     def bad(self, inv: InvTerms, k: int) -> z3.BoolRef:
