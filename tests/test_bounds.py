@@ -140,7 +140,7 @@ def test_z3_running_out_of_memory_is_incomplete(monkeypatch: pytest.MonkeyPatch)
 
     import explorer.symbolic.bmc as bmc
 
-    def out_of_memory(model: M.Model) -> Any:
+    def out_of_memory(model: M.Model, steps: bool = True) -> Any:
         raise z3.Z3Exception("out of memory")
 
     monkeypatch.setattr(bmc, "System", out_of_memory)
