@@ -52,6 +52,18 @@ class Explicit:
         return run.check_model(model, options.limits, progress, budget=budget)
 
 
+class Compiled(Explicit):
+    """The explicit-state search, compiled to C (explorer.native)."""
+
+    name = "c"
+    help = "explicit-state search compiled to C (the Python engine where it cannot)"
+
+    def run(self, model: M.Model, check: M.Check, options: Options, progress: TextIO | None,
+            budget: Budget) -> Result:
+        from explorer.native import engine
+        return engine.check_native(model, options, progress, budget)
+
+
 class _Z3:
     """An engine of explorer.symbolic: it may search for ever, so it has a time limit by
     default, and what z3 cannot encode is a spec error at the construct."""
@@ -106,7 +118,7 @@ class Prove(_Z3):
 
 
 # the registry, in the order `--engine` lists them
-ENGINES: dict[str, Engine] = {e.name: e for e in (Explicit(), Bmc(), Prove())}
+ENGINES: dict[str, Engine] = {e.name: e for e in (Explicit(), Compiled(), Bmc(), Prove())}
 
 
 def engine(name: str) -> Engine:

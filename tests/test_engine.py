@@ -121,7 +121,7 @@ FRONT_ENDS = [PKG / "cli.py", PKG / "session.py", PKG / "pytest_plugin.py",
 
 @pytest.mark.parametrize("path", FRONT_ENDS, ids=lambda p: p.name)
 def test_engine_names_are_spelled_only_in_the_registry(path: Path) -> None:
-    assert tuple(dispatch.ENGINES) == ("bfs", "bmc", "prove")
+    assert tuple(dispatch.ENGINES) == ("bfs", "c", "bmc", "prove")
     named = _string_constants(path) & set(dispatch.ENGINES)
     assert not named, f"{path.relative_to(ROOT)} names the engines {sorted(named)}"
 

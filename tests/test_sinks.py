@@ -16,7 +16,7 @@ from explorer import model as M
 from explorer.diagnostics import AssertFailure, EvalError
 from explorer.explicit.bfs import Search, search
 from explorer.explicit.compile import CompiledModel, compile_model
-from explorer.explicit.run import _outcome
+from explorer.explicit.run import outcome as search_outcome
 from explorer.explicit.system import AllEdges, Canonical, Collect, Unseen, expander
 from explorer.interp import Interp
 from explorer.lang.load import load_spec, load_text
@@ -157,7 +157,7 @@ def test_each_sink_on_a_compiled_spec(spec: str, overrides: dict[str, Any]) -> N
         assert by_state.get(i, []) == it.successors(cm.decode_state(edges.states[i]))
     # the bindings a sink records are those the fused path's trace rebuilds
     if fast.kind != "holds":
-        assert _outcome(cm, edges) == _outcome(cm, fast)
+        assert search_outcome(cm, edges) == search_outcome(cm, fast)
 
 
 def cm_edges(cm: CompiledModel, s: int) -> list[Any]:
@@ -185,7 +185,7 @@ def test_canonical_keeps_a_compiled_trace_replayable() -> None:
 
     r = run(cm, canonical=canon)
     assert r.kind == "violation" and len(r.states) < len(run(cm).states)
-    outcome, trace = _outcome(cm, r)
+    outcome, trace = search_outcome(cm, r)
     assert trace is not None and outcome.kind == "violation"
     replay(model, trace, outcome)  # raises ReplayError unless every step is real
     assert trace.states[-1] == cm.decode_state(r.states[r.at])

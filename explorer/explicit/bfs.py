@@ -71,6 +71,19 @@ class Search(Generic[S]):
     bindings: list[Binding] | None = None
     edges: list[Edge] | None = None  # every edge, with `edges=True`
 
+    @property
+    def distinct(self) -> int:
+        return len(self.states)
+
+    def state(self, i: int) -> S:
+        return self.states[i]
+
+    def label_of(self, i: int) -> int:
+        return self.label[i]
+
+    def binding_of(self, i: int) -> Binding | None:
+        return None if self.bindings is None else self.bindings[i]
+
     def path(self, i: int) -> list[int]:
         """State indexes from an initial state to state i."""
         out = []

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from explorer import budget as B
 from explorer import model as M
 from explorer.budget import Budget
 from explorer.diagnostics import AssertFailure, EvalError
 from explorer.engine import finish
-from explorer.explicit.bfs import Limits, Search, search
+from explorer.explicit.bfs import Limits, search
 from explorer.explicit.compile import CompiledModel, compile_model
+from explorer.explicit.system import Binding
 from explorer.results import (
     Coverage,
     Figures,
@@ -48,18 +49,45 @@ def _check(model: M.Model, limits: Limits | None, progress: TextIO | None, verif
     with b.during(B.PHASE_SEARCH):
         s = search(cm, limits, progress, fault_types=(EvalError, AssertFailure), budget=b)
     elapsed = time.monotonic() - t0
-    outcome, trace = _outcome(cm, s)
+    found, trace = outcome(cm, s)
     figures = Figures(s.generated, len(s.states), s.depth, elapsed,
-                      outcome.kind is OutcomeKind.HOLDS, s.queue)
+                      found.kind is OutcomeKind.HOLDS, s.queue)
     coverage = [Coverage(a.name, a.span, s.fired[i], s.new[i])
                 for i, a in enumerate(model.actions)]
-    return finish(model, outcome, trace, figures, b, "bfs", coverage, verify,
+    return finish(model, found, trace, figures, b, "bfs", coverage, verify,
                   interrupted=s.interrupted)
 
 
-def _outcome(cm: CompiledModel, s: Search[int]) -> tuple[Outcome, Trace | None]:
+class Explored(Protocol):
+    """What a finished search says, for `outcome`: the Python search (`bfs.Search`) and the
+    compiled engine's both read this way."""
+
+    kind: str
+    at: int
+    invariant: int
+    fault: BaseException | None
+    fault_action: int
+    fault_binding: Binding | None
+
+    @property
+    def reason(self) -> str: ...
+
+    @property
+    def distinct(self) -> int: ...
+
+    def path(self, i: int) -> list[int]: ...
+
+    def state(self, i: int) -> int: ...
+
+    def label_of(self, i: int) -> int: ...
+
+    def binding_of(self, i: int) -> Binding | None: ...
+
+
+def outcome(cm: CompiledModel, s: Explored) -> tuple[Outcome, Trace | None]:
+    """The outcome of a finished search of cm, and its trace (decoded, not replayed)."""
     model = cm.model
-    if s.kind == "holds" and not s.states:  # nothing was explored: not a `holds`
+    if s.kind == "holds" and not s.distinct:  # nothing was explored: not a `holds`
         return no_initial_state(model), None
     if s.kind == "holds":
         return Outcome(OutcomeKind.HOLDS), None
@@ -85,21 +113,22 @@ def _outcome(cm: CompiledModel, s: Search[int]) -> tuple[Outcome, Trace | None]:
     return Outcome(OutcomeKind.ERROR, message=e.message, code=e.code, span=e.span), trace
 
 
-def _trace(cm: CompiledModel, s: Search[int], at: int) -> Trace:
+def _trace(cm: CompiledModel, s: Explored, at: int) -> Trace:
     model = cm.model
     idx = s.path(at)
-    states = [cm.decode_state(s.states[i]) for i in idx]
+    states = [cm.decode_state(s.state(i)) for i in idx]
     steps = []
     for prev, i in zip(idx, idx[1:]):
-        aid = s.label[i]
-        if s.bindings is not None:  # a sink recorded it
-            bind = s.bindings[i]
+        aid = s.label_of(i)
+        recorded = s.binding_of(i)
+        if recorded is not None:  # a sink recorded it
+            bind = recorded
         else:
-            # the fused path does not record it, and need not: successors come in a fixed
-            # order and state i was first reached from prev by action aid, so the first
-            # binding of aid that leads from prev to i is the one that reached it (one
-            # action expanded again per step of the trace, not a search)
-            bind = next(b for t, b in cm.labelled[aid](s.states[prev]) if t == s.states[i])
+            # the fused paths (Python and compiled) do not record it, and need not:
+            # successors come in a fixed order and state i was first reached from prev by
+            # action aid, so the first binding of aid that leads from prev to i is the one
+            # that reached it (one action expanded again per step of the trace)
+            bind = next(b for t, b in cm.labelled[aid](s.state(prev)) if t == s.state(i))
         act = model.actions[aid]
         steps.append(Step(act.name, cm.decode_binding(aid, bind), act.span))
     return Trace(tuple(v.name for v in model.vars), states, steps)

@@ -1,0 +1,276 @@
+"""The compiled engine (`--engine c`): generate C for the model, build it (cached), run the
+search natively, and make the `Result` exactly as the Python engine does.
+
+The Python engine's compiled model is built too: it owns the state layout the C code
+shares, decodes the states of a trace, finds each step's binding, and, when the compiled
+search reports that a state fails (expanding it, or evaluating an invariant or `terminal`
+there), computes that failure again so that the error (code, message, span, action and
+binding) is the Python engine's own. If it does not fail there, the engines disagree: an
+internal error, never a verdict.
+
+What the C code cannot express (`cgen.Unsupported`), a missing compiler, or a value
+leaving what it represents at run time (an integer overflow) hands the check to the Python
+engine, which says so in one line on the progress stream.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import time
+import weakref
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from explorer import budget as B
+from explorer import model as M
+from explorer.budget import Budget
+from explorer.diagnostics import AssertFailure, EvalError
+from explorer.engine import Options, Unsupported, finish
+from explorer.explicit.compile import CompiledModel, compile_model
+from explorer.explicit.run import check_model, outcome
+from explorer.explicit.system import Binding
+from explorer.interp import Interp
+from explorer.native import build as Build
+from explorer.native.cgen import CGen
+from explorer.results import Coverage, Figures, OutcomeKind, Result, within_budget
+
+POLL = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64,
+                        ctypes.c_int64, ctypes.c_int64)
+
+# search.c's statuses and fault places
+HOLDS, VIOLATION, DEADLOCK, FAULT, STOP_LIMIT, STOP_STATES, STOP_DEPTH, STOP_MEMORY, \
+    STOP_OVERFLOW, STOP_SHORTER = range(10)
+IN_INIT, IN_EXPAND, IN_INVARIANT, IN_TERMINAL = range(4)
+FAULTS = (EvalError, AssertFailure)
+
+
+POLL_TICK, POLL_INIT, POLL_SEARCH = range(3)  # what search.c is doing when it polls
+PROGRESS_EVERY = 3.0  # seconds between progress lines, as the Python engine
+
+
+@dataclass
+class _PollState:
+    next: float  # when the next progress line is due
+    why: str = ""  # the limit that stopped the search
+    interrupted: bool = False
+
+
+class Fallback(Exception):
+    """The compiled engine cannot run this check; the Python engine will."""
+
+
+@dataclass
+class NativeSearch:
+    """The compiled search's result, read through the library (`run.Explored`)."""
+
+    lib: ctypes.CDLL
+    ctx: int
+    words: int
+    kind: str = "holds"
+    at: int = -1
+    invariant: int = -1
+    fault: BaseException | None = None
+    fault_action: int = -1
+    fault_binding: Binding | None = None
+    reason: str = ""
+    distinct: int = 0
+    generated: int = 0
+    depth: int = 0
+    queue: int = 0
+    fired: list[int] = field(default_factory=list)
+    new: list[int] = field(default_factory=list)
+    interrupted: bool = False
+
+    def state(self, i: int) -> int:
+        buf = (ctypes.c_uint64 * self.words)()
+        self.lib.mx_state(ctypes.c_void_p(self.ctx), ctypes.c_int64(i), buf)
+        return sum(int(w) << (64 * k) for k, w in enumerate(buf))
+
+    def label_of(self, i: int) -> int:
+        return int(self.lib.mx_label(ctypes.c_void_p(self.ctx), ctypes.c_int64(i)))
+
+    def binding_of(self, i: int) -> Binding | None:
+        return None  # rebuilt from the action, as on the Python engine's fused path
+
+    def path(self, i: int) -> list[int]:
+        out = []
+        while i >= 0:
+            out.append(i)
+            i = int(self.lib.mx_parent(ctypes.c_void_p(self.ctx), ctypes.c_int64(i)))
+        return out[::-1]
+
+
+def generate(model: M.Model, cm: CompiledModel) -> str:
+    """The model's C source (Unsupported for what it cannot express)."""
+    if len(model.actions) > 32767:
+        raise Unsupported("more than 32767 actions")
+    it = Interp(model)
+    consts = {c.name: it._const(c.name) for c in model.consts}
+    return CGen(model, cm.encoding, cm.layout, consts).source()
+
+
+def check_native(model: M.Model, options: Options, progress: TextIO | None,
+                 budget: Budget, verify: bool = True) -> Result:
+    """The compiled engine's run of one check; the Python engine's when it cannot."""
+    def run() -> Result:
+        try:
+            return _check(model, options, progress, verify, budget)
+        except Fallback as e:
+            if progress is not None:
+                progress.write(f"engine c: {e}; the Python engine runs this check\n")
+            return check_model(model, options.limits, progress, verify, budget)
+    return within_budget(budget, "c", run)
+
+
+def _check(model: M.Model, options: Options, progress: TextIO | None, verify: bool,
+           b: Budget) -> Result:
+    t0 = time.monotonic()
+    with b.during(B.PHASE_COMPILE):
+        cm = compile_model(model)
+        try:
+            source = generate(model, cm)
+            lib = Build.load(Build.build(source))
+        except Unsupported as e:
+            raise Fallback(f"no C for {e}") from None
+        except Build.CompilerMissing as e:
+            raise Fallback(str(e)) from None
+    with b.during(B.PHASE_SEARCH):
+        s = _search(lib, cm, options, progress, b)
+    elapsed = time.monotonic() - t0
+    found, trace = outcome(cm, s)
+    figures = Figures(s.generated, s.distinct, s.depth, elapsed,
+                      found.kind is OutcomeKind.HOLDS, s.queue)
+    coverage = [Coverage(a.name, a.span, s.fired[i], s.new[i])
+                for i, a in enumerate(model.actions)]
+    return finish(model, found, trace, figures, b, "c", coverage, verify,
+                  interrupted=s.interrupted)
+
+
+def _search(lib: ctypes.CDLL, cm: CompiledModel, options: Options, progress: TextIO | None,
+            b: Budget) -> NativeSearch:
+    lim = options.limits
+    lib.mx_new.restype = ctypes.c_void_p
+    lib.mx_free.argtypes = [ctypes.c_void_p]
+    lib.mx_run.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int,
+                           POLL, ctypes.POINTER(ctypes.c_int64),
+                           ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int64)]
+    lib.mx_state.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_uint64)]
+    lib.mx_parent.argtypes = lib.mx_label.argtypes = [ctypes.c_void_p, ctypes.c_int64]
+    lib.mx_parent.restype = lib.mx_label.restype = ctypes.c_int64
+    words, nact = int(lib.mx_words()), int(lib.mx_actions())
+    ctx = lib.mx_new()
+    if not ctx:
+        raise MemoryError("the compiled engine could not allocate its tables")
+    start = time.monotonic()
+    st = _PollState(start + PROGRESS_EVERY)
+    max_memory = b.limits.max_memory
+
+    def over(phase: str) -> str | None:
+        now = time.monotonic()
+        during = B.during(phase)
+        if b.deadline is not None and now >= b.deadline:
+            return f"time limit {b.seconds:g}s{during}"
+        if max_memory is not None and B.resident_bytes() > max_memory:
+            return f"memory limit {B.format_size(max_memory)}{during}"
+        return None
+
+    def poll(kind: int, distinct: int, generated: int, depth: int, queue: int) -> int:
+        """search.c's tick: progress (kind 0, the main loop) and the limits; nonzero
+        stops the search. Ctrl-C, met here, stops it too."""
+        try:
+            now = time.monotonic()
+            if kind == POLL_TICK and progress is not None and now >= st.next:
+                st.next = now + PROGRESS_EVERY
+                el = now - start
+                progress.write(f"progress: {el:6.1f}s  depth {depth}  distinct {distinct}  "
+                               f"generated {generated}  queue {queue}  "
+                               f"{distinct / el:,.0f} states/s\n")
+                progress.flush()
+            why = over(B.PHASE_INIT if kind == POLL_INIT else B.PHASE_SEARCH)
+            if why is not None:
+                st.why = why
+                return 1
+            return 0
+        except KeyboardInterrupt:
+            st.interrupted = True
+            return 2
+    cb = POLL(poll)
+    out = (ctypes.c_int64 * 8)()
+    fired, new = (ctypes.c_int64 * max(1, nact))(), (ctypes.c_int64 * max(1, nact))()
+    max_states = lim.max_states if lim.max_states is not None else -1
+    max_depth = lim.max_depth if lim.max_depth is not None else -1
+    try:
+        lib.mx_run(ctx, max_states, max_depth, int(lim.deadlock), cb, out, fired, new)
+    except BaseException:
+        lib.mx_free(ctx)
+        raise
+    n = len(cm.model.actions)
+    s = NativeSearch(lib, ctx, words, distinct=int(out[4]), generated=int(out[5]),
+                     depth=int(out[6]), queue=int(out[7]), fired=[int(x) for x in fired][:n],
+                     new=[int(x) for x in new][:n], interrupted=st.interrupted)
+    status, at, where = int(out[0]), int(out[1]), int(out[2])
+    s.at = at
+    _read_status(s, cm, status, where, int(out[3]), st.why, lim, b)
+    # the library is kept while the trace is read (`outcome`); freed with the search
+    weakref.finalize(s, lib.mx_free, ctypes.c_void_p(ctx))
+    return s
+
+
+def _read_status(s: NativeSearch, cm: CompiledModel, status: int, where: int, inv: int,
+                 why: str, lim: B.Limits, b: Budget) -> None:
+    """The search's status as the Python engine's `Search` says it (the same reasons)."""
+    phase = B.PHASE_INIT if where == IN_INIT else B.PHASE_SEARCH
+    if status == HOLDS:
+        s.kind = "holds"
+    elif status == VIOLATION:
+        s.kind, s.invariant = "violation", inv
+    elif status == DEADLOCK:
+        s.kind = "deadlock"
+    elif status == FAULT:
+        s.kind = "fault"
+        _fault_again(s, cm, where)
+    elif status == STOP_OVERFLOW:
+        raise Fallback("a value outside what the compiled code represents (an integer "
+                       "beyond 64 bits, a set element beyond bit 63)")
+    else:
+        s.kind = "incomplete"
+        if s.interrupted:
+            s.reason = f"interrupt (Ctrl-C){B.during(phase)}"
+        elif status == STOP_LIMIT:
+            s.reason = why
+        elif status == STOP_SHORTER:
+            s.reason = (f"{why}, before a deadlock shorter than the counterexample found "
+                        f"({s.depth + 1} steps) was ruled out")
+        elif status == STOP_STATES:
+            s.reason = f"state limit {lim.max_states}{B.during(phase)}"
+        elif status == STOP_DEPTH:
+            s.reason = f"depth limit {lim.max_depth}"
+        else:
+            limit = b.limits.max_memory
+            what = B.format_size(limit) if limit is not None else "of the machine"
+            s.reason = f"memory limit {what}{B.during(phase)}"
+
+
+def _fault_again(s: NativeSearch, cm: CompiledModel, where: int) -> None:
+    """Compute again, with the Python engine, the failure the compiled search met."""
+    try:
+        if where == IN_INIT:
+            for _ in cm.initial():
+                pass
+        else:
+            st = s.state(s.at)
+            if where == IN_EXPAND:
+                cm.successors(st, {}, [0] * cm.n_actions)
+            elif where == IN_INVARIANT:
+                cm.invariants(st)
+            else:
+                assert cm.terminal is not None
+                cm.terminal(st)
+    except FAULTS as e:
+        s.fault = e
+        if where == IN_EXPAND:
+            s.fault_action = getattr(e, "action", -1)
+            s.fault_binding = getattr(e, "binding", None)
+        return
+    raise AssertionError("the compiled engine finds a runtime error that the Python engine "
+                         "does not")

@@ -1,0 +1,362 @@
+/* The compiled engine's breadth-first search: the same algorithm, step for step, as
+ * explorer/explicit/bfs.py (its fused `Unseen` path), so both engines give the same
+ * figures and the same counterexample. Included at the end of a generated model
+ * (cgen.py), which defines W, NACT, the `act<i>`, `successors`, `init_states`,
+ * `invariants` and `terminal` functions. Nothing here comes from a spec.
+ *
+ * Memory: states are stored once, W words each, in one flat array indexed by state number
+ * (BFS order, so the array is also the queue); the seen set is an open-addressing table
+ * of state numbers; parent links and the action that first reached each state are two
+ * more arrays. No allocation per state. */
+
+#include <stdio.h>
+
+/* what a run ended with (engine.py maps them to the Python engine's outcomes) */
+enum { HOLDS, VIOLATION, DEADLOCK, FAULT, STOP_LIMIT, STOP_STATES, STOP_DEPTH, STOP_MEMORY,
+       STOP_OVERFLOW, STOP_SHORTER };
+/* where a fault was met */
+enum { IN_INIT, IN_EXPAND, IN_INVARIANT, IN_TERMINAL };
+
+static inline uint64_t mix(uint64_t h) {
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static inline uint64_t hash_state(const uint64_t *s) {
+    uint64_t h = 0x9e3779b97f4a7c15ULL;
+    for (int k = 0; k < W; k++)
+        h = mix(h ^ s[k]) + (uint64_t)k;
+    return h;
+}
+
+static inline uint64_t *state_at(ctx_t *c, int64_t j) { return c->store + j * W; }
+
+/* the number of the state equal to s, or -1; *slot is where it would go */
+static int64_t lookup(ctx_t *c, const uint64_t *s, uint64_t *slot) {
+    uint64_t k = hash_state(s) & c->tmask;
+    for (;;) {
+        uint32_t e = c->table[k];
+        if (e == 0) {
+            *slot = k;
+            return -1;
+        }
+        if (memcmp(state_at(c, e - 1), s, sizeof(uint64_t) * W) == 0)
+            return e - 1;
+        k = (k + 1) & c->tmask;
+    }
+}
+
+static int grow_table(ctx_t *c) {
+    uint64_t size = (c->tmask + 1) * 2;
+    uint32_t *t = calloc(size, sizeof *t);
+    if (!t)
+        return -1;
+    for (int64_t j = 0; j < c->n; j++) {
+        uint64_t k = hash_state(state_at(c, j)) & (size - 1);
+        while (t[k])
+            k = (k + 1) & (size - 1);
+        t[k] = (uint32_t)(j + 1);
+    }
+    free(c->table);
+    c->table = t;
+    c->tmask = size - 1;
+    return 0;
+}
+
+static int grow_store(ctx_t *c) {
+    int64_t cap = c->cap * 2;
+    uint64_t *st = realloc(c->store, (size_t)cap * W * sizeof *st);
+    if (!st)
+        return -1;
+    c->store = st;
+    int32_t *p = realloc(c->parent, (size_t)cap * sizeof *p);
+    if (!p)
+        return -1;
+    c->parent = p;
+    int16_t *l = realloc(c->label, (size_t)cap * sizeof *l);
+    if (!l)
+        return -1;
+    c->label = l;
+    c->cap = cap;
+    return 0;
+}
+
+/* store s (not seen) as state number n; -1 when memory runs out */
+static int store(ctx_t *c, const uint64_t *s, uint64_t slot, int32_t parent, int aid) {
+    if (c->n == c->cap && grow_store(c) < 0)
+        return -1;
+    memcpy(state_at(c, c->n), s, sizeof(uint64_t) * W);
+    c->parent[c->n] = parent;
+    c->label[c->n] = (int16_t)aid;
+    c->table[slot] = (uint32_t)(c->n + 1);
+    c->n++;
+    if ((uint64_t)c->n * 2 > c->tmask + 1 && grow_table(c) < 0)
+        return -1;
+    return 0;
+}
+
+static int put(ctx_t *c, const uint64_t *w, int aid) {
+    if (c->bufn == c->bufcap) {
+        int64_t cap = c->bufcap * 2;
+        uint64_t *b = realloc(c->buf, (size_t)cap * W * sizeof *b);
+        if (!b)
+            return -1;
+        c->buf = b;
+        int16_t *a = realloc(c->buf_aid, (size_t)cap * sizeof *a);
+        if (!a)
+            return -1;
+        c->buf_aid = a;
+        c->bufcap = cap;
+    }
+    memcpy(c->buf + c->bufn * W, w, sizeof(uint64_t) * W);
+    c->buf_aid[c->bufn++] = (int16_t)aid;
+    return 0;
+}
+
+static int64_t generated(ctx_t *c) {
+    int64_t g = c->n_init;
+    for (int a = 0; a < NACT; a++)
+        g += c->fired[a];
+    return g;
+}
+
+static int finish(ctx_t *c, int status, int64_t at) {
+    c->status = status;
+    c->at = at;
+    if (c->n > c->level_end) /* states of the next level are stored already */
+        c->depth++;
+    return status;
+}
+
+static int add_init(ctx_t *c, const uint64_t *w) {
+    c->n_init++;
+    if ((c->n_init & 1023) == 0 && c->poll(1, c->n, c->n_init, 0, 0))
+        return STOP_LIMIT;
+    uint64_t slot;
+    if (lookup(c, w, &slot) >= 0)
+        return 0;
+    if (c->n == c->max_states)
+        return STOP_STATES;
+    if (store(c, w, slot, -1, -1) < 0)
+        return STOP_MEMORY;
+    int64_t *u = realloc(c->upto, (size_t)c->n * sizeof *u);
+    if (!u)
+        return STOP_MEMORY;
+    c->upto = u;
+    c->upto[c->n - 1] = c->n_init;
+    return 0;
+}
+
+/* expand state k, the successors in the buffer; its count, -1 for a fault, -2 for
+ * memory; `fired_now` holds the counts of the actions that completed */
+static int64_t expand(ctx_t *c, int64_t k) {
+    c->bufn = 0;
+    memset(c->fired_now, 0, sizeof c->fired_now);
+    return successors(c, state_at(c, k));
+}
+
+/* state k has no successor: a deadlock unless it is terminal, or the fault of
+ * evaluating `terminal` there; -1 when neither */
+static int stuck(ctx_t *c, int64_t k) {
+    int t = HAS_TERMINAL ? terminal(state_at(c, k)) : 0;
+    if (t == -2) {
+        c->where = IN_TERMINAL;
+        return finish(c, FAULT, k);
+    }
+    return t ? -1 : finish(c, DEADLOCK, k);
+}
+
+/* a counterexample of length d+1 was met expanding state i (depth d): the first later
+ * state of depth d that is a deadlock or fails `terminal` (length d), if any; nothing
+ * is stored or counted */
+static int shorter(ctx_t *c) {
+    if (!c->deadlock)
+        return -1;
+    int64_t save[NACT];
+    memcpy(save, c->fired_now, sizeof save);
+    for (int64_t k = c->i + 1; k < c->level_end; k++) {
+        if ((k & 1023) == 0 && c->poll(2, c->n, generated(c), c->depth, c->n - c->i))
+            return finish(c, STOP_SHORTER, -1);
+        int64_t r = expand(c, k);
+        if (OVF)
+            return finish(c, STOP_OVERFLOW, -1);
+        if (r == -2)
+            return finish(c, STOP_MEMORY, -1);
+        if (r == 0) {
+            int s = stuck(c, k);
+            if (s >= 0)
+                return s;
+        }
+    }
+    memcpy(c->fired_now, save, sizeof save);
+    return -1;
+}
+
+static int fault_or_shorter(ctx_t *c, int where, int64_t at) {
+    int s = shorter(c);
+    if (s >= 0)
+        return s;
+    c->where = where;
+    return finish(c, FAULT, at);
+}
+
+static int violation_or_shorter(ctx_t *c, int inv, int64_t at) {
+    int s = shorter(c);
+    if (s >= 0)
+        return s;
+    c->invariant = inv;
+    return finish(c, VIOLATION, at);
+}
+
+static int search(ctx_t *c) {
+    c->level_end = INT64_MAX;
+    int r = init_states(c);
+    if (OVF)
+        return finish(c, STOP_OVERFLOW, -1);
+    if (r < 0) {
+        c->where = IN_INIT;
+        return finish(c, FAULT, -1);
+    }
+    if (r > 0) {
+        c->where = IN_INIT;
+        return finish(c, r, -1);
+    }
+    for (int64_t j = 0; j < c->n; j++) {
+        if ((j & 1023) == 1023 && c->poll(2, c->n, c->n_init, 0, 0))
+            return finish(c, STOP_LIMIT, -1);
+        int bad = invariants(state_at(c, j));
+        if (OVF)
+            return finish(c, STOP_OVERFLOW, -1);
+        if (bad != -1) {
+            c->n_init = c->upto[j]; /* figures as if the search stopped there */
+            if (bad == -2) {
+                c->where = IN_INVARIANT;
+                return finish(c, FAULT, j);
+            }
+            c->invariant = bad;
+            return finish(c, VIOLATION, j);
+        }
+    }
+    c->level_end = c->n;
+    for (c->i = 0; c->i < c->n; c->i++) {
+        int64_t i = c->i;
+        if (i == c->level_end) {
+            c->depth++;
+            c->level_end = c->n;
+            if (c->max_depth >= 0 && c->depth > c->max_depth) {
+                c->depth--;
+                return finish(c, STOP_DEPTH, -1);
+            }
+        }
+        if ((i & 1023) == 0 && c->poll(0, c->n, generated(c), c->depth, c->n - i))
+            return finish(c, STOP_LIMIT, -1);
+        int64_t nsucc = expand(c, i);
+        for (int a = 0; a < NACT; a++)
+            c->fired[a] += c->fired_now[a];
+        if (OVF)
+            return finish(c, STOP_OVERFLOW, -1);
+        if (nsucc == -2)
+            return finish(c, STOP_MEMORY, -1);
+        if (nsucc == -1)
+            return fault_or_shorter(c, IN_EXPAND, i);
+        for (int64_t b = 0; b < c->bufn; b++) {
+            const uint64_t *t = c->buf + b * W;
+            uint64_t slot;
+            if (lookup(c, t, &slot) >= 0)
+                continue;
+            int64_t j = c->n;
+            if (j == c->max_states)
+                return finish(c, STOP_STATES, -1);
+            int aid = c->buf_aid[b];
+            if (store(c, t, slot, (int32_t)i, aid) < 0)
+                return finish(c, STOP_MEMORY, -1);
+            c->fresh[aid]++;
+            int bad = invariants(t);
+            if (OVF)
+                return finish(c, STOP_OVERFLOW, -1);
+            if (bad == -2)
+                return fault_or_shorter(c, IN_INVARIANT, j);
+            if (bad >= 0)
+                return violation_or_shorter(c, bad, j);
+        }
+        if (nsucc == 0 && c->deadlock) {
+            int s = stuck(c, i);
+            if (s >= 0)
+                return s;
+        }
+    }
+    return finish(c, HOLDS, -1);
+}
+
+/* ---- what engine.py calls ---------------------------------------------------------- */
+
+#define EXPORT __attribute__((visibility("default")))
+
+EXPORT int mx_words(void) { return W; }
+EXPORT int mx_actions(void) { return NACT; }
+
+EXPORT ctx_t *mx_new(void) {
+    ctx_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->cap = 1024;
+    c->bufcap = 64;
+    c->store = malloc((size_t)c->cap * W * sizeof *c->store);
+    c->parent = malloc((size_t)c->cap * sizeof *c->parent);
+    c->label = malloc((size_t)c->cap * sizeof *c->label);
+    c->table = calloc(2048, sizeof *c->table);
+    c->tmask = 2047;
+    c->buf = malloc((size_t)c->bufcap * W * sizeof *c->buf);
+    c->buf_aid = malloc((size_t)c->bufcap * sizeof *c->buf_aid);
+    if (!c->store || !c->parent || !c->label || !c->table || !c->buf || !c->buf_aid)
+        return NULL;
+    return c;
+}
+
+EXPORT void mx_free(ctx_t *c) {
+    if (!c)
+        return;
+    free(c->store);
+    free(c->parent);
+    free(c->label);
+    free(c->upto);
+    free(c->table);
+    free(c->buf);
+    free(c->buf_aid);
+    free(c);
+}
+
+/* results: int64 out[8] = status, at, where, invariant, distinct, generated, depth, queue;
+ * fired and fresh: NACT each */
+EXPORT int mx_run(ctx_t *c, int64_t max_states, int64_t max_depth, int deadlock, poll_fn poll,
+                  int64_t *out, int64_t *fired, int64_t *fresh) {
+    OVF = 0;
+    c->where = -1;
+    c->max_states = max_states;
+    c->max_depth = max_depth;
+    c->deadlock = deadlock;
+    c->poll = poll;
+    int status = search(c);
+    out[0] = status;
+    out[1] = c->at;
+    out[2] = c->where;
+    out[3] = c->invariant;
+    out[4] = c->n;
+    out[5] = generated(c);
+    out[6] = c->depth;
+    out[7] = c->n - c->i;
+    memcpy(fired, c->fired, sizeof c->fired);
+    memcpy(fresh, c->fresh, sizeof c->fresh);
+    return status;
+}
+
+EXPORT void mx_state(ctx_t *c, int64_t j, uint64_t *out) {
+    memcpy(out, state_at(c, j), sizeof(uint64_t) * W);
+}
+
+EXPORT int64_t mx_parent(ctx_t *c, int64_t j) { return c->parent[j]; }
+EXPORT int64_t mx_label(ctx_t *c, int64_t j) { return c->label[j]; }

@@ -1,0 +1,154 @@
+/* What the generated model code (explorer/native/cgen.py) needs: the search's context, the
+ * successor buffer, and the helpers its expressions call. Included after the model's
+ * `#define W` (words per state) and `#define NACT` (actions). Nothing here comes from a
+ * spec. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NONE INT64_MIN /* none, in an optional scalar */
+
+typedef struct ctx ctx_t;
+typedef int (*poll_fn)(int kind, int64_t distinct, int64_t generated, int64_t depth,
+                       int64_t queue);
+
+struct ctx {
+    /* the states */
+    uint64_t *store;
+    int64_t n, cap;
+    int32_t *parent;
+    int16_t *label;
+    int64_t *upto; /* initial states: generated up to each distinct one */
+    /* the seen set: state number + 1, 0 when free */
+    uint32_t *table;
+    uint64_t tmask;
+    /* one state's successors, before they are stored */
+    uint64_t *buf;
+    int16_t *buf_aid;
+    int64_t bufn, bufcap;
+    int64_t fired_now[NACT];
+    /* figures */
+    int64_t fired[NACT], fresh[NACT];
+    int64_t n_init, depth, i, level_end, max_states, max_depth;
+    int deadlock;
+    poll_fn poll;
+    /* the result */
+    int status, where, invariant;
+    int64_t at;
+};
+
+static int put(ctx_t *c, const uint64_t *w, int aid);
+static int add_init(ctx_t *c, const uint64_t *w);
+
+/* Set when a value leaves what the compiled code represents (an integer overflow, a set
+ * element beyond 64 bits): the run stops and the check runs on the Python engine. */
+static int OVF;
+
+static inline uint64_t rdv(const uint64_t *s, int64_t off, int w) {
+    int64_t i = off >> 6;
+    int sh = (int)(off & 63);
+    uint64_t v = s[i] >> sh;
+    if (sh + w > 64 && i + 1 < W) /* i + 1 < W always: it tells the compiler so */
+        v |= s[i + 1] << (64 - sh);
+    return w >= 64 ? v : (v & ((1ULL << w) - 1));
+}
+
+static inline void wrv(uint64_t *s, int64_t off, int w, uint64_t bits) {
+    int64_t i = off >> 6;
+    int sh = (int)(off & 63);
+    uint64_t m = w >= 64 ? UINT64_MAX : ((1ULL << w) - 1);
+    bits &= m;
+    s[i] = (s[i] & ~(m << sh)) | (bits << sh);
+    if (sh + w > 64 && i + 1 < W) {
+        int lo = 64 - sh;
+        s[i + 1] = (s[i + 1] & ~(m >> lo)) | (bits >> lo);
+    }
+}
+
+static inline uint64_t setbit(int64_t v, int64_t base) {
+    int64_t b = v - base;
+    if (b < 0 || b > 63) {
+        OVF = 1;
+        return 0;
+    }
+    return 1ULL << b;
+}
+
+static inline int inset(int64_t v, uint64_t m, int64_t base) {
+    int64_t b = v - base;
+    return b >= 0 && b <= 63 && ((m >> b) & 1);
+}
+
+static inline uint64_t rngmask(int64_t lo, int64_t hi, int64_t base) {
+    if (hi < lo)
+        return 0;
+    if (lo - base < 0 || hi - base > 63) {
+        OVF = 1;
+        return 0;
+    }
+    uint64_t n = (uint64_t)(hi - lo + 1);
+    uint64_t m = n >= 64 ? UINT64_MAX : ((1ULL << n) - 1);
+    return m << (lo - base);
+}
+
+static inline int64_t minbit(uint64_t m, int64_t base) {
+    return m ? (int64_t)__builtin_ctzll(m) + base : NONE;
+}
+
+static inline int64_t maxbit(uint64_t m, int64_t base) {
+    return m ? 63 - (int64_t)__builtin_clzll(m) + base : NONE;
+}
+
+static inline int64_t ar_add(int64_t a, int64_t b) {
+    int64_t r;
+    if (__builtin_add_overflow(a, b, &r) || r == NONE) {
+        OVF = 1;
+        return 0;
+    }
+    return r;
+}
+
+static inline int64_t ar_sub(int64_t a, int64_t b) {
+    int64_t r;
+    if (__builtin_sub_overflow(a, b, &r) || r == NONE) {
+        OVF = 1;
+        return 0;
+    }
+    return r;
+}
+
+static inline int64_t ar_mul(int64_t a, int64_t b) {
+    int64_t r;
+    if (__builtin_mul_overflow(a, b, &r) || r == NONE) {
+        OVF = 1;
+        return 0;
+    }
+    return r;
+}
+
+/* floor division and modulo, as the language (and Python) define them */
+static inline int64_t fdiv_(int *F, int64_t a, int64_t b) {
+    if (b == 0) {
+        *F = 1;
+        return 0;
+    }
+    if (b == -1) /* INT64_MIN / -1 overflows */
+        return ar_sub(0, a);
+    int64_t q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0)))
+        q--;
+    return q;
+}
+
+static inline int64_t fmod_(int *F, int64_t a, int64_t b) {
+    if (b == 0) {
+        *F = 1;
+        return 0;
+    }
+    if (b == -1)
+        return 0;
+    int64_t r = a % b;
+    if (r != 0 && ((r < 0) != (b < 0)))
+        r += b;
+    return r;
+}
