@@ -12,6 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent / "bench"))
 
 import spin_scalable  # noqa: E402
+from bench_engine import run_engine  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not spin_scalable.have_spin(), reason="needs spin and gcc")
 
@@ -19,5 +20,5 @@ pytestmark = pytest.mark.skipif(not spin_scalable.have_spin(), reason="needs spi
 @pytest.mark.parametrize("n", [4, 5])
 def test_pan_counts_what_explore_counts(n: int) -> None:
     p = spin_scalable.pan(n)
-    distinct, generated, _ = spin_scalable.run_engine(n)
+    distinct, generated, _ = run_engine(n)
     assert (p.distinct, p.transitions) == (distinct, generated)
