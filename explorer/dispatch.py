@@ -25,7 +25,7 @@ from explorer.results import Figures, Result, within_budget
 
 AUTO = "auto"  # not an engine: each check's own
 AUTO_HELP = ("each check's own (z3 induction for `expect proved` and `expect cti`, BFS "
-             "otherwise)")
+             "otherwise, compiled to C when a check runs long)")
 
 
 def _took(f: Figures, timings: bool) -> str:
@@ -41,7 +41,8 @@ class Explicit:
 
     def figures(self, f: Figures, timings: bool) -> str:
         done = "complete" if f.complete else f"incomplete, {f.queue} states left in the queue"
-        rate = f"{f.elapsed:.2f} s ({f.states_per_second:,.0f} distinct states/s; {done})" \
+        how = "; compiled" if f.compiled else ""
+        rate = f"{f.elapsed:.2f} s ({f.states_per_second:,.0f} distinct states/s; {done}{how})" \
             if timings else f"{done}"
         return (f"{f.generated:,} states generated, {f.distinct:,} distinct, depth {f.depth}, "
                 f"{rate}")
@@ -53,15 +54,20 @@ class Explicit:
 
 
 class Compiled(Explicit):
-    """The explicit-state search, compiled to C (explorer.native)."""
+    """The explicit-state search, compiled to C (explorer.native). Its results are the
+    search's (`bfs`), with `compiled` in the figures. `adaptive` is what `auto` runs:
+    compiled when cached, else after the Python engine has run for a second."""
 
     name = "c"
-    help = "explicit-state search compiled to C (the Python engine where it cannot)"
+    help = "the explicit-state search compiled to C (in Python where it cannot be)"
+
+    def __init__(self, adaptive: bool = False) -> None:
+        self.adaptive = adaptive
 
     def run(self, model: M.Model, check: M.Check, options: Options, progress: TextIO | None,
             budget: Budget) -> Result:
         from explorer.native import engine
-        return engine.check_native(model, options, progress, budget)
+        return engine.check_native(model, options, progress, budget, adaptive=self.adaptive)
 
 
 class _Z3:
@@ -121,6 +127,10 @@ class Prove(_Z3):
 ENGINES: dict[str, Engine] = {e.name: e for e in (Explicit(), Compiled(), Bmc(), Prove())}
 
 
+# what `auto` runs for an explicit check: compiled, adaptively (see Compiled)
+_AUTO_EXPLICIT = Compiled(adaptive=True)
+
+
 def engine(name: str) -> Engine:
     """The registered engine called `name` (KeyError for none)."""
     return ENGINES[name]
@@ -161,9 +171,13 @@ def run(check: M.Check, model: M.Model, engine: str, options: Options,
     name = engine_for(check, engine)
     b = budget or check_budget(check, options.limits, name)
 
+    chosen = ENGINES[name]
+    if engine == AUTO and name == Explicit.name:
+        chosen = _AUTO_EXPLICIT
+
     def go() -> Result:
         check_consts(model)
-        return ENGINES[name].run(model, check, options, progress, b)
+        return chosen.run(model, check, options, progress, b)
     return within_budget(b, name, go)
 
 

@@ -101,6 +101,7 @@ class Figures:
     elapsed: float = 0.0
     complete: bool = False
     queue: int = 0
+    compiled: bool = False  # the explicit search ran compiled (explorer.native)
 
     @property
     def states_per_second(self) -> float:

@@ -36,7 +36,9 @@ from explorer.explicit.system import (
     expander,
 )
 
-__all__ = ["Limits", "Search", "search"]
+__all__ = ["HANDOVER", "Limits", "Search", "search"]
+
+HANDOVER = "handover"  # a search stopped at `handover_at`, to be run again elsewhere
 
 # `successors(s, seen, fired)` of a System (explorer.explicit.system)
 Successors = Callable[[S, dict[S, int], list[int]], tuple[list[tuple[S, int]], int]]
@@ -49,7 +51,7 @@ Edge = tuple[int, int, Binding, int]  # (from state, action, binding, to state)
 class Search(Generic[S]):
     """The raw result of a search; indexes point into `states`."""
 
-    kind: str = "holds"  # holds | violation | deadlock | fault | incomplete
+    kind: str = "holds"  # holds | violation | deadlock | fault | incomplete | handover
     at: int = -1  # the state where it happened (pre-state for a fault in an action)
     invariant: int = -1
     fault: BaseException | None = None
@@ -113,7 +115,8 @@ class _Progress:
 def search(system: System[S], limits: Limits | None = None, progress: TextIO | None = sys.stderr,
            progress_every: float = 3.0, fault_types: tuple[type[BaseException], ...] = (),
            clock: Callable[[], float] = time.monotonic, budget: Budget | None = None,
-           edges: bool = False, canonical: Callable[[S], S] | None = None) -> Search[S]:
+           edges: bool = False, canonical: Callable[[S], S] | None = None,
+           handover_at: float | None = None) -> Search[S]:
     """Explore every state reachable from the initial states, breadth-first.
 
     The initial states are all computed (and counted against the state limit) before
@@ -121,7 +124,9 @@ def search(system: System[S], limits: Limits | None = None, progress: TextIO | N
     interpreter. `budget`, when given, is the check's: its deadline (which may have
     started before the compilation) and memory limit apply. `edges` records every edge
     (`Search.edges`); `canonical` maps a state to the representative under which it is
-    deduplicated (it must respect the invariants, `terminal` and the actions)."""
+    deduplicated (it must respect the invariants, `terminal` and the actions).
+    `handover_at`, a reading of `clock`, stops a search still running then with the kind
+    `HANDOVER` (the compiled engine takes over: explorer.native.engine)."""
     lim = limits or Limits()
     nact = getattr(system, "n_actions", None)
     if nact is None:
@@ -257,6 +262,8 @@ def search(system: System[S], limits: Limits | None = None, progress: TextIO | N
                 prog.tick(now, s, i)
                 if (why := over(now)) is not None:
                     return finish("incomplete", reason=why)
+                if handover_at is not None and now >= handover_at:
+                    return finish(HANDOVER)
             st = states[i]
             try:
                 fresh, nsucc = succ(st, seen, fired)

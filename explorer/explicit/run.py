@@ -15,7 +15,7 @@ from explorer import model as M
 from explorer.budget import Budget
 from explorer.diagnostics import AssertFailure, EvalError
 from explorer.engine import finish
-from explorer.explicit.bfs import Limits, search
+from explorer.explicit.bfs import Limits, Search, search
 from explorer.explicit.compile import CompiledModel, compile_model
 from explorer.explicit.system import Binding
 from explorer.results import (
@@ -46,16 +46,11 @@ def _check(model: M.Model, limits: Limits | None, progress: TextIO | None, verif
     t0 = time.monotonic()
     with b.during(B.PHASE_COMPILE):
         cm = compile_model(model)
-    with b.during(B.PHASE_SEARCH):
-        s = search(cm, limits, progress, fault_types=(EvalError, AssertFailure), budget=b)
-    elapsed = time.monotonic() - t0
-    found, trace = outcome(cm, s)
-    figures = Figures(s.generated, len(s.states), s.depth, elapsed,
-                      found.kind is OutcomeKind.HOLDS, s.queue)
-    coverage = [Coverage(a.name, a.span, s.fired[i], s.new[i])
-                for i, a in enumerate(model.actions)]
-    return finish(model, found, trace, figures, b, "bfs", coverage, verify,
-                  interrupted=s.interrupted)
+    s = python_search(cm, limits, progress, b)
+    return result(cm, s, t0, b, verify)
+
+
+FAULTS = (EvalError, AssertFailure)
 
 
 class Explored(Protocol):
@@ -132,3 +127,35 @@ def _trace(cm: CompiledModel, s: Explored, at: int) -> Trace:
         act = model.actions[aid]
         steps.append(Step(act.name, cm.decode_binding(aid, bind), act.span))
     return Trace(tuple(v.name for v in model.vars), states, steps)
+
+
+def python_search(cm: CompiledModel, limits: Limits | None, progress: TextIO | None,
+                  b: Budget, handover_at: float | None = None) -> Search[int]:
+    with b.during(B.PHASE_SEARCH):
+        return search(cm, limits, progress, fault_types=FAULTS, budget=b,
+                      handover_at=handover_at)
+
+
+class Finished(Explored, Protocol):
+    """A finished search with its figures."""
+
+    generated: int
+    depth: int
+    queue: int
+    fired: list[int]
+    new: list[int]
+    interrupted: bool
+
+
+def result(cm: CompiledModel, s: Finished, t0: float, b: Budget, verify: bool,
+           compiled: bool = False) -> Result:
+    """The `Result` of a finished search of cm that started (compiling) at t0."""
+    model = cm.model
+    elapsed = time.monotonic() - t0
+    found, trace = outcome(cm, s)
+    figures = Figures(s.generated, s.distinct, s.depth, elapsed,
+                      found.kind is OutcomeKind.HOLDS, s.queue, compiled)
+    coverage = [Coverage(a.name, a.span, s.fired[i], s.new[i])
+                for i, a in enumerate(model.actions)]
+    return finish(model, found, trace, figures, b, "bfs", coverage, verify,
+                  interrupted=s.interrupted)

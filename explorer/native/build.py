@@ -22,6 +22,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from explorer.budget import Budget, LimitReached
+
 FLAGS = ("-O2", "-shared", "-fPIC", "-fvisibility=hidden", "-Wall", "-Wextra", "-Werror")
 COMPILE_SECONDS = 300
 
@@ -86,23 +88,41 @@ def _trusted_file(p: Path, digest: str) -> bool:
         return False
 
 
-def build(source: str) -> Path:
-    """The shared library of a generated model (from the cache, or compiled now)."""
+def _key(cc: str, source: str) -> str:
+    header, search = _runtime("search.h"), _runtime("search.c")
+    return hashlib.sha256("\0".join((_compiler_id(cc), " ".join(FLAGS), header, search,
+                                     source)).encode()).hexdigest()
+
+
+def cached(source: str) -> Path | None:
+    """The library of a generated model when the cache holds a trusted one."""
+    folder = cache_dir()
+    if not _private_dir(folder):
+        return None
+    lib = folder / f"{_key(compiler(), source)}.so"
+    try:
+        digest = lib.with_suffix(".sha256").read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return lib if _trusted_file(lib, digest) else None
+
+
+def build(source: str, budget: Budget | None = None) -> Path:
+    """The shared library of a generated model (from the cache, or compiled now, within
+    the check's time limit)."""
+    found = cached(source)
+    if found is not None:
+        return found
     cc = compiler()
     header, search = _runtime("search.h"), _runtime("search.c")
-    key = hashlib.sha256("\0".join((_compiler_id(cc), " ".join(FLAGS), header, search,
-                                    source)).encode()).hexdigest()
+    key = _key(cc, source)
     folder = cache_dir()
-    cached = folder / f"{key}.so"
-    if _private_dir(folder):
-        sidecar = cached.with_suffix(".sha256")
-        if sidecar.exists():
-            digest = sidecar.read_text(encoding="ascii", errors="replace").strip()
-            if _trusted_file(cached, digest):
-                return cached
-    else:  # not a private folder: build for this process only
+    cached_lib = folder / f"{key}.so"
+    if not _private_dir(folder):  # not a private folder: build for this process only
         folder = Path(tempfile.mkdtemp(prefix="mnt-explorer-"))
-        cached = folder / f"{key}.so"
+        cached_lib = folder / f"{key}.so"
+    left = budget.seconds_left() if budget is not None else None
+    timeout = COMPILE_SECONDS if left is None else max(0.1, min(COMPILE_SECONDS, left))
     with tempfile.TemporaryDirectory(prefix="mnt-explorer-cc-") as tmp:
         t = Path(tmp)
         (t / "search.h").write_text(header, encoding="utf-8")
@@ -111,9 +131,11 @@ def build(source: str) -> Path:
         out = t / "model.so"
         try:
             r = subprocess.run([cc, *FLAGS, "-o", str(out), str(t / "model.c")],
-                               capture_output=True, text=True, timeout=COMPILE_SECONDS,
+                               capture_output=True, text=True, timeout=timeout,
                                check=False, cwd=t)
         except subprocess.TimeoutExpired:
+            if timeout < COMPILE_SECONDS and budget is not None:
+                raise LimitReached(budget.time_reason()) from None
             raise BuildFailed(f"{cc} took more than {COMPILE_SECONDS} s") from None
         if r.returncode != 0:
             kept = Path(tempfile.mkdtemp(prefix="mnt-explorer-failed-"))
@@ -124,14 +146,14 @@ def build(source: str) -> Path:
         data = out.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         # in place atomically: a concurrent run sees the old entry or the new one
-        part = cached.with_suffix(f".{os.getpid()}.part")
+        part = cached_lib.with_suffix(f".{os.getpid()}.part")
         part.write_bytes(data)
         os.chmod(part, 0o700)
-        sidecar_part = cached.with_suffix(f".{os.getpid()}.sha")
+        sidecar_part = cached_lib.with_suffix(f".{os.getpid()}.sha")
         sidecar_part.write_text(digest + "\n", encoding="ascii")
-        os.replace(sidecar_part, cached.with_suffix(".sha256"))
-        os.replace(part, cached)
-    return cached
+        os.replace(sidecar_part, cached_lib.with_suffix(".sha256"))
+        os.replace(part, cached_lib)
+    return cached_lib
 
 
 def load(path: Path) -> ctypes.CDLL:

@@ -25,14 +25,15 @@ from explorer import budget as B
 from explorer import model as M
 from explorer.budget import Budget
 from explorer.diagnostics import AssertFailure, EvalError
-from explorer.engine import Options, Unsupported, finish
+from explorer.engine import Options, Unsupported
+from explorer.explicit.bfs import HANDOVER
 from explorer.explicit.compile import CompiledModel, compile_model
-from explorer.explicit.run import check_model, outcome
+from explorer.explicit.run import python_search, result
 from explorer.explicit.system import Binding
 from explorer.interp import Interp
 from explorer.native import build as Build
 from explorer.native.cgen import CGen
-from explorer.results import Coverage, Figures, OutcomeKind, Result, within_budget
+from explorer.results import Result, within_budget
 
 POLL = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64,
                         ctypes.c_int64, ctypes.c_int64)
@@ -109,41 +110,63 @@ def generate(model: M.Model, cm: CompiledModel) -> str:
     return CGen(model, cm.encoding, cm.layout, consts).source()
 
 
+HANDOVER_SECONDS = 1.0  # how long `auto` lets the Python engine run before compiling
+
+
 def check_native(model: M.Model, options: Options, progress: TextIO | None,
-                 budget: Budget, verify: bool = True) -> Result:
-    """The compiled engine's run of one check; the Python engine's when it cannot."""
+                 budget: Budget, verify: bool = True, adaptive: bool = False) -> Result:
+    """The explicit search, compiled. `adaptive` (what `--engine auto` runs): compiled at
+    once when the model's library is cached; else the Python engine first, and only a
+    search still running after HANDOVER_SECONDS is compiled and run again (small checks
+    never pay for the C compiler). Where it cannot compile, the Python engine runs it."""
     def run() -> Result:
+        t0 = time.monotonic()
+        with budget.during(B.PHASE_COMPILE):
+            cm = compile_model(model)
+        lib: ctypes.CDLL | None = None
         try:
-            return _check(model, options, progress, verify, budget)
+            with budget.during(B.PHASE_COMPILE):
+                source = generate(model, cm)
+                path = Build.cached(source)
+                if path is not None or not adaptive:
+                    lib = Build.load(path or Build.build(source, budget))
+        except (Unsupported, Build.CompilerMissing) as e:
+            why = f"no C for {e}" if isinstance(e, Unsupported) else str(e)
+            if progress is not None and (isinstance(e, Unsupported) or _first_time(why)):
+                progress.write(f"explicit search: {why}; it runs in Python\n")
+            return _python(cm, options, progress, budget, t0, verify)
+        if lib is None:  # adaptive, not cached: Python first
+            handover = time.monotonic() + HANDOVER_SECONDS
+            s = python_search(cm, options.limits, progress, budget, handover_at=handover)
+            if s.kind != HANDOVER:
+                return result(cm, s, t0, budget, verify)
+            with budget.during(B.PHASE_COMPILE):
+                lib = Build.load(Build.build(source, budget))
+        try:
+            with budget.during(B.PHASE_SEARCH):
+                ns = _search(lib, cm, options, progress, budget)
         except Fallback as e:
             if progress is not None:
-                progress.write(f"engine c: {e}; the Python engine runs this check\n")
-            return check_model(model, options.limits, progress, verify, budget)
-    return within_budget(budget, "c", run)
+                progress.write(f"explicit search: {e}; it runs in Python\n")
+            return _python(cm, options, progress, budget, t0, verify)
+        return result(cm, ns, t0, budget, verify, compiled=True)
+    return within_budget(budget, "bfs", run)
 
 
-def _check(model: M.Model, options: Options, progress: TextIO | None, verify: bool,
-           b: Budget) -> Result:
-    t0 = time.monotonic()
-    with b.during(B.PHASE_COMPILE):
-        cm = compile_model(model)
-        try:
-            source = generate(model, cm)
-            lib = Build.load(Build.build(source))
-        except Unsupported as e:
-            raise Fallback(f"no C for {e}") from None
-        except Build.CompilerMissing as e:
-            raise Fallback(str(e)) from None
-    with b.during(B.PHASE_SEARCH):
-        s = _search(lib, cm, options, progress, b)
-    elapsed = time.monotonic() - t0
-    found, trace = outcome(cm, s)
-    figures = Figures(s.generated, s.distinct, s.depth, elapsed,
-                      found.kind is OutcomeKind.HOLDS, s.queue)
-    coverage = [Coverage(a.name, a.span, s.fired[i], s.new[i])
-                for i, a in enumerate(model.actions)]
-    return finish(model, found, trace, figures, b, "c", coverage, verify,
-                  interrupted=s.interrupted)
+def _python(cm: CompiledModel, options: Options, progress: TextIO | None, b: Budget,
+            t0: float, verify: bool) -> Result:
+    return result(cm, python_search(cm, options.limits, progress, b), t0, b, verify)
+
+
+_SAID: set[str] = set()
+
+
+def _first_time(note: str) -> bool:
+    """A note said once per process (no compiler: every check would say it)."""
+    if note in _SAID:
+        return False
+    _SAID.add(note)
+    return True
 
 
 def _search(lib: ctypes.CDLL, cm: CompiledModel, options: Options, progress: TextIO | None,

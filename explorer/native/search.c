@@ -360,3 +360,28 @@ EXPORT void mx_state(ctx_t *c, int64_t j, uint64_t *out) {
 
 EXPORT int64_t mx_parent(ctx_t *c, int64_t j) { return c->parent[j]; }
 EXPORT int64_t mx_label(ctx_t *c, int64_t j) { return c->label[j]; }
+
+#ifdef MX_MAIN
+/* A standalone run, for the sanitizer tests: the search with no limits, its figures on
+ * stdout as `status at distinct generated depth queue` and a line of fired/new counts. */
+static int no_poll(int kind, int64_t distinct, int64_t generated, int64_t depth,
+                   int64_t queue) {
+    (void)kind, (void)distinct, (void)generated, (void)depth, (void)queue;
+    return 0;
+}
+
+int main(void) {
+    ctx_t *c = mx_new();
+    if (!c)
+        return 2;
+    int64_t out[8], fired[NACT], fresh[NACT];
+    mx_run(c, -1, -1, 1, no_poll, out, fired, fresh);
+    printf("%lld %lld %lld %lld %lld %lld\n", (long long)out[0], (long long)out[1],
+           (long long)out[4], (long long)out[5], (long long)out[6], (long long)out[7]);
+    for (int a = 0; a < NACT; a++)
+        printf("%lld/%lld ", (long long)fired[a], (long long)fresh[a]);
+    printf("\n");
+    mx_free(c);
+    return 0;
+}
+#endif

@@ -41,9 +41,9 @@ def verdict_json(v: Verdict, timings: bool = True) -> dict[str, Any]:
     figures = {"generated": f.generated, "distinct": f.distinct, "depth": f.depth,
                "elapsed": round(f.elapsed, 6),
                "states_per_second": round(f.states_per_second, 1), "complete": f.complete,
-               "queue": f.queue}
-    if not timings:
-        del figures["elapsed"], figures["states_per_second"]
+               "queue": f.queue, "compiled": f.compiled}
+    if not timings:  # nor how the run was made: the same artefact on every machine
+        del figures["elapsed"], figures["states_per_second"], figures["compiled"]
     return {
         "check": v.check.name,
         "line": v.check.span.line,
