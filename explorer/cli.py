@@ -152,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=_induction_k, metavar="K",
                    help=f"prove by K-induction, K from 1 to {M.MAX_INDUCTION_K} (default: "
                    "the check's `by K-induction`, else 1)")
+    p.add_argument("--workers", type=_positive, metavar="N",
+                   help="threads of the compiled explicit search (default: the cores "
+                   "available); the results are the same whatever N")
     p.add_argument("--accept-bounded", action="store_true",
                    help="let a bmc search that finds nothing within --depth satisfy "
                    "`expect holds` (without it, that is no answer: exit 3)")
@@ -463,7 +466,7 @@ def _run_spec(path: str, args: argparse.Namespace, limits: Any, extra: dict[str,
     interrupted is incomplete, and the checks after it are reported as not run)."""
     # Imported only now, so that `explore --help` and usage errors stay fast.
     from explorer import session as S
-    from explorer.engine import Options
+    from explorer.engine import Options, available_cores
     from explorer.reports.itf import trace_itf
     from explorer.reports.json_report import FORMAT, verdict_json
     from explorer.reports.text import format_verdict
@@ -491,7 +494,8 @@ def _run_spec(path: str, args: argparse.Namespace, limits: Any, extra: dict[str,
                          "check (--check NAME)")
     if args.k is not None and args.k < 1:
         raise UsageError("--k must be at least 1")
-    session = S.Session(spec, Options(limits, args.depth, args.k, args.accept_bounded),
+    workers = args.workers if args.workers is not None else available_cores()
+    session = S.Session(spec, Options(limits, args.depth, args.k, args.accept_bounded, workers),
                         args.engine, extra, args.dump_states, err)
     progress = None if args.quiet or args.format != "text" else err
     verdicts = []

@@ -17,6 +17,7 @@ Imports `budget`, `model` and `results` only: the engines import it, never the r
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,16 @@ class Options:
     depth: int = 20  # bounded model checking: the deepest counterexample looked for
     k: int | None = None  # induction: K, over the check's own `by K-induction` (else 1)
     accept_bounded: bool = False  # a bounded search that finds nothing satisfies `holds`
+    # threads of the compiled search (the same results whatever their number)
+    workers: int = field(default_factory=lambda: available_cores())
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 class Engine(Protocol):

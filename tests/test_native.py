@@ -1,8 +1,8 @@
 """The compiled engine (`--engine c`, explorer/native) against the Python engine: the same
-outcome, figures, coverage and trace for every check of the examples and of exec_files,
-and for checks of each kind in the other showcase specs; the fallback to the Python engine
-for what it cannot compile; the C source built without spec text; the cache that trusts
-only what it built."""
+outcome, figures, coverage and trace, with one worker and with two, for every check of the
+examples and of exec_files, and for checks of each kind in the other showcase specs; the
+fallback to the Python engine for what it cannot compile; the C source built without spec
+text; the cache that trusts only what it built; the generated code under sanitizers."""
 
 from __future__ import annotations
 
@@ -51,11 +51,13 @@ def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
                                   "exec_files"])
 def test_every_check_agrees_with_the_python_engine(spec: str) -> None:
     path = ROOT / "specs" / f"{spec}.mnt"
-    c, py = report(path, "c", "--skip-long"), report(path, "bfs", "--skip-long")
-    assert list(c) == list(py)
-    for name in c:
-        assert c[name]["figures"]["compiled"] is True, name
-        assert comparable(c[name]) == comparable(py[name]), name
+    py = report(path, "bfs", "--skip-long")
+    for workers in ("1", "2"):
+        c = report(path, "c", "--skip-long", "--workers", workers)
+        assert list(c) == list(py)
+        for name in c:
+            assert c[name]["figures"]["compiled"] is True, name
+            assert comparable(c[name]) == comparable(py[name]), (workers, name)
 
 
 # one check of each kind: holds, violation, assertion or runtime error, deadlock
@@ -70,10 +72,11 @@ SAMPLED = {
 @pytest.mark.parametrize("spec, check", [(s, c) for s, cs in SAMPLED.items() for c in cs])
 def test_showcase_checks_agree_with_the_python_engine(spec: str, check: str) -> None:
     path = ROOT / "specs" / f"{spec}.mnt"
-    c = report(path, "c", "--check", check)[check]
     py = report(path, "bfs", "--check", check)[check]
-    assert c["figures"]["compiled"] is True
-    assert comparable(c) == comparable(py)
+    for workers in ("1", "2"):
+        c = report(path, "c", "--check", check, "--workers", workers)[check]
+        assert c["figures"]["compiled"] is True
+        assert comparable(c) == comparable(py), workers
 
 
 FAULTS = """spec faults
@@ -104,10 +107,12 @@ def test_runtime_errors_are_the_python_engines(tmp_path: Path) -> None:
     step, with the same code and message, as the Python engine finds them."""
     spec = tmp_path / "faults.mnt"
     spec.write_text(FAULTS)
-    c, py = report(spec, "c"), report(spec, "bfs")
-    for name in ("e0", "e1", "e2", "e3", "e4"):
-        assert c[name]["figures"]["compiled"] is True
-        assert comparable(c[name]) == comparable(py[name]), name
+    py = report(spec, "bfs")
+    for workers in ("1", "2"):
+        c = report(spec, "c", "--workers", workers)
+        for name in ("e0", "e1", "e2", "e3", "e4"):
+            assert c[name]["figures"]["compiled"] is True
+            assert comparable(c[name]) == comparable(py[name]), (workers, name)
 
 
 def test_what_it_cannot_compile_runs_on_the_python_engine(tmp_path: Path) -> None:
@@ -183,3 +188,6 @@ def test_generated_code_is_clean_under_sanitizers(spec: str, check: str,
     kinds = {"holds": 0, "violation": 1, "deadlock": 2, "error": 3, "assertion": 3}
     assert status == kinds[py["outcome"]["kind"]]
     assert run.stderr == ""
+    two = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "MX_WORKERS": "2"})
+    assert (two.returncode, two.stdout, two.stderr) == (0, run.stdout, "")

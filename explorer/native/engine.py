@@ -175,7 +175,7 @@ def _search(lib: ctypes.CDLL, cm: CompiledModel, options: Options, progress: Tex
     lib.mx_new.restype = ctypes.c_void_p
     lib.mx_free.argtypes = [ctypes.c_void_p]
     lib.mx_run.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int,
-                           POLL, ctypes.POINTER(ctypes.c_int64),
+                           ctypes.c_int, POLL, ctypes.POINTER(ctypes.c_int64),
                            ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int64)]
     lib.mx_state.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_uint64)]
     lib.mx_parent.argtypes = lib.mx_label.argtypes = [ctypes.c_void_p, ctypes.c_int64]
@@ -223,7 +223,9 @@ def _search(lib: ctypes.CDLL, cm: CompiledModel, options: Options, progress: Tex
     max_states = lim.max_states if lim.max_states is not None else -1
     max_depth = lim.max_depth if lim.max_depth is not None else -1
     try:
-        lib.mx_run(ctx, max_states, max_depth, int(lim.deadlock), cb, out, fired, new)
+        if lib.mx_run(ctx, max_states, max_depth, int(lim.deadlock), options.workers, cb, out,
+                      fired, new) < 0:
+            raise MemoryError("the compiled engine could not start its workers")
     except BaseException:
         lib.mx_free(ctx)
         raise

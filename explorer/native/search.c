@@ -9,6 +9,7 @@
  * of state numbers; parent links and the action that first reached each state are two
  * more arrays. No allocation per state. */
 
+#include <pthread.h>
 #include <stdio.h>
 
 /* what a run ended with (engine.py maps them to the Python engine's outcomes) */
@@ -212,6 +213,197 @@ static int violation_or_shorter(ctx_t *c, int inv, int64_t at) {
     return finish(c, VIOLATION, at);
 }
 
+/* a successor t of state i, by action aid: stored unless seen, its invariants checked
+ * (`bad` when the caller knows them already, -3 when not); a status when the search ends
+ * there, -1 when it goes on */
+static int insert(ctx_t *c, const uint64_t *t, int aid, int64_t i, int bad) {
+    uint64_t slot;
+    if (lookup(c, t, &slot) >= 0)
+        return -1;
+    int64_t j = c->n;
+    if (j == c->max_states)
+        return finish(c, STOP_STATES, -1);
+    if (store(c, t, slot, (int32_t)i, aid) < 0)
+        return finish(c, STOP_MEMORY, -1);
+    c->fresh[aid]++;
+    if (bad == -3)
+        bad = invariants(t);
+    if (OVF)
+        return finish(c, STOP_OVERFLOW, -1);
+    if (bad == -2)
+        return fault_or_shorter(c, IN_INVARIANT, j);
+    if (bad >= 0)
+        return violation_or_shorter(c, bad, j);
+    return -1;
+}
+
+/* ---- several workers ------------------------------------------------------------------
+ * Level-synchronous: a batch of the level's states is expanded by every worker at once
+ * (each a contiguous share, successors already seen before the batch dropped, the
+ * invariants of the others evaluated), then the main thread takes the batch's states in
+ * order and does exactly what the one-worker loop does with their successors. So the
+ * states are numbered, and every figure and counterexample found, as with one worker. */
+
+#define BATCH 4096
+#define SEEN_BEFORE INT32_MIN
+
+typedef struct {
+    int64_t start, end, nsucc; /* its successors in its worker's buffer */
+    int worker, ovf;
+} expanded_t;
+
+struct worker {
+    ctx_t w; /* its own successor buffer and counts; the table is read through the pool's */
+    int32_t *inv; /* per successor: its invariants' result, or SEEN_BEFORE */
+    int64_t invcap;
+    int64_t from, to;
+    int index;
+    struct pool *pool;
+    pthread_t thread;
+};
+
+struct pool {
+    ctx_t *c;
+    int n, quit, failed;
+    struct worker *ws;
+    pthread_barrier_t start, done;
+    int64_t b0;
+    expanded_t ex[BATCH];
+    int64_t fired[BATCH][NACT];
+};
+
+static void expand_share(struct worker *me) {
+    struct pool *p = me->pool;
+    ctx_t *w = &me->w;
+    w->bufn = 0;
+    for (int64_t k = me->from; k < me->to; k++) {
+        expanded_t *e = &p->ex[k - p->b0];
+        OVF = 0;
+        e->worker = me->index;
+        e->start = w->bufn;
+        memset(w->fired_now, 0, sizeof w->fired_now);
+        int64_t r = successors(w, state_at(p->c, k));
+        memcpy(p->fired[k - p->b0], w->fired_now, sizeof w->fired_now);
+        e->nsucc = r;
+        if (r < 0)
+            w->bufn = e->start; /* what a failing state made is not used */
+        e->end = w->bufn;
+        if (me->invcap < w->bufcap) {
+            int32_t *inv = realloc(me->inv, (size_t)w->bufcap * sizeof *inv);
+            if (!inv) {
+                e->nsucc = -2;
+                e->end = e->start;
+                continue;
+            }
+            me->inv = inv;
+            me->invcap = w->bufcap;
+        }
+        for (int64_t b = e->start; b < e->end; b++) {
+            const uint64_t *t = w->buf + b * W;
+            uint64_t slot;
+            me->inv[b] = lookup(p->c, t, &slot) >= 0 ? SEEN_BEFORE : invariants(t);
+        }
+        e->ovf = OVF;
+    }
+}
+
+static void *work(void *arg) {
+    struct worker *me = arg;
+    struct pool *p = me->pool;
+    for (;;) {
+        pthread_barrier_wait(&p->start);
+        if (p->quit)
+            return NULL;
+        expand_share(me);
+        pthread_barrier_wait(&p->done);
+    }
+}
+
+/* one batch: from state c->i to at most BATCH states on, within its level */
+static int batch(ctx_t *c, struct pool *p) {
+    int64_t b0 = c->i, b1 = c->level_end < b0 + BATCH ? c->level_end : b0 + BATCH;
+    p->b0 = b0;
+    int64_t per = (b1 - b0 + p->n - 1) / p->n;
+    for (int k = 0; k < p->n; k++) {
+        p->ws[k].from = b0 + per * k < b1 ? b0 + per * k : b1;
+        p->ws[k].to = b0 + per * (k + 1) < b1 ? b0 + per * (k + 1) : b1;
+    }
+    pthread_barrier_wait(&p->start);
+    expand_share(&p->ws[0]); /* the main thread is worker 0 */
+    pthread_barrier_wait(&p->done);
+    for (int64_t k = b0; k < b1; k++) {
+        c->i = k;
+        if ((k & 1023) == 0 && c->poll(0, c->n, generated(c), c->depth, c->n - k))
+            return finish(c, STOP_LIMIT, -1);
+        expanded_t *e = &p->ex[k - b0];
+        for (int a = 0; a < NACT; a++)
+            c->fired[a] += p->fired[k - b0][a];
+        if (e->ovf)
+            return finish(c, STOP_OVERFLOW, -1);
+        if (e->nsucc == -2)
+            return finish(c, STOP_MEMORY, -1);
+        if (e->nsucc == -1)
+            return fault_or_shorter(c, IN_EXPAND, k);
+        struct worker *w = &p->ws[e->worker];
+        for (int64_t b = e->start; b < e->end; b++) {
+            if (w->inv[b] == SEEN_BEFORE)
+                continue;
+            int r = insert(c, w->w.buf + b * W, w->w.buf_aid[b], k, w->inv[b]);
+            if (r >= 0)
+                return r;
+        }
+        if (e->nsucc == 0 && c->deadlock) {
+            int s = stuck(c, k);
+            if (s >= 0)
+                return s;
+        }
+    }
+    c->i = b1;
+    return -1;
+}
+
+static struct pool *pool_new(ctx_t *c, int n) {
+    struct pool *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->c = c;
+    p->n = n;
+    p->ws = calloc((size_t)n, sizeof *p->ws);
+    if (!p->ws)
+        return NULL;
+    pthread_barrier_init(&p->start, NULL, (unsigned)n);
+    pthread_barrier_init(&p->done, NULL, (unsigned)n);
+    for (int k = 0; k < n; k++) {
+        struct worker *w = &p->ws[k];
+        w->index = k;
+        w->pool = p;
+        w->w.bufcap = 64;
+        w->w.buf = malloc((size_t)w->w.bufcap * W * sizeof *w->w.buf);
+        w->w.buf_aid = malloc((size_t)w->w.bufcap * sizeof *w->w.buf_aid);
+        if (!w->w.buf || !w->w.buf_aid)
+            return NULL;
+        if (k > 0 && pthread_create(&w->thread, NULL, work, w) != 0)
+            return NULL;
+    }
+    return p;
+}
+
+static void pool_free(struct pool *p) {
+    p->quit = 1;
+    pthread_barrier_wait(&p->start);
+    for (int k = 1; k < p->n; k++)
+        pthread_join(p->ws[k].thread, NULL);
+    for (int k = 0; k < p->n; k++) {
+        free(p->ws[k].w.buf);
+        free(p->ws[k].w.buf_aid);
+        free(p->ws[k].inv);
+    }
+    pthread_barrier_destroy(&p->start);
+    pthread_barrier_destroy(&p->done);
+    free(p->ws);
+    free(p);
+}
+
 static int search(ctx_t *c) {
     c->level_end = INT64_MAX;
     int r = init_states(c);
@@ -242,7 +434,8 @@ static int search(ctx_t *c) {
         }
     }
     c->level_end = c->n;
-    for (c->i = 0; c->i < c->n; c->i++) {
+    c->i = 0;
+    while (c->i < c->n) {
         int64_t i = c->i;
         if (i == c->level_end) {
             c->depth++;
@@ -251,6 +444,12 @@ static int search(ctx_t *c) {
                 c->depth--;
                 return finish(c, STOP_DEPTH, -1);
             }
+        }
+        if (c->pool) {
+            int r = batch(c, c->pool);
+            if (r >= 0)
+                return r;
+            continue;
         }
         if ((i & 1023) == 0 && c->poll(0, c->n, generated(c), c->depth, c->n - i))
             return finish(c, STOP_LIMIT, -1);
@@ -264,30 +463,16 @@ static int search(ctx_t *c) {
         if (nsucc == -1)
             return fault_or_shorter(c, IN_EXPAND, i);
         for (int64_t b = 0; b < c->bufn; b++) {
-            const uint64_t *t = c->buf + b * W;
-            uint64_t slot;
-            if (lookup(c, t, &slot) >= 0)
-                continue;
-            int64_t j = c->n;
-            if (j == c->max_states)
-                return finish(c, STOP_STATES, -1);
-            int aid = c->buf_aid[b];
-            if (store(c, t, slot, (int32_t)i, aid) < 0)
-                return finish(c, STOP_MEMORY, -1);
-            c->fresh[aid]++;
-            int bad = invariants(t);
-            if (OVF)
-                return finish(c, STOP_OVERFLOW, -1);
-            if (bad == -2)
-                return fault_or_shorter(c, IN_INVARIANT, j);
-            if (bad >= 0)
-                return violation_or_shorter(c, bad, j);
+            int r = insert(c, c->buf + b * W, c->buf_aid[b], i, -3);
+            if (r >= 0)
+                return r;
         }
         if (nsucc == 0 && c->deadlock) {
             int s = stuck(c, i);
             if (s >= 0)
                 return s;
         }
+        c->i++;
     }
     return finish(c, HOLDS, -1);
 }
@@ -332,15 +517,21 @@ EXPORT void mx_free(ctx_t *c) {
 
 /* results: int64 out[8] = status, at, where, invariant, distinct, generated, depth, queue;
  * fired and fresh: NACT each */
-EXPORT int mx_run(ctx_t *c, int64_t max_states, int64_t max_depth, int deadlock, poll_fn poll,
-                  int64_t *out, int64_t *fired, int64_t *fresh) {
+EXPORT int mx_run(ctx_t *c, int64_t max_states, int64_t max_depth, int deadlock, int workers,
+                  poll_fn poll, int64_t *out, int64_t *fired, int64_t *fresh) {
     OVF = 0;
+    c->pool = NULL;
+    if (workers > 1 && !(c->pool = pool_new(c, workers)))
+        return -1;
     c->where = -1;
     c->max_states = max_states;
     c->max_depth = max_depth;
     c->deadlock = deadlock;
     c->poll = poll;
     int status = search(c);
+    if (c->pool)
+        pool_free(c->pool);
+    c->pool = NULL;
     out[0] = status;
     out[1] = c->at;
     out[2] = c->where;
@@ -375,7 +566,8 @@ int main(void) {
     if (!c)
         return 2;
     int64_t out[8], fired[NACT], fresh[NACT];
-    mx_run(c, -1, -1, 1, no_poll, out, fired, fresh);
+    mx_run(c, -1, -1, 1, getenv("MX_WORKERS") ? atoi(getenv("MX_WORKERS")) : 1, no_poll,
+           out, fired, fresh);
     printf("%lld %lld %lld %lld %lld %lld\n", (long long)out[0], (long long)out[1],
            (long long)out[4], (long long)out[5], (long long)out[6], (long long)out[7]);
     for (int a = 0; a < NACT; a++)

@@ -32,6 +32,7 @@ struct ctx {
     int64_t n_init, depth, i, level_end, max_states, max_depth;
     int deadlock;
     poll_fn poll;
+    struct pool *pool; /* several workers; NULL for one */
     /* the result */
     int status, where, invariant;
     int64_t at;
@@ -42,7 +43,7 @@ static int add_init(ctx_t *c, const uint64_t *w);
 
 /* Set when a value leaves what the compiled code represents (an integer overflow, a set
  * element beyond 64 bits): the run stops and the check runs on the Python engine. */
-static int OVF;
+static _Thread_local int OVF;
 
 static inline uint64_t rdv(const uint64_t *s, int64_t off, int w) {
     int64_t i = off >> 6;
