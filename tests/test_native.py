@@ -16,12 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import assume, event
+from test_engine_agreement import _load_random, on_random_specs
 
+from explorer.budget import Budget, Limits
 from explorer.cli import main
+from explorer.engine import Options
 from explorer.explicit.compile import compile_model
+from explorer.explicit.run import check_model
 from explorer.lang.load import load_text
 from explorer.native import build
-from explorer.native.engine import generate
+from explorer.native.engine import check_native, generate
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None,
@@ -177,7 +182,8 @@ def test_generated_code_is_clean_under_sanitizers(spec: str, check: str,
     exe = tmp_path / "model"
     subprocess.run([build.compiler(), "-O1", "-g", "-DMX_MAIN", "-Wall", "-Wextra", "-Werror",
                     "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-                    "-fno-omit-frame-pointer", "-o", str(exe), str(tmp_path / "model.c")],
+                    "-fno-omit-frame-pointer", *build.SPEC_WARNINGS, "-o", str(exe),
+                    str(tmp_path / "model.c")],
                    check=True, capture_output=True, timeout=300)
     run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
@@ -191,3 +197,23 @@ def test_generated_code_is_clean_under_sanitizers(spec: str, check: str,
     two = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300,
                          env={**os.environ, "MX_WORKERS": "2"})
     assert (two.returncode, two.stdout, two.stderr) == (0, run.stdout, "")
+
+
+@on_random_specs(30)
+def test_random_specs_agree_with_the_python_engine(text: str) -> None:
+    """Hypothesis-generated specs covering every construct (the generator of
+    test_engine_agreement): with one worker and with two, the compiled search finds what
+    the Python search finds, with the same figures, coverage and trace (each trace is
+    replayed by the interpreter in both)."""
+    model = _load_random(text)
+    assume(model is not None)
+    assert model is not None
+    limits = Limits(max_states=3000)
+    py = check_model(model, limits, None)
+    for workers in (1, 2):
+        c = check_native(model, Options(limits, workers=workers), None, Budget(limits))
+        event(f"compiled: {c.figures.compiled}")
+        assert (c.outcome, c.trace, c.coverage) == (py.outcome, py.trace, py.coverage), text
+        f, g = c.figures, py.figures
+        assert (f.distinct, f.generated, f.depth, f.complete, f.queue) == \
+            (g.distinct, g.generated, g.depth, g.complete, g.queue), text

@@ -1001,9 +1001,9 @@ class CGen:
 
     def terminal(self) -> None:
         self.emit(0, f"static int terminal(const {U64} *s) {{")
-        self.emit(1, "int F = 0;")
+        self.emit(1, "int F = 0; (void)s;")
         if self.model.terminal is None:
-            self.emit(1, "(void)s; (void)F; return 0;")
+            self.emit(1, "(void)F; return 0;")
         else:
             self.emit(1, f"int r = {self.ex(Frame(), self.model.terminal)};")
             self.emit(1, "return F ? -2 : (r != 0);")

@@ -1,0 +1,123 @@
+"""Benchmark: the compiled engine (explorer/native) against the Python engine, and against
+SPIN's pan when Debian's `spin` is installed, on specs/examples/scalable.mnt at N = 6, 7, 8
+and on the largest showcase configuration (detached_trees.mnt, check v6_16_tasks).
+
+Each run is a process of its own, so that its peak memory is its own: it loads the spec,
+builds what the engine needs (for the compiled engine: the C library, into an empty
+private cache, timed apart as "compile s"), notes its resident memory, then searches. It
+reports distinct states, search seconds, distinct states/s and bytes per state (peak RSS
+growth over the search / distinct states). Every run of one workload must find the same
+distinct and generated counts (else exit 1); the ratios are against the Python engine,
+and 2 workers against 1.
+
+Run:  python tests/bench/bench_native.py [--sizes 6,7,8] [--no-showcase] [--no-spin]
+Timings are figures to read, never assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path[:0] = [str(HERE), str(ROOT)]
+
+SCALABLE = ROOT / "specs" / "examples" / "scalable.mnt"
+SHOWCASE = (ROOT / "specs" / "detached_trees.mnt", "v6_16_tasks")
+
+
+def child(spec: str, check: str, overrides: str, engine: str, workers: int) -> None:
+    """One measured run (in its own process); prints one JSON line."""
+    from explorer.budget import Budget, Limits
+    from explorer.engine import Options
+    from explorer.explicit.compile import compile_model
+    from explorer.explicit.run import check_model
+    from explorer.lang.load import load_spec, parse_override
+    from explorer.native import build
+    from explorer.native.engine import check_native, generate
+
+    loaded = load_spec(spec)
+    chk = next(c for c in loaded.checks if c.name == check)
+    extra = dict(parse_override(o) for o in overrides.split(";") if o)
+    model = loaded.check_model(chk, extra)
+    compile_s = 0.0
+    if engine == "c":
+        t = time.perf_counter()
+        build.build(generate(model, compile_model(model)))
+        compile_s = time.perf_counter() - t
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    limits = Limits()
+    if engine == "c":
+        r = check_native(model, Options(limits, workers=workers), None, Budget(limits))
+    else:
+        r = check_model(model, limits, None)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    f = r.figures
+    print(json.dumps({"distinct": f.distinct, "generated": f.generated, "seconds": f.elapsed,
+                      "compile": compile_s, "bytes": max(0, peak - base) / max(1, f.distinct),
+                      "compiled": f.compiled}))
+
+
+def measure(spec: pathlib.Path, check: str, overrides: str, engine: str, workers: int,
+            cache: str) -> dict[str, float]:
+    env_cache = {"XDG_CACHE_HOME": cache}
+    import os
+    out = subprocess.run([sys.executable, __file__, "--child", str(spec), check, overrides,
+                          engine, str(workers)], capture_output=True, text=True, check=True,
+                         env={**os.environ, **env_cache})
+    data: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return data
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6]))
+        return
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="6,7,8")
+    ap.add_argument("--no-showcase", action="store_true")
+    ap.add_argument("--no-spin", action="store_true")
+    args = ap.parse_args()
+    work = [(f"scalable N={n}", SCALABLE, "safe", f"N={n}")
+            for n in map(int, args.sizes.split(","))]
+    if not args.no_showcase:
+        work.append((f"{SHOWCASE[0].stem} {SHOWCASE[1]}", SHOWCASE[0], SHOWCASE[1], ""))
+    print(f"{'workload':<28} {'engine':<10} {'distinct':>10} {'compile s':>9} {'search s':>9} "
+          f"{'states/s':>11} {'B/state':>8} {'ratio':>7}")
+    for label, spec, check, overrides in work:
+        rows = []
+        for engine, workers in (("python", 1), ("c", 1), ("c", 2)):
+            with tempfile.TemporaryDirectory(prefix="bench-native-") as cache:
+                m = measure(spec, check, overrides, engine, workers, cache)
+            rows.append((f"{engine}" + (f" x{workers}" if engine == "c" else ""), m))
+        base = rows[0][1]
+        for name, m in rows:
+            if (m["distinct"], m["generated"]) != (base["distinct"], base["generated"]):
+                print(f"{label}: {name} found {m['distinct']:,}/{m['generated']:,}, the Python "
+                      f"engine {base['distinct']:,}/{base['generated']:,}", file=sys.stderr)
+                sys.exit(1)
+            ratio = base["seconds"] / m["seconds"] if m["seconds"] > 0 else 0.0
+            print(f"{label:<28} {name:<10} {int(m['distinct']):>10,} {m['compile']:>9.2f} "
+                  f"{m['seconds']:>9.2f} {m['distinct'] / m['seconds']:>11,.0f} "
+                  f"{m['bytes']:>8.0f} {ratio:>7.1f}", flush=True)
+        two, one = rows[2][1]["seconds"], rows[1][1]["seconds"]
+        print(f"{label:<28} 2 workers / 1 worker: {one / two:.2f}x faster", flush=True)
+        if label.startswith("scalable") and not args.no_spin:
+            from spin_scalable import have_spin, pan
+            if have_spin():
+                p = pan(int(overrides.split("=")[1]))
+                print(f"{label:<28} {'spin pan':<10} {p.distinct:>10,} {p.build:>9.2f} "
+                      f"{p.seconds:>9.2f} {p.distinct / max(p.seconds, 0.01):>11,.0f} "
+                      f"{p.states_mb * 2**20 / p.distinct:>8.0f}     (pan's own figures)",
+                      flush=True)
+
+
+if __name__ == "__main__":
+    main()
