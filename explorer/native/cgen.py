@@ -404,6 +404,9 @@ class CGen:
     def conv(self, fr: Frame, e: M.Expr, t: Type) -> str:
         """e's value as a value of type t (same values; a packed value repacked)."""
         e = retype(e, t)
+        shown = self.display_as(fr, e, t, check=False)
+        if shown is not None:
+            return shown
         return self.convert(self.ex(fr, e), e.t, t, check=False)
 
     def same_layout(self, a: Type, b: Type) -> bool:
@@ -520,7 +523,20 @@ class CGen:
 
     def fit(self, fr: Frame, e: M.Expr, t: Type) -> str:
         e = retype(e, t)
+        shown = self.display_as(fr, e, t, check=True)
+        if shown is not None:
+            return shown
         return self.convert(self.ex(fr, e), e.t, t, check=True)
+
+    def display_as(self, fr: Frame, e: M.Expr, t: Type, check: bool) -> str | None:
+        """A literal or a sequence display built directly as a value of type t: its own
+        type (`seq[64]` for `[2]`) may be too wide to pack, t's is not."""
+        if isinstance(e, M.Lit) and not has_any(t) and is_word(t) and M.value_fits(e.value, t):
+            return self.lit(e.value, t)
+        if isinstance(e, M.SeqLit) and isinstance(t, SeqT) and len(e.elems) <= t.cap:
+            return self.pack_parts(t, [(t.elem, self.convert(self.ex(fr, x), x.t, t.elem, check))
+                                       for x in e.elems], seq_len=len(e.elems))
+        return None
 
     def pack_parts(self, t: RecT | SeqT, parts: list[tuple[Type, str]],
                    seq_len: int | None = None) -> str:
@@ -781,7 +797,7 @@ class CGen:
             case B.REACH:
                 return self.reach(fr, e)
             case B.INSERT | B.REMOVE | B.INDEX:
-                raise Unsupported(f"`{e.fn.value}` on a sequence")
+                return self.seq_op(fr, e)
             case _:
                 assert_never(e.fn)
 
@@ -798,6 +814,48 @@ class CGen:
                 f"{U64} {n} = {s} & {self.mask(lw)}; "
                 f"if ({n} >= {rt.cap}) {{ F = 1; {n} = 0; }} "
                 f"(({s} & ~{self.mask(lw)}) | ({n} + 1)) | (({U64}){cell} << ({lw} + {n} * {w})); }})")
+
+    def seq_op(self, fr: Frame, e: M.Call) -> str:
+        """insert(s, i, x), remove(s, x), index(s, x) on a packed sequence: its elements
+        shifted as a block, found by comparing values."""
+        B = M.Builtin
+        st = e.args[0].t
+        assert isinstance(st, SeqT)
+        rt = e.t if e.fn is not B.INDEX else st
+        assert isinstance(rt, SeqT)
+        self.need_word(rt)
+        lw, w = self.lay.len_width(rt), self.width(rt.elem)
+        s, n, els, k, found = (self.tmp() for _ in range(5))
+        head = (f"{U64} {s} = {self.convert(self.ex(fr, e.args[0]), st, rt, check=False)}; "
+                f"{U64} {n} = {s} & {self.mask(lw)}; {U64} {els} = {s} >> {lw}; ")
+        x = e.args[-1]
+        xv = self.tmp()
+        head_x = f"{ctype(x.t)} {xv} = {self.ex(fr, x)}; "
+        if e.fn is B.INSERT:
+            i = self.tmp()
+            cell = self.val_cell(rt.elem, self.convert(xv, x.t, rt.elem, check=False))
+            # the sequence, the index, then the value, as the interpreter evaluates them
+            return (f"({{ {head}{I64} {i} = {self.ex(fr, e.args[1])}; {head_x}"
+                    f"if ({i} < 0 || ({U64}){i} > {n}) {{ F = 1; {i} = 0; }} "
+                    f"else if ({n} >= {rt.cap}) F = 1; "
+                    f"F ? {s} : (({n} + 1) | shl(low_bits({els}, {i} * {w}) "
+                    f"| shl(({U64}){cell}, {i} * {w}) "
+                    f"| shl(shr({els}, {i} * {w}), ({i} + 1) * {w}), {lw})); }})")
+        el = f"(shr({els}, {k} * {w}) & {self.mask(w)})"
+        if is_cell(rt.elem) and not is_word(x.t):
+            same = f"({self.cell_val(rt.elem, el)} == {xv})"
+        else:
+            ex_bits = self.tmp()
+            same = (f"({{ {U64} {ex_bits} = {el}; "
+                    f"{self.values_equal(ex_bits, rt.elem, xv, x.t)}; }})")
+        search = (f"{I64} {found} = -1; for ({I64} {k} = 0; {k} < ({I64}){n}; {k}++) "
+                  f"if ({same}) {{ {found} = {k}; break; }} ")
+        if e.fn is B.INDEX:
+            return (f"({{ {head}{head_x}{search}"
+                    f"if ({found} < 0) {{ F = 1; {found} = 0; }} {found}; }})")
+        return (f"({{ {head}{head_x}{search}"
+                f"{found} < 0 ? {s} : (({n} - 1) | shl(low_bits({els}, {found} * {w}) "
+                f"| shl(shr({els}, ({found} + 1) * {w}), {found} * {w}), {lw})); }})")
 
     def reach(self, fr: Frame, e: M.Call) -> str:
         f, x = e.args

@@ -66,6 +66,13 @@ static inline void wrv(uint64_t *s, int64_t off, int w, uint64_t bits) {
     }
 }
 
+/* shifts by a run-time amount, 64 and beyond included (0 bits left) */
+static inline uint64_t shl(uint64_t x, int64_t k) { return k >= 64 ? 0 : x << k; }
+static inline uint64_t shr(uint64_t x, int64_t k) { return k >= 64 ? 0 : x >> k; }
+static inline uint64_t low_bits(uint64_t x, int64_t k) {
+    return k >= 64 ? x : x & ((1ULL << k) - 1);
+}
+
 static inline uint64_t setbit(int64_t v, int64_t base) {
     int64_t b = v - base;
     if (b < 0 || b > 63) {
