@@ -30,6 +30,11 @@ from explorer.results import (
     within_budget,
 )
 
+# compile_model is looked up here by the compiled engine too, so that both explicit
+# engines compile the model through one name (tests stand in for it there)
+__all__ = ["Explored", "FAULTS", "Finished", "check_model", "compile_model", "outcome",
+           "python_search", "result"]
+
 
 def check_model(model: M.Model, limits: Limits | None = None,
                 progress: TextIO | None = sys.stderr, verify: bool = True,

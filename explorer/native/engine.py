@@ -15,9 +15,13 @@ engine, which says so in one line on the progress stream.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import signal
+import threading
 import time
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -26,9 +30,9 @@ from explorer import model as M
 from explorer.budget import Budget
 from explorer.diagnostics import AssertFailure, EvalError
 from explorer.engine import Options, Unsupported
+from explorer.explicit import run as explicit
 from explorer.explicit.bfs import HANDOVER
-from explorer.explicit.compile import CompiledModel, compile_model
-from explorer.explicit.run import python_search, result
+from explorer.explicit.compile import CompiledModel
 from explorer.explicit.system import Binding
 from explorer.interp import Interp
 from explorer.native import build as Build
@@ -122,7 +126,7 @@ def check_native(model: M.Model, options: Options, progress: TextIO | None,
     def run() -> Result:
         t0 = time.monotonic()
         with budget.during(B.PHASE_COMPILE):
-            cm = compile_model(model)
+            cm = explicit.compile_model(model)  # the Python engine's, as `bfs` compiles it
         lib: ctypes.CDLL | None = None
         try:
             with budget.during(B.PHASE_COMPILE):
@@ -137,9 +141,9 @@ def check_native(model: M.Model, options: Options, progress: TextIO | None,
             return _python(cm, options, progress, budget, t0, verify)
         if lib is None:  # adaptive, not cached: Python first
             handover = time.monotonic() + HANDOVER_SECONDS
-            s = python_search(cm, options.limits, progress, budget, handover_at=handover)
+            s = explicit.python_search(cm, options.limits, progress, budget, handover_at=handover)
             if s.kind != HANDOVER:
-                return result(cm, s, t0, budget, verify)
+                return explicit.result(cm, s, t0, budget, verify)
             with budget.during(B.PHASE_COMPILE):
                 lib = Build.load(Build.build(source, budget))
         try:
@@ -149,13 +153,14 @@ def check_native(model: M.Model, options: Options, progress: TextIO | None,
             if progress is not None:
                 progress.write(f"explicit search: {e}; it runs in Python\n")
             return _python(cm, options, progress, budget, t0, verify)
-        return result(cm, ns, t0, budget, verify, compiled=True)
+        return explicit.result(cm, ns, t0, budget, verify, compiled=True)
     return within_budget(budget, "bfs", run)
 
 
 def _python(cm: CompiledModel, options: Options, progress: TextIO | None, b: Budget,
             t0: float, verify: bool) -> Result:
-    return result(cm, python_search(cm, options.limits, progress, b), t0, b, verify)
+    s = explicit.python_search(cm, options.limits, progress, b)
+    return explicit.result(cm, s, t0, b, verify)
 
 
 _SAID: set[str] = set()
@@ -201,6 +206,8 @@ def _search(lib: ctypes.CDLL, cm: CompiledModel, options: Options, progress: Tex
         """search.c's tick: progress (kind 0, the main loop) and the limits; nonzero
         stops the search. Ctrl-C, met here, stops it too."""
         try:
+            if st.interrupted:  # Ctrl-C, noted by _ctrl_c_sets
+                return 2
             now = time.monotonic()
             if kind == POLL_TICK and progress is not None and now >= st.next:
                 st.next = now + PROGRESS_EVERY
@@ -223,9 +230,10 @@ def _search(lib: ctypes.CDLL, cm: CompiledModel, options: Options, progress: Tex
     max_states = lim.max_states if lim.max_states is not None else -1
     max_depth = lim.max_depth if lim.max_depth is not None else -1
     try:
-        if lib.mx_run(ctx, max_states, max_depth, int(lim.deadlock), options.workers, cb, out,
-                      fired, new) < 0:
-            raise MemoryError("the compiled engine could not start its workers")
+        with _ctrl_c_sets(st):
+            if lib.mx_run(ctx, max_states, max_depth, int(lim.deadlock), options.workers, cb,
+                          out, fired, new) < 0:
+                raise MemoryError("the compiled engine could not start its workers")
     except BaseException:
         lib.mx_free(ctx)
         raise
@@ -239,6 +247,24 @@ def _search(lib: ctypes.CDLL, cm: CompiledModel, options: Options, progress: Tex
     # the library is kept while the trace is read (`outcome`); freed with the search
     weakref.finalize(s, lib.mx_free, ctypes.c_void_p(ctx))
     return s
+
+
+@contextlib.contextmanager
+def _ctrl_c_sets(st: _PollState) -> Iterator[None]:
+    """While C runs the search, Ctrl-C only sets a flag the next poll reads: raised as
+    KeyboardInterrupt, it could meet the callback before its first line, where ctypes
+    would print it and carry on. (Signal handlers belong to the main thread.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def note(signum: int, frame: object) -> None:
+        st.interrupted = True
+    old = signal.signal(signal.SIGINT, note)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def _read_status(s: NativeSearch, cm: CompiledModel, status: int, where: int, inv: int,
