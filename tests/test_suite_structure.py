@@ -62,14 +62,14 @@ def test_gate_items_of_pinned_checks_are_skipped_and_say_by_whom(tmp_path: Path)
 
 def test_ci_runs_exactly_the_readme_test_command() -> None:
     """The README's two commands set up a fresh Debian machine themselves (Graphviz from
-    Debian's `graphviz` package, venv from `python3-venv`), and `.ci/run` runs the test
-    command as written."""
+    Debian's `graphviz` package, the C compiler from `gcc`, venv from `python3-venv`), and
+    `.ci/run` runs the test command as written."""
     readme = (TESTS.parent / "README.md").read_text()
     start = readme.index("## Set up and run")
     blocks = re.findall(r"```sh\n(.*?)\n```", readme[start:readme.index("\n## ", start + 1)],
                         re.S)
     assert len(blocks) == 2
-    setup = "sudo apt-get update && sudo apt-get install -y graphviz python3-venv && "
+    setup = "sudo apt-get update && sudo apt-get install -y graphviz gcc python3-venv && "
     assert all(b.startswith(setup) for b in blocks)
     ci = (TESTS.parent / ".ci" / "run").read_text().splitlines()
     assert ci[-1] == blocks[1] and "pytest" in blocks[1]
