@@ -4,7 +4,7 @@
     python tests/fuzz/fuzz_engines.py --specs 10000 --jobs 2 --seed 1 --out /tmp/fuzz
 
 Each spec (generated, or a mutation of a shipped, golden or generated spec) runs through
-`explore SPEC --format json` once per engine (bfs, bmc, prove), each in a child process with
+`explore SPEC --format json` once per engine (bfs, c, bmc, prove), each in a child process with
 small limits, a memory cap and a wall-clock timeout. A spec fails when a run exits 255, or
 with an undocumented code, prints a traceback or "internal error", dies of a signal, or
 outlives its timeout; or when the engines disagree (see `compare`). Every distinct failure
@@ -49,7 +49,7 @@ sys.path.insert(0, str(HERE))
 import fuzz_sources as src  # noqa: E402
 
 ROOT = src.ROOT
-ENGINES = ("bfs", "bmc", "prove")
+ENGINES = ("bfs", "c", "bmc", "prove")  # c: the compiled search, which must equal bfs
 DOCUMENTED = {0, 1, 2, 3, 4, 11, 12, 14, 75, 150, 141}
 CEX = {"violation", "deadlock", "assertion", "error"}
 MEMORY = 2 << 30  # address space of a child, bytes
@@ -75,7 +75,7 @@ class Plan:
     def argv(self, path: str, engine: str) -> list[str]:
         a = [path, "--engine", engine, "--format", "json", "--quiet",
              "--max-seconds", f"{self.seconds:g}"]
-        if engine == "bfs":
+        if engine in ("bfs", "c"):
             a += ["--max-states", str(self.states)]
         elif engine == "bmc":
             a += ["--depth", str(self.depth)]
@@ -418,6 +418,24 @@ def compare_prove(p: dict, other: dict, name: str, depth: int | None, helpers: s
     return None
 
 
+def compare_compiled(b: dict, c: dict, st: Stats) -> str | None:
+    """The compiled search must report what the Python one does, to the figure, unless a
+    time limit cut either (where it cuts is the clock's)."""
+    if any("time limit" in (x["outcome"].get("reason") or "") for x in (b, c)):
+        st.add("bfs-c: a time limit cut one")
+        return None
+    st.add(f"bfs-c: compiled {c['figures'].get('compiled')}")
+    drop = ("elapsed", "states_per_second", "compiled")
+    for key in ("outcome", "figures", "coverage", "trace", "as_expected", "exit_code"):
+        x, y = b.get(key), c.get(key)
+        if key == "figures":
+            x = {k: v for k, v in x.items() if k not in drop}
+            y = {k: v for k, v in y.items() if k not in drop}
+        if x != y:
+            return f"different {key}"
+    return None
+
+
 def spec_facts(text: str) -> tuple[set[str], frozenset[int], bool]:
     """The helper invariants' names and lines, and whether there is a `terminal when`."""
     helpers = set(re.findall(r"^\s*invariant\s+helper\s+(\w+)\s*:", text, re.M))
@@ -439,7 +457,7 @@ def compare(text: str, runs: dict[str, Run], plan: Plan, st: Stats) -> list[Fail
                              tuple(pair.split("-")), detail))
 
     b = runs.get("bfs")
-    for e in ("bmc", "prove"):
+    for e in ("c", "bmc", "prove"):
         r = runs.get(e)
         if b is None or r is None:
             continue
@@ -467,7 +485,11 @@ def compare(text: str, runs: dict[str, Run], plan: Plan, st: Stats) -> list[Fail
     helpers, helper_lines, terminal = spec_facts(text)
     for i in range(len(first)):
         st.add("checks compared")
-        bc, mc, pc = (reps[e]["checks"][i] if e in reps else None for e in ENGINES)
+        bc, cc, mc, pc = (reps[e]["checks"][i] if e in reps else None for e in ENGINES)
+        if bc is not None and cc is not None:
+            rule = compare_compiled(bc, cc, st)
+            if rule:
+                bad("bfs-c", rule, f"check {first[i]}: bfs {what(bc)}; c {what(cc)}")
         if bc is not None and mc is not None:
             rule = compare_bfs_bmc(bc, mc, plan.depth, st)
             if rule:
