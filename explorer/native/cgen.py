@@ -35,6 +35,7 @@ from typing import assert_never
 
 from explorer import model as M
 from explorer.engine import Unsupported
+from explorer.explicit.emit import Emitter
 from explorer.explicit.encoding import Encoding
 from explorer.explicit.layout import Layout, is_cell
 from explorer.explicit.normalize import fold_model, normalize
@@ -252,15 +253,7 @@ class CGen:
             return code, t.elem
         return None
 
-    @staticmethod
-    def add(a: int | str, b: int | str) -> int | str:
-        if isinstance(a, int) and isinstance(b, int):
-            return a + b
-        if a == 0:
-            return b
-        if b == 0:
-            return a
-        return f"({a} + {b})"
+    add = staticmethod(Emitter.add)  # offsets fold as in the Python engine's emitter
 
     @staticmethod
     def mul(a: int | str, k: int) -> int | str:

@@ -177,8 +177,6 @@ static int stuck(ctx_t *c, int64_t k) {
 static int shorter(ctx_t *c) {
     if (!c->deadlock)
         return -1;
-    int64_t save[NACT];
-    memcpy(save, c->fired_now, sizeof save);
     for (int64_t k = c->i + 1; k < c->level_end; k++) {
         if ((k & 1023) == 0 && c->poll(2, c->n, generated(c), c->depth, c->n - c->i))
             return finish(c, STOP_SHORTER, -1);
@@ -193,7 +191,6 @@ static int shorter(ctx_t *c) {
                 return s;
         }
     }
-    memcpy(c->fired_now, save, sizeof save);
     return -1;
 }
 
