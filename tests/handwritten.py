@@ -263,6 +263,86 @@ def scalable_generated(n: int) -> int:
     return 1 + 9 ** k + 23 * k * 9 ** (k - 1) + 6 ** k + 10 * k * 6 ** (k - 1)
 
 
+# ---------------------------------------------------------------------------------------
+# lamport_mutex.mnt: Lamport's mutual exclusion over FIFO channels. Processes are 0..n-1.
+# State: (clock, req, ack, net, crit): clock a tuple of ints; req a tuple of tuples (req[p][q]);
+# ack a tuple of frozensets; net a tuple of tuples of channels (net[from][to]), a channel a
+# tuple of (kind, stamp) messages; crit a frozenset.
+
+REQ, ACK, REL = "REQ", "ACK", "REL"
+
+
+def lamport_mutex(n: int = 3, maxc: int = 4, cap: int = 3, ignore_acks: bool = False) -> Model:
+    procs = range(n)
+
+    def send(net: tuple, src: int, dst: int, msg: tuple) -> tuple | None:
+        """net with msg queued from src to dst; None when the channel is full."""
+        ch = net[src][dst]
+        if len(ch) >= cap:
+            return None
+        return _put(net, src, _put(net[src], dst, ch + (msg,)))
+
+    def receive(net: tuple, src: int, dst: int) -> tuple:
+        return _put(net, src, _put(net[src], dst, net[src][dst][1:]))
+
+    def beats(req: tuple, p: int, q: int) -> bool:
+        return req[p][q] == 0 or req[p][p] < req[p][q] or (req[p][p] == req[p][q] and p < q)
+
+    def broadcast(net: tuple, p: int, msg: tuple) -> tuple | Failure:
+        for q in procs:
+            if q != p:
+                sent = send(net, p, q, msg)
+                if sent is None:
+                    return Failure("error", "append to a full channel")
+                net = sent
+        return net
+
+    def successors(s: tuple) -> Iterator[tuple[str, tuple | Failure]]:
+        clock, req, ack, net, crit = s
+        for p in procs:  # request
+            if req[p][p] == 0 and clock[p] < maxc:
+                c = clock[p] + 1
+                out = broadcast(net, p, (REQ, c))
+                yield "request", out if isinstance(out, Failure) else (
+                    _put(clock, p, c), _put(req, p, _put(req[p], p, c)),
+                    _put(ack, p, frozenset({p})), out, crit)
+        for p in procs:
+            for q in procs:  # receive_request
+                ch = net[q][p]
+                if q != p and ch and ch[0][0] == REQ and max(ch[0][1], clock[p]) < maxc:
+                    c = ch[0][1]
+                    sent = send(receive(net, q, p), p, q, (ACK, 0))
+                    yield "receive_request", Failure("error", "full") if sent is None else (
+                        _put(clock, p, max(c, clock[p]) + 1), _put(req, p, _put(req[p], q, c)),
+                        ack, sent, crit)
+        for p in procs:
+            for q in procs:  # receive_ack
+                ch = net[q][p]
+                if q != p and ch and ch[0][0] == ACK:
+                    yield "receive_ack", (clock, req, _put(ack, p, ack[p] | {q}),
+                                          receive(net, q, p), crit)
+        for p in procs:  # enter
+            if (req[p][p] != 0 and (ignore_acks or ack[p] == frozenset(procs))
+                    and all(q == p or beats(req, p, q) for q in procs)):
+                yield "enter", (clock, req, ack, net, crit | {p})
+        for p in procs:  # exit
+            if p in crit:
+                out = broadcast(net, p, (REL, 0))
+                yield "exit", out if isinstance(out, Failure) else (
+                    clock, _put(req, p, _put(req[p], p, 0)), _put(ack, p, frozenset()), out,
+                    crit - {p})
+        for p in procs:
+            for q in procs:  # receive_release
+                ch = net[q][p]
+                if q != p and ch and ch[0][0] == REL:
+                    yield "receive_release", (clock, _put(req, p, _put(req[p], q, 0)), ack,
+                                              receive(net, q, p), crit)
+
+    init = ((0,) * n, ((0,) * n,) * n, (frozenset(),) * n, (((),) * n,) * n, frozenset())
+    return Model([init], successors, {"mutex": lambda s: len(s[4]) <= 1},
+                 lambda s: any(c == maxc for c in s[0]))
+
+
 if __name__ == "__main__":
     runs = {
         "mutex fixed": mutex(False), "mutex buggy": mutex(True),

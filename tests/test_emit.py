@@ -61,3 +61,20 @@ action step(p in {0, 1, 2}) when p != 1 and x < 3 { x := x + 1 }
     cm = compile_model(load_text(spec, "fold.mnt").default)
     assert cm.source.count("_e.binding, _e.action = (") == 2  # p = 0 and p = 2 only
     assert "(0 != 1)" not in cm.source and "(2 != 1)" not in cm.source
+
+
+def test_queue_operations_read_and_write_elements_in_place() -> None:
+    """The channels of lamport_mutex.mnt (a function of sequences of records) are read and
+    written element by element: a head's field, a length, an append and a tail are shifts
+    and masks of the packed state; no sequence is unpacked or packed whole."""
+    from pathlib import Path
+
+    from explorer.explicit.compile import compile_model
+    from explorer.lang.load import load_text
+    path = Path(__file__).resolve().parent.parent / "specs" / "examples" / "lamport_mutex.mnt"
+    cm = compile_model(load_text(path.read_text(), "lamport_mutex.mnt").default)
+    succ = cm.source[cm.source.index("def succ("):]
+    succ = succ[:succ.index("\ndef ")]
+    assert "_append(" not in succ and "_full(" in succ  # appended where the queue lives
+    assert "_unpack(" not in succ and "_pack(" not in succ
+    assert "_idxn(" in succ  # the head is read where it lives, checked against the length

@@ -35,12 +35,19 @@ def _fault_id(e: BaseException) -> tuple[str, str | None]:
     return type(e).__name__, getattr(e, "code", getattr(e, "name", None))
 
 
+def _fault_key(e: EvalError | AssertFailure) -> tuple[Any, ...]:
+    """What must be equal when both sides fail: class, code and source span (the
+    messages may differ: the interpreter's shows whole values the generated code never
+    builds)."""
+    return (*_fault_id(e), e.span)
+
+
 def _outcome(fn: Callable[[], Any]) -> tuple[str, Any]:
-    """("ok", value) or ("fault", (class name, code), exception)."""
+    """("ok", value) or ("fault", (class name, code, message, span), exception)."""
     try:
         return ("ok", fn())
     except FAULTS as e:
-        return ("fault", _fault_id(e), e)  # type: ignore[return-value]
+        return ("fault", _fault_key(e), e)  # type: ignore[return-value]
 
 
 def _same(what: str, a: tuple, b: tuple) -> None:
@@ -97,7 +104,7 @@ class Agreement:
         try:
             res = self.cm.labelled[aid](enc)
         except FAULTS as e:
-            assert bare[0] == "fault" and bare[1] == _fault_id(e), "hot path differs"
+            assert bare[0] == "fault" and bare[1] == _fault_key(e), "hot path differs"
             assert getattr(bare[2], "binding", None) == getattr(e, "binding", None)
             bind = getattr(e, "binding", None)
             e.binding_seen = (self.cm.decode_binding(aid, bind)  # type: ignore[union-attr]
@@ -118,7 +125,7 @@ class Agreement:
         b = _outcome(lambda: [self.cm.decode_state(s) for s in self.cm.initial()])
         _same("initial states", a, b)
         if a[0] == "fault":
-            self.faults.add(a[1])
+            self.faults.add(_fault_id(a[2]))
             return []
         return a[1]
 
@@ -143,7 +150,7 @@ class Agreement:
             b = _outcome(lambda: self.compiled_action(aid, state))
             _same(f"action {act.name} {where}", a, b)
             if a[0] == "fault":
-                self.faults.add(a[1])
+                self.faults.add(_fault_id(a[2]))
                 # A fault evaluating a parameter's domain carries the parameters bound so
                 # far (fewer than the action has) on the compiled side, None on the other.
                 ba = getattr(a[2], "binding_seen", None)
@@ -561,6 +568,28 @@ action drop when len(log) > 0 {
   log := log[1:]
 }
 invariant ok: forall i in 0..len(log) - 1: log[i].n <= 2
+"""
+
+SPECS["queues_in_place"] = """
+spec queues
+set P = {p1, p2}
+var ch: P -> seq[2] {n: 0..1, tag: bool}
+var last: 0..2
+init { ch = {p: [] for p in P}  last = 0 }
+action send(p in P, v in 0..1) when last != 2 { ch[p] := append(ch[p], {n: v, tag: p == p1}) }
+action recv(p in P) when len(ch[p]) > 0 {
+  last := ch[p][0].n + (if ch[p][0].tag then 1 else 0)
+  ch[p] := ch[p][1:]
+}
+action peek(p in P, i in 0..2) when last == 2 { last := ch[p][i].n }
+action bump(p in P, i in 0..1) when last == 1 { ch[p][i].n := 1 - ch[p][i].n }
+action cut(p in P, a in -1..2, b in -1..3) when last == 0 and len(ch[p]) == 2 {
+  ch[p] := ch[p][a:b]
+}
+action copy(p in P, q in P) when p != q and len(ch[q]) > 0 and last == 1 {
+  ch[p][0] := ch[q][len(ch[q]) - 1]
+}
+invariant firsts: forall p in P: len(ch[p]) == 0 or ch[p][0].n <= 1
 """
 
 

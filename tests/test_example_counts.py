@@ -79,6 +79,16 @@ PRODCONS_BATCHED_K = 7
 SCALABLE_SAFE = (7857, 83566, 17)  # N = 5, the default
 SCALABLE_TINY = (15, 49, 5)  # N = 2
 
+# lamport_mutex.mnt: no closed form; the figures are the hand-written search's (tests/
+# handwritten.py writes the algorithm over plain tuples, with no `explorer` import), pinned
+# so that both sides are checked. check no_acks (ignore_acks = true): two processes must
+# each request (one step) and enter (one step), and that suffices: request p1, request p2
+# (neither has received the other's request, so each believes its own is first), enter p1,
+# enter p2. So K = 4; and no channel of two processes fills (CAP = 3) before that.
+LAMPORT_TWO = (152, 260, 20)  # N = 2, MAXC = 4, CAP = 3
+LAMPORT_THREE = (7798, 22950, 30)  # N = 3, the default
+LAMPORT_NO_ACKS_K = 4
+
 # The benchmark sizes and their distinct counts (9^(N-1) + 6^(N-1)).
 BENCH = {5: 7857, 6: 66825, 7: 578097}
 
@@ -122,6 +132,16 @@ def test_handwritten_scalable_pinned() -> None:
     assert figures(hw.bfs(hw.scalable(5))) == SCALABLE_SAFE
     assert figures(hw.bfs(hw.scalable(2))) == SCALABLE_TINY
     assert {n: hw.scalable_distinct(n) for n in BENCH} == BENCH
+
+
+def test_handwritten_lamport_mutex() -> None:
+    two = hw.bfs(hw.lamport_mutex(n=2))
+    assert figures(two) == LAMPORT_TWO and two.problems == {}
+    three = hw.bfs(hw.lamport_mutex())
+    assert figures(three) == LAMPORT_THREE and three.problems == {}
+    no_acks = hw.bfs(hw.lamport_mutex(n=2, ignore_acks=True))
+    assert no_acks.problems["violation mutex"] == LAMPORT_NO_ACKS_K
+    assert no_acks.problem == "violation mutex"
 
 
 # ---------------------------------------------------------------------------------------
@@ -239,6 +259,37 @@ def test_tool_scalable(capsys: pytest.CaptureFixture[str]) -> None:
     assert list(checks) == ["safe", "tiny"]
     assert_holds(checks["safe"], hw.scalable(5), SCALABLE_SAFE)
     assert_holds(checks["tiny"], hw.scalable(2), SCALABLE_TINY)
+
+
+def test_tool_lamport_mutex(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, report = explore(capsys, "lamport_mutex.mnt")
+    assert rc == 0
+    checks = by_name(report)
+    assert list(checks) == ["two", "three", "no_acks"]
+    assert_holds(checks["two"], hw.lamport_mutex(n=2), LAMPORT_TWO)
+    assert_holds(checks["three"], hw.lamport_mutex(), LAMPORT_THREE)
+    assert_counterexample(checks["no_acks"], "violation", LAMPORT_NO_ACKS_K, "mutex")
+    steps = checks["no_acks"]["trace"]["steps"]
+    assert sorted(s["action"] for s in steps) == ["enter", "enter", "request", "request"]
+
+
+@pytest.mark.parametrize(("n", "maxc", "cap"), [(2, 6, 2), (3, 3, 2), (3, 5, 4)])
+def test_tool_lamport_mutex_sizes(capsys: pytest.CaptureFixture[str], n: int, maxc: int,
+                                  cap: int) -> None:
+    """Other sizes, in Python and compiled: a channel of CAP 2 fills (an error) where the
+    hand-written search finds one too."""
+    model = hw.lamport_mutex(n=n, maxc=maxc, cap=cap)
+    expected = hw.bfs(model)
+    for engine in ("bfs", "c"):
+        rc, report = explore(capsys, "lamport_mutex.mnt", "--check", "three", "--engine",
+                             engine, "--set", f"N={n}", "--set", f"MAXC={maxc}", "--set",
+                             f"CAP={cap}", "--workers", "2")
+        (check,) = report["checks"]
+        if expected.problems:
+            assert check["outcome"]["kind"] == expected.problem
+            assert check["outcome"]["steps"] == expected.counterexample
+        else:
+            assert_holds(check, model, None)
 
 
 # Other sizes, through --check and --set, against the hand-written search.

@@ -53,7 +53,7 @@ def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("spec", ["examples/mutex", "examples/prodcons", "examples/scalable",
-                                  "exec_files"])
+                                  "examples/lamport_mutex", "exec_files"])
 def test_every_check_agrees_with_the_python_engine(spec: str) -> None:
     path = ROOT / "specs" / f"{spec}.mnt"
     py = report(path, "bfs", "--skip-long")
@@ -192,6 +192,7 @@ def test_a_corrupt_or_foreign_cache_entry_is_rebuilt() -> None:
 
 SANITIZED = [("examples/mutex", "buggy"), ("examples/prodcons", "overflow"),
              ("examples/prodcons", "batched"), ("examples/scalable", "tiny"),
+             ("examples/lamport_mutex", "three"),
              ("detached_trees", "mount_then_close"), ("mountinfo_cursor", "v1p_reuse"),
              ("deferred_release", "s1_complete")]
 

@@ -116,6 +116,20 @@ def _unseen(aid: int, bind: str) -> list[str]:
     return [f"n{aid} += 1", f"if w not in seen: res.append((w, {aid}))"]
 
 
+def _is_target(e: M.Expr, s: M.Assign) -> bool:
+    """Is e the location s assigns (the same variable, keys, fields and indexes)?"""
+    for step in reversed(s.path):
+        if step.kind == "fn" and isinstance(e, M.Apply) and e.x == step.key:
+            e = e.f
+        elif step.kind == "field" and isinstance(e, M.Field) and e.name == step.key:
+            e = e.r
+        elif step.kind == "seq" and isinstance(e, M.Index) and e.i == step.key:
+            e = e.s
+        else:
+            return False
+    return isinstance(e, M.VarRef) and e.index == s.var
+
+
 def is_int(code: str) -> bool:
     return code.lstrip("-").isdigit()
 
@@ -198,14 +212,39 @@ class Emitter:
             off, t = p
             assert isinstance(t, RecT)
             return self.add(off, self.lay.field_offset(t, e.name)), field_type(t, e.name)
+        if isinstance(e, M.Index) and not fr.in_iter:  # an element: a shift, no unpacking
+            p = self.place(fr, e.s)
+            if p is None:
+                return None
+            off, t = p
+            assert isinstance(t, SeqT)
+            lw, w = self.lay.len_width(t), self.lay.width(t.elem)
+            k, i = self.rt.span(e.span), self.tmp()
+            bind = ""
+            if isinstance(off, str) and not off.isidentifier():  # the keys, once and first
+                o = self.tmp()
+                bind, off = f"({o} := {off}), ", o
+            n = self.raw_bits(fr, off, lw)
+            icode = self.ex(fr, e.i)
+            if is_int(icode) and int(icode) >= 0:
+                at = self.add(self.add(off, lw), int(icode) * w)
+                code = f"({at} if {n} > {icode} else _idxn({k}, {icode}, {n}))"
+            else:  # the sequence, then the index, as the interpreter evaluates them
+                at = self.add(self.add(off, lw), self.mul(i, w))
+                code = f"({at} if 0 <= ({i} := {icode}) < {n} else _idxn({k}, {i}, {n}))"
+            return (f"({bind}{code})[1]" if bind else code), t.elem
         return None
 
     def raw(self, fr: Frame, off: int | str, t: Type) -> str:
-        mask = (1 << self.lay.width(t)) - 1
+        return self.raw_bits(fr, off, self.lay.width(t))
+
+    def raw_bits(self, fr: Frame, off: int | str, width: int) -> str:
+        """The `width` bits at `off` of the state reads see."""
+        mask = (1 << width) - 1
         if fr.src == "w" and fr.dirty is not None and isinstance(off, int) and not any(
-                o < off + self.lay.width(t) and off < o + n for o, n in fr.dirty):
+                o < off + width and off < o + n for o, n in fr.dirty):
             # not written yet in this binding: read the state as it was
-            return self.raw(replace(fr, src="s"), off, t)
+            return self.raw_bits(replace(fr, src="s"), off, width)
         if fr.hoist is not None and fr.src == "s" and isinstance(off, int):
             return fr.hoist.setdefault((off, mask), f"_r{len(fr.hoist)}")
         if off == 0:
@@ -255,10 +294,14 @@ class Emitter:
         return "(" + " | ".join(out) + ")" if out else "0"
 
     def write(self, fr: Frame, depth: int, off: int | str, t: Type, raw: str) -> None:
-        mask = (1 << self.lay.width(t)) - 1
+        self.write_bits(fr, depth, off, self.lay.width(t), raw)
+
+    def write_bits(self, fr: Frame, depth: int, off: int | str, width: int, raw: str) -> None:
+        """w's `width` bits at `off` := raw."""
+        mask = (1 << width) - 1
         if fr.dirty is not None:
             if isinstance(off, int):
-                fr.dirty.append((off, self.lay.width(t)))
+                fr.dirty.append((off, width))
             else:
                 fr.dirty = None  # a computed offset: anything may have changed
         if isinstance(off, int) and is_int(raw):  # constant: merge with its neighbours
@@ -331,6 +374,9 @@ class Emitter:
             case M.Apply():
                 return self.apply(fr, e)
             case M.Index():
+                p = self.place(fr, e)
+                if p is not None:
+                    return self.read(fr, *p)
                 k = self.rt.span(e.span)
                 s, i = self.tmp(), self.tmp()
                 if fr.in_iter:
@@ -536,6 +582,11 @@ class Emitter:
         fn = e.fn
         if fn is B.REACH:
             return self.reach(fr, e)
+        st = ty(e.args[0])
+        if fn is B.LEN and isinstance(st, SeqT):
+            p = self.place(fr, e.args[0])
+            if p is not None:  # the length cell, no unpacking
+                return self.raw_bits(fr, p[0], self.lay.len_width(st))
         args = [self.ex(fr, a) for a in e.args]
         match fn:
             case B.LEN:
@@ -603,9 +654,6 @@ class Emitter:
 
     def assign(self, fr: Frame, depth: int, s: M.Assign) -> None:
         var = self.model.vars[s.var]
-        if any(step.kind == "seq" for step in s.path):
-            self.assign_whole(fr, depth, s)
-            return
         off: int | str = self.lay.offsets[s.var]
         t, where = var.t, s.name
         for step in s.path:  # keys first, left to right, each checked
@@ -614,16 +662,28 @@ class Emitter:
                 off = self.add(off, self.lay.field_offset(t, step.key))
                 t = field_type(t, step.key)
                 where += f".{step.key}"
-            else:
+            elif step.kind == "fn":
                 assert isinstance(t, FnT) and isinstance(step.key, M.Expr)
                 off = self.add(off, self.mul(self.key_index(fr, t.dom, step.key, step.span),
                                              self.lay.width(t.rng)))
                 t = t.rng
                 where += "[...]"
+            else:  # an element of a sequence: checked against the length stored at `off`
+                assert isinstance(t, SeqT) and isinstance(step.key, M.Expr)
+                lw, w = self.lay.len_width(t), self.lay.width(t.elem)
+                idx, n, k = self.tmp(), self.tmp(), self.rt.span(step.span)
+                self.emit(depth, f"{idx} = {self.ex(fr, step.key)}")
+                self.emit(depth, f"{n} = {self.raw_bits(fr, off, lw)}")
+                self.emit(depth, f"if not 0 <= {idx} < {n}: _idxn({k}, {idx}, {n})")
+                off = self.add(self.add(off, lw), self.mul(idx, w))
+                t = t.elem
+                where += "[...]"
             if isinstance(off, str) and not off.isidentifier():  # evaluate it once, now
                 tmp = self.tmp()
                 self.emit(depth, f"{tmp} = {off}")
                 off = tmp
+        if isinstance(t, SeqT) and self.in_place(fr, depth, s, off, t):
+            return
         val = self.ex(fr, s.value)
         if not (is_int(val) or val in ("True", "False", "None")):
             tmp = self.tmp()
@@ -632,42 +692,41 @@ class Emitter:
         self.store_check(depth, val, ty(s.value), s.target_t, s.span, where)
         self.write(fr, depth, off, t, self.encode_cell(val, t))
 
-    def assign_whole(self, fr: Frame, depth: int, s: M.Assign) -> None:
-        """A path through a sequence: update the variable's compact value, pack it back."""
-        var = self.model.vars[s.var]
-        where = s.name
-        conts, idxs = [self.tmp()], []
-        self.emit(depth, f"{conts[0]} = {self.ex(fr, M.VarRef(s.var, s.name, var.t))}")
-        for n, step in enumerate(s.path):  # keys first, left to right, each checked
-            cur = conts[-1]
-            if step.kind == "field":
-                assert isinstance(step.container, RecT) and isinstance(step.key, str)
-                idx = str([n for n, _ in step.container.fields].index(step.key))
-                where += f".{step.key}"
-            elif step.kind == "fn":
-                assert isinstance(step.container, FnT) and isinstance(step.key, M.Expr)
-                idx = self.tmp()
-                self.emit(depth, f"{idx} = {self.key_index(fr, step.container.dom, step.key, step.span)}")
-                where += "[...]"
+    def in_place(self, fr: Frame, depth: int, s: M.Assign, off: int | str, t: SeqT) -> bool:
+        """`q := append(q, x)` and `q := q[a:b]` (q the assigned location, x fitting the
+        element type): the queue operations, on the packed bits where q lives (an element
+        and the length written; the elements shifted), never unpacking q. The keys of q
+        were evaluated for the target, and evaluate alike in the value (no writes between):
+        they are not evaluated again."""
+        v = s.value
+        if not fits_statically(ty(v), s.target_t):
+            return False
+        lw, w = self.lay.len_width(t), self.lay.width(t.elem)
+        if (isinstance(v, M.Call) and v.fn is M.Builtin.APPEND and _is_target(v.args[0], s)
+                and fits_statically(ty(v.args[1]), t.elem) and ty(v.args[0]) == t):
+            n, x, k = self.tmp(), self.tmp(), self.rt.span(v.span)
+            self.emit(depth, f"{n} = {self.raw_bits(fr, off, lw)}")
+            self.emit(depth, f"{x} = {self.ex(fr, v.args[1])}")
+            self.emit(depth, f"if {n} >= {t.cap}: _full({k}, {t.cap})")
+            self.write(fr, depth, self.add(self.add(off, lw), self.mul(n, w)), t.elem,
+                       self.encode_cell(x, t.elem))
+            self.write_bits(fr, depth, off, lw, f"({n} + 1)")
+            return True
+        if isinstance(v, M.Slice) and _is_target(v.s, s) and ty(v) == t and ty(v.s) == t:
+            n, a, m = self.tmp(), self.tmp(), self.tmp()
+            self.emit(depth, f"{n} = {self.raw_bits(fr, off, lw)}")
+            lo = "0" if v.lo is None else f"min(max({self.ex(fr, v.lo)}, 0), {n})"
+            self.emit(depth, f"{a} = {lo}")
+            if v.hi is None:
+                self.emit(depth, f"{m} = {n} - {a}")
+                kept = f"({self.raw_bits(fr, off, self.lay.width(t))} >> ({lw} + {a} * {w}))"
             else:
-                assert isinstance(step.key, M.Expr)
-                idx, k = self.tmp(), self.rt.span(step.span)
-                self.emit(depth, f"{idx} = {self.ex(fr, step.key)}")
-                self.emit(depth, f"if not 0 <= {idx} < len({cur}): _idx({k}, {idx}, {cur})")
-                where += "[...]"
-            idxs.append(idx)
-            if n < len(s.path) - 1:
-                nxt = self.tmp()
-                self.emit(depth, f"{nxt} = {cur}[{idx}]")
-                conts.append(nxt)
-        val = self.tmp()
-        self.emit(depth, f"{val} = {self.ex(fr, s.value)}")
-        self.store_check(depth, val, ty(s.value), s.target_t, s.span, where)
-        for cur, idx in zip(reversed(conts), reversed(idxs)):
-            new = self.tmp()  # a list round trip is the fastest tuple update in CPython
-            self.emit(depth, f"{new} = list({cur}); {new}[{idx}] = {val}; {new} = tuple({new})")
-            val = new
-        self.write(fr, depth, self.lay.offsets[s.var], var.t, self.encode_cell(val, var.t))
+                self.emit(depth, f"{m} = max(min(max({self.ex(fr, v.hi)}, 0), {n}) - {a}, 0)")
+                kept = (f"(({self.raw_bits(fr, off, self.lay.width(t))} >> ({lw} + {a} * {w}))"
+                        f" & ((1 << ({m} * {w})) - 1))")
+            self.write(fr, depth, off, t, f"(({kept} << {lw}) | {m})")
+            return True
+        return False
 
     # ------------------------------------------------------------------ statements
     def block(self, fr: Frame, depth: int, stmts: tuple[M.Stmt, ...], done: list[str]) -> None:

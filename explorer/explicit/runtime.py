@@ -102,6 +102,13 @@ class Runtime:
     def idx(self, k: int, i: int, s: Tup) -> Any:
         raise EvalError("E3004", f"index {i} outside the sequence of length {len(s)}", self.spans[k])
 
+    def idxn(self, k: int, i: int, n: int) -> Any:
+        """`idx` for a sequence read where it is stored: only its length n is known."""
+        raise EvalError("E3004", f"index {i} outside the sequence of length {n}", self.spans[k])
+
+    def full(self, k: int, cap: int) -> Any:
+        raise EvalError("E3003", f"append to a full sequence (bound {cap})", self.spans[k])
+
     def floordiv(self, k: int, a: int, b: int) -> int:
         if b == 0:
             raise EvalError("E3006", "division by zero", self.spans[k])
@@ -114,7 +121,7 @@ class Runtime:
 
     def append(self, k: int, s: Tup, x: Any, cap: int) -> Tup:
         if len(s) >= cap:
-            raise EvalError("E3003", f"append to a full sequence (bound {cap})", self.spans[k])
+            self.full(k, cap)
         return s + (x,)
 
     def insert(self, k: int, s: Tup, i: int, x: Any, cap: int) -> Tup:
@@ -263,6 +270,7 @@ def namespace(rt: Runtime) -> dict[str, Any]:
         "_Fault": (EvalError, AssertFailure), "_bits": _bits, "_unwrap": rt.unwrap,
         "_at": rt.at, "_key": rt.key, "_getitem": operator.getitem, "_U": UNBOUND, "_ibits": rt.ibits,
         "_bbits": rt.bbits, "_mkset": _mkset, "_none": rt.none, "_dom": rt.dom, "_idx": rt.idx,
+        "_idxn": rt.idxn, "_full": rt.full,
         "_floordiv": rt.floordiv, "_mod": rt.mod, "_append": rt.append, "_insert": rt.insert,
         "_index": rt.index, "_remove": rt.remove, "_rng": rt.rng, "_fails": rt.fails,
         "_range": rt.range_iter, "_inrange": rt.inrange,

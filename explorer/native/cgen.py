@@ -38,7 +38,7 @@ from explorer.engine import Unsupported
 from explorer.explicit.emit import Emitter
 from explorer.explicit.encoding import Encoding
 from explorer.explicit.layout import Layout, is_cell
-from explorer.explicit.normalize import fold_model, normalize
+from explorer.explicit.normalize import fold, fold_model, normalize, substitute
 from explorer.model import AnyT, AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Type
 from explorer.types import fits_statically
 from explorer.values import Value
@@ -1009,10 +1009,10 @@ class CGen:
         for it in self.model.init:
             var = self.model.vars[it.var]
             w = self.width(var.t)
-            if not is_cell(var.t):
-                self.need_word(var.t)
             off = self.lay.offsets[it.var]
             if it.choice:
+                if not is_cell(var.t):
+                    self.need_word(var.t)
                 st = it.expr.t
                 assert isinstance(st, SetT)
                 x = self.tmp()
@@ -1027,7 +1027,8 @@ class CGen:
                 closing += 1
                 val = self.convert(x, elem, var.t, check=True)
             else:
-                val = self.fit(fr, it.expr, var.t)
+                self.init_store(fr, off, var.t, it.expr)
+                continue
             v = self.tmp()
             self.emit(1, f"{ctype(var.t)} {v} = {val};")
             self.emit(1, "if (F) return -1;")
@@ -1037,6 +1038,31 @@ class CGen:
             self.emit(1, "}")
         self.emit(1, "return 0;")
         self.emit(0, "}")
+
+    def init_store(self, fr: Frame, off: int, t: Type, e: M.Expr) -> None:
+        """`init` stores e (of a variable of type t) at bit `off`. A value wider than a
+        word is stored part by part: a function comprehension key by key, a literal in
+        words (the initial values of a function of queues, say)."""
+        if is_cell(t) or self.width(t) <= 64:
+            v = self.tmp()
+            self.emit(1, f"{ctype(t)} {v} = {self.fit(fr, e, t)};")
+            self.emit(1, "if (F) return -1;")
+            self.emit(1, f"wrv(w, {off}, {self.width(t)}, {self.val_cell(t, v)});")
+        elif (isinstance(e, M.FnComp) and isinstance(t, FnT) and isinstance(e.binder.domain, M.Lit)
+              and M.type_size(t.dom) == len(e.binder.domain.value)):
+            w, elem = self.width(t.rng), e.binder.domain.t
+            assert isinstance(elem, SetT)
+            keys = sorted(e.binder.domain.value, key=lambda x: self.enc.encode(elem.elem, x))
+            for i, x in enumerate(keys):  # the keys in layout order
+                self.init_store(fr, off + i * w, t.rng,
+                                fold(substitute(e.e, {e.binder.name: x})))
+        elif isinstance(e, M.Lit) and not has_any(t) and M.value_fits(e.value, t):
+            bits, w = self.lay.pack(t, self.enc.encode(t, e.value)), self.width(t)
+            for k in range(0, w, 64):
+                self.emit(1, f"wrv(w, {off + k}, {min(64, w - k)}, "
+                          f"{(bits >> k) & ((1 << 64) - 1)}ULL);")
+        else:
+            self.need_word(t)
 
     def invariants(self) -> None:
         """The first violated invariant's index, -1 when all hold, -2 when one fails to
