@@ -26,7 +26,7 @@ from explorer.explicit.compile import compile_model
 from explorer.explicit.run import check_model
 from explorer.lang.load import load_text
 from explorer.native import build
-from explorer.native.engine import check_native, generate
+from explorer.native.engine import STOP_CAPACITY, check_native, generate
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None,
@@ -227,6 +227,25 @@ def test_generated_code_is_clean_under_sanitizers(spec: str, check: str,
     two = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300,
                          env={**os.environ, "MX_WORKERS": "2"})
     assert (two.returncode, two.stdout, two.stderr) == (0, run.stdout, "")
+
+
+def test_the_state_numbers_capacity_stops_the_search(tmp_path: Path) -> None:
+    """Past the states an int32 parent link can number, the search stops (incomplete),
+    with one worker and two: built here with a capacity of 1000 states to reach it."""
+    loaded = load_text((ROOT / "specs" / "examples" / "scalable.mnt").read_text(), "s.mnt")
+    model = loaded.check_model(next(c for c in loaded.checks if c.name == "safe"))
+    (tmp_path / "model.c").write_text(generate(model, compile_model(model)))
+    for name in ("search.h", "search.c"):
+        (tmp_path / name).write_text(build._runtime(name))
+    exe = tmp_path / "model"
+    subprocess.run([build.compiler(), "-O1", "-DMX_MAIN", "-DCAPACITY=1000", "-Wall",
+                    "-Wextra", "-Werror", *build.SPEC_WARNINGS, "-o", str(exe),
+                    str(tmp_path / "model.c")], check=True, capture_output=True, timeout=300)
+    for workers in ("1", "2"):
+        run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300,
+                             env={**os.environ, "MX_WORKERS": workers})
+        status, _at, distinct = map(int, run.stdout.split()[:3])
+        assert (status, distinct) == (STOP_CAPACITY, 1000)
 
 
 @on_random_specs(30)

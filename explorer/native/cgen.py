@@ -1089,6 +1089,7 @@ class CGen:
     def source(self) -> str:
         """The model's half of the C source (search.c is the other)."""
         self.emit(0, f"#define W {self.words}")
+        self.emit(0, f"#define SB {max(1, (self.lay.total + 7) // 8)}")
         self.emit(0, f"#define NACT {max(1, len(self.model.actions))}")
         self.emit(0, "#include \"search.h\"")
         for aid, a in enumerate(self.model.actions):

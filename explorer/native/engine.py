@@ -44,7 +44,8 @@ POLL = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int
 
 # search.c's statuses and fault places
 HOLDS, VIOLATION, DEADLOCK, FAULT, STOP_LIMIT, STOP_STATES, STOP_DEPTH, STOP_MEMORY, \
-    STOP_OVERFLOW, STOP_SHORTER = range(10)
+    STOP_OVERFLOW, STOP_SHORTER, STOP_CAPACITY = range(11)
+CAPACITY = 2**31 - 1  # states the compiled search numbers (search.c)
 IN_INIT, IN_EXPAND, IN_INVARIANT, IN_TERMINAL = range(4)
 FAULTS = (EvalError, AssertFailure)
 
@@ -71,6 +72,7 @@ class NativeSearch:
     lib: ctypes.CDLL
     ctx: int
     words: int
+    cm: CompiledModel
     kind: str = "holds"
     at: int = -1
     invariant: int = -1
@@ -92,7 +94,12 @@ class NativeSearch:
         return sum(int(w) << (64 * k) for k, w in enumerate(buf))
 
     def label_of(self, i: int) -> int:
-        return int(self.lib.mx_label(ctypes.c_void_p(self.ctx), ctypes.c_int64(i)))
+        """The action that first reached state i, found again rather than stored (2 bytes
+        a state): states are expanded once, their successors in action order, so it is
+        the first action that leads from i's parent to i."""
+        parent = int(self.lib.mx_parent(ctypes.c_void_p(self.ctx), ctypes.c_int64(i)))
+        st, target = self.state(parent), self.state(i)
+        return next(aid for aid, act in enumerate(self.cm.actions) if target in act(st))
 
     def binding_of(self, i: int) -> Binding | None:
         return None  # rebuilt from the action, as on the Python engine's fused path
@@ -183,8 +190,8 @@ def _search(lib: ctypes.CDLL, cm: CompiledModel, options: Options, progress: Tex
                            ctypes.c_int, POLL, ctypes.POINTER(ctypes.c_int64),
                            ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int64)]
     lib.mx_state.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_uint64)]
-    lib.mx_parent.argtypes = lib.mx_label.argtypes = [ctypes.c_void_p, ctypes.c_int64]
-    lib.mx_parent.restype = lib.mx_label.restype = ctypes.c_int64
+    lib.mx_parent.argtypes = [ctypes.c_void_p, ctypes.c_int64]
+    lib.mx_parent.restype = ctypes.c_int64
     words, nact = int(lib.mx_words()), int(lib.mx_actions())
     ctx = lib.mx_new()
     if not ctx:
@@ -238,7 +245,7 @@ def _search(lib: ctypes.CDLL, cm: CompiledModel, options: Options, progress: Tex
         lib.mx_free(ctx)
         raise
     n = len(cm.model.actions)
-    s = NativeSearch(lib, ctx, words, distinct=int(out[4]), generated=int(out[5]),
+    s = NativeSearch(lib, ctx, words, cm, distinct=int(out[4]), generated=int(out[5]),
                      depth=int(out[6]), queue=int(out[7]), fired=[int(x) for x in fired][:n],
                      new=[int(x) for x in new][:n], interrupted=st.interrupted)
     status, at, where = int(out[0]), int(out[1]), int(out[2])
@@ -296,6 +303,8 @@ def _read_status(s: NativeSearch, cm: CompiledModel, status: int, where: int, in
             s.reason = f"state limit {lim.max_states}{B.during(phase)}"
         elif status == STOP_DEPTH:
             s.reason = f"depth limit {lim.max_depth}"
+        elif status == STOP_CAPACITY:
+            s.reason = f"the compiled search's capacity of {CAPACITY:,} states"
         else:
             limit = b.limits.max_memory
             what = B.format_size(limit) if limit is not None else "of the machine"

@@ -4,17 +4,24 @@
  * (cgen.py), which defines W, NACT, the `act<i>`, `successors`, `init_states`,
  * `invariants` and `terminal` functions. Nothing here comes from a spec.
  *
- * Memory: states are stored once, W words each, in one flat array indexed by state number
- * (BFS order, so the array is also the queue); the seen set is an open-addressing table
- * of state numbers; parent links and the action that first reached each state are two
- * more arrays. No allocation per state. */
+ * Memory: states are stored once, in SB bytes each (the bytes their bits need; they are
+ * worked on as W words), in one flat array indexed by state number (BFS order, so the
+ * array is also the queue); the seen set is an open-addressing table of state numbers;
+ * parent links are one more array. No allocation per state. (Which action first reached
+ * a state is not kept: a trace finds it again, engine.py.) */
 
 #include <pthread.h>
 #include <stdio.h>
 
 /* what a run ended with (engine.py maps them to the Python engine's outcomes) */
 enum { HOLDS, VIOLATION, DEADLOCK, FAULT, STOP_LIMIT, STOP_STATES, STOP_DEPTH, STOP_MEMORY,
-       STOP_OVERFLOW, STOP_SHORTER };
+       STOP_OVERFLOW, STOP_SHORTER, STOP_CAPACITY };
+
+/* state numbers are int32 parent links and uint32 table entries (a test builds a smaller
+ * capacity to reach it) */
+#ifndef CAPACITY
+#define CAPACITY INT32_MAX
+#endif
 /* where a fault was met */
 enum { IN_INIT, IN_EXPAND, IN_INVARIANT, IN_TERMINAL };
 
@@ -34,7 +41,41 @@ static inline uint64_t hash_state(const uint64_t *s) {
     return h;
 }
 
-static inline uint64_t *state_at(ctx_t *c, int64_t j) { return c->store + j * W; }
+static inline unsigned char *stored(const ctx_t *c, int64_t j) { return c->store + j * SB; }
+
+/* A state's words hold its bits from the lowest up, and nothing above them: its SB bytes
+ * are the first SB of its words in memory on a little-endian machine; elsewhere they are
+ * moved byte by byte. */
+#define LITTLE (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+
+/* state j as words */
+static inline void load(const ctx_t *c, int64_t j, uint64_t *s) {
+    s[W - 1] = 0;
+    if (LITTLE) {
+        memcpy(s, stored(c, j), SB);
+        return;
+    }
+    memset(s, 0, sizeof(uint64_t) * W);
+    for (int b = 0; b < SB; b++)
+        s[b >> 3] |= (uint64_t)stored(c, j)[b] << (8 * (b & 7));
+}
+
+static inline void save(ctx_t *c, int64_t j, const uint64_t *s) {
+    if (LITTLE) {
+        memcpy(stored(c, j), s, SB);
+        return;
+    }
+    for (int b = 0; b < SB; b++)
+        stored(c, j)[b] = (unsigned char)(s[b >> 3] >> (8 * (b & 7)));
+}
+
+static inline int same(const ctx_t *c, int64_t j, const uint64_t *s) {
+    if (LITTLE)
+        return memcmp(stored(c, j), s, SB) == 0;
+    uint64_t t[W];
+    load(c, j, t);
+    return memcmp(t, s, sizeof t) == 0;
+}
 
 /* the number of the state equal to s, or -1; *slot is where it would go */
 static int64_t lookup(ctx_t *c, const uint64_t *s, uint64_t *slot) {
@@ -45,7 +86,7 @@ static int64_t lookup(ctx_t *c, const uint64_t *s, uint64_t *slot) {
             *slot = k;
             return -1;
         }
-        if (memcmp(state_at(c, e - 1), s, sizeof(uint64_t) * W) == 0)
+        if (same(c, e - 1, s))
             return e - 1;
         k = (k + 1) & c->tmask;
     }
@@ -56,8 +97,10 @@ static int grow_table(ctx_t *c) {
     uint32_t *t = calloc(size, sizeof *t);
     if (!t)
         return -1;
+    uint64_t s[W];
     for (int64_t j = 0; j < c->n; j++) {
-        uint64_t k = hash_state(state_at(c, j)) & (size - 1);
+        load(c, j, s);
+        uint64_t k = hash_state(s) & (size - 1);
         while (t[k])
             k = (k + 1) & (size - 1);
         t[k] = (uint32_t)(j + 1);
@@ -70,7 +113,7 @@ static int grow_table(ctx_t *c) {
 
 static int grow_store(ctx_t *c) {
     int64_t cap = c->cap * 2;
-    uint64_t *st = realloc(c->store, (size_t)cap * W * sizeof *st);
+    unsigned char *st = realloc(c->store, (size_t)cap * SB);
     if (!st)
         return -1;
     c->store = st;
@@ -78,21 +121,16 @@ static int grow_store(ctx_t *c) {
     if (!p)
         return -1;
     c->parent = p;
-    int16_t *l = realloc(c->label, (size_t)cap * sizeof *l);
-    if (!l)
-        return -1;
-    c->label = l;
     c->cap = cap;
     return 0;
 }
 
 /* store s (not seen) as state number n; -1 when memory runs out */
-static int store(ctx_t *c, const uint64_t *s, uint64_t slot, int32_t parent, int aid) {
+static int store(ctx_t *c, const uint64_t *s, uint64_t slot, int32_t parent) {
     if (c->n == c->cap && grow_store(c) < 0)
         return -1;
-    memcpy(state_at(c, c->n), s, sizeof(uint64_t) * W);
+    save(c, c->n, s);
     c->parent[c->n] = parent;
-    c->label[c->n] = (int16_t)aid;
     c->table[slot] = (uint32_t)(c->n + 1);
     c->n++;
     if ((uint64_t)c->n * 2 > c->tmask + 1 && grow_table(c) < 0)
@@ -142,7 +180,9 @@ static int add_init(ctx_t *c, const uint64_t *w) {
         return 0;
     if (c->n == c->max_states)
         return STOP_STATES;
-    if (store(c, w, slot, -1, -1) < 0)
+    if (c->n == CAPACITY)
+        return STOP_CAPACITY;
+    if (store(c, w, slot, -1) < 0)
         return STOP_MEMORY;
     int64_t *u = realloc(c->upto, (size_t)c->n * sizeof *u);
     if (!u)
@@ -157,13 +197,17 @@ static int add_init(ctx_t *c, const uint64_t *w) {
 static int64_t expand(ctx_t *c, int64_t k) {
     c->bufn = 0;
     memset(c->fired_now, 0, sizeof c->fired_now);
-    return successors(c, state_at(c, k));
+    uint64_t s[W];
+    load(c, k, s);
+    return successors(c, s);
 }
 
 /* state k has no successor: a deadlock unless it is terminal, or the fault of
  * evaluating `terminal` there; -1 when neither */
 static int stuck(ctx_t *c, int64_t k) {
-    int t = HAS_TERMINAL ? terminal(state_at(c, k)) : 0;
+    uint64_t s[W];
+    load(c, k, s);
+    int t = HAS_TERMINAL ? terminal(s) : 0;
     if (t == -2) {
         c->where = IN_TERMINAL;
         return finish(c, FAULT, k);
@@ -220,7 +264,9 @@ static int insert(ctx_t *c, const uint64_t *t, int aid, int64_t i, int bad) {
     int64_t j = c->n;
     if (j == c->max_states)
         return finish(c, STOP_STATES, -1);
-    if (store(c, t, slot, (int32_t)i, aid) < 0)
+    if (j == CAPACITY)
+        return finish(c, STOP_CAPACITY, -1);
+    if (store(c, t, slot, (int32_t)i) < 0)
         return finish(c, STOP_MEMORY, -1);
     c->fresh[aid]++;
     if (bad == -3)
@@ -279,7 +325,9 @@ static void expand_share(struct worker *me) {
         e->worker = me->index;
         e->start = w->bufn;
         memset(w->fired_now, 0, sizeof w->fired_now);
-        int64_t r = successors(w, state_at(p->c, k));
+        uint64_t s[W];
+        load(p->c, k, s);
+        int64_t r = successors(w, s);
         memcpy(p->fired[k - p->b0], w->fired_now, sizeof w->fired_now);
         e->nsucc = r;
         if (r < 0)
@@ -417,7 +465,9 @@ static int search(ctx_t *c) {
     for (int64_t j = 0; j < c->n; j++) {
         if ((j & 1023) == 1023 && c->poll(2, c->n, c->n_init, 0, 0))
             return finish(c, STOP_LIMIT, -1);
-        int bad = invariants(state_at(c, j));
+        uint64_t s[W];
+        load(c, j, s);
+        int bad = invariants(s);
         if (OVF)
             return finish(c, STOP_OVERFLOW, -1);
         if (bad != -1) {
@@ -487,14 +537,13 @@ EXPORT ctx_t *mx_new(void) {
         return NULL;
     c->cap = 1024;
     c->bufcap = 64;
-    c->store = malloc((size_t)c->cap * W * sizeof *c->store);
+    c->store = malloc((size_t)c->cap * SB);
     c->parent = malloc((size_t)c->cap * sizeof *c->parent);
-    c->label = malloc((size_t)c->cap * sizeof *c->label);
     c->table = calloc(2048, sizeof *c->table);
     c->tmask = 2047;
     c->buf = malloc((size_t)c->bufcap * W * sizeof *c->buf);
     c->buf_aid = malloc((size_t)c->bufcap * sizeof *c->buf_aid);
-    if (!c->store || !c->parent || !c->label || !c->table || !c->buf || !c->buf_aid)
+    if (!c->store || !c->parent || !c->table || !c->buf || !c->buf_aid)
         return NULL;
     return c;
 }
@@ -504,7 +553,6 @@ EXPORT void mx_free(ctx_t *c) {
         return;
     free(c->store);
     free(c->parent);
-    free(c->label);
     free(c->upto);
     free(c->table);
     free(c->buf);
@@ -543,11 +591,10 @@ EXPORT int mx_run(ctx_t *c, int64_t max_states, int64_t max_depth, int deadlock,
 }
 
 EXPORT void mx_state(ctx_t *c, int64_t j, uint64_t *out) {
-    memcpy(out, state_at(c, j), sizeof(uint64_t) * W);
+    load(c, j, out);
 }
 
 EXPORT int64_t mx_parent(ctx_t *c, int64_t j) { return c->parent[j]; }
-EXPORT int64_t mx_label(ctx_t *c, int64_t j) { return c->label[j]; }
 
 #ifdef MX_MAIN
 /* A standalone run, for the sanitizer tests: the search with no limits, its figures on

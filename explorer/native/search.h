@@ -13,11 +13,10 @@ typedef int (*poll_fn)(int kind, int64_t distinct, int64_t generated, int64_t de
                        int64_t queue);
 
 struct ctx {
-    /* the states */
-    uint64_t *store;
+    /* the states, SB bytes each (the state's bits, not its W words) */
+    unsigned char *store;
     int64_t n, cap;
     int32_t *parent;
-    int16_t *label;
     int64_t *upto; /* initial states: generated up to each distinct one */
     /* the seen set: state number + 1, 0 when free */
     uint32_t *table;

@@ -1,6 +1,8 @@
 """Benchmark: the compiled engine (explorer/native) against the Python engine, and against
-SPIN's pan when Debian's `spin` is installed, on specs/examples/scalable.mnt at N = 6, 7, 8
-and on the largest showcase configuration (detached_trees.mnt, check v6_16_tasks).
+SPIN's pan when Debian's `spin` is installed, on specs/examples/scalable.mnt at N = 6, 7, 8,
+on the sequence-heavy specs/examples/lamport_mutex.mnt (3 processes, clocks up to 7, FIFO
+channels of 4 records: 252,589 states) and on the largest showcase configuration
+(detached_trees.mnt, check v6_16_tasks).
 
 Each run is a process of its own, so that its peak memory is its own: it loads the spec,
 builds what the engine needs (for the compiled engine: the C library, into an empty
@@ -10,7 +12,8 @@ growth over the search / distinct states). Every run of one workload must find t
 distinct and generated counts (else exit 1); the ratios are against the Python engine,
 and 2 workers against 1.
 
-Run:  python tests/bench/bench_native.py [--sizes 6,7,8] [--no-showcase] [--no-spin]
+Run:  python tests/bench/bench_native.py [--sizes 6,7,8] [--no-lamport] [--no-showcase]
+      [--no-spin]
 Timings are figures to read, never assertions.
 """
 
@@ -31,6 +34,7 @@ sys.path[:0] = [str(HERE), str(ROOT)]
 
 SCALABLE = ROOT / "specs" / "examples" / "scalable.mnt"
 SHOWCASE = (ROOT / "specs" / "detached_trees.mnt", "v6_16_tasks")
+LAMPORT = (ROOT / "specs" / "examples" / "lamport_mutex.mnt", "three", "N=3;MAXC=7;CAP=4")
 
 
 def child(spec: str, check: str, overrides: str, engine: str, workers: int) -> None:
@@ -82,11 +86,14 @@ def main() -> None:
         return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="6,7,8")
+    ap.add_argument("--no-lamport", action="store_true")
     ap.add_argument("--no-showcase", action="store_true")
     ap.add_argument("--no-spin", action="store_true")
     args = ap.parse_args()
     work = [(f"scalable N={n}", SCALABLE, "safe", f"N={n}")
             for n in map(int, args.sizes.split(","))]
+    if not args.no_lamport:
+        work.append(("lamport_mutex N=3 MAXC=7", *LAMPORT))
     if not args.no_showcase:
         work.append((f"{SHOWCASE[0].stem} {SHOWCASE[1]}", SHOWCASE[0], SHOWCASE[1], ""))
     print(f"{'workload':<28} {'engine':<10} {'distinct':>10} {'compile s':>9} {'search s':>9} "
