@@ -4,9 +4,10 @@ Scalars are *cells*: bool (0/1), integer (value - lo), atom (index), set of scal
 bitmask), and `T?` of those (0 for none, 1 + the inner encoding). Compound values are laid
 out field after field: a function as its cells in domain order, a record in field-name
 order, a sequence as its length then `cap` element slots (unused slots are 0), and `T?` of
-a compound as a tag bit then the inner layout. Generated code reads and writes cells with
-shifts and masks; compound values are packed and unpacked whole, by the generic functions
-here, only where a spec uses them whole.
+a compound as a tag bit then the inner layout. Generated code reads and writes cells,
+sequence elements and lengths with shifts and masks (an append to, or a slice of, the
+location assigned too); compound values are packed and unpacked whole, by the generic
+functions here, only where a spec uses them whole.
 """
 
 from __future__ import annotations
