@@ -133,10 +133,21 @@ def test_the_comparison_notices_a_difference() -> None:
 
 # -- renaming changes nothing -----------------------------------------------------------
 
+# Examples whose records a renaming reorders: a record's fields are laid out in name order,
+# and z3's choice among the counterexamples (or CTIs) of one length follows the order of
+# its constants, so there the z3 engines must agree on everything but which witness they
+# print (its states, steps and the message that shows its values).
+WITNESS_MAY_DIFFER = {"lamport_mutex"}
+_Z3_WITNESS = re.compile(r", (bmc|prove)\.(states|steps|message)\b")
+
+
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_renaming_an_example_changes_nothing(path: Path) -> None:
-    assert compare(path.read_text(encoding="utf-8"), every_engine, max_states=5000,
-                   depth=depth_of) == []
+    diffs = compare(path.read_text(encoding="utf-8"), every_engine, max_states=5000,
+                    depth=depth_of)
+    if path.stem in WITNESS_MAY_DIFFER:
+        diffs = [d for d in diffs if not _Z3_WITNESS.search(d)]
+    assert diffs == []
 
 
 def _sample(text: str, every: int) -> str:

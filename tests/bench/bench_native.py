@@ -12,8 +12,12 @@ growth over the search / distinct states). Every run of one workload must find t
 distinct and generated counts (else exit 1); the ratios are against the Python engine,
 and 2 workers against 1.
 
+With --hundred-million it runs only the compiled engine on scalable.mnt at N = 10
+(396,781,201 states) up to 100,000,000 distinct states (--max-states: the run ends
+incomplete there), to show what the machine's memory holds: its time and bytes per state.
+
 Run:  python tests/bench/bench_native.py [--sizes 6,7,8] [--no-lamport] [--no-showcase]
-      [--no-spin]
+      [--no-spin] [--hundred-million]
 Timings are figures to read, never assertions.
 """
 
@@ -37,7 +41,8 @@ SHOWCASE = (ROOT / "specs" / "detached_trees.mnt", "v6_16_tasks")
 LAMPORT = (ROOT / "specs" / "examples" / "lamport_mutex.mnt", "three", "N=3;MAXC=7;CAP=4")
 
 
-def child(spec: str, check: str, overrides: str, engine: str, workers: int) -> None:
+def child(spec: str, check: str, overrides: str, engine: str, workers: int,
+          max_states: int | None = None) -> None:
     """One measured run (in its own process); prints one JSON line."""
     from explorer.budget import Budget, Limits
     from explorer.engine import Options
@@ -57,7 +62,7 @@ def child(spec: str, check: str, overrides: str, engine: str, workers: int) -> N
         build.build(generate(model, compile_model(model)))
         compile_s = time.perf_counter() - t
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    limits = Limits()
+    limits = Limits(max_states=max_states)
     if engine == "c":
         r = check_native(model, Options(limits, workers=workers), None, Budget(limits))
     else:
@@ -66,30 +71,41 @@ def child(spec: str, check: str, overrides: str, engine: str, workers: int) -> N
     f = r.figures
     print(json.dumps({"distinct": f.distinct, "generated": f.generated, "seconds": f.elapsed,
                       "compile": compile_s, "bytes": max(0, peak - base) / max(1, f.distinct),
+                      "peak": peak,
                       "compiled": f.compiled}))
 
 
 def measure(spec: pathlib.Path, check: str, overrides: str, engine: str, workers: int,
-            cache: str) -> dict[str, float]:
+            cache: str, max_states: int = 0) -> dict[str, float]:
     env_cache = {"XDG_CACHE_HOME": cache}
     import os
     out = subprocess.run([sys.executable, __file__, "--child", str(spec), check, overrides,
-                          engine, str(workers)], capture_output=True, text=True, check=True,
-                         env={**os.environ, **env_cache})
+                          engine, str(workers), str(max_states)], capture_output=True,
+                         text=True, check=True, env={**os.environ, **env_cache})
     data: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return data
 
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6]))
+        child(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6]),
+              int(sys.argv[7]) or None)
         return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="6,7,8")
     ap.add_argument("--no-lamport", action="store_true")
     ap.add_argument("--no-showcase", action="store_true")
     ap.add_argument("--no-spin", action="store_true")
+    ap.add_argument("--hundred-million", action="store_true")
     args = ap.parse_args()
+    if args.hundred_million:
+        with tempfile.TemporaryDirectory(prefix="bench-native-") as cache:
+            m = measure(SCALABLE, "safe", "N=10", "c", 2, cache, max_states=100_000_000)
+        print(f"scalable N=10, compiled, 2 workers, up to 100,000,000 states: "
+              f"{int(m['distinct']):,} distinct, {int(m['generated']):,} generated in "
+              f"{m['seconds']:.0f} s ({m['distinct'] / m['seconds']:,.0f} states/s), "
+              f"{m['bytes']:.1f} bytes/state, peak {m['peak'] / 2**30:.2f} GiB")
+        return
     work = [(f"scalable N={n}", SCALABLE, "safe", f"N={n}")
             for n in map(int, args.sizes.split(","))]
     if not args.no_lamport:
