@@ -229,6 +229,29 @@ def test_generated_code_is_clean_under_sanitizers(spec: str, check: str,
     assert (two.returncode, two.stdout, two.stderr) == (0, run.stdout, "")
 
 
+GRID = """spec grid
+var a: 0..1000
+var b: 0..1000
+init { a = 0  b = 0 }
+action inc_a when a < 1000 { a := a + 1 }
+action inc_b when b < 1000 { b := b + 1 }
+terminal when a == 1000 and b == 1000
+check all: expect holds
+"""
+
+
+def test_a_million_states_against_their_closed_form(tmp_path: Path) -> None:
+    """Over 10^6 states, with 1 and 2 workers: every (a, b) of 0..1000 is reached, a + b
+    steps deep; every state but those with a or b at 1000 has two successors."""
+    spec = tmp_path / "grid.mnt"
+    spec.write_text(GRID)
+    for workers in ("1", "2"):
+        f = report(spec, "c", "--workers", workers)["all"]["figures"]
+        assert f["compiled"] is True
+        assert (f["distinct"], f["generated"], f["depth"]) == (1001**2, 1 + 2 * 1000 * 1001,
+                                                               2000)
+
+
 def test_the_state_numbers_capacity_stops_the_search(tmp_path: Path) -> None:
     """Past the states an int32 parent link can number, the search stops (incomplete),
     with one worker and two: built here with a capacity of 1000 states to reach it."""
