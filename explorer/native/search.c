@@ -282,7 +282,7 @@ static int insert(ctx_t *c, const uint64_t *t, int aid, int64_t i, int bad) {
 
 /* ---- several workers ------------------------------------------------------------------
  * Level-synchronous: a batch of the level's states is expanded by every worker at once
- * (each a contiguous share, successors already seen before the batch dropped, the
+ * (in chunks of CHUNK states taken in turn, successors already seen before the batch dropped, the
  * invariants of the others evaluated), then the main thread takes the batch's states in
  * order and does exactly what the one-worker loop does with their successors. So the
  * states are numbered, and every figure and counterexample found, as with one worker. */
@@ -299,7 +299,6 @@ struct worker {
     ctx_t w; /* its own successor buffer and counts; the table is read through the pool's */
     int32_t *inv; /* per successor: its invariants' result, or SEEN_BEFORE */
     int64_t invcap;
-    int64_t from, to;
     int index;
     struct pool *pool;
     pthread_t thread;
@@ -310,45 +309,62 @@ struct pool {
     int n, quit, failed;
     struct worker *ws;
     pthread_barrier_t start, done;
-    int64_t b0;
+    int64_t b0, b1;
+    int64_t next; /* the batch's next state not taken by a worker (atomic) */
     expanded_t ex[BATCH];
     int64_t fired[BATCH][NACT];
 };
 
-static void expand_share(struct worker *me) {
+/* the states of a batch a worker takes at a time: few enough that the workers finish
+ * together, enough that taking them costs nothing */
+#define CHUNK 32
+
+/* state k of the batch: its successors into the worker's buffer, each marked seen before
+ * or with its invariants' result */
+static void expand_one(struct worker *me, int64_t k) {
     struct pool *p = me->pool;
     ctx_t *w = &me->w;
-    w->bufn = 0;
-    for (int64_t k = me->from; k < me->to; k++) {
-        expanded_t *e = &p->ex[k - p->b0];
-        OVF = 0;
-        e->worker = me->index;
-        e->start = w->bufn;
-        memset(w->fired_now, 0, sizeof w->fired_now);
-        uint64_t s[W];
-        load(p->c, k, s);
-        int64_t r = successors(w, s);
-        memcpy(p->fired[k - p->b0], w->fired_now, sizeof w->fired_now);
-        e->nsucc = r;
-        if (r < 0)
-            w->bufn = e->start; /* what a failing state made is not used */
-        e->end = w->bufn;
-        if (me->invcap < w->bufcap) {
-            int32_t *inv = realloc(me->inv, (size_t)w->bufcap * sizeof *inv);
-            if (!inv) {
-                e->nsucc = -2;
-                e->end = e->start;
-                continue;
-            }
-            me->inv = inv;
-            me->invcap = w->bufcap;
+    expanded_t *e = &p->ex[k - p->b0];
+    OVF = 0;
+    e->worker = me->index;
+    e->start = w->bufn;
+    memset(w->fired_now, 0, sizeof w->fired_now);
+    uint64_t s[W];
+    load(p->c, k, s);
+    int64_t r = successors(w, s);
+    memcpy(p->fired[k - p->b0], w->fired_now, sizeof w->fired_now);
+    e->nsucc = r;
+    if (r < 0)
+        w->bufn = e->start; /* what a failing state made is not used */
+    e->end = w->bufn;
+    if (me->invcap < w->bufcap) {
+        int32_t *inv = realloc(me->inv, (size_t)w->bufcap * sizeof *inv);
+        if (!inv) {
+            e->nsucc = -2;
+            e->end = e->start;
+            return;
         }
-        for (int64_t b = e->start; b < e->end; b++) {
-            const uint64_t *t = w->buf + b * W;
-            uint64_t slot;
-            me->inv[b] = lookup(p->c, t, &slot) >= 0 ? SEEN_BEFORE : invariants(t);
-        }
-        e->ovf = OVF;
+        me->inv = inv;
+        me->invcap = w->bufcap;
+    }
+    for (int64_t b = e->start; b < e->end; b++) {
+        const uint64_t *t = w->buf + b * W;
+        uint64_t slot;
+        me->inv[b] = lookup(p->c, t, &slot) >= 0 ? SEEN_BEFORE : invariants(t);
+    }
+    e->ovf = OVF;
+}
+
+static void expand_share(struct worker *me) {
+    struct pool *p = me->pool;
+    me->w.bufn = 0;
+    for (;;) {
+        int64_t k0 = __atomic_fetch_add(&p->next, CHUNK, __ATOMIC_RELAXED);
+        if (k0 >= p->b1)
+            return;
+        int64_t k1 = k0 + CHUNK < p->b1 ? k0 + CHUNK : p->b1;
+        for (int64_t k = k0; k < k1; k++)
+            expand_one(me, k);
     }
 }
 
@@ -368,11 +384,8 @@ static void *work(void *arg) {
 static int batch(ctx_t *c, struct pool *p) {
     int64_t b0 = c->i, b1 = c->level_end < b0 + BATCH ? c->level_end : b0 + BATCH;
     p->b0 = b0;
-    int64_t per = (b1 - b0 + p->n - 1) / p->n;
-    for (int k = 0; k < p->n; k++) {
-        p->ws[k].from = b0 + per * k < b1 ? b0 + per * k : b1;
-        p->ws[k].to = b0 + per * (k + 1) < b1 ? b0 + per * (k + 1) : b1;
-    }
+    p->b1 = b1;
+    p->next = b0;
     pthread_barrier_wait(&p->start);
     expand_share(&p->ws[0]); /* the main thread is worker 0 */
     pthread_barrier_wait(&p->done);
