@@ -99,7 +99,11 @@ class NativeSearch:
         the first action that leads from i's parent to i."""
         parent = int(self.lib.mx_parent(ctypes.c_void_p(self.ctx), ctypes.c_int64(i)))
         st, target = self.state(parent), self.state(i)
-        return next(aid for aid, act in enumerate(self.cm.actions) if target in act(st))
+        for aid, act in enumerate(self.cm.actions):
+            if target in act(st):
+                return aid
+        raise AssertionError("the compiled engine reached a state that no action of the "
+                             "Python engine leads to from its parent")
 
     def binding_of(self, i: int) -> Binding | None:
         return None  # rebuilt from the action, as on the Python engine's fused path

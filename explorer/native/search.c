@@ -342,6 +342,7 @@ static void expand_one(struct worker *me, int64_t k) {
         if (!inv) {
             e->nsucc = -2;
             e->end = e->start;
+            e->ovf = OVF;
             return;
         }
         me->inv = inv;
