@@ -192,6 +192,11 @@ class Emitter:
             return int(a) * k
         return a if k == 1 else f"{a} * {k}"
 
+    def elem_at(self, off: int | str, t: SeqT, i: int | str) -> int | str:
+        """The bit offset of element i of the sequence of type t stored at `off`."""
+        return self.add(self.add(off, self.lay.len_width(t)),
+                        self.mul(str(i), self.lay.width(t.elem)))
+
     def place(self, fr: Frame, e: M.Expr) -> tuple[int | str, Type] | None:
         """(bit offset, type) of a read through function keys and record fields of a state
         variable; None for anything else. Key code (with its checks) is generated here."""
@@ -218,19 +223,18 @@ class Emitter:
                 return None
             off, t = p
             assert isinstance(t, SeqT)
-            lw, w = self.lay.len_width(t), self.lay.width(t.elem)
             k, i = self.rt.span(e.span), self.tmp()
             bind = ""
             if isinstance(off, str) and not off.isidentifier():  # the keys, once and first
                 o = self.tmp()
                 bind, off = f"({o} := {off}), ", o
-            n = self.raw_bits(fr, off, lw)
+            n = self.raw_bits(fr, off, self.lay.len_width(t))
             icode = self.ex(fr, e.i)
             if is_int(icode) and int(icode) >= 0:
-                at = self.add(self.add(off, lw), int(icode) * w)
+                at = self.elem_at(off, t, icode)
                 code = f"({at} if {n} > {icode} else _idxn({k}, {icode}, {n}))"
             else:  # the sequence, then the index, as the interpreter evaluates them
-                at = self.add(self.add(off, lw), self.mul(i, w))
+                at = self.elem_at(off, t, i)
                 code = f"({at} if 0 <= ({i} := {icode}) < {n} else _idxn({k}, {i}, {n}))"
             return (f"({bind}{code})[1]" if bind else code), t.elem
         return None
@@ -670,12 +674,11 @@ class Emitter:
                 where += "[...]"
             else:  # an element of a sequence: checked against the length stored at `off`
                 assert isinstance(t, SeqT) and isinstance(step.key, M.Expr)
-                lw, w = self.lay.len_width(t), self.lay.width(t.elem)
                 idx, n, k = self.tmp(), self.tmp(), self.rt.span(step.span)
                 self.emit(depth, f"{idx} = {self.ex(fr, step.key)}")
-                self.emit(depth, f"{n} = {self.raw_bits(fr, off, lw)}")
+                self.emit(depth, f"{n} = {self.raw_bits(fr, off, self.lay.len_width(t))}")
                 self.emit(depth, f"if not 0 <= {idx} < {n}: _idxn({k}, {idx}, {n})")
-                off = self.add(self.add(off, lw), self.mul(idx, w))
+                off = self.elem_at(off, t, idx)
                 t = t.elem
                 where += "[...]"
             if isinstance(off, str) and not off.isidentifier():  # evaluate it once, now
@@ -708,8 +711,7 @@ class Emitter:
             self.emit(depth, f"{n} = {self.raw_bits(fr, off, lw)}")
             self.emit(depth, f"{x} = {self.ex(fr, v.args[1])}")
             self.emit(depth, f"if {n} >= {t.cap}: _full({k}, {t.cap})")
-            self.write(fr, depth, self.add(self.add(off, lw), self.mul(n, w)), t.elem,
-                       self.encode_cell(x, t.elem))
+            self.write(fr, depth, self.elem_at(off, t, n), t.elem, self.encode_cell(x, t.elem))
             self.write_bits(fr, depth, off, lw, f"({n} + 1)")
             return True
         if isinstance(v, M.Slice) and _is_target(v.s, s) and ty(v) == t and ty(v.s) == t:

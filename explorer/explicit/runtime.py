@@ -100,7 +100,7 @@ class Runtime:
         raise EvalError("E3005", f"{x} is outside the domain of the function", self.spans[k])
 
     def idx(self, k: int, i: int, s: Tup) -> Any:
-        raise EvalError("E3004", f"index {i} outside the sequence of length {len(s)}", self.spans[k])
+        return self.idxn(k, i, len(s))
 
     def idxn(self, k: int, i: int, n: int) -> Any:
         """`idx` for a sequence read where it is stored: only its length n is known."""

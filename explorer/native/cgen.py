@@ -1008,46 +1008,44 @@ class CGen:
         closing = 0
         for it in self.model.init:
             var = self.model.vars[it.var]
-            w = self.width(var.t)
             off = self.lay.offsets[it.var]
-            if it.choice:
-                if not is_cell(var.t):
-                    self.need_word(var.t)
-                st = it.expr.t
-                assert isinstance(st, SetT)
-                x = self.tmp()
-                elem = st.elem
-                self.need_word(st)
-                m = self.tmp()
-                base = self.enc.base if isinstance(elem, IntT) else 0
-                self.emit(1, f"{U64} {m} = {self.ex(fr, it.expr)};")
-                self.emit(1, "if (F) return -1;")
-                self.emit(1, f"while ({m}) {{ {I64} {x} = ({I64})__builtin_ctzll({m}) + {base}; "
-                          f"{m} &= {m} - 1; (void){x};")
-                closing += 1
-                val = self.convert(x, elem, var.t, check=True)
-            else:
+            if not it.choice:
                 self.init_store(fr, off, var.t, it.expr)
                 continue
-            v = self.tmp()
-            self.emit(1, f"{ctype(var.t)} {v} = {val};")
+            if not is_cell(var.t):
+                self.need_word(var.t)
+            st = it.expr.t
+            assert isinstance(st, SetT)
+            x = self.tmp()
+            elem = st.elem
+            self.need_word(st)
+            m = self.tmp()
+            base = self.enc.base if isinstance(elem, IntT) else 0
+            self.emit(1, f"{U64} {m} = {self.ex(fr, it.expr)};")
             self.emit(1, "if (F) return -1;")
-            self.emit(1, f"wrv(w, {off}, {w}, {self.val_cell(var.t, v)});")
+            self.emit(1, f"while ({m}) {{ {I64} {x} = ({I64})__builtin_ctzll({m}) + {base}; "
+                      f"{m} &= {m} - 1; (void){x};")
+            closing += 1
+            self.init_write(off, var.t, self.convert(x, elem, var.t, check=True))
         self.emit(1, "{ int r = add_init(c, w); if (r) return r; }")
         for _ in range(closing):
             self.emit(1, "}")
         self.emit(1, "return 0;")
         self.emit(0, "}")
 
+    def init_write(self, off: int, t: Type, val: str) -> None:
+        """`init` writes the C value val (of type t) at bit `off`, unless it failed."""
+        v = self.tmp()
+        self.emit(1, f"{ctype(t)} {v} = {val};")
+        self.emit(1, "if (F) return -1;")
+        self.emit(1, f"wrv(w, {off}, {self.width(t)}, {self.val_cell(t, v)});")
+
     def init_store(self, fr: Frame, off: int, t: Type, e: M.Expr) -> None:
         """`init` stores e (of a variable of type t) at bit `off`. A value wider than a
         word is stored part by part: a function comprehension key by key, a literal in
         words (the initial values of a function of queues, say)."""
         if is_cell(t) or self.width(t) <= 64:
-            v = self.tmp()
-            self.emit(1, f"{ctype(t)} {v} = {self.fit(fr, e, t)};")
-            self.emit(1, "if (F) return -1;")
-            self.emit(1, f"wrv(w, {off}, {self.width(t)}, {self.val_cell(t, v)});")
+            self.init_write(off, t, self.fit(fr, e, t))
         elif (isinstance(e, M.FnComp) and isinstance(t, FnT) and isinstance(e.binder.domain, M.Lit)
               and M.type_size(t.dom) == len(e.binder.domain.value)):
             w, elem = self.width(t.rng), e.binder.domain.t

@@ -125,6 +125,13 @@ static int grow_store(ctx_t *c) {
     return 0;
 }
 
+/* 0 when one more state may be stored, else why not (--max-states, the capacity) */
+static int room(const ctx_t *c) {
+    if (c->n == c->max_states)
+        return STOP_STATES;
+    return c->n == CAPACITY ? STOP_CAPACITY : 0;
+}
+
 /* store s (not seen) as state number n; -1 when memory runs out */
 static int store(ctx_t *c, const uint64_t *s, uint64_t slot, int32_t parent) {
     if (c->n == c->cap && grow_store(c) < 0)
@@ -178,10 +185,9 @@ static int add_init(ctx_t *c, const uint64_t *w) {
     uint64_t slot;
     if (lookup(c, w, &slot) >= 0)
         return 0;
-    if (c->n == c->max_states)
-        return STOP_STATES;
-    if (c->n == CAPACITY)
-        return STOP_CAPACITY;
+    int full = room(c);
+    if (full)
+        return full;
     if (store(c, w, slot, -1) < 0)
         return STOP_MEMORY;
     int64_t *u = realloc(c->upto, (size_t)c->n * sizeof *u);
@@ -262,10 +268,9 @@ static int insert(ctx_t *c, const uint64_t *t, int aid, int64_t i, int bad) {
     if (lookup(c, t, &slot) >= 0)
         return -1;
     int64_t j = c->n;
-    if (j == c->max_states)
-        return finish(c, STOP_STATES, -1);
-    if (j == CAPACITY)
-        return finish(c, STOP_CAPACITY, -1);
+    int full = room(c);
+    if (full)
+        return finish(c, full, -1);
     if (store(c, t, slot, (int32_t)i) < 0)
         return finish(c, STOP_MEMORY, -1);
     c->fresh[aid]++;
@@ -282,8 +287,8 @@ static int insert(ctx_t *c, const uint64_t *t, int aid, int64_t i, int bad) {
 
 /* ---- several workers ------------------------------------------------------------------
  * Level-synchronous: a batch of the level's states is expanded by every worker at once
- * (in chunks of CHUNK states taken in turn, successors already seen before the batch dropped, the
- * invariants of the others evaluated), then the main thread takes the batch's states in
+ * (in chunks of CHUNK states taken in turn, successors already seen before the batch
+ * dropped, the invariants of the others evaluated), then the main thread takes the batch's states in
  * order and does exactly what the one-worker loop does with their successors. So the
  * states are numbered, and every figure and counterexample found, as with one worker. */
 
