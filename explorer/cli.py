@@ -155,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=_positive, metavar="N",
                    help="threads of the compiled explicit search (default: the cores "
                    "available); the results are the same whatever N")
+    p.add_argument("--no-symmetry", action="store_true",
+                   help="explore every state, not one per orbit of the `symmetric set`s")
     p.add_argument("--accept-bounded", action="store_true",
                    help="let a bmc search that finds nothing within --depth satisfy "
                    "`expect holds` (without it, that is no answer: exit 3)")
@@ -495,7 +497,9 @@ def _run_spec(path: str, args: argparse.Namespace, limits: Any, extra: dict[str,
     if args.k is not None and args.k < 1:
         raise UsageError("--k must be at least 1")
     workers = args.workers if args.workers is not None else available_cores()
-    session = S.Session(spec, Options(limits, args.depth, args.k, args.accept_bounded, workers),
+    options = Options(limits, args.depth, args.k, args.accept_bounded, workers,
+                      symmetry=not args.no_symmetry)
+    session = S.Session(spec, options,
                         args.engine, extra, args.dump_states, err)
     progress = None if args.quiet or args.format != "text" else err
     verdicts = []

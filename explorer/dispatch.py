@@ -42,15 +42,17 @@ class Explicit:
     def figures(self, f: Figures, timings: bool) -> str:
         done = "complete" if f.complete else f"incomplete, {f.queue} states left in the queue"
         how = "; compiled" if f.compiled else ""
-        rate = f"{f.elapsed:.2f} s ({f.states_per_second:,.0f} distinct states/s; {done}{how})" \
-            if timings else f"{done}"
+        sym = f"; {f.symmetry}" if f.symmetry else ""
+        rate = (f"{f.elapsed:.2f} s ({f.states_per_second:,.0f} distinct states/s; "
+                f"{done}{how}{sym})" if timings else f"{done}{sym}")
         return (f"{f.generated:,} states generated, {f.distinct:,} distinct, depth {f.depth}, "
                 f"{rate}")
 
     def run(self, model: M.Model, check: M.Check, options: Options, progress: TextIO | None,
             budget: Budget) -> Result:
         from explorer.explicit import run
-        return run.check_model(model, options.limits, progress, budget=budget)
+        return run.check_model(model, options.limits, progress, budget=budget,
+                               symmetry=options.symmetry)
 
 
 class Compiled(Explicit):

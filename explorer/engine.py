@@ -48,6 +48,7 @@ class Options:
     accept_bounded: bool = False  # a bounded search that finds nothing satisfies `holds`
     # threads of the compiled search (the same results whatever their number)
     workers: int = field(default_factory=lambda: available_cores())
+    symmetry: bool = True  # reduce by `symmetric set`s where sound (`--no-symmetry`)
 
 
 def available_cores() -> int:

@@ -400,6 +400,10 @@ class Interp:
 
     # -- expressions ----------------------------------------------------------------------
 
+    def const_value(self, name: str) -> Value:
+        """The value of the model's const `name`."""
+        return self._const(name)
+
     def _const(self, name: str) -> Value:
         if name not in self._consts:
             self._consts[name] = self.eval(self._const_defs[name].expr, ())

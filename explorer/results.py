@@ -102,6 +102,7 @@ class Figures:
     complete: bool = False
     queue: int = 0
     compiled: bool = False  # the explicit search ran compiled (explorer.native)
+    symmetry: str = ""  # the reduction by symmetric sets, in words (explorer.symmetry)
 
     @property
     def states_per_second(self) -> float:

@@ -187,7 +187,8 @@ class Session:
                 model = self.spec.check_model(check, dict(self.overrides))
             if self.dump:
                 with b.during(B.PHASE_DUMP):
-                    dump_states(model, check, self.dump, limits, self.err)
+                    dump_states(model, check, self.dump, limits, self.err,
+                                self.options.symmetry)
             return dispatch.run(check, model, engine, self.options, progress, budget=b)
 
         result = within_budget(b, dispatch.engine_for(check, engine), run)
@@ -197,7 +198,7 @@ class Session:
 
 
 def dump_states(model: M.Model, check: M.Check, path: str, limits: B.Limits,
-                err: TextIO | None) -> None:
+                err: TextIO | None, symmetry: bool = True) -> None:
     """--dump-states: the reachable state graph of the check's model, as DOT. A graph
     larger than the drawing limit is a usage error; --max-states, when lower, is a limit
     like any other (LimitReached)."""
@@ -208,7 +209,7 @@ def dump_states(model: M.Model, check: M.Check, path: str, limits: B.Limits,
     if limits.max_states is not None and limits.max_states < cap:
         cap = limits.max_states
     try:
-        g = reachable_graph(model, cap)
+        g = reachable_graph(model, cap, symmetry=symmetry)
     except TooLarge as e:
         if cap < MAX_STATES:
             raise B.LimitReached(f"state limit {cap} while building the state graph") from None
@@ -220,8 +221,8 @@ def dump_states(model: M.Model, check: M.Check, path: str, limits: B.Limits,
                       f"{escape(path)} not written\n")
         return
     dot = state_graph_dot(g.var_names, g.states, g.initial, g.edges, g.violating, g.failing,
-                          f"{model.path}: check {check.name}: {len(g.states)} states, "
-                          f"{len(g.edges)} transitions")
+                          f"{model.path}: check {check.name}: {len(g.states)} states"
+                          f"{g.reduced}, {len(g.edges)} transitions")
     try:
         write_file(path, dot)
     except OutputError as e:

@@ -10,7 +10,10 @@ not expanded) and past a failing state (drawn with why, no edges). The reference
 interpreter still judges each state: the first invariant it breaks (helpers included; one
 that fails to evaluate counts as broken) and the message of a failing expansion, so the
 picture reads exactly as the interpreter has it. A spec the explicit engine cannot
-compile (E2005) is drawn by the interpreter alone, behind the same contract."""
+compile (E2005) is drawn by the interpreter alone, behind the same contract. With
+`symmetry`, the graph has one node per orbit of the model's symmetric sets (where the
+reduction is sound: explorer.symmetry), drawn as the first of its states reached, as the
+search explores it."""
 
 from __future__ import annotations
 
@@ -21,10 +24,12 @@ from typing import Any
 
 from explorer import budget
 from explorer.diagnostics import AssertFailure, EvalError, SpecError
+from explorer.explicit.canon import Canon
 from explorer.explicit.compile import compile_model
 from explorer.explicit.system import Binding, Collect, Sink
 from explorer.interp import Interp, Label, State, check_consts
 from explorer.model import Model
+from explorer.symmetry import analyse
 
 MAX_STATES = 2_000
 _FAULTS = (EvalError, AssertFailure)
@@ -42,6 +47,7 @@ class StateGraph:
     edges: list[tuple[int, Label, int]] = field(default_factory=list)
     violating: dict[int, str] = field(default_factory=dict)  # state -> first invariant it breaks
     failing: dict[int, str] = field(default_factory=dict)  # state -> why expanding it fails
+    reduced: str = ""  # " (one per orbit of S)" when reduced by symmetric sets
 
 
 @dataclass
@@ -53,16 +59,25 @@ class _Engine:
     expand: Callable[[Any, Sink[Hashable]], None]
     state: Callable[[Any], State]
     label: Callable[[int, Binding], Label]
+    key: Callable[[Any], Hashable] = lambda s: s  # noqa: E731  (the node a state is drawn as)
+    reduced: str = ""
 
 
-def _compiled(model: Model) -> _Engine | None:
+def _compiled(model: Model, symmetry: bool) -> _Engine | None:
     try:
         cm = compile_model(model)
     except SpecError:  # E2005: too deeply nested for Python
         return None
     names = [a.name for a in model.actions]
+    sets = analyse(model).sets if symmetry else ()
+    key: Callable[[Any], Hashable] = Canon(model, cm.layout, sets) if sets else _same
+    reduced = f" (one per orbit of {', '.join(t.name for t in sets)})" if sets else ""
     return _Engine(cm.initial, cm.expand, cm.decode_state,
-                   lambda aid, b: (names[aid], cm.decode_binding(aid, b)))
+                   lambda aid, b: (names[aid], cm.decode_binding(aid, b)), key, reduced)
+
+
+def _same(s: Hashable) -> Hashable:
+    return s
 
 
 def _interpreted(model: Model, it: Interp) -> _Engine:
@@ -76,22 +91,24 @@ def _interpreted(model: Model, it: Interp) -> _Engine:
                    lambda aid, b: (model.actions[aid].name, b))
 
 
-def reachable_graph(model: Model, limit: int = MAX_STATES, compiled: bool = True) -> StateGraph:
+def reachable_graph(model: Model, limit: int = MAX_STATES, compiled: bool = True,
+                    symmetry: bool = False) -> StateGraph:
     """SpecError when a const fails to evaluate (as every engine does). `compiled=False`
     draws it with the interpreter alone (the same graph: tests compare them)."""
     check_consts(model)
     it = Interp(model)
-    eng = (compiled and _compiled(model)) or _interpreted(model, it)
-    g = StateGraph(tuple(v.name for v in model.vars))
+    eng = (compiled and _compiled(model, symmetry)) or _interpreted(model, it)
+    g = StateGraph(tuple(v.name for v in model.vars), reduced=eng.reduced)
     index: dict[Hashable, int] = {}
     held: list[Any] = []  # the engine's own form of each state
 
     def add(s: Hashable) -> int:
-        if s not in index:
+        k = eng.key(s)
+        if k not in index:
             budget.poll()  # the run's time and memory limits
             if len(g.states) >= limit:
                 raise TooLarge(f"the reachable state graph has more than {limit:,} states")
-            index[s] = len(g.states)
+            index[k] = len(g.states)
             held.append(s)
             g.states.append(eng.state(s))
             for inv in model.invariants:
@@ -100,9 +117,9 @@ def reachable_graph(model: Model, limit: int = MAX_STATES, compiled: bool = True
                 except EvalError:
                     ok = False
                 if not ok:
-                    g.violating[index[s]] = inv.name
+                    g.violating[index[k]] = inv.name
                     break
-        return index[s]
+        return index[k]
 
     queue: deque[int] = deque()
     try:
@@ -125,7 +142,7 @@ def reachable_graph(model: Model, limit: int = MAX_STATES, compiled: bool = True
             g.failing[i] = _why(it, g.states[i], e)
             continue
         for aid, bind, t in sink.edges:
-            new = t not in index
+            new = eng.key(t) not in index
             j = add(t)
             g.edges.append((i, eng.label(aid, bind), j))
             if new:

@@ -16,6 +16,7 @@ from explorer.budget import Budget
 from explorer.diagnostics import AssertFailure, EvalError
 from explorer.engine import finish
 from explorer.explicit.bfs import Limits, Search, search
+from explorer.explicit.canon import Canon
 from explorer.explicit.compile import CompiledModel, compile_model
 from explorer.explicit.system import Binding
 from explorer.results import (
@@ -29,30 +30,40 @@ from explorer.results import (
     no_initial_state,
     within_budget,
 )
+from explorer.symmetry import NONE as NO_SYMMETRY
+from explorer.symmetry import Symmetry, analyse
 
 # compile_model is looked up here by the compiled engine too, so that both explicit
 # engines compile the model through one name (tests stand in for it there)
 __all__ = ["Explored", "FAULTS", "Finished", "check_model", "compile_model", "outcome",
-           "python_search", "result"]
+           "python_search", "reduction", "result"]
 
 
 def check_model(model: M.Model, limits: Limits | None = None,
                 progress: TextIO | None = sys.stderr, verify: bool = True,
-                budget: Budget | None = None) -> Result:
+                budget: Budget | None = None, symmetry: bool = True) -> Result:
     """Explore `model` exhaustively (within limits) and describe what was found. The
     phases poll `budget` (by default one of `limits`, from now); a limit reached outside
-    the search gives the outcome `incomplete` too, naming the phase."""
+    the search gives the outcome `incomplete` too, naming the phase. `symmetry`: reduce by
+    the model's symmetric sets where that is sound (explorer.symmetry)."""
     b = budget or Budget(limits)
-    return within_budget(b, "bfs", lambda: _check(model, limits, progress, verify, b))
+    return within_budget(b, "bfs", lambda: _check(model, limits, progress, verify, b, symmetry))
 
 
 def _check(model: M.Model, limits: Limits | None, progress: TextIO | None, verify: bool,
-           b: Budget) -> Result:
+           b: Budget, symmetry: bool) -> Result:
     t0 = time.monotonic()
     with b.during(B.PHASE_COMPILE):
         cm = compile_model(model)
-    s = python_search(cm, limits, progress, b)
-    return result(cm, s, t0, b, verify)
+        sym = reduction(model, symmetry)
+    s = python_search(cm, limits, progress, b, symmetry=sym)
+    return result(cm, s, t0, b, verify, symmetry=sym)
+
+
+def reduction(model: M.Model, on: bool) -> Symmetry:
+    """The symmetric sets the search reduces by: those `analyse` finds sound, unless `on`
+    is false (`--no-symmetry`)."""
+    return analyse(model) if on else NO_SYMMETRY
 
 
 FAULTS = (EvalError, AssertFailure)
@@ -135,10 +146,14 @@ def _trace(cm: CompiledModel, s: Explored, at: int) -> Trace:
 
 
 def python_search(cm: CompiledModel, limits: Limits | None, progress: TextIO | None,
-                  b: Budget, handover_at: float | None = None) -> Search[int]:
+                  b: Budget, handover_at: float | None = None,
+                  symmetry: Symmetry = NO_SYMMETRY) -> Search[int]:
+    """The Python search of cm; with symmetric sets to reduce by, one state per orbit
+    (explorer.explicit.canon), the path made of real states."""
+    canonical = Canon(cm.model, cm.layout, symmetry.sets) if symmetry.sets else None
     with b.during(B.PHASE_SEARCH):
         return search(cm, limits, progress, fault_types=FAULTS, budget=b,
-                      handover_at=handover_at)
+                      handover_at=handover_at, canonical=canonical)
 
 
 class Finished(Explored, Protocol):
@@ -153,13 +168,15 @@ class Finished(Explored, Protocol):
 
 
 def result(cm: CompiledModel, s: Finished, t0: float, b: Budget, verify: bool,
-           compiled: bool = False) -> Result:
-    """The `Result` of a finished search of cm that started (compiling) at t0."""
+           compiled: bool = False, symmetry: Symmetry = NO_SYMMETRY) -> Result:
+    """The `Result` of a finished search of cm that started (compiling) at t0 (reduced by
+    `symmetry`'s sets)."""
     model = cm.model
     elapsed = time.monotonic() - t0
     found, trace = outcome(cm, s)
     figures = Figures(s.generated, s.distinct, s.depth, elapsed,
-                      found.kind is OutcomeKind.HOLDS, s.queue, compiled)
+                      found.kind is OutcomeKind.HOLDS, s.queue, compiled,
+                      symmetry.describe())
     coverage = [Coverage(a.name, a.span, s.fired[i], s.new[i])
                 for i, a in enumerate(model.actions)]
     return finish(model, found, trace, figures, b, "bfs", coverage, verify,

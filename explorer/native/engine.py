@@ -138,6 +138,12 @@ def check_native(model: M.Model, options: Options, progress: TextIO | None,
         t0 = time.monotonic()
         with budget.during(B.PHASE_COMPILE):
             cm = explicit.compile_model(model)  # the Python engine's, as `bfs` compiles it
+            sym = explicit.reduction(model, options.symmetry)
+        if sym.sets:
+            if progress is not None and not adaptive:
+                progress.write("explicit search: symmetry reduction; it runs in Python\n")
+            s = explicit.python_search(cm, options.limits, progress, budget, symmetry=sym)
+            return explicit.result(cm, s, t0, budget, verify, symmetry=sym)
         lib: ctypes.CDLL | None = None
         try:
             with budget.during(B.PHASE_COMPILE):

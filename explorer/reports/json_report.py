@@ -38,10 +38,12 @@ def verdict_json(v: Verdict, timings: bool = True) -> dict[str, Any]:
     r, o, e = v.result, v.result.outcome, v.check.expect
     steps = len(r.trace) if r.trace is not None else None
     f = r.figures
-    figures = {"generated": f.generated, "distinct": f.distinct, "depth": f.depth,
+    figures: dict[str, Any] = {"generated": f.generated, "distinct": f.distinct, "depth": f.depth,
                "elapsed": round(f.elapsed, 6),
                "states_per_second": round(f.states_per_second, 1), "complete": f.complete,
                "queue": f.queue, "compiled": f.compiled}
+    if f.symmetry:  # the words of the text report (explorer.symmetry)
+        figures["symmetry"] = f.symmetry
     if not timings:  # nor how the run was made: the same artefact on every machine
         del figures["elapsed"], figures["states_per_second"], figures["compiled"]
     return {
