@@ -190,6 +190,21 @@ def test_a_corrupt_or_foreign_cache_entry_is_rebuilt() -> None:
     assert build.load(rebuilt).mx_words() >= 1
 
 
+def sanitized(source: str, folder: Path) -> Path:
+    """A model's C source built standalone (MX_MAIN) with AddressSanitizer and
+    UndefinedBehaviorSanitizer, any report aborting, and warnings as errors."""
+    (folder / "model.c").write_text(source)
+    for name in ("search.h", "search.c"):
+        (folder / name).write_text(build._runtime(name))
+    exe = folder / "model"
+    subprocess.run([build.compiler(), "-O1", "-g", "-DMX_MAIN", "-Wall", "-Wextra", "-Werror",
+                    "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+                    "-fno-omit-frame-pointer", *build.SPEC_WARNINGS, "-o", str(exe),
+                    str(folder / "model.c")],
+                   check=True, capture_output=True, timeout=300)
+    return exe
+
+
 SANITIZED = [("examples/mutex", "buggy"), ("examples/prodcons", "overflow"),
              ("examples/prodcons", "batched"), ("examples/scalable", "tiny"),
              ("examples/lamport_mutex", "three"),
@@ -206,15 +221,7 @@ def test_generated_code_is_clean_under_sanitizers(spec: str, check: str,
     loaded = load_text((ROOT / "specs" / f"{spec}.mnt").read_text(), f"{spec}.mnt")
     chk = next(c for c in loaded.checks if c.name == check)
     model = loaded.check_model(chk)
-    (tmp_path / "model.c").write_text(generate(model, compile_model(model)))
-    for name in ("search.h", "search.c"):
-        (tmp_path / name).write_text(build._runtime(name))
-    exe = tmp_path / "model"
-    subprocess.run([build.compiler(), "-O1", "-g", "-DMX_MAIN", "-Wall", "-Wextra", "-Werror",
-                    "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-                    "-fno-omit-frame-pointer", *build.SPEC_WARNINGS, "-o", str(exe),
-                    str(tmp_path / "model.c")],
-                   check=True, capture_output=True, timeout=300)
+    exe = sanitized(generate(model, compile_model(model)), tmp_path)
     run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
     status, _at, distinct, generated, depth, _queue = map(int, run.stdout.split()[:6])

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from test_native import comparable, report, sanitized
 
 from explorer import model as M
 from explorer.budget import Limits
@@ -26,6 +29,7 @@ from explorer.explicit.canon import Canon
 from explorer.explicit.compile import CompiledModel, compile_model
 from explorer.explicit.run import check_model
 from explorer.lang.load import load_text
+from explorer.native.engine import generate
 from explorer.results import OutcomeKind, Result
 from explorer.symmetry import analyse, perms
 from explorer.values import Value, sort_key
@@ -278,3 +282,44 @@ def test_no_symmetry_and_the_reports(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-m", "explorer", str(spec), "--dump-states", str(dot),
                     "--quiet"], check=True, capture_output=True)
     assert "7 states (one per orbit of Proc), 18 transitions" in dot.read_text()
+
+
+# ---------------------------------------------------------------------------------------
+# The compiled engine: its own canonical form (search.c), the same orbits
+
+
+needs_cc = pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None,
+                              reason="no C compiler")
+AGREE = {"lock": LOCK.replace("BUGGY", "false"), "lock_bug": LOCK.replace("BUGGY", "true"),
+         "relation": RELATION, "mixed": MIXED}
+
+
+@needs_cc
+@pytest.mark.parametrize("name", sorted(AGREE))
+def test_the_compiled_engine_reduces_to_the_same_figures_and_trace(
+        name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    spec = tmp_path / f"{name}.mnt"
+    spec.write_text(AGREE[name])
+    py = report(spec, "bfs")
+    assert all(c["figures"]["symmetry"].startswith("symmetry: ") for c in py.values())
+    for workers in ("1", "2"):
+        c = report(spec, "c", "--workers", workers)
+        assert list(c) == list(py)
+        for check in c:
+            assert c[check]["figures"]["compiled"] is True
+            assert comparable(c[check]) == comparable(py[check]), (workers, check)
+
+
+@needs_cc
+@pytest.mark.parametrize("name", ["lock_bug", "mixed", "relation"])
+def test_the_compiled_canonical_form_is_clean_under_sanitizers(name: str, tmp_path: Path) -> None:
+    model = load_text(AGREE[name], f"{name}.mnt").default
+    exe = sanitized(generate(model, compile_model(model), analyse(model).sets), tmp_path)
+    for workers in ("1", "2"):
+        run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300,
+                             env={**os.environ, "MX_WORKERS": workers})
+        assert run.returncode == 0 and run.stderr == "", run.stderr[-3000:]
+        _status, _at, distinct, generated, _depth, _queue = map(int, run.stdout.split()[:6])
+        r = reduced(model)
+        assert (distinct, generated) == (r.figures.distinct, r.figures.generated)

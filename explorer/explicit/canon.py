@@ -106,7 +106,7 @@ class Canon:
         still = (1 << total) - 1
         for x in self.moving:
             still &= ~(((1 << x.width) - 1) << x.off)
-        self._still = still
+        self.still = still
 
     # ------------------------------------------------------------------ the leaves
     def _moves(self, t: M.Type) -> bool:
@@ -189,7 +189,7 @@ class Canon:
         perm = Perm(tuple(zip(self.sets, p)))
         positions: dict[M.Type, list[int]] = {}
         cells = []
-        still = self._still
+        still = self.still
         tables: dict[tuple[int, int], _Map | None] = {}
         for x in self.moving:
             dst = x.base

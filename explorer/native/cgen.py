@@ -29,7 +29,7 @@ integers, and no comment carries spec text.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import assert_never
 
@@ -40,6 +40,7 @@ from explorer.explicit.encoding import Encoding
 from explorer.explicit.layout import Layout, is_cell
 from explorer.explicit.normalize import fold, fold_model, normalize, substitute
 from explorer.model import AnyT, AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Type
+from explorer.native import symtab
 from explorer.types import fits_statically
 from explorer.values import Value
 
@@ -116,7 +117,8 @@ class CGen:
     """Generates the C functions of one model (`source()`)."""
 
     def __init__(self, model: M.Model, enc: Encoding, lay: Layout,
-                 consts: dict[str, Value]) -> None:
+                 consts: dict[str, Value], symmetry: Sequence[AtomT] = ()) -> None:
+        self.symmetry = tuple(symmetry)  # the symmetric sets to reduce by
         self.model = fold_model(model)
         self.enc, self.lay = enc, lay
         self.consts = consts
@@ -1090,6 +1092,8 @@ class CGen:
         self.emit(0, f"#define SB {max(1, (self.lay.total + 7) // 8)}")
         self.emit(0, f"#define NACT {max(1, len(self.model.actions))}")
         self.emit(0, "#include \"search.h\"")
+        for line in symtab.tables(self.model, self.lay, self.symmetry, self.words):
+            self.emit(0, line)
         for aid, a in enumerate(self.model.actions):
             self.action(aid, a)
         self.init()

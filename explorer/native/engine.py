@@ -21,7 +21,7 @@ import signal
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -38,6 +38,7 @@ from explorer.interp import Interp
 from explorer.native import build as Build
 from explorer.native.cgen import CGen
 from explorer.results import Result, within_budget
+from explorer.symmetry import Symmetry
 
 POLL = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64,
                         ctypes.c_int64, ctypes.c_int64)
@@ -116,13 +117,14 @@ class NativeSearch:
         return out[::-1]
 
 
-def generate(model: M.Model, cm: CompiledModel) -> str:
-    """The model's C source (Unsupported for what it cannot express)."""
+def generate(model: M.Model, cm: CompiledModel, symmetry: Sequence[M.AtomT] = ()) -> str:
+    """The model's C source, reduced by the `symmetry` sets (Unsupported for what it
+    cannot express)."""
     if len(model.actions) > 32767:
         raise Unsupported("more than 32767 actions")
     it = Interp(model)
     consts = {c.name: it._const(c.name) for c in model.consts}
-    return CGen(model, cm.encoding, cm.layout, consts).source()
+    return CGen(model, cm.encoding, cm.layout, consts, symmetry).source()
 
 
 HANDOVER_SECONDS = 1.0  # how long `auto` lets the Python engine run before compiling
@@ -139,15 +141,10 @@ def check_native(model: M.Model, options: Options, progress: TextIO | None,
         with budget.during(B.PHASE_COMPILE):
             cm = explicit.compile_model(model)  # the Python engine's, as `bfs` compiles it
             sym = explicit.reduction(model, options.symmetry)
-        if sym.sets:
-            if progress is not None and not adaptive:
-                progress.write("explicit search: symmetry reduction; it runs in Python\n")
-            s = explicit.python_search(cm, options.limits, progress, budget, symmetry=sym)
-            return explicit.result(cm, s, t0, budget, verify, symmetry=sym)
         lib: ctypes.CDLL | None = None
         try:
             with budget.during(B.PHASE_COMPILE):
-                source = generate(model, cm)
+                source = generate(model, cm, sym.sets)
                 path = Build.cached(source)
                 if path is not None or not adaptive:
                     lib = Build.load(path or Build.build(source, budget))
@@ -155,12 +152,13 @@ def check_native(model: M.Model, options: Options, progress: TextIO | None,
             why = f"no C for {e}" if isinstance(e, Unsupported) else str(e)
             if progress is not None and (isinstance(e, Unsupported) or _first_time(why)):
                 progress.write(f"explicit search: {why}; it runs in Python\n")
-            return _python(cm, options, progress, budget, t0, verify)
+            return _python(cm, options, progress, budget, t0, verify, sym)
         if lib is None:  # adaptive, not cached: Python first
             handover = time.monotonic() + HANDOVER_SECONDS
-            s = explicit.python_search(cm, options.limits, progress, budget, handover_at=handover)
+            s = explicit.python_search(cm, options.limits, progress, budget, handover_at=handover,
+                                       symmetry=sym)
             if s.kind != HANDOVER:
-                return explicit.result(cm, s, t0, budget, verify)
+                return explicit.result(cm, s, t0, budget, verify, symmetry=sym)
             with budget.during(B.PHASE_COMPILE):
                 lib = Build.load(Build.build(source, budget))
         try:
@@ -169,15 +167,15 @@ def check_native(model: M.Model, options: Options, progress: TextIO | None,
         except Fallback as e:
             if progress is not None:
                 progress.write(f"explicit search: {e}; it runs in Python\n")
-            return _python(cm, options, progress, budget, t0, verify)
-        return explicit.result(cm, ns, t0, budget, verify, compiled=True)
+            return _python(cm, options, progress, budget, t0, verify, sym)
+        return explicit.result(cm, ns, t0, budget, verify, compiled=True, symmetry=sym)
     return within_budget(budget, "bfs", run)
 
 
 def _python(cm: CompiledModel, options: Options, progress: TextIO | None, b: Budget,
-            t0: float, verify: bool) -> Result:
-    s = explicit.python_search(cm, options.limits, progress, b)
-    return explicit.result(cm, s, t0, b, verify)
+            t0: float, verify: bool, sym: Symmetry) -> Result:
+    s = explicit.python_search(cm, options.limits, progress, b, symmetry=sym)
+    return explicit.result(cm, s, t0, b, verify, symmetry=sym)
 
 
 _SAID: set[str] = set()

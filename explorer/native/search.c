@@ -43,41 +43,271 @@ static inline uint64_t hash_state(const uint64_t *s) {
 
 static inline unsigned char *stored(const ctx_t *c, int64_t j) { return c->store + j * SB; }
 
+/* where the seen set's key of state j is: its representative with symmetry, else itself */
+static inline unsigned char *keyed(const ctx_t *c, int64_t j) {
+#if SYM
+    return c->keys + j * SB;
+#else
+    return stored(c, j);
+#endif
+}
+
 /* A state's words hold its bits from the lowest up, and nothing above them: its SB bytes
  * are the first SB of its words in memory on a little-endian machine; elsewhere they are
  * moved byte by byte. */
 #define LITTLE (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
 
-/* state j as words */
-static inline void load(const ctx_t *c, int64_t j, uint64_t *s) {
+/* the SB bytes at b as words */
+static inline void load_at(const unsigned char *b, uint64_t *s) {
     s[W - 1] = 0;
     if (LITTLE) {
-        memcpy(s, stored(c, j), SB);
+        memcpy(s, b, SB);
         return;
     }
     memset(s, 0, sizeof(uint64_t) * W);
-    for (int b = 0; b < SB; b++)
-        s[b >> 3] |= (uint64_t)stored(c, j)[b] << (8 * (b & 7));
+    for (int k = 0; k < SB; k++)
+        s[k >> 3] |= (uint64_t)b[k] << (8 * (k & 7));
 }
 
-static inline void save(ctx_t *c, int64_t j, const uint64_t *s) {
+static inline void save_at(unsigned char *b, const uint64_t *s) {
     if (LITTLE) {
-        memcpy(stored(c, j), s, SB);
+        memcpy(b, s, SB);
         return;
     }
-    for (int b = 0; b < SB; b++)
-        stored(c, j)[b] = (unsigned char)(s[b >> 3] >> (8 * (b & 7)));
+    for (int k = 0; k < SB; k++)
+        b[k] = (unsigned char)(s[k >> 3] >> (8 * (k & 7)));
 }
 
+/* state j as words */
+static inline void load(const ctx_t *c, int64_t j, uint64_t *s) { load_at(stored(c, j), s); }
+
+/* whether state j's key is s */
 static inline int same(const ctx_t *c, int64_t j, const uint64_t *s) {
     if (LITTLE)
-        return memcmp(stored(c, j), s, SB) == 0;
+        return memcmp(keyed(c, j), s, SB) == 0;
     uint64_t t[W];
-    load(c, j, t);
+    load_at(keyed(c, j), t);
     return memcmp(t, s, sizeof t) == 0;
 }
 
-/* the number of the state equal to s, or -1; *slot is where it would go */
+/* ---- symmetry ------------------------------------------------------------------------
+ * The representative of a state's orbit under the permutations of the symmetric sets
+ * (cgen.py emits the cells a permutation moves or changes as tables, SYM 1). The same
+ * method as explorer/explicit/canon.py, not the same representative: each atom gets a
+ * signature that a permutation carries along with it (a hash summed over what the state
+ * says about the atom); the permutations that put the atoms in signature order (atoms
+ * of equal signature in every order) give images, and the least image is the
+ * representative. Exact: two states have the same representative iff they are
+ * symmetric. */
+#if SYM
+/* whether leaf x holds a value in s (not a slot past a sequence's length, nor the inside
+ * of a none) */
+static inline int sym_holds(const uint64_t *s, const sym_leaf_t *x) {
+    for (int g = 0; g < x->nguards; g++) {
+        const sym_guard_t *d = &sym_guard[x->guard0 + g];
+        if (rdv(s, d->off, d->width) <= d->k)
+            return 0;
+    }
+    return 1;
+}
+
+/* which of x's steps over set j (but `skip`) are at atom a */
+static inline uint64_t sym_flags(const sym_leaf_t *x, int j, int a, int skip) {
+    uint64_t f = 0;
+    for (int q = 0; q < x->nsteps; q++) {
+        const sym_step_t *st = &sym_step[x->step0 + q];
+        f = f << 1 | (uint64_t)(q != skip && st->set == j && st->index == a);
+    }
+    return f;
+}
+
+/* x's value v as atom a of set j sees it: itself, unless it holds atoms of a symmetric
+ * set, which it names only by how they stand to a (a set: by its size and whether it
+ * holds a) */
+static inline uint64_t sym_seen(const sym_leaf_t *x, uint64_t v, int j, int a) {
+    switch (x->kind) {
+    case SYM_PLAIN:
+        return v;
+    case SYM_ATOM_SET:
+        return (uint64_t)__builtin_popcountll(v) * 2 + (uint64_t)(x->vset == j && ((v >> a) & 1));
+    case SYM_OPT_ATOM:
+        if (!v)
+            return 0x5ea1ULL;
+        v--;
+        /* fall through */
+    default:
+        return x->vset == j && v == (uint64_t)a ? 0x5e1fULL : 0x07e5ULL;
+    }
+}
+
+static inline uint64_t sym_hash(uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
+    return mix(mix(mix(mix(a + 0x9e3779b97f4a7c15ULL) ^ b) ^ c) ^ d);
+}
+
+static void sym_signatures(const uint64_t *s, uint64_t sig[SYM_SETS][SYM_MAXN]) {
+    memset(sig, 0, sizeof(uint64_t) * SYM_SETS * SYM_MAXN);
+    for (int l = 0; l < SYM_LEAVES; l++) {
+        const sym_leaf_t *x = &sym_leaf[l];
+        if (x->nguards && !sym_holds(s, x))
+            continue;
+        uint64_t v = rdv(s, x->off, x->width);
+        for (int q = 0; q < x->nsteps; q++) {
+            const sym_step_t *st = &sym_step[x->step0 + q];
+            sig[st->set][st->index] += sym_hash((uint64_t)x->cls, (uint64_t)q,
+                                                sym_flags(x, st->set, st->index, q),
+                                                sym_seen(x, v, st->set, st->index));
+        }
+        if (x->kind == SYM_ATOM || (x->kind == SYM_OPT_ATOM && v)) {
+            uint64_t b = v - (x->kind == SYM_OPT_ATOM);
+            if (b < (uint64_t)sym_n[x->vset])
+                sig[x->vset][b] += sym_hash((uint64_t)x->cls, 0xa70aULL,
+                                            sym_flags(x, x->vset, (int)b, -1), 1);
+        } else if (x->kind == SYM_ATOM_SET) {
+            for (uint64_t m = v; m; m &= m - 1) {
+                int b = __builtin_ctzll(m);
+                if (b < sym_n[x->vset])
+                    sig[x->vset][b] += sym_hash((uint64_t)x->cls, 0x5e7ULL,
+                                                sym_flags(x, x->vset, b, -1), 2);
+            }
+        }
+    }
+}
+
+/* the image of s under p (p[j][a]: where atom a of set j goes) */
+static void sym_apply(const uint64_t *s, int p[SYM_SETS][SYM_MAXN], uint64_t *out) {
+    for (int k = 0; k < W; k++)
+        out[k] = s[k] & sym_still[k];
+    for (int l = 0; l < SYM_LEAVES; l++) {
+        const sym_leaf_t *x = &sym_leaf[l];
+        if (x->nguards && !sym_holds(s, x))
+            continue;
+        uint64_t v = rdv(s, x->off, x->width);
+        const int *q = x->vset >= 0 ? p[x->vset] : NULL;
+        if (x->kind == SYM_ATOM && v < (uint64_t)SYM_MAXN)
+            v = (uint64_t)q[v];
+        else if (x->kind == SYM_OPT_ATOM && v && v <= (uint64_t)SYM_MAXN)
+            v = (uint64_t)q[v - 1] + 1;
+        else if (x->kind == SYM_ATOM_SET) {
+            uint64_t m = 0;
+            for (uint64_t r = v; r; r &= r - 1) {
+                int b = __builtin_ctzll(r);
+                if (b < SYM_MAXN)
+                    m |= 1ULL << q[b];
+            }
+            v = m;
+        }
+        int64_t dst = x->base;
+        for (int t = 0; t < x->nsteps; t++) {
+            const sym_step_t *st = &sym_step[x->step0 + t];
+            dst += (int64_t)p[st->set][st->index] * st->width;
+        }
+        wrv(out, dst, x->width, v);
+    }
+}
+
+/* the next arrangement of a[0..n) in lexicographic order; 0 (and a sorted) after the last */
+static int sym_next_perm(int *a, int n) {
+    int i = n - 2;
+    while (i >= 0 && a[i] >= a[i + 1])
+        i--;
+    if (i < 0) {
+        for (int l = 0, r = n - 1; l < r; l++, r--) {
+            int t = a[l];
+            a[l] = a[r];
+            a[r] = t;
+        }
+        return 0;
+    }
+    int j = n - 1;
+    while (a[j] <= a[i])
+        j--;
+    int t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+    for (int l = i + 1, r = n - 1; l < r; l++, r--) {
+        t = a[l];
+        a[l] = a[r];
+        a[r] = t;
+    }
+    return 1;
+}
+
+/* the next order of the atoms that keeps them in signature order: the blocks of equal
+ * signature, last first, each through its arrangements (an odometer); 0 after the last */
+static int sym_next(int ord[SYM_SETS][SYM_MAXN], uint64_t sig[SYM_SETS][SYM_MAXN]) {
+    for (int j = SYM_SETS - 1; j >= 0; j--) {
+        int n = sym_n[j];
+        int e = n;
+        while (e > 0) {
+            int b = e - 1;
+            while (b > 0 && sig[j][ord[j][b - 1]] == sig[j][ord[j][e - 1]])
+                b--;
+            if (e - b > 1 && sym_next_perm(ord[j] + b, e - b))
+                return 1;
+            e = b;
+        }
+    }
+    return 0;
+}
+
+static inline int sym_less(const uint64_t *a, const uint64_t *b) {
+    for (int k = W - 1; k >= 0; k--)
+        if (a[k] != b[k])
+            return a[k] < b[k];
+    return 0;
+}
+
+static void canon(const uint64_t *s, uint64_t *out) {
+    uint64_t sig[SYM_SETS][SYM_MAXN];
+    int ord[SYM_SETS][SYM_MAXN], p[SYM_SETS][SYM_MAXN];
+    sym_signatures(s, sig);
+    for (int j = 0; j < SYM_SETS; j++) { /* by signature, then atom: ascending blocks */
+        for (int a = 0; a < sym_n[j]; a++) {
+            int r = a;
+            while (r > 0 && sig[j][ord[j][r - 1]] > sig[j][a]) {
+                ord[j][r] = ord[j][r - 1];
+                r--;
+            }
+            ord[j][r] = a;
+        }
+    }
+    uint64_t img[W];
+    int first = 1;
+    do {
+        for (int j = 0; j < SYM_SETS; j++)
+            for (int r = 0; r < sym_n[j]; r++)
+                p[j][ord[j][r]] = r;
+        sym_apply(s, p, img);
+        if (first || sym_less(img, out))
+            memcpy(out, img, sizeof img);
+        first = 0;
+    } while (sym_next(ord, sig));
+}
+#define KEY(c, b) ((c)->kbuf + (b) * W)
+#else
+#define KEY(c, b) ((c)->buf + (b) * W)
+#endif
+
+/* the keys of successors [b0, b1) of c's buffer (their representatives, with symmetry);
+ * -1 when memory runs out */
+static int keys_of(ctx_t *c, int64_t b0, int64_t b1) {
+#if SYM
+    if (c->kcap < c->bufcap) {
+        uint64_t *k = realloc(c->kbuf, (size_t)c->bufcap * W * sizeof *k);
+        if (!k)
+            return -1;
+        c->kbuf = k;
+        c->kcap = c->bufcap;
+    }
+    for (int64_t b = b0; b < b1; b++)
+        canon(c->buf + b * W, c->kbuf + b * W);
+#else
+    (void)c, (void)b0, (void)b1;
+#endif
+    return 0;
+}
+
+/* the number of the state whose key is s, or -1; *slot is where it would go */
 static int64_t lookup(ctx_t *c, const uint64_t *s, uint64_t *slot) {
     uint64_t k = hash_state(s) & c->tmask;
     for (;;) {
@@ -99,7 +329,7 @@ static int grow_table(ctx_t *c) {
         return -1;
     uint64_t s[W];
     for (int64_t j = 0; j < c->n; j++) {
-        load(c, j, s);
+        load_at(keyed(c, j), s);
         uint64_t k = hash_state(s) & (size - 1);
         while (t[k])
             k = (k + 1) & (size - 1);
@@ -121,6 +351,12 @@ static int grow_store(ctx_t *c) {
     if (!p)
         return -1;
     c->parent = p;
+#if SYM
+    unsigned char *k = realloc(c->keys, (size_t)cap * SB);
+    if (!k)
+        return -1;
+    c->keys = k;
+#endif
     c->cap = cap;
     return 0;
 }
@@ -132,11 +368,17 @@ static int room(const ctx_t *c) {
     return c->n == CAPACITY ? STOP_CAPACITY : 0;
 }
 
-/* store s (not seen) as state number n; -1 when memory runs out */
-static int store(ctx_t *c, const uint64_t *s, uint64_t slot, int32_t parent) {
+/* store s (its key not seen) as state number n; -1 when memory runs out */
+static int store(ctx_t *c, const uint64_t *s, const uint64_t *key, uint64_t slot,
+                 int32_t parent) {
     if (c->n == c->cap && grow_store(c) < 0)
         return -1;
-    save(c, c->n, s);
+    save_at(stored(c, c->n), s);
+#if SYM
+    save_at(keyed(c, c->n), key);
+#else
+    (void)key;
+#endif
     c->parent[c->n] = parent;
     c->table[slot] = (uint32_t)(c->n + 1);
     c->n++;
@@ -183,12 +425,18 @@ static int add_init(ctx_t *c, const uint64_t *w) {
     if ((c->n_init & 1023) == 0 && c->poll(1, c->n, c->n_init, 0, 0))
         return STOP_LIMIT;
     uint64_t slot;
-    if (lookup(c, w, &slot) >= 0)
+#if SYM
+    uint64_t key[W];
+    canon(w, key);
+#else
+    const uint64_t *key = w;
+#endif
+    if (lookup(c, key, &slot) >= 0)
         return 0;
     int full = room(c);
     if (full)
         return full;
-    if (store(c, w, slot, -1) < 0)
+    if (store(c, w, key, slot, -1) < 0)
         return STOP_MEMORY;
     int64_t *u = realloc(c->upto, (size_t)c->n * sizeof *u);
     if (!u)
@@ -260,18 +508,19 @@ static int violation_or_shorter(ctx_t *c, int inv, int64_t at) {
     return finish(c, VIOLATION, at);
 }
 
-/* a successor t of state i, by action aid: stored unless seen, its invariants checked
- * (`bad` when the caller knows them already, -3 when not); a status when the search ends
- * there, -1 when it goes on */
-static int insert(ctx_t *c, const uint64_t *t, int aid, int64_t i, int bad) {
+/* a successor t of state i, by action aid, with its key: stored unless seen, its
+ * invariants checked (`bad` when the caller knows them already, -3 when not); a status
+ * when the search ends there, -1 when it goes on */
+static int insert(ctx_t *c, const uint64_t *t, const uint64_t *key, int aid, int64_t i,
+                  int bad) {
     uint64_t slot;
-    if (lookup(c, t, &slot) >= 0)
+    if (lookup(c, key, &slot) >= 0)
         return -1;
     int64_t j = c->n;
     int full = room(c);
     if (full)
         return finish(c, full, -1);
-    if (store(c, t, slot, (int32_t)i) < 0)
+    if (store(c, t, key, slot, (int32_t)i) < 0)
         return finish(c, STOP_MEMORY, -1);
     c->fresh[aid]++;
     if (bad == -3)
@@ -353,10 +602,16 @@ static void expand_one(struct worker *me, int64_t k) {
         me->inv = inv;
         me->invcap = w->bufcap;
     }
+    if (keys_of(w, e->start, e->end) < 0) {
+        e->nsucc = -2;
+        e->end = e->start;
+        e->ovf = OVF;
+        return;
+    }
     for (int64_t b = e->start; b < e->end; b++) {
-        const uint64_t *t = w->buf + b * W;
         uint64_t slot;
-        me->inv[b] = lookup(p->c, t, &slot) >= 0 ? SEEN_BEFORE : invariants(t);
+        me->inv[b] = lookup(p->c, KEY(w, b), &slot) >= 0 ? SEEN_BEFORE
+                                                         : invariants(w->buf + b * W);
     }
     e->ovf = OVF;
 }
@@ -412,7 +667,7 @@ static int batch(ctx_t *c, struct pool *p) {
         for (int64_t b = e->start; b < e->end; b++) {
             if (w->inv[b] == SEEN_BEFORE)
                 continue;
-            int r = insert(c, w->w.buf + b * W, w->w.buf_aid[b], k, w->inv[b]);
+            int r = insert(c, w->w.buf + b * W, KEY(&w->w, b), w->w.buf_aid[b], k, w->inv[b]);
             if (r >= 0)
                 return r;
         }
@@ -460,6 +715,7 @@ static void pool_free(struct pool *p) {
     for (int k = 0; k < p->n; k++) {
         free(p->ws[k].w.buf);
         free(p->ws[k].w.buf_aid);
+        free(p->ws[k].w.kbuf);
         free(p->ws[k].inv);
     }
     pthread_barrier_destroy(&p->start);
@@ -528,8 +784,10 @@ static int search(ctx_t *c) {
             return finish(c, STOP_MEMORY, -1);
         if (nsucc == -1)
             return fault_or_shorter(c, IN_EXPAND, i);
+        if (keys_of(c, 0, c->bufn) < 0)
+            return finish(c, STOP_MEMORY, -1);
         for (int64_t b = 0; b < c->bufn; b++) {
-            int r = insert(c, c->buf + b * W, c->buf_aid[b], i, -3);
+            int r = insert(c, c->buf + b * W, KEY(c, b), c->buf_aid[b], i, -3);
             if (r >= 0)
                 return r;
         }
@@ -564,6 +822,11 @@ EXPORT ctx_t *mx_new(void) {
     c->buf_aid = malloc((size_t)c->bufcap * sizeof *c->buf_aid);
     if (!c->store || !c->parent || !c->table || !c->buf || !c->buf_aid)
         return NULL;
+#if SYM
+    c->keys = malloc((size_t)c->cap * SB);
+    if (!c->keys)
+        return NULL;
+#endif
     return c;
 }
 
@@ -571,6 +834,8 @@ EXPORT void mx_free(ctx_t *c) {
     if (!c)
         return;
     free(c->store);
+    free(c->keys);
+    free(c->kbuf);
     free(c->parent);
     free(c->upto);
     free(c->table);

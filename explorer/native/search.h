@@ -12,19 +12,41 @@ typedef struct ctx ctx_t;
 typedef int (*poll_fn)(int kind, int64_t distinct, int64_t generated, int64_t depth,
                        int64_t queue);
 
+/* Symmetry (search.c's canonical form; the tables come from cgen.py, as numbers): a
+ * cell a permutation moves or changes, one function step on its path over a symmetric
+ * set, and a guard (the cell holds a value only where the bits at `off` read more than
+ * k: a sequence's length, an optional value's tag). */
+typedef struct {
+    int64_t off, base;
+    int width, kind, vset, cls;
+    int step0, nsteps, guard0, nguards;
+} sym_leaf_t;
+typedef struct {
+    int set, index;
+    int64_t width;
+} sym_step_t;
+typedef struct {
+    int64_t off;
+    int width;
+    uint64_t k;
+} sym_guard_t;
+enum { SYM_PLAIN, SYM_ATOM, SYM_OPT_ATOM, SYM_ATOM_SET };
+
 struct ctx {
     /* the states, SB bytes each (the state's bits, not its W words) */
     unsigned char *store;
+    /* with symmetry, each state's representative (SB bytes each): the seen set's keys */
+    unsigned char *keys;
     int64_t n, cap;
     int32_t *parent;
     int64_t *upto; /* initial states: generated up to each distinct one */
     /* the seen set: state number + 1, 0 when free */
     uint32_t *table;
     uint64_t tmask;
-    /* one state's successors, before they are stored */
-    uint64_t *buf;
+    /* one state's successors, before they are stored (and their representatives) */
+    uint64_t *buf, *kbuf;
     int16_t *buf_aid;
-    int64_t bufn, bufcap;
+    int64_t bufn, bufcap, kcap;
     int64_t fired_now[NACT];
     /* figures */
     int64_t fired[NACT], fresh[NACT];
