@@ -93,6 +93,41 @@ def test_a_planted_disagreement_is_found_and_shrunk(tmp_path: Path,
     assert [f.sig for f in _check(small, tmp_path)[0]] == [fails[0].sig]
 
 
+# after bump(p1) `exists` decides at p1; after bump(p2) it divides by zero at p1 first
+SYMMETRIC = """spec sym
+symmetric set P = {p1, p2}
+var v: P -> 0..2
+var who: P?
+init { v = {p: 0 for p in P}  who = none }
+action bump(p in P) when v[p] == 0 and who == none { v[p] := 1  who := p }
+invariant i: who == none or exists p in P: v[p] == 1 or 1 div v[p] == 0
+terminal when who != none
+check c: expect error in 1 steps
+"""
+
+
+def test_an_unsound_reduction_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a symmetric set, the search runs again without the reduction: a reduction
+    that hides a counterexample (planted: one that ignores what breaks the symmetry) is a
+    disagreement."""
+    engines = ("bfs", "c")
+    fails, runs = _check(SYMMETRIC, tmp_path, engines=engines)
+    assert fails == [] and set(runs) == {"bfs", "c", fe.FULL}
+    import explorer.explicit.run as run
+    import explorer.symmetry as sym
+
+    def credulous(model: Any) -> sym.Symmetry:
+        return sym.Symmetry(tuple(t for t in model.sets if t.symmetric))
+
+    monkeypatch.setattr(run, "analyse", credulous)
+    fails, runs = _check(SYMMETRIC, tmp_path, engines=engines)
+    assert [(f.kind, f.engines) for f in fails] == [("disagree", ("bfs", "full"))]
+    assert "a counterexample in one only" in fails[0].sig
+    assert "explore spec.mnt --engine bfs" in " ".join(
+        fe.commands(PLAN, "spec.mnt", fails[0].engines)) and "--no-symmetry" in " ".join(
+        fe.commands(PLAN, "spec.mnt", fails[0].engines))
+
+
 def test_a_planted_internal_error_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import explorer.explicit.run as run
 

@@ -140,8 +140,11 @@ static inline uint64_t sym_seen(const sym_leaf_t *x, uint64_t v, int j, int a) {
     }
 }
 
+/* one mix of four words, each spread by its own odd multiplier first: a collision only
+ * merges two signatures (more orderings tried), never changes the representative */
 static inline uint64_t sym_hash(uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
-    return mix(mix(mix(mix(a + 0x9e3779b97f4a7c15ULL) ^ b) ^ c) ^ d);
+    return mix(a * 0x9e3779b97f4a7c15ULL ^ b * 0xc2b2ae3d27d4eb4fULL ^ c * 0x165667b19e3779f9ULL ^
+               d * 0xd6e8feb86659fd93ULL);
 }
 
 static void sym_signatures(const uint64_t *s, uint64_t sig[SYM_SETS][SYM_MAXN]) {
@@ -162,12 +165,15 @@ static void sym_signatures(const uint64_t *s, uint64_t sig[SYM_SETS][SYM_MAXN]) 
             if (b < (uint64_t)sym_n[x->vset])
                 sig[x->vset][b] += sym_hash((uint64_t)x->cls, 0xa70aULL,
                                             sym_flags(x, x->vset, (int)b, -1), 1);
-        } else if (x->kind == SYM_ATOM_SET) {
+        } else if (x->kind == SYM_ATOM_SET && v) {
+            /* a member that is none of the cell's coordinates: the same hash for all */
+            uint64_t h0 = sym_hash((uint64_t)x->cls, 0x5e7ULL, 0, 2);
             for (uint64_t m = v; m; m &= m - 1) {
                 int b = __builtin_ctzll(m);
-                if (b < sym_n[x->vset])
-                    sig[x->vset][b] += sym_hash((uint64_t)x->cls, 0x5e7ULL,
-                                                sym_flags(x, x->vset, b, -1), 2);
+                if (b >= sym_n[x->vset])
+                    continue;
+                uint64_t f = sym_flags(x, x->vset, b, -1);
+                sig[x->vset][b] += f ? sym_hash((uint64_t)x->cls, 0x5e7ULL, f, 2) : h0;
             }
         }
     }

@@ -50,6 +50,7 @@ import fuzz_sources as src  # noqa: E402
 
 ROOT = src.ROOT
 ENGINES = ("bfs", "c", "bmc", "prove")  # c: the compiled search, which must equal bfs
+FULL = "full"  # bfs --no-symmetry, for a spec with a symmetric set: the same verdicts
 DOCUMENTED = {0, 1, 2, 3, 4, 11, 12, 14, 75, 150, 141}
 CEX = {"violation", "deadlock", "assertion", "error"}
 MEMORY = 2 << 30  # address space of a child, bytes
@@ -436,6 +437,29 @@ def compare_compiled(b: dict, c: dict, st: Stats) -> str | None:
     return None
 
 
+def compare_symmetry(b: dict, f: dict, st: Stats) -> str | None:
+    """The search reduced by symmetric sets (bfs) and the full one: a counterexample in
+    one exactly when the other has one, of the same length (which of several of that
+    length is found first may differ); no more orbits than states."""
+    cut = [x for x in (b, f) if x["outcome"]["kind"] == "incomplete"]
+    xb, xf = cex(b), cex(f)
+    if cut:  # a limit stopped one: only a counterexample shorter than its depth counts
+        st.add("bfs-full: a limit cut one")
+        for x, other in ((b, xf), (f, xb)):
+            if x in cut and other is not None and other[1] <= x["figures"]["depth"]:
+                return "a counterexample within the depth the other searched, in one only"
+        return None
+    if (xb is None) != (xf is None):
+        return f"a counterexample in one only: reduced {what(b)}, full {what(f)}"
+    if xb is not None and xf is not None:
+        st.add(f"bfs-full: both {xb[0]}" if xb[0] == xf[0] else "bfs-full: other kind, same length")
+        return None if xb[1] == xf[1] else "counterexamples of different lengths"
+    st.add(f"bfs-full: reduced {'less' if b['figures']['distinct'] < f['figures']['distinct'] else 'same'}")
+    if b["figures"]["distinct"] > f["figures"]["distinct"]:
+        return "more orbits than states"
+    return None
+
+
 def spec_facts(text: str) -> tuple[set[str], frozenset[int], bool]:
     """The helper invariants' names and lines, and whether there is a `terminal when`."""
     helpers = set(re.findall(r"^\s*invariant\s+helper\s+(\w+)\s*:", text, re.M))
@@ -482,6 +506,14 @@ def compare(text: str, runs: dict[str, Run], plan: Plan, st: Stats) -> list[Fail
         if ns != first:
             bad("-".join(reps), "different checks", f"checks: {names}")
             return fails
+    full = runs[FULL].report() if FULL in runs and runs[FULL].rc not in (150, 2) else None
+    if full is not None and "bfs" in reps and \
+            [c["check"] for c in full["checks"]] == names["bfs"]:
+        for bc, fc in zip(reps["bfs"]["checks"], full["checks"]):
+            rule = compare_symmetry(bc, fc, st)
+            if rule:
+                bad("bfs-full", rule, f"check {bc['check']}: bfs {what(bc)}; "
+                    f"--no-symmetry {what(fc)}")
     helpers, helper_lines, terminal = spec_facts(text)
     for i in range(len(first)):
         st.add("checks compared")
@@ -520,6 +552,8 @@ def check_spec(text: str, plan: Plan, runner: Runner, workdir: str,
     with open(path, "w", encoding="utf-8", errors="surrogatepass") as f:
         f.write(text)
     runs = {e: runner(e, plan.argv(path, e), plan.timeout) for e in ENGINES if e in engines}
+    if "bfs" in engines and re.search(r"^\s*symmetric\s+set\b", text, re.M):
+        runs[FULL] = runner(FULL, [*plan.argv(path, "bfs"), "--no-symmetry"], plan.timeout)
     if plan.extra and "extra" in engines:
         runs["extra"] = runner("extra", plan.extra_argv(path), plan.timeout)
     merged: dict[str, Failure] = {}
@@ -757,6 +791,8 @@ def commands(plan: Plan, name: str, engines: tuple[str, ...]) -> list[str]:
     for e in ENGINES:
         if e in engines:
             out.append("explore " + " ".join(_q(a) for a in plan.argv(name, e)))
+    if FULL in engines:
+        out.append("explore " + " ".join(_q(a) for a in [*plan.argv(name, "bfs"), "--no-symmetry"]))
     if "extra" in engines:
         out.append("explore " + " ".join(_q(a) for a in plan.extra_argv(name)))
     return out
