@@ -179,20 +179,51 @@ _OPT_OK = (M.Op.EQ, M.Op.NE, M.Op.IN, M.Op.NOTIN)
 _FAILING_CALLS = (M.Builtin.APPEND, M.Builtin.INSERT, M.Builtin.INDEX)
 
 
-def may_fail(e: M.Expr) -> bool:
+def may_fail(e: M.Expr, safe: frozenset[M.Expr] = frozenset()) -> bool:
     """Whether evaluating e may raise a runtime error (E3001-E3006), conservatively: a node
     that checks something (an unwrap, a parameter's fit, an index, a division, a bounded
     append or insert, an index lookup, a function applied to a wider key), or an optional
-    value used where a value is needed."""
-    stack: list[tuple[M.Expr, M.Expr | None]] = [(e, None)]
-    while stack:
-        x, parent = stack.pop()
-        if _checks(x):
+    value used where a value is needed, unless it is one of `safe`, the optional values
+    known not to be none there (`x != none and ... x ...`, `x == none or ... x ...`,
+    `if x != none then ... x ...`)."""
+    def fails(x: M.Expr, parent: M.Expr | None, safe: frozenset[M.Expr]) -> bool:
+        if isinstance(x, M.Unwrap):
+            if x.e not in safe:
+                return True
+        elif _checks(x):
             return True
-        if isinstance(x.t, M.OptT | M.NoneT) and parent is not None and not _passes_opt(parent, x):
+        if isinstance(x.t, M.OptT | M.NoneT) and parent is not None and x not in safe \
+                and not _passes_opt(parent, x):
             return True
-        stack.extend((c, x) for c in M.children(x))
-    return False
+        match x:
+            case M.BinOp(op=M.Op.AND | M.Op.IMPLIES):
+                return fails(x.a, x, safe) or fails(x.b, x, safe | _known(x.a, True))
+            case M.BinOp(op=M.Op.OR):
+                return fails(x.a, x, safe) or fails(x.b, x, safe | _known(x.a, False))
+            case M.Ite():
+                return fails(x.c, x, safe) or fails(x.a, x, safe | _known(x.c, True)) or \
+                    fails(x.b, x, safe | _known(x.c, False))
+        bound = {b.name for b in M.binders(x)}
+        if bound:  # a binder hides what the facts say of a local of its name
+            safe = frozenset(y for y in safe if not any(
+                isinstance(z, M.Local) and z.name in bound for z in M.walk_expr(y)))
+        return any(fails(c, x, safe) for c in M.children(x))
+
+    return fails(e, None, safe)
+
+
+def _known(c: M.Expr, value: bool) -> frozenset[M.Expr]:
+    """The optional values that are not none where c evaluated to `value`."""
+    if isinstance(c, M.Not):
+        return _known(c.e, not value)
+    if isinstance(c, M.BinOp):
+        if c.op is (M.Op.AND if value else M.Op.OR):
+            return _known(c.a, value) | _known(c.b, value)
+        if c.op is (M.Op.NE if value else M.Op.EQ):
+            for x, y in ((c.a, c.b), (c.b, c.a)):
+                if isinstance(y, M.Lit) and y.value is None:
+                    return frozenset((x,))
+    return frozenset()
 
 
 def _checks(x: M.Expr) -> bool:

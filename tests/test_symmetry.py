@@ -231,6 +231,31 @@ def test_symmetric_uses_keep_the_reduction(extra: str) -> None:
     assert refusal(BASE + extra + "\n") == "symmetry: P"
 
 
+LINKED = """
+spec t
+symmetric set P = {p1, p2}
+var v: P -> 0..2
+var link: P -> P?
+init { v = {p: 0 for p in P}  link = {p: none for p in P} }
+action join(p in P, q in P) when p != q and link[p] == none { link[p] := q }
+"""
+
+
+@pytest.mark.parametrize("inv,kept", [
+    ("forall p in P: link[p] != none and v[link[p]] == 0", True),
+    ("forall p in P: link[p] == none or v[link[p]] == 0", True),
+    ("forall p in P: not (link[p] == none) implies v[link[p]] == 0", True),
+    ("forall p in P: (if link[p] != none then v[link[p]] else 0) == 0", True),
+    ("forall p in P: v[link[p]] == 0", False),  # unguarded: fails where link[p] is none
+    ("forall p in P: link[p] != none or v[link[p]] == 0", False),  # the wrong way round
+    # the guard speaks of another p than the one the inner quantifier binds
+    ("forall p in P: link[p] != none and (forall p in P: v[link[p]] == 0)", False),
+])
+def test_an_optional_value_known_not_to_be_none_cannot_fail(inv: str, kept: bool) -> None:
+    got = refusal(LINKED + f"invariant i: {inv}\n")
+    assert (got == "symmetry: P") is kept, got
+
+
 def test_naming_atoms_in_init_keeps_the_reduction() -> None:
     text = BASE.replace("who = none", "who = p1") + \
         "action a(p in P) when v[p] < 2 { v[p] := v[p] + 1 }\n"
