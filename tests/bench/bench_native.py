@@ -2,7 +2,8 @@
 SPIN's pan when Debian's `spin` is installed, on specs/examples/scalable.mnt at N = 6, 7, 8,
 on the sequence-heavy specs/examples/lamport_mutex.mnt (3 processes, clocks up to 7, FIFO
 channels of 4 records: 252,589 states) and on the largest showcase configuration
-(detached_trees.mnt, check v6_16_tasks).
+(detached_trees.mnt, check v6_16_tasks). Every run explores every state (no symmetry
+reduction: bench_symmetry.py measures that), so the figures compare with earlier ones.
 
 Each run is a process of its own, so that its peak memory is its own: it loads the spec,
 builds what the engine needs (for the compiled engine: the C library, into an empty
@@ -65,9 +66,10 @@ def child(spec: str, check: str, overrides: str, engine: str, workers: int,
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     limits = Limits(max_states=max_states)
     if engine == "c":
-        r = check_native(model, Options(limits, workers=workers), None, Budget(limits))
+        r = check_native(model, Options(limits, workers=workers, symmetry=False), None,
+                         Budget(limits))
     else:
-        r = check_model(model, limits, None)
+        r = check_model(model, limits, None, symmetry=False)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     f = r.figures
     print(json.dumps({"distinct": f.distinct, "generated": f.generated, "seconds": f.elapsed,
