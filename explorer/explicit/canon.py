@@ -268,12 +268,29 @@ class Canon:
                     rank[a] = pos
                 only.append(tuple(rank))
             return self.apply(tuple(only), s)
+        # a block whose atoms s cannot tell apart (swapping any two leaves s as it is)
+        # gives the same image in every order: one order is enough (the usual worst case,
+        # every atom alike, costs k - 1 swaps instead of k! images)
+        free = [[len(b) > 1 and self._alike(j, b, s) for b in blocks]
+                for j, blocks in enumerate(choices)]
         best = -1
-        for p in _respecting(choices):
+        for p in _respecting(choices, free):
             img = self.apply(p, s)
             if best < 0 or img < best:
                 best = img
         return best
+
+    def _alike(self, j: int, block: list[int], s: int) -> bool:
+        """Whether every permutation of `block` (atoms of set j) leaves s as it is: the
+        swaps of neighbours, which generate them, all do."""
+        ident = [tuple(range(len(t.atoms))) for t in self.sets]
+        for a, b in zip(block, block[1:]):
+            swap = list(ident[j])
+            swap[a], swap[b] = b, a
+            p = (*ident[:j], tuple(swap), *ident[j + 1:])
+            if self.apply(p, s) != s:
+                return False
+        return True
 
 
 class _SigLeaf:
@@ -361,14 +378,18 @@ class _Masks:
         return 1 << len(self.p)
 
 
-def _respecting(choices: list[list[list[int]]]) -> itertools.product[tuple[tuple[int, ...], ...]]:
+def _respecting(choices: list[list[list[int]]], free: list[list[bool]]
+                ) -> itertools.product[tuple[tuple[int, ...], ...]]:
     """The permutations that put each set's atoms in signature order: block by block, the
-    atoms of a block take its positions in every order."""
+    atoms of a block take its positions in every order (in one order, for a `free` block,
+    whose orders all give the same image)."""
     per_set = []
-    for blocks in choices:
+    for blocks, same in zip(choices, free):
         n = sum(len(b) for b in blocks)
         options: list[tuple[int, ...]] = []
-        for order in itertools.product(*(itertools.permutations(b) for b in blocks)):
+        arrangements = [[tuple(b)] if f else itertools.permutations(b)
+                        for b, f in zip(blocks, same)]
+        for order in itertools.product(*arrangements):
             p = [0] * n
             for pos, a in enumerate(itertools.chain.from_iterable(order)):
                 p[a] = pos

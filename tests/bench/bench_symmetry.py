@@ -10,7 +10,11 @@ one.
   (9 local states each: most states repeat a local state, so the orbits are far more than
   unreduced / k!);
 - relations (tests/bench): every relation on N points (few relations have an
-  automorphism: little tie-breaking, orbits close to unreduced / k!).
+  automorphism: little tie-breaking, orbits close to unreduced / k!);
+- alike (tests/bench): N switches; every state has two blocks of atoms that look alike,
+  which the shortcut for atoms a swap cannot tell apart makes cheap;
+- rings (tests/bench): partial permutations of N points; a state of rings makes every
+  atom look alike without any two being interchangeable: N! orderings, the worst case.
 The showcase specs declare no symmetric set (docs: "Symmetry"; issue notes say why).
 
 Run:  python tests/bench/bench_symmetry.py [--quick]
@@ -45,6 +49,8 @@ from explorer.symmetry import analyse  # noqa: E402
 
 SCALABLE = ROOT / "specs" / "examples" / "scalable_symmetric.mnt"
 RELATIONS = HERE / "relations.mnt"
+ALIKE = HERE / "alike.mnt"
+RINGS = HERE / "rings.mnt"
 NO_DEADLOCK = Limits(deadlock=False)
 
 
@@ -103,9 +109,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller sizes")
     args = ap.parse_args()
+    q = args.quick
     work: list[tuple[str, pathlib.Path, int, int]] = [
-        ("scalable_symmetric", SCALABLE, n, n) for n in ((3, 4, 5) if args.quick else (4, 5, 6, 7))
-    ] + [("relations", RELATIONS, n, n) for n in ((3, 4) if args.quick else (4, 5))]
+        ("scalable_symmetric", SCALABLE, n, n) for n in ((3, 4, 5) if q else (4, 5, 6, 7))
+    ] + [("relations", RELATIONS, n, n) for n in ((3, 4) if q else (4, 5))] + [
+        ("alike", ALIKE, n, n) for n in ((8,) if q else (12, 16))] + [
+        ("rings", RINGS, n, n) for n in ((6, 7) if q else (8, 9))]
     print("full: every state; reduced: one per orbit. ns/succ: time per generated state "
           "without the reduction; +canon: what the reduction adds per generated state")
     print(f"{'workload':<26} {'engine':<7} {'full':>11} {'s':>8} {'reduced':>9} {'s':>8} "
