@@ -17,9 +17,11 @@ signature leaves only the permutations that respect the order (atoms with equal
 signatures may be put in any order) and the least image under those is the same for every
 state of the orbit, because the permutations that respect the order of s's mirror image
 are those of s composed with the mirror. Cost: one pass over the state for the
-signatures, then one image per permutation left: 1 when the signatures differ, up to
-k1! * k2! * ... when every atom of each set looks alike (the worst case, met at states
-where the atoms are all in one situation, e.g. the initial state).
+signatures, then one image per permutation left: 1 when the signatures differ. A block of
+equal signatures whose atoms the state cannot tell apart (every swap of two leaves it as
+it is, as at an initial state where all are alike) gives one image in every order, so it
+is tried in one. The worst case, k1! * k2! * ... images, is atoms alike in what each one
+sees without being interchangeable (points on rings).
 """
 
 from __future__ import annotations
