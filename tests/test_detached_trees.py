@@ -89,7 +89,6 @@ PINNED: dict[str, Pin] = {
     "v6_16_locked_proved": PROVED,
     # larger instances the symmetry reduction affords (9,366,256 states unreduced for files3)
     "v6_16_files3": ("holds", None, 893_442, 6_122_795, 21),
-    "v6_16_tasks3": ("holds", None, 4_476_780, 33_921_585, 26),
 }
 
 
