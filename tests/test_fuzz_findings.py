@@ -61,3 +61,30 @@ def test_an_index_into_a_sequence_of_capacity_zero_encodes() -> None:
     for engine in ("bfs", "bmc", "prove"):
         r = run(text, engine)
         assert (r.outcome.kind, r.outcome.code) == ("error", "E3003"), engine
+
+
+# campaign fz61: a set that a param leaves empty (`s[2..N]`, N = 1) gave z3 an enumeration
+# sort without values (internal error in bmc and prove); a spec without actions did not
+# compile to C (unused parameters, warnings are errors)
+EMPTY_SET = """spec empty
+param N: int = 1
+symmetric set Sub = s[2..N]
+var on: Sub -> bool
+var n: 0..1
+init { on = {m: false for m in Sub}  n = 0 }
+action flip(m in Sub) { on[m] := not on[m] }
+action inc when n == 0 { n := 1 }
+invariant i: forall m in Sub: not on[m]
+terminal when n == 1
+"""
+NO_ACTION = "spec idle\nvar x: bool\ninit { x = false }\nterminal when not x\n"
+
+
+@pytest.mark.parametrize("engine", ["bfs", "c", "bmc", "prove"])
+def test_an_empty_set_and_no_action_run_in_every_engine(engine: str) -> None:
+    r = run(EMPTY_SET, engine, depth=3)
+    assert r.outcome.kind in ("holds", "bounded", "proved"), r.outcome
+    r = run(NO_ACTION, engine, depth=3)
+    assert r.outcome.kind in ("holds", "bounded", "proved"), r.outcome
+    if engine in ("bfs", "c"):
+        assert r.figures.distinct == 1

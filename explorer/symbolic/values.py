@@ -174,11 +174,14 @@ class Sorts:
         got = self._sorts.get(t.name)
         if got is None:
             number = len(self._sorts)
+            names = [z3_atom(number, i, self._tag) for i in range(len(t.atoms))]
+            # z3 wants a value in every sort: an empty set's (`s[2..N]` with N = 1) holds a
+            # placeholder, which is no atom
             sort, consts = z3.EnumSort(z3_sort(number, self._tag),
-                                       [z3_atom(number, i, self._tag) for i in range(len(t.atoms))])
-            got = (sort, list(consts), t)
+                                       names or [z3_atom(number, 0, self._tag)])
+            got = (sort, list(consts)[:len(names)], t)
             self._sorts[t.name] = got
-            for i, c in enumerate(consts):
+            for i, c in enumerate(got[1]):
                 self._atoms[c.get_id()] = t.atom(i)
         return got[0], got[1]
 
