@@ -149,9 +149,6 @@ def test_dump_states_marks_violations_and_refuses_big_graphs(tmp_path: Path) -> 
     assert main([str(ROOT / "specs/detached_trees.mnt"), "--check", "v6_16", "--dump-states",
                  str(dot), "-q"], stdout=io.StringIO(), stderr=err) == 2
     assert "more than 2,000 states" in err.getvalue()
-    assert main([str(ROOT / "specs/detached_trees.mnt"), "--check", "v5_2", "--dump-states",
-                 str(dot), "-q"], stdout=io.StringIO(), stderr=err) == 0
-    assert "1269 states (one per orbit of File)" in dot.read_text()
     assert main([str(ROOT / "specs/examples/mutex.mnt"), "--dump-states", str(dot)],
                 stdout=io.StringIO(), stderr=err) == 2  # several checks: which one?
 
