@@ -26,10 +26,10 @@ from explorer import budget
 from explorer.diagnostics import AssertFailure, EvalError, SpecError
 from explorer.explicit.canon import Canon
 from explorer.explicit.compile import compile_model
+from explorer.explicit.run import reduction
 from explorer.explicit.system import Binding, Collect, Sink
 from explorer.interp import Interp, Label, State, check_consts
 from explorer.model import Model
-from explorer.symmetry import analyse
 
 MAX_STATES = 2_000
 _FAULTS = (EvalError, AssertFailure)
@@ -69,7 +69,7 @@ def _compiled(model: Model, symmetry: bool) -> _Engine | None:
     except SpecError:  # E2005: too deeply nested for Python
         return None
     names = [a.name for a in model.actions]
-    sets = analyse(model).sets if symmetry else ()
+    sets = reduction(model, symmetry).sets
     key: Callable[[Any], Hashable] = Canon(model, cm.layout, sets) if sets else _same
     reduced = f" (one per orbit of {', '.join(t.name for t in sets)})" if sets else ""
     return _Engine(cm.initial, cm.expand, cm.decode_state,

@@ -1102,9 +1102,8 @@ class CGen:
         calls = " ".join(f"r = act{aid}(c, s); if (r < 0) return r; c->fired_now[{aid}] = r; "
                          f"total += r;" for aid in range(len(self.model.actions)))
         self.emit(0, f"static int64_t successors(ctx_t *c, const {U64} *s) {{")
-        # no action: the parameters and the successor buffer go unused
-        unused = "" if self.model.actions else " (void)c; (void)s; (void)put;"
-        self.emit(1, f"int64_t r = 0, total = 0; (void)r;{unused} {calls}")
+        # (void): a spec without actions uses neither the parameters nor the buffer
+        self.emit(1, f"int64_t r = 0, total = 0; (void)r; (void)c; (void)s; (void)put; {calls}")
         self.emit(1, "return total;")
         self.emit(0, "}")
         self.emit(0, f"static const int HAS_TERMINAL = {int(self.model.terminal is not None)};")
