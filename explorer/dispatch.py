@@ -43,6 +43,7 @@ class Explicit:
         done = "complete" if f.complete else f"incomplete, {f.queue} states left in the queue"
         how = "; compiled" if f.compiled else ""
         sym = f"; {f.symmetry}" if f.symmetry else ""
+        sym += f"; {f.liveness}" if f.liveness else ""
         rate = (f"{f.elapsed:.2f} s ({f.states_per_second:,.0f} distinct states/s; "
                 f"{done}{how}{sym})" if timings else f"{done}{sym}")
         return (f"{f.generated:,} states generated, {f.distinct:,} distinct, depth {f.depth}, "

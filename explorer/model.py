@@ -638,6 +638,18 @@ class InitItem:
     span: Span = field(default=NOSPAN, compare=False)
 
 
+class Fairness(enum.Enum):
+    """What a behaviour owes an action, per binding of its parameters (TLA+'s
+    `\\A p: WF_vars(A(p))`): nothing, weak fairness (`fair action`: an instance enabled
+    from some point on, without end, is taken infinitely often) or strong fairness
+    (`strong fair action`: one enabled infinitely often is taken infinitely often).
+    Enabled and taken count only steps that change the state, as TLA+'s <<A>>_vars."""
+
+    NONE = "none"
+    WEAK = "fair"
+    STRONG = "strong fair"
+
+
 @dataclass(frozen=True)
 class Action:
     name: str
@@ -646,6 +658,7 @@ class Action:
     body: tuple[Stmt, ...]
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
+    fairness: Fairness = Fairness.NONE
 
 
 @dataclass(frozen=True)
@@ -655,6 +668,34 @@ class Invariant:
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
     helper: bool = False  # a lemma that strengthens induction proofs; the search skips it
+
+
+class Temporal(enum.Enum):
+    """The shapes of a `property` (P, Q state predicates), as the spec spells them."""
+
+    ALWAYS = "always"  # [] P
+    EVENTUALLY = "eventually"  # <> P
+    LEADS_TO = "leads to"  # P ~> Q, i.e. [](P => <>Q)
+    ALWAYS_EVENTUALLY = "always eventually"  # []<> P
+    EVENTUALLY_ALWAYS = "eventually always"  # <>[] P
+
+
+@dataclass(frozen=True)
+class Property:
+    """`property NAME: ...`: a statement about every behaviour (infinite, fair: see
+    Fairness), checked by the explicit engines over the whole reachable graph."""
+
+    name: str
+    kind: Temporal
+    p: Expr
+    q: Expr | None = None  # LEADS_TO's Q
+    doc: str = ""
+    span: Span = field(default=NOSPAN, compare=False)
+
+    def describe(self) -> str:
+        if self.kind is Temporal.LEADS_TO:
+            return "P leads to Q"
+        return f"{self.kind.value} P"
 
 
 @dataclass(frozen=True)
@@ -770,6 +811,13 @@ class Model:
     assertions: tuple[str, ...] = ()  # the names of the spec's named assertions
     render: Render | None = None  # the `render` section, if any
     init_span: Span = field(default=NOSPAN, compare=False)  # the `init` block (or `spec`)
+    properties: tuple[Property, ...] = ()
+
+    @property
+    def liveness(self) -> tuple[Property, ...]:
+        """The properties about infinite behaviours (all but `always P`, which a finite
+        trace violates)."""
+        return tuple(p for p in self.properties if p.kind is not Temporal.ALWAYS)
 
 
 def binders(e: Expr) -> tuple[Binder, ...]:

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import assert_never
 
 from explorer import budget as B
 from explorer.diagnostics import AssertFailure, EvalError
-from explorer.interp import Interp
-from explorer.model import Model, Span
-from explorer.values import Value
+from explorer.interp import Interp, Label
+from explorer.model import Expr, Fairness, Model, Span, Temporal
+from explorer.values import Value, format_value
 
 
 class OutcomeKind(StrEnum):
@@ -23,7 +24,8 @@ class OutcomeKind(StrEnum):
     value, so reports read exactly as they did when kinds were strings."""
 
     HOLDS = "holds"  # the search explored every reachable state and found nothing wrong
-    VIOLATION = "violation"  # an invariant is violated (`target`)
+    VIOLATION = "violation"  # an invariant, or an `always` property, is violated (`target`)
+    LIVENESS = "liveness"  # a property is violated by a fair infinite behaviour (a lasso)
     DEADLOCK = "deadlock"
     ASSERTION = "assertion"
     ERROR = "error"  # a runtime evaluation error (`code`)
@@ -35,7 +37,8 @@ class OutcomeKind(StrEnum):
 
 
 # exit codes, TLC's where TLC has one
-EXIT = {OutcomeKind.DEADLOCK: 11, OutcomeKind.VIOLATION: 12, OutcomeKind.ASSERTION: 14,
+EXIT = {OutcomeKind.DEADLOCK: 11, OutcomeKind.VIOLATION: 12, OutcomeKind.LIVENESS: 13,
+        OutcomeKind.ASSERTION: 14,
         OutcomeKind.ERROR: 75, OutcomeKind.INCOMPLETE: 3, OutcomeKind.NO_INITIAL_STATE: 75}
 
 
@@ -49,11 +52,20 @@ class Step:
 @dataclass
 class Trace:
     """States[0] is initial; steps[i] leads from states[i] to states[i+1]. When the last
-    step failed (assertion or runtime error in an action), len(steps) == len(states)."""
+    step failed (assertion or runtime error in an action), len(steps) == len(states).
+    A lasso (a liveness counterexample) has `loop`: the behaviour goes on for ever from
+    its last state as from states[loop], which it equals; when loop is the last index,
+    it stutters there for ever."""
 
     var_names: tuple[str, ...]
     states: list[tuple[Value, ...]]
     steps: list[Step]
+    loop: int | None = None
+
+    @property
+    def stutters(self) -> bool:
+        """A lasso that ends by stuttering for ever (its cycle has no step)."""
+        return self.loop is not None and self.loop == len(self.states) - 1
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -64,7 +76,7 @@ class Trace:
     def only(self, keep: list[int]) -> Trace:
         """The same trace showing only the variables at positions `keep`."""
         return Trace(tuple(self.var_names[i] for i in keep),
-                     [tuple(st[i] for i in keep) for st in self.states], self.steps)
+                     [tuple(st[i] for i in keep) for st in self.states], self.steps, self.loop)
 
 
 @dataclass
@@ -103,6 +115,7 @@ class Figures:
     queue: int = 0
     compiled: bool = False  # the explicit search ran compiled (explorer.native)
     symmetry: str = ""  # the reduction by symmetric sets, in words (explorer.symmetry)
+    liveness: str = ""  # the properties checked, the graph and the fairness, in words
 
     @property
     def states_per_second(self) -> float:
@@ -181,12 +194,19 @@ def replay(model: Model, trace: Trace, outcome: Outcome) -> None:
     final = states[-1]
     try:
         if outcome.kind is OutcomeKind.VIOLATION:
-            if it.invariant_holds(outcome.target or "", final):
+            prop = next((p for p in model.properties if p.name == outcome.target), None)
+            if prop is not None:
+                if it.eval(prop.p, final) is not False:
+                    raise ReplayError(f"the predicate of {prop.name} holds in the last state "
+                                      "under the interpreter")
+            elif it.invariant_holds(outcome.target or "", final):
                 raise ReplayError(f"invariant {outcome.target} holds in the last state under the "
                                   "interpreter")
         elif outcome.kind is OutcomeKind.DEADLOCK:
             if it.successors(final) or it.is_terminal(final):
                 raise ReplayError("the last state is not a deadlock under the interpreter")
+        elif outcome.kind is OutcomeKind.LIVENESS:
+            _replay_lasso(it, model, trace, outcome)
         elif outcome.kind is OutcomeKind.ERROR:
             failed = False
             try:
@@ -194,12 +214,78 @@ def replay(model: Model, trace: Trace, outcome: Outcome) -> None:
                     it.invariant_holds(inv.name, final)
                 if model.terminal is not None:
                     it.is_terminal(final)
+                for prop in model.properties:
+                    for pred in (prop.p, prop.q):
+                        if pred is not None:
+                            it.eval(pred, final)
             except EvalError as e:
                 failed = e.code == outcome.code
             if not failed:
                 raise ReplayError("the last state raises no such error under the interpreter")
     except (EvalError, AssertFailure) as e:
         raise ReplayError(f"the interpreter fails on the last state: {e}") from e
+
+
+def _replay_lasso(it: Interp, model: Model, trace: Trace, outcome: Outcome) -> None:
+    """A lasso, checked by the interpreter (its steps are checked already): it closes (its
+    last state is states[loop]), the property is violated along the infinite behaviour it
+    stands for, and that behaviour is fair to every instance (an action with one binding)
+    of a `fair` or `strong fair` action, counting only steps that change the state."""
+    states, loop = trace.states, trace.loop
+    prop = next((p for p in model.properties if p.name == outcome.target), None)
+    if prop is None or loop is None or not 0 <= loop < len(states):
+        raise ReplayError("a liveness counterexample without its property or its loop")
+    if loop < len(states) - 1 and states[-1] != states[loop]:
+        raise ReplayError(f"the lasso does not return to state {loop}")
+    cycle = states[loop:-1] if loop < len(states) - 1 else [states[loop]]
+
+    def holds(e: Expr | None, st: tuple[Value, ...]) -> bool:
+        assert e is not None
+        return it.eval(e, st) is True
+
+    p = [holds(prop.p, st) for st in states]
+    tail = range(loop, len(states))
+    match prop.kind:
+        case Temporal.EVENTUALLY:
+            ok = not any(p)
+        case Temporal.LEADS_TO:
+            q = [holds(prop.q, st) for st in states]
+            ok = not any(q[j] for j in tail) and any(
+                p[i] and not any(q[i:]) for i in range(len(states)))
+        case Temporal.ALWAYS_EVENTUALLY:
+            ok = not any(p[j] for j in tail)
+        case Temporal.EVENTUALLY_ALWAYS:
+            ok = not all(p[j] for j in tail)
+        case Temporal.ALWAYS:
+            ok = False  # a finite trace violates it: never a lasso
+        case _:
+            assert_never(prop.kind)
+    if not ok:
+        raise ReplayError(f"the lasso does not violate {prop.name} under the interpreter")
+    unfair = _unfair(it, model, cycle, states[loop:] if loop < len(states) - 1 else [])
+    if unfair:
+        raise ReplayError(f"the lasso's cycle is not fair to {unfair} under the interpreter")
+
+
+def _unfair(it: Interp, model: Model, cycle: list[tuple[Value, ...]],
+            path: list[tuple[Value, ...]]) -> str | None:
+    """The first instance of a fair action the repeated cycle is unfair to, if any:
+    `cycle` its states, `path` the same closed (first state last), or [] when it stutters."""
+    fair = {a.name: a.fairness for a in model.actions if a.fairness is not Fairness.NONE}
+    enabled: list[set[Label]] = []
+    for st in cycle:
+        enabled.append({lab for lab, t in it.successors(st) if lab[0] in fair and t != st})
+    taken: set[Label] = set()
+    for a, b in zip(path, path[1:]):
+        taken |= {lab for lab, t in it.successors(a) if lab[0] in fair and t == b and t != a}
+    for lab in sorted(set().union(*enabled), key=repr):
+        if lab in taken:
+            continue
+        strong = fair[lab[0]] is Fairness.STRONG
+        if strong or all(lab in en for en in enabled):
+            params = ", ".join(f"{n}={format_value(v)}" for n, v in lab[1])
+            return f"{fair[lab[0]].value} {lab[0]}({params})"
+    return None
 
 
 def _replay_fault(it: Interp, model: Model, state: tuple[Value, ...], step: Step, outcome: Outcome,

@@ -125,6 +125,12 @@ def analyse(model: M.Model) -> Symmetry:
     if not candidates:
         return NONE
     refused: dict[str, Refusal] = {}
+    if model.liveness:
+        # a fair cycle of the quotient graph need not be one of the real graph, and
+        # fairness is per binding, which a permutation renames: checked on the full graph
+        first = model.liveness[0]
+        return Symmetry((), tuple(Refusal(t.name, f"the property `{first.name}` is checked on "
+                                          "the full graph", first.span) for t in candidates))
     consts = Interp(model)
 
     def refuse(t: M.AtomT, why: str, span: M.Span) -> None:
@@ -162,7 +168,7 @@ def _atoms_of(t: M.Type) -> M.AtomT | None:
 
 def _evaluated(model: M.Model) -> Iterator[M.Expr]:
     """Every expression the search evaluates after `init`: the actions' parameter domains,
-    guards and bodies, the invariants the search checks, `terminal`."""
+    guards and bodies, the invariants the search checks, `terminal`, the properties."""
     for a in model.actions:
         yield from (b.domain for b in a.params)
         if a.guard is not None:
@@ -171,6 +177,10 @@ def _evaluated(model: M.Model) -> Iterator[M.Expr]:
     yield from (i.expr for i in model.invariants if not i.helper)
     if model.terminal is not None:
         yield model.terminal
+    for p in model.properties:
+        yield p.p
+        if p.q is not None:
+            yield p.q
 
 
 # where an optional value is read without needing a value: compared, tested for

@@ -73,7 +73,6 @@ CASES: dict[str, tuple[tuple[str, ...], list[tuple[str, int, int]]]] = {
         [("E0001", 3, 13)]),
     "e0001_filter_head": (("var s: set 0..3", "init { s = {1 where true} }"), [("E0001", 2, 13)]),
     "e0001_double_option": (("var x: bool??", "init { x = none }"), [("E0001", 1, 13)]),
-    # ---- E0004 reserved
     "e0001_render_needs_braces": (("var x: bool", "init { x = true }", "render foo"),
                                   [("E0001", 3, 8)]),
     # ---- render sections
@@ -89,8 +88,14 @@ CASES: dict[str, tuple[tuple[str, ...], list[tuple[str, int, int]]]] = {
     "e1002_two_renders": (("set M = {a}", "var b: bool", "init { b = true }",
                            "render { node m in M { label m } }", "render { }"),
                           [("E1002", 5, 1)]),
-    "e0004_fair": (("fair foo",), [("E0004", 1, 1)]),
-    "e0004_property": (("var x: bool", "init { x = true }", "property p: x"), [("E0004", 3, 1)]),
+    "e0001_fair_needs_an_action": (("fair foo",), [("E0001", 1, 6)]),
+    "e0001_property_says_when": (("var x: bool", "init { x = true }", "property p: x",
+                                  "action a { x := false }"), [("E0001", 4, 1)]),
+    "e1002_property_named_like_an_invariant": (
+        ("var x: bool", "init { x = true }", "invariant p: x", "property p: always x"),
+        [("E1002", 4, 10)]),
+    "e2001_property_not_bool": (("var x: 0..2", "init { x = 0 }", "property p: eventually x"),
+                                [("E2001", 3, 24)]),
     # ---- E1001 unknown
     "e1001_name": (("var x: bool", "init { x = y }"), [("E1001", 2, 12)]),
     "e1001_type": (("var x: Foo", "init { x = true }"), [("E1001", 1, 8)]),

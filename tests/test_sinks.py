@@ -16,6 +16,7 @@ from explorer import model as M
 from explorer.diagnostics import AssertFailure, EvalError
 from explorer.explicit.bfs import Search, search
 from explorer.explicit.compile import CompiledModel, compile_model
+from explorer.explicit.graph import UNFAIR, WEAK, Graph
 from explorer.explicit.run import outcome as search_outcome
 from explorer.explicit.system import AllEdges, Canonical, Collect, Unseen, expander
 from explorer.interp import Interp
@@ -80,16 +81,22 @@ def test_expander_from_per_action_functions_marks_the_faulting_action() -> None:
 
 def test_all_edges_sees_edges_to_seen_states_with_the_same_counts() -> None:
     plain = run(two_counters(2))
-    r = run(two_counters(2), edges=True)
+    r = run(two_counters(2), graph=Graph([UNFAIR, WEAK]))
     assert figures(r) == figures(plain)
-    assert plain.edges is None and r.edges is not None
+    assert plain.graph is None and r.graph is not None
+    g = r.graph
+    edges = [(i, g.act[e], g.dst[e]) for i in range(g.n) for e in g.out(i)]
     # 9 states; (a, b) has one edge per counter below 2: 12 edges, 4 of them into a state
     # reached first another way (the diamonds)
-    assert len(r.states) == 9 and len(r.edges) == 12 == sum(r.fired) == r.generated - 1
-    assert sum(1 for i, _, _, j in r.edges if r.parent[j] != i) == 4
-    for i, aid, bind, j in r.edges:
-        assert bind == () and r.states[j] in two_counters(2).actions[aid](r.states[i])
-    assert sorted((r.states[i], r.states[j]) for i, _, _, j in r.edges) == sorted(
+    assert len(r.states) == 9 == g.n and len(edges) == 12 == sum(r.fired) == r.generated - 1
+    assert sum(1 for i, _, j in edges if r.parent[j] != i) == 4
+    for i, aid, j in edges:
+        assert r.states[j] in two_counters(2).actions[aid](r.states[i])
+    # the fair action's one instance (no parameters) is numbered; the other has none
+    assert {g.inst[e] for e in range(g.edges) if g.act[e] == 1} == {0} == set(g.instances.values())
+    assert {g.inst[e] for e in range(g.edges) if g.act[e] == 0} == {-1}
+    assert g.nbytes == 8 * 10 + (8 + 4 + 4) * 12
+    assert sorted((r.states[i], r.states[j]) for i, _, j in edges) == sorted(
         ((a, b), t) for a in range(3) for b in range(3)
         for act in two_counters(2).actions for t in act((a, b)))
 
@@ -129,32 +136,39 @@ def test_each_sink_on_a_compiled_spec(spec: str, overrides: dict[str, Any]) -> N
     cm = compiled(spec, **overrides)
     fast = run(cm)
     assert fast.bindings is None  # the fused path
-    edges = run(cm, edges=True)
+    g = Graph([WEAK] * len(cm.model.actions))  # every edge's binding numbered
+    edges = run(cm, graph=g)
     ident = run(cm, canonical=lambda s: s)
     assert figures(edges) == figures(fast) == figures(ident)
-    assert edges.edges is not None and edges.bindings is not None
+    assert edges.graph is g and edges.bindings is not None
+    rec = [(i, g.act[e], g.keys[g.inst[e]][1], g.dst[e]) for i in range(g.n) for e in g.out(i)]
+    assert all(g.keys[g.inst[e]][0] == g.act[e] for e in range(g.edges))
     # a search that stops at a violation has counted the successors of the state it was
-    # expanding, and recorded the edges up to the violating one
+    # expanding, and recorded the edges up to the violating one; a step to the same state
+    # is stuttering, not an edge
     done = edges.parent[edges.at] if edges.kind != "holds" else len(edges.states)  # expanded
+    loops = sum(1 for i in range(done) for _, _, t in cm_edges(cm, edges.states[i])
+                if t == edges.states[i])
     if edges.kind == "holds":
-        assert len(edges.edges) == sum(edges.fired)
+        assert len(rec) == sum(edges.fired) - loops
     else:
         last = edges.parent[edges.at]
-        assert len(edges.edges) == sum(edges.fired) - len(cm_edges(cm, edges.states[last])) + sum(
-            1 for i, *_ in edges.edges if i == last)
-        assert edges.edges[-1][3] == edges.at
-    assert sum(1 for i, _, _, j in edges.edges if edges.parent[j] != i) > 0  # to seen states
+        assert len(rec) == sum(edges.fired) - len(cm_edges(cm, edges.states[last])) + sum(
+            1 for i, *_ in rec if i == last) - loops
+        assert rec[-1][3] == edges.at
+    assert sum(1 for i, _, _, j in rec if edges.parent[j] != i) > 0  # to seen states
     # every edge is the compiled action's, and from every expanded state, the edges are
-    # the interpreter's successors, in order
+    # the interpreter's successors (other than the state itself), in order
     it = Interp(cm.model)
     by_state: dict[int, list[Any]] = {}
-    for i, aid, bind, j in edges.edges:
+    for i, aid, bind, j in rec:
         assert (edges.states[j], bind) in cm.labelled[aid](edges.states[i])
         act = cm.model.actions[aid].name
         by_state.setdefault(i, []).append(((act, cm.decode_binding(aid, bind)),
                                            cm.decode_state(edges.states[j])))
     for i in range(min(done, 300)):
-        assert by_state.get(i, []) == it.successors(cm.decode_state(edges.states[i]))
+        here = cm.decode_state(edges.states[i])
+        assert by_state.get(i, []) == [x for x in it.successors(here) if x[1] != here]
     # the bindings a sink records are those the fused path's trace rebuilds
     if fast.kind != "holds":
         assert search_outcome(cm, edges) == search_outcome(cm, fast)

@@ -5,7 +5,8 @@ The list of reached states is also the BFS queue, so parent links (indexes) are 
 trace needs: it is rebuilt by walking them back. The search expands a state
 through the successor contract (explorer.explicit.system): by default the system's fused
 `successors` (the `Unseen` sink compiled in), else `expand` with a sink it picks: `Unseen`,
-`AllEdges` (`edges=True`: every edge is recorded, to seen states too) or `Canonical`
+`AllEdges` (`graph=`: every edge is recorded, to seen states too, in the compact arrays
+of explorer.explicit.graph, for the liveness check) or `Canonical`
 (`canonical=`: states are deduplicated by representative, while the path keeps the real
 successors); with a sink, the search records each state's binding too. Invariants are checked when a state is
 first reached, so the first violation found is a shortest one. The counterexample
@@ -25,6 +26,7 @@ from typing import Any, Generic, TextIO
 
 from explorer import budget as B
 from explorer.budget import Budget, LimitReached, Limits
+from explorer.explicit.graph import Graph
 from explorer.explicit.system import (
     AllEdges,
     Binding,
@@ -44,7 +46,6 @@ HANDOVER = "handover"  # a search stopped at `handover_at`, to be run again else
 Successors = Callable[[S, dict[S, int], list[int]], tuple[list[tuple[S, int]], int]]
 # the same through a sink: what the sink kept, and the number of successors
 SinkSuccessors = Callable[[S, dict[S, int], list[int]], tuple[list[Kept[S]], int]]
-Edge = tuple[int, int, Binding, int]  # (from state, action, binding, to state)
 
 
 @dataclass
@@ -71,7 +72,7 @@ class Search(Generic[S]):
     # the binding that first reached each state (initial states: ()); None on the fused
     # path, which does not record them (a trace rebuilds its bindings, see explicit/run.py)
     bindings: list[Binding] | None = None
-    edges: list[Edge] | None = None  # every edge, with `edges=True`
+    graph: Graph | None = None  # every edge, when the search was given a graph to fill
 
     @property
     def distinct(self) -> int:
@@ -115,16 +116,17 @@ class _Progress:
 def search(system: System[S], limits: Limits | None = None, progress: TextIO | None = sys.stderr,
            progress_every: float = 3.0, fault_types: tuple[type[BaseException], ...] = (),
            clock: Callable[[], float] = time.monotonic, budget: Budget | None = None,
-           edges: bool = False, canonical: Callable[[S], S] | None = None,
+           graph: Graph | None = None, canonical: Callable[[S], S] | None = None,
            handover_at: float | None = None) -> Search[S]:
     """Explore every state reachable from the initial states, breadth-first.
 
     The initial states are all computed (and counted against the state limit) before
     any is checked: a fault anywhere in computing them is that fault, as in the
     interpreter. `budget`, when given, is the check's: its deadline (which may have
-    started before the compilation) and memory limit apply. `edges` records every edge
-    (`Search.edges`); `canonical` maps a state to the representative under which it is
-    deduplicated (it must respect the invariants, `terminal` and the actions).
+    started before the compilation) and memory limit apply. `graph` records every edge
+    (`Search.graph`; closed when the search ends); `canonical` maps a state to the
+    representative under which it is deduplicated (it must respect the invariants,
+    `terminal` and the actions).
     `handover_at`, a reading of `clock`, stops a search still running then with the kind
     `HANDOVER` (the compiled engine takes over: explorer.native.engine)."""
     lim = limits or Limits()
@@ -138,12 +140,14 @@ def search(system: System[S], limits: Limits | None = None, progress: TextIO | N
     prog = _Progress(progress, progress_every, start)
     invariants, terminal = system.invariants, system.terminal
     fused: Successors[S] | None = getattr(system, "successors", None)
-    fast = fused is not None and not edges and canonical is None
+    fast = fused is not None and graph is None and canonical is None
     # the fused form lists (state, action) pairs, a sink's form `Kept` tuples
     succ: Callable[[S, dict[S, int], list[int]], tuple[list[Any], int]] = (
-        fused if fast and fused is not None else _sink_successors(system, edges, canonical))
+        fused if fast and fused is not None else
+        _sink_successors(system, graph is not None, canonical))
     bindings = s.bindings = None if fast else []
-    edge_list = s.edges = [] if edges else None
+    s.graph = graph
+    edge = graph.add if graph is not None else None
     key = canonical or _same
     fired, new = s.fired, s.new
     max_states = lim.max_states if lim.max_states is not None else -1
@@ -168,6 +172,8 @@ def search(system: System[S], limits: Limits | None = None, progress: TextIO | N
             setattr(s, k, v)
         s.elapsed = clock() - start
         s.queue = len(states) - i
+        if graph is not None:
+            graph.close(len(states))
         return s
 
     def over(now: float) -> str | None:
@@ -294,8 +300,8 @@ def search(system: System[S], limits: Limits | None = None, progress: TextIO | N
                 for k1, aid, bind, t in fresh:
                     j = seen.get(k1, -1)
                     if j >= 0:  # seen (or reached twice from this state): an edge only
-                        if edge_list is not None:
-                            edge_list.append((i, aid, bind, j))
+                        if edge is not None:
+                            edge(i, aid, bind, j)
                         continue
                     j = len(states)
                     if j == max_states:
@@ -305,8 +311,8 @@ def search(system: System[S], limits: Limits | None = None, progress: TextIO | N
                     parent.append(i)
                     label.append(aid)
                     bindings.append(bind)
-                    if edge_list is not None:
-                        edge_list.append((i, aid, bind, j))
+                    if edge is not None:
+                        edge(i, aid, bind, j)
                     new[aid] += 1
                     try:
                         bad = invariants(t)

@@ -10,7 +10,8 @@ parameter loops, guard, body and runtime checks, and the `Unseen` sink of the su
 contract (explorer.explicit.system) fused in. Each action also becomes a function
 `b<i>(s) -> [(next_state, binding), ...]`, generated on first use, behind `expand(s, sink)`
 (the other sinks, trace rebuilding, state graphs). The invariants become one function
-returning the index of the first violated one (or -1). Spec text never reaches the
+returning the index of the first violated one (or -1), the properties' predicates one
+returning them as bits. Spec text never reaches the
 generated source: identifiers are built from validated names behind fixed prefixes
 (`l_` locals, `C_` consts, `v`/`w` variables), messages and spans live in tables.
 `either` is compiled by moving the rest of the body into each branch (a loop over the
@@ -66,6 +67,7 @@ class CompiledModel:
     encoding: Encoding
     layout: Layout
     build_actions: Callable[[], list[Labelled]]
+    predicates: Callable[[int], int] | None = None  # the properties' (emit.py: `predicates`)
     _actions: tuple[list[Callable[[int], list[int]]], list[Labelled]] | None = None
 
     @property
@@ -194,6 +196,8 @@ def _compile_model(model: M.Model) -> CompiledModel:
     g.invariants()
     if model.terminal is not None:
         g.terminal()
+    if model.properties:
+        g.predicates()
     source = "\n".join(g.lines) + "\n"
     origin = g.origin
     ns = namespace(rt)
@@ -212,7 +216,7 @@ def _compile_model(model: M.Model) -> CompiledModel:
         return [ns[f"b{i}"] for i in range(len(model.actions))]
 
     return CompiledModel(model, source, ns["initial"], ns["succ"], ns["invariants"],
-                         ns.get("terminal"), enc, rt.lay, build_actions)
+                         ns.get("terminal"), enc, rt.lay, build_actions, ns.get("predicates"))
 
 
 def _run(source: str, origin: list[Span], model: M.Model, ns: dict[str, Any]) -> None:

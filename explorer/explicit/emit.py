@@ -929,6 +929,21 @@ class Emitter:
         self.emit(1, "return -1")
         self.hoisted(fr, at)
 
+    def predicates(self) -> None:
+        """`predicates(s)`: the properties' state predicates as the bits of one int (P of
+        property i at bit 2i, its Q at bit 2i+1), for the liveness check."""
+        self.emit(0, "def predicates(s):")
+        fr, at = Frame(hoist={}), len(self.lines)
+        bits = self.tmp()
+        self.emit(1, f"{bits} = 0")
+        for i, p in enumerate(self.model.properties):
+            for k, e in enumerate((p.p, p.q)):
+                if e is not None:
+                    self.where = span_of(e)
+                    self.emit(1, f"if {self.ex(fr, e)}: {bits} |= {1 << (2 * i + k)}")
+        self.emit(1, f"return {bits}")
+        self.hoisted(fr, at)
+
     def terminal(self) -> None:
         self.emit(0, "def terminal(s):")
         assert self.model.terminal is not None

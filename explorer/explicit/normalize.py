@@ -201,4 +201,6 @@ def fold_model(model: M.Model) -> M.Model:
         init=tuple(dataclasses.replace(i, expr=fold(i.expr)) for i in model.init),
         actions=tuple(action(a) for a in model.actions),
         invariants=tuple(dataclasses.replace(i, expr=fold(i.expr)) for i in model.invariants),
-        terminal=None if model.terminal is None else fold(model.terminal))
+        terminal=None if model.terminal is None else fold(model.terminal),
+        properties=tuple(dataclasses.replace(p, p=fold(p.p), q=None if p.q is None else fold(p.q))
+                         for p in model.properties))

@@ -15,9 +15,12 @@ from explorer import model as M
 from explorer.budget import Budget
 from explorer.diagnostics import AssertFailure, EvalError
 from explorer.engine import finish
+from explorer.explicit import properties
 from explorer.explicit.bfs import Limits, Search, search
 from explorer.explicit.canon import Canon
 from explorer.explicit.compile import CompiledModel, compile_model
+from explorer.explicit.graph import Graph
+from explorer.explicit.properties import graph_for
 from explorer.explicit.system import Binding
 from explorer.results import (
     Coverage,
@@ -56,7 +59,7 @@ def _check(model: M.Model, limits: Limits | None, progress: TextIO | None, verif
     with b.during(B.PHASE_COMPILE):
         cm = compile_model(model)
         sym = reduction(model, symmetry)
-    s = python_search(cm, limits, progress, b, symmetry=sym)
+    s = python_search(cm, limits, progress, b, symmetry=sym, graph=graph_for(model))
     return result(cm, s, t0, b, verify, symmetry=sym)
 
 
@@ -147,13 +150,14 @@ def _trace(cm: CompiledModel, s: Explored, at: int) -> Trace:
 
 def python_search(cm: CompiledModel, limits: Limits | None, progress: TextIO | None,
                   b: Budget, handover_at: float | None = None,
-                  symmetry: Symmetry = NO_SYMMETRY) -> Search[int]:
+                  symmetry: Symmetry = NO_SYMMETRY, graph: Graph | None = None) -> Search[int]:
     """The Python search of cm; with symmetric sets to reduce by, one state per orbit
-    (explorer.explicit.canon), the path made of real states."""
+    (explorer.explicit.canon), the path made of real states; with a graph, every edge
+    recorded in it (for the liveness check)."""
     canonical = Canon(cm.model, cm.layout, symmetry.sets) if symmetry.sets else None
     with b.during(B.PHASE_SEARCH):
         return search(cm, limits, progress, fault_types=FAULTS, budget=b,
-                      handover_at=handover_at, canonical=canonical)
+                      handover_at=handover_at, canonical=canonical, graph=graph)
 
 
 class Finished(Explored, Protocol):
@@ -167,16 +171,33 @@ class Finished(Explored, Protocol):
     interrupted: bool
 
 
+def _liveness_figures(model: M.Model, s: Search[int]) -> str:
+    """What the figures say of the properties: how many, the fairness, the graph."""
+    n = len(model.properties)
+    out = f"{n} propert{'y' if n == 1 else 'ies'}"
+    if s.graph is not None:
+        out += (f" over {s.graph.edges:,} transitions ({B.format_size(s.graph.nbytes)}); "
+                f"{properties.fairness(model)}")
+    return out
+
+
 def result(cm: CompiledModel, s: Finished, t0: float, b: Budget, verify: bool,
            compiled: bool = False, symmetry: Symmetry = NO_SYMMETRY) -> Result:
     """The `Result` of a finished search of cm that started (compiling) at t0 (reduced by
     `symmetry`'s sets)."""
     model = cm.model
-    elapsed = time.monotonic() - t0
     found, trace = outcome(cm, s)
+    live = ""
+    if found.kind is OutcomeKind.HOLDS and model.properties and isinstance(s, Search):
+        with b.during(B.PHASE_LIVENESS):
+            bad = properties.check(cm, s)
+        if bad is not None:
+            found, trace = bad
+        live = _liveness_figures(model, s)
+    elapsed = time.monotonic() - t0
     figures = Figures(s.generated, s.distinct, s.depth, elapsed,
-                      found.kind is OutcomeKind.HOLDS, s.queue, compiled,
-                      symmetry.describe())
+                      found.kind is OutcomeKind.HOLDS or bool(live), s.queue, compiled,
+                      symmetry.describe(), live)
     coverage = [Coverage(a.name, a.span, s.fired[i], s.new[i])
                 for i, a in enumerate(model.actions)]
     return finish(model, found, trace, figures, b, "bfs", coverage, verify,

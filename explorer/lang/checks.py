@@ -27,16 +27,25 @@ def declared_checks(syntax: S.SpecFile, default: M.Model, configure: Configure
     checks: list[M.Check] = []
     overrides: dict[str, dict[str, Override]] = {}
     invariants = dict.fromkeys(i.name for i in default.invariants)  # ordered, for `except`
+    properties = dict.fromkeys(p.name for p in default.properties)
     helpers = {i.name for i in default.invariants if i.helper}
     assertions = dict.fromkeys(default.assertions)
     params = {n for n, _ in default.params}
     for d in syntax.decls:
         if not isinstance(d, S.DCheck):
             continue
-        if d.kind in ("violation", "cti") and d.target not in invariants:
+        if d.kind == "violation" and d.target in properties:
+            pass
+        elif d.kind in ("violation", "cti") and d.target not in invariants:
             assert d.target_span is not None
             known = ", ".join(sorted(invariants)) or "none declared"
-            diags.append(Diagnostic("E1006", f"`{d.target}` is not an invariant of this spec "
+            what = "an invariant"
+            if d.kind == "violation" and properties:
+                what = "an invariant or a property"
+                known += "; properties: " + ", ".join(sorted(properties))
+            elif d.target in properties:
+                what = "an invariant (a property has no counterexample to induction)"
+            diags.append(Diagnostic("E1006", f"`{d.target}` is not {what} of this spec "
                                     f"(invariants: {known})", d.target_span))
             continue
         if d.kind == "violation" and d.target in helpers:
@@ -51,7 +60,7 @@ def declared_checks(syntax: S.SpecFile, default: M.Model, configure: Configure
             diags.append(Diagnostic("E1006", f"`{d.target}` is not a named assertion of this "
                                     f"spec (named assertions: {known})", d.target_span))
             continue
-        only = only_list(d, invariants, assertions, helpers, diags)
+        only = only_list(d, {**invariants, **properties}, assertions, helpers, diags)
         ov: dict[str, Override] = {}
         for name, expr, span in d.overrides:
             if name not in params:
@@ -106,8 +115,8 @@ def only_list(d: S.DCheck, invariants: dict[str, None], assertions: dict[str, No
 
 
 def select(model: M.Model, only: tuple[str, ...], excluded: tuple[str, ...] = ()) -> M.Model:
-    """The model that checks only the invariants and named assertions listed in `only`:
-    the other invariants are left out, and so are the other named `assert` statements
+    """The model that checks only the invariants, properties and named assertions listed in
+    `only`: the other invariants and properties are left out, and so are the other named `assert` statements
     (nested ones included). Unnamed asserts always stay, and so do helper invariants
     unless `excluded` names them: a lemma is not a goal to select, a proof needs it."""
     keep = set(only)
@@ -127,4 +136,5 @@ def select(model: M.Model, only: tuple[str, ...], excluded: tuple[str, ...] = ()
     return replace(model,
                    invariants=tuple(i for i in model.invariants if i.name in keep
                                     or (i.helper and i.name not in excluded)),
+                   properties=tuple(p for p in model.properties if p.name in keep),
                    actions=tuple(replace(a, body=stmts(a.body)) for a in model.actions))

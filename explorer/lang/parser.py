@@ -35,12 +35,12 @@ _ESCAPES = {"n": "\n", "t": "\t"}
 _EXPR_START = {"NAME", "INT", "LPAR", "LBRACE", "LSQB", "DASH", "TRUE", "FALSE", "NONE",
                "NOT", "FORALL", "EXISTS", "IF"}
 _DECL_START = {"SPEC", "SET", "SYMMETRIC", "ENUM", "PARAM", "CONST", "VAR", "INIT", "ACTION",
-               "INVARIANT", "TERMINAL", "CHECK", "PROPERTY", "DOC", "DEF", "PROC", "RENDER"}
+               "INVARIANT", "TERMINAL", "CHECK", "PROPERTY", "DOC", "DEF", "PROC", "RENDER",
+               "FAIR", "STRONG"}
 _STMT_START = {"LET", "EITHER", "REQUIRE", "ASSERT", "SEMICOLON", "FOR", "WHILE"}
 _WORDS = {"NAME": "a name", "INT": "a number", "STRING": "a message in double quotes",
           "DOC": "a doc comment", "CMP": "a comparison", "$END": "the end of the file"}
 _OPEN_KEYWORDS = {"forall", "exists", "if"}
-_RESERVED_LATER = {"fair": "`fair` declarations"}
 
 
 _OPTIONS: dict[str, Any] = {"parser": "lalr", "start": ["start", "expr_only"],
@@ -187,9 +187,11 @@ def _translate(e: UnexpectedInput, text: str) -> Diagnostic:
     if tok.type == "$END":
         lines = text.rstrip().split("\n")  # just after the last token
         line, col = len(lines), len(lines[-1]) + 1
-    if tok.type == "NAME" and str(tok) in _RESERVED_LATER and "DOC" in e.expected:
-        return Diagnostic("E0004", f"{_RESERVED_LATER[str(tok)]} are not supported yet "
-                          f"(`{tok}` is reserved)", Span(line, col, line, col + len(tok)))
+    if "LEADS" in e.expected and tok.type not in e.expected:  # `property NAME: P` and no more
+        width = max(1, len(str(tok))) if tok.type != "$END" else 1
+        return Diagnostic("E0001", "a property says when its predicate holds: `always P`, "
+                          "`eventually P`, `always eventually P`, `eventually always P` or "
+                          "`P leads to Q`", Span(line, col, line, col + width))
     prev = None
     if e.token_history:
         prev = e.token_history[-1]
@@ -334,8 +336,15 @@ class _ToSyntax(Transformer[Token, S.SpecFile | S.ExprNode]):
         return S.InitNode(str(ch[0]), True, ch[1], span=_sp(meta))
 
     def action_decl(self, meta: Meta, ch: _Ch) -> S.DAction:
-        name, params, guard, body = ch
-        return S.DAction(str(name), params or (), guard, body, span=_tsp(name))
+        fair, name, params, guard, body = ch
+        return S.DAction(str(name), params or (), guard, body, span=_tsp(name),
+                         fairness=fair or "none")
+
+    def weak_fair(self, meta: Meta, ch: _Ch) -> str:
+        return "fair"
+
+    def strong_fair(self, meta: Meta, ch: _Ch) -> str:
+        return "strong fair"
 
     def def_decl(self, meta: Meta, ch: _Ch) -> S.DDef:
         name, params, body = ch
@@ -454,8 +463,24 @@ class _ToSyntax(Transformer[Token, S.SpecFile | S.ExprNode]):
         return S.REdgeNode(binder, target, when, _message(label),
                            styles or (), span=_sp(meta))
 
-    def property_decl(self, meta: Meta, ch: _Ch) -> S.DReserved:
-        return S.DReserved("property", span=_tsp(ch[0]))
+    def property_decl(self, meta: Meta, ch: _Ch) -> S.DProperty:
+        _, name, (kind, p, q) = ch
+        return S.DProperty(str(name), kind, p, q, span=_tsp(name))
+
+    def tp_always(self, meta: Meta, ch: _Ch) -> tuple[str, Any, None]:
+        return "always", ch[1], None
+
+    def tp_eventually(self, meta: Meta, ch: _Ch) -> tuple[str, Any, None]:
+        return "eventually", ch[1], None
+
+    def tp_always_eventually(self, meta: Meta, ch: _Ch) -> tuple[str, Any, None]:
+        return "always eventually", ch[2], None
+
+    def tp_eventually_always(self, meta: Meta, ch: _Ch) -> tuple[str, Any, None]:
+        return "eventually always", ch[2], None
+
+    def tp_leads_to(self, meta: Meta, ch: _Ch) -> tuple[str, Any, Any]:
+        return "leads to", ch[0], ch[3]
 
     # ---- types
     def t_fn(self, meta: Meta, ch: _Ch) -> S.TFn:

@@ -5,7 +5,7 @@ declaration (for the hints of later errors), and reports, as diagnostics that ev
 configuration's elaboration then starts with, what no param value can change: a missing or
 second `spec`, a name declared twice, a reserved name. Elaboration (typecheck.py) adds the
 declarations-are-unique errors it reports at their place in its order (`terminal`,
-`render`, reserved keywords) from the lists kept here.
+`render`) from the lists kept here.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class Resolved:
     invariants: tuple[S.DInvariant, ...] = ()
     terminals: tuple[S.DTerminal, ...] = ()
     renders: tuple[S.DRender, ...] = ()
-    reserved: tuple[S.DReserved, ...] = ()
+    properties: tuple[S.DProperty, ...] = ()
     checks: tuple[S.DCheck, ...] = ()
 
 
@@ -60,7 +60,7 @@ def resolve(spec: S.SpecFile) -> Resolved:
         invariants=tuple(d for d in decls if isinstance(d, S.DInvariant)),
         terminals=tuple(d for d in decls if isinstance(d, S.DTerminal)),
         renders=tuple(d for d in decls if isinstance(d, S.DRender)),
-        reserved=tuple(d for d in decls if isinstance(d, S.DReserved)),
+        properties=tuple(d for d in decls if isinstance(d, S.DProperty)),
         checks=tuple(d for d in decls if isinstance(d, S.DCheck)))
 
 
@@ -109,11 +109,11 @@ def _declare_names(decls: tuple[S.AnyDecl, ...], diags: list[Diagnostic]) -> dic
                 value(d)
             case S.DAction():
                 add("action", d.name, d.span)
-            case S.DInvariant():
+            case S.DInvariant() | S.DProperty():  # both are what `violation NAME` names
                 add("invariant", d.name, d.span)
             case S.DCheck():
                 add("check", d.name, d.span)
-            case (S.DSpec() | S.DInit() | S.DTerminal() | S.DRender() | S.DReserved()):
+            case S.DSpec() | S.DInit() | S.DTerminal() | S.DRender():
                 pass
             case _:
                 assert_never(d)

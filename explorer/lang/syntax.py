@@ -386,6 +386,7 @@ class DAction(Decl):
     body: tuple[AnyStmt, ...]
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
+    fairness: str = "none"  # "none" | "fair" | "strong fair" (model.Fairness's values)
 
 
 @dataclass(frozen=True)
@@ -491,10 +492,13 @@ class DRender(Decl):
 
 
 @dataclass(frozen=True)
-class DReserved(Decl):
-    """A declaration the grammar reserves for later work (`property`, `fair`, `render`)."""
+class DProperty(Decl):
+    """`property NAME: always P` (kind: model.Temporal's value), `P leads to Q` (q set)."""
 
-    keyword: str
+    name: str
+    kind: str
+    p: AnyExpr
+    q: AnyExpr | None = None
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
 
@@ -505,7 +509,7 @@ AnyExpr = (ELit | EName | EUnary | EBinary | EIndex | ESlice | EField | ECall | 
            | ERecLit | EIte | EQuant | EFilter | EMap | EFnComp)
 AnyStmt = SAssign | SLet | SVar | SIf | SEither | SRequire | SAssert | SCall | SFor | SWhile
 AnyDecl = (DSpec | DSet | DEnum | DParam | DConst | DVar | DInit | DAction | DDef | DProc
-           | DInvariant | DTerminal | DCheck | DRender | DReserved)
+           | DInvariant | DTerminal | DCheck | DRender | DProperty)
 
 
 @dataclass(frozen=True)

@@ -145,9 +145,9 @@ class Elaborator(Lowering):
             self.error("E1002", "a spec has one `render` section", renders[1].span)
         self.body_nodes = 0
         render = self.guarded(lambda: self._render(renders[0])) if renders else None
-        for rd in r.reserved:
-            self.error("E0004", f"`{rd.keyword}` declarations are not supported yet", rd.span)
-        inv_names = {d.name for d in r.invariants}
+        properties = [p for d in r.properties
+                      if (p := self.guarded(lambda: self._property(d))) is not None]
+        inv_names = {d.name for d in r.invariants} | {d.name for d in r.properties}
         for a, span in self.assertions:
             if a in inv_names:
                 self.error("E1002", f"`{a}` is the name of an invariant; give the assertion "
@@ -158,7 +158,8 @@ class Elaborator(Lowering):
                        tuple(actions), tuple(invariants), terminal, tuple(self.params),
                        tuple(self.types.values()), doc=r.doc,
                        assertions=tuple(dict.fromkeys(a for a, _ in self.assertions)),
-                       render=render, init_span=r.inits[0].span if r.inits else r.span)
+                       render=render, init_span=r.inits[0].span if r.inits else r.span,
+                       properties=tuple(properties))
 
     # ------------------------------------------------------------------ defs and procs
     def _callable(self, d: S.DDef | S.DProc) -> None:
@@ -426,7 +427,8 @@ class Elaborator(Lowering):
         body += tuple(M.Assign(i, self.vars[i].name, (), _zero_lit(self.vars[i], d.span),
                                self.vars[i].t, d.span) for i in written)
         self._body_size(body, d.span, d.name)
-        return M.Action(d.name, tuple(params), guard, body, d.doc, d.span)
+        return M.Action(d.name, tuple(params), guard, body, d.doc, d.span,
+                        M.Fairness(d.fairness))
 
     def _block(self, stmts: tuple[S.AnyStmt, ...], ctx: Ctx) -> tuple[tuple[M.Stmt, ...], Ctx]:
         out: list[M.Stmt] = []
@@ -590,6 +592,12 @@ class Elaborator(Lowering):
     def _invariant(self, d: S.DInvariant) -> M.Invariant:
         self.body_nodes = 0
         return M.Invariant(d.name, self._bool(d.expr, Ctx()), d.doc, d.span, d.helper)
+
+    def _property(self, d: S.DProperty) -> M.Property:
+        self.body_nodes = 0
+        p = self._bool(d.p, Ctx())
+        q = None if d.q is None else self._bool(d.q, Ctx())
+        return M.Property(d.name, M.Temporal(d.kind), p, q, d.doc, d.span)
 
     # ------------------------------------------------------------------ type helpers
     def _store(self, e: M.Expr, t: Type, span: Span, what: str) -> M.Expr:

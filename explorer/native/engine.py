@@ -33,6 +33,7 @@ from explorer.engine import Options, Unsupported
 from explorer.explicit import run as explicit
 from explorer.explicit.bfs import HANDOVER
 from explorer.explicit.compile import CompiledModel
+from explorer.explicit.properties import graph_for
 from explorer.explicit.system import Binding
 from explorer.interp import Interp
 from explorer.native import build as Build
@@ -142,6 +143,10 @@ def check_native(model: M.Model, options: Options, progress: TextIO | None,
             cm = explicit.compile_model(model)  # the Python engine's, as `bfs` compiles it
             sym = explicit.reduction(model, options.symmetry)
         lib: ctypes.CDLL | None = None
+        if model.liveness:
+            if progress is not None and _first_time(LIVENESS_NOTE):
+                progress.write(f"explicit search: {LIVENESS_NOTE}; it runs in Python\n")
+            return _python(cm, options, progress, budget, t0, verify, sym)
         try:
             with budget.during(B.PHASE_COMPILE):
                 source = generate(model, cm, sym.sets)
@@ -172,9 +177,13 @@ def check_native(model: M.Model, options: Options, progress: TextIO | None,
     return within_budget(budget, "bfs", run)
 
 
+LIVENESS_NOTE = "the compiled search does not record the edges liveness needs"
+
+
 def _python(cm: CompiledModel, options: Options, progress: TextIO | None, b: Budget,
             t0: float, verify: bool, sym: Symmetry) -> Result:
-    s = explicit.python_search(cm, options.limits, progress, b, symmetry=sym)
+    s = explicit.python_search(cm, options.limits, progress, b, symmetry=sym,
+                               graph=graph_for(cm.model))
     return explicit.result(cm, s, t0, b, verify, symmetry=sym)
 
 

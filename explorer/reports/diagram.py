@@ -51,6 +51,8 @@ def _what_went_wrong(o: Outcome) -> str:
     match o.kind:
         case OutcomeKind.VIOLATION | OutcomeKind.CTI:
             return f"violates {o.target}" if o.target else f"fails: {o.message}"
+        case OutcomeKind.LIVENESS:
+            return f"violates {o.target} for ever"
         case OutcomeKind.DEADLOCK:
             return "deadlock: no action is enabled"
         case OutcomeKind.ASSERTION:
@@ -76,18 +78,42 @@ def _fail_box(label: str, outcome: Outcome) -> str:
             f'{html_text(_what_went_wrong(outcome))}</td></tr></table>>')
 
 
+def _drawn(trace: Trace) -> tuple[int, int | None]:
+    """How many of the trace's states are drawn, and the state a lasso's last step goes
+    back to (its last state repeats that one, so it is not drawn again)."""
+    n = len(trace.states)
+    if trace.loop is not None and not trace.stutters:
+        return n - 1, trace.loop
+    return n, None
+
+
+def _head(trace: Trace, i: int, first: str) -> str:
+    head = f"State {i}" + (f" ({first})" if i == 0 else "")
+    if trace.loop == i:
+        head += ": stutters here for ever" if trace.stutters else ": the cycle starts here"
+    return head
+
+
+def _is_last(trace: Trace, i: int, n: int, failing: bool, outcome: Outcome) -> bool:
+    """Whether state i is the one that shows what went wrong: the last one, or the one
+    where a lasso's cycle starts."""
+    if trace.loop is not None:
+        return i == trace.loop
+    return i == n - 1 and not failing and outcome.kind not in (OutcomeKind.HOLDS, OutcomeKind.PROVED)
+
+
 def trace_dot(trace: Trace, outcome: Outcome, title: str) -> str:
     """The filmstrip of `trace` as DOT text. `outcome` says what the last state (or the
     failing step) shows; `title` heads the picture (spec and check)."""
-    n = len(trace.states)
-    failing = len(trace.steps) == n and n > 0
+    n, back = _drawn(trace)
+    failing = len(trace.steps) == len(trace.states) and n > 0
     first = ("any state where every invariant holds" if outcome.kind is OutcomeKind.CTI else "initial")
     out = ["digraph trace {",
            "  rankdir=LR; newrank=true; compound=true;",
            f"  label={dot_string(title)}; labelloc=t; fontname=Helvetica; fontsize=16;",
            "  node [shape=plaintext, fontname=Helvetica, fontsize=11];",
            f"  edge [fontname=Helvetica, fontsize=11, color={dot_string(EDGE)}, penwidth=1.5];"]
-    for i, state in enumerate(trace.states):
+    for i, state in enumerate(trace.states[:n]):
         prev = trace.states[i - 1] if i > 0 else None
         rows = []
         for name, v in zip(trace.var_names, state):
@@ -102,8 +128,8 @@ def trace_dot(trace: Trace, outcome: Outcome, title: str) -> str:
             else:
                 rows.append(f'<tr><td align="left">{html_text(name)}</td>'
                             f'<td align="left">{val}</td></tr>')
-        head = f"State {i}" + (f" ({first})" if i == 0 else "")
-        last = i == n - 1 and not failing and outcome.kind not in (OutcomeKind.HOLDS, OutcomeKind.PROVED)
+        head = _head(trace, i, first)
+        last = _is_last(trace, i, n, failing, outcome)
         color = BAD if last else "#2c3e50"
         bottom = (f'<tr><td colspan="2" bgcolor="{BAD}"><font color="white"><b>'
                   f'{html_text(_what_went_wrong(outcome))}</b></font></td></tr>' if last else "")
@@ -113,7 +139,11 @@ def trace_dot(trace: Trace, outcome: Outcome, title: str) -> str:
         out.append(f"  s{i} [label=<{table}>];")
     for i, step in enumerate(trace.steps):
         label = _step_label(i, step)
-        if i + 1 < n:
+        if back is not None and i + 1 == n:  # the lasso's last step, back to its cycle
+            out.append(f"  s{i} -> s{back} [label={dot_string(label + f' (back to state {back})')}, "
+                       f"color={dot_string(BAD)}, fontcolor={dot_string(BAD)}, penwidth=2.5, "
+                       "constraint=false];")
+        elif i + 1 < n:
             out.append(f"  s{i} -> s{i + 1} [label={dot_string(label)}];")
         else:  # the failing step: it has no state after it
             out.append(f"  fail [label={_fail_box(label, outcome)}];")
@@ -206,8 +236,9 @@ def filmstrip_dot(trace: Trace, outcome: Outcome, title: str, drawings: list[Dra
     right; inside, edges point from an atom to the one it refers to (a child to its parent),
     drawn with the referred-to atom above. What is new or changed since the state before is
     yellow (nodes) or orange (edges)."""
-    n = len(trace.states)
-    failing = len(trace.steps) == n and n > 0
+    n, back = _drawn(trace)
+    drawings = drawings[:n]
+    failing = len(trace.steps) == len(trace.states) and n > 0
     first = "any state where every invariant holds" if outcome.kind is OutcomeKind.CTI else "initial"
     keys: dict[str, int] = {}
     for d in drawings:
@@ -221,8 +252,8 @@ def filmstrip_dot(trace: Trace, outcome: Outcome, title: str, drawings: list[Dra
     for i, d in enumerate(drawings):
         prev = {x.key: x for x in drawings[i - 1].nodes} if i > 0 else None
         prev_edges = set(drawings[i - 1].edges) if i > 0 else None
-        last = i == n - 1 and not failing and outcome.kind not in (OutcomeKind.HOLDS, OutcomeKind.PROVED)
-        head = f"State {i}" + (f" ({first})" if i == 0 else "")
+        last = _is_last(trace, i, n, failing, outcome)
+        head = _head(trace, i, first)
         bad = (f'<br/><font color="{BAD}"><b>{html_text(_what_went_wrong(outcome))}</b></font>'
                if last else "")
         out.append(f"  subgraph cluster_s{i} {{")
@@ -261,7 +292,11 @@ def filmstrip_dot(trace: Trace, outcome: Outcome, title: str, drawings: list[Dra
     out.append("  { rank=same; " + " ".join(f"s{i}_top;" for i in range(n)) + " }")
     for i, step in enumerate(trace.steps):
         label = _step_label(i, step)
-        if i + 1 < n:
+        if back is not None and i + 1 == n:  # the lasso's last step, back to its cycle
+            out.append(f"  s{i}_top -> s{back}_top [label={dot_string(label + f' (back to state {back})')}, "
+                       f"ltail=cluster_s{i}, lhead=cluster_s{back}, color={dot_string(BAD)}, "
+                       f"fontcolor={dot_string(BAD)}, penwidth=2.5, constraint=false];")
+        elif i + 1 < n:
             out.append(f"  s{i}_top -> s{i + 1}_top [label={dot_string(label)}, ltail=cluster_s{i}, "
                        f"lhead=cluster_s{i + 1}, penwidth=2, minlen=2];")
         else:

@@ -2,7 +2,10 @@
 
 A trace is an object with `#meta` (format, source, description), `vars` (the variable
 names), `states` (one object per state: `#meta` with the state's `index`, then one field per
-variable) and, for lassos, `loop` (not produced yet: every trace here is finite).
+variable) and, for a lasso (a liveness counterexample), `loop`: the index of the state the
+last one goes on to, for ever (the repeated state is not listed again; the step back to it
+is the top-level `#meta`'s `loop_step`; a lasso that stutters for ever has `loop` equal to
+its last index and no `loop_step`).
 
 Values follow the format's encoding, chosen by the variable's type:
   bool -> true/false; integer -> a JSON number, or {"#bigint": "..."} beyond 2^53 - 1;
@@ -89,7 +92,9 @@ def trace_itf(model: Model, trace: Trace, source: str, description: str) -> dict
     the top-level `#meta`, as `failing_step`."""
     types = {v.name: v.t for v in model.vars}
     states = []
-    for i, s in enumerate(trace.states):
+    cycle = trace.loop is not None and not trace.stutters
+    shown = trace.states[:-1] if cycle else trace.states
+    for i, s in enumerate(shown):
         meta: dict[str, Any] = {"index": i}
         if i > 0:
             step = trace.steps[i - 1]
@@ -105,7 +110,14 @@ def trace_itf(model: Model, trace: Trace, source: str, description: str) -> dict
         step = trace.steps[-1]
         top["failing_step"] = {"action": step.action,
                                "params": {n: format_value(x) for n, x in step.params}}
-    return {"#meta": top, "vars": list(trace.var_names), "states": states}
+    out: dict[str, Any] = {"#meta": top, "vars": list(trace.var_names), "states": states}
+    if trace.loop is not None:
+        out["loop"] = trace.loop
+    if cycle:
+        step = trace.steps[-1]
+        top["loop_step"] = {"action": step.action,
+                            "params": {n: format_value(x) for n, x in step.params}}
+    return out
 
 
 def trace_of_itf(model: Model, j: dict[str, Any]) -> list[tuple[Value, ...]]:

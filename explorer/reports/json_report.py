@@ -23,7 +23,7 @@ FORMAT = "mnt-explorer/1"
 
 
 def trace_json(t: Trace) -> dict[str, Any]:
-    return {
+    out = {
         "vars": list(t.var_names),
         "states": [{n: format_value(v) for n, v in zip(t.var_names, s)} for s in t.states],
         "values": [{n: to_json(v) for n, v in zip(t.var_names, s)} for s in t.states],
@@ -31,6 +31,11 @@ def trace_json(t: Trace) -> dict[str, Any]:
                    "line": st.span.line} for st in t.steps],
         "failing_step": len(t.steps) == len(t.states) and len(t.steps) > 0,
     }
+    if t.loop is not None:
+        # a lasso: the last state is states[loop], and the behaviour repeats from there for
+        # ever (loop == the last index: it stutters there); a finite trace has no `loop`
+        out["loop"] = t.loop
+    return out
 
 
 def verdict_json(v: Verdict, timings: bool = True) -> dict[str, Any]:
@@ -44,6 +49,8 @@ def verdict_json(v: Verdict, timings: bool = True) -> dict[str, Any]:
                "queue": f.queue, "compiled": f.compiled}
     if f.symmetry:  # the words of the text report (explorer.symmetry)
         figures["symmetry"] = f.symmetry
+    if f.liveness:  # the properties, the graph and the fairness, as the text report says
+        figures["liveness"] = f.liveness
     if not timings:  # nor how the run was made: the same artefact on every machine
         del figures["elapsed"], figures["states_per_second"], figures["compiled"]
     return {

@@ -33,6 +33,8 @@ def format_trace(trace: Trace, full: bool = False, indent: str = "  ",
     for i, step in enumerate(trace.steps):
         fails = i + 1 >= len(trace.states)
         mark = "  <- fails here" if fails else ""
+        if trace.loop is not None and i + 1 == len(trace.steps) and not trace.stutters:
+            mark = f"  -> back to state {trace.loop}"
         out.append(f"{indent}Step {i + 1}: {step.action}({format_params(step.params)})"
                    f"  [line {step.span.line}]{mark}")
         if fails:
@@ -47,6 +49,9 @@ def format_trace(trace: Trace, full: bool = False, indent: str = "  ",
                 out.append(f"{indent}    {n:<{width}} = {format_value(b)}")
         if not changed:
             out.append(f"{indent}    (no variable changed)")
+    if trace.stutters:
+        out.append(f"{indent}then state {trace.loop} stutters for ever: no fair action is "
+                   "enabled there")
     return out
 
 
@@ -68,17 +73,32 @@ def format_coverage(r: Result) -> list[str]:
     return lines
 
 
+def _lasso_words(trace: Trace | None) -> str:
+    """A lasso in words: `3 steps, then a cycle of 2 steps back to state 3`."""
+    if trace is None or trace.loop is None:
+        return "(no trace)"
+    prefix = f"{trace.loop} step{'s' * (trace.loop != 1)}"
+    if trace.stutters:
+        return f"{prefix}, then it stutters for ever in state {trace.loop}"
+    cycle = len(trace.steps) - trace.loop
+    return (f"{prefix}, then a cycle of {cycle} step{'s' * (cycle != 1)} back to state "
+            f"{trace.loop}, for ever")
+
+
 # outcomes told in one line, without a position or a trace
 _SUMMARIES = (OutcomeKind.HOLDS, OutcomeKind.INCOMPLETE, OutcomeKind.PROVED, OutcomeKind.BOUNDED)
 
 
-def _headline(o: Outcome, steps: int, message: str, reason: str) -> str:
+def _headline(o: Outcome, trace: Trace | None, message: str, reason: str,
+              properties: bool = False) -> str:
     """The line under the check's that says what was found (`message` and `reason`
     escaped)."""
+    steps = len(trace) if trace is not None else 0
     after = f"after {steps} step{'s' * (steps != 1)}"
     match o.kind:
         case OutcomeKind.HOLDS:
-            return "no violation: every invariant holds in every reachable state"
+            return "no violation: every invariant holds in every reachable state" + (
+                ", every property on every fair behaviour" if properties else "")
         case OutcomeKind.INCOMPLETE:
             return f"stopped at the {reason}: no answer (never a false `holds`)"
         case OutcomeKind.PROVED:
@@ -86,7 +106,9 @@ def _headline(o: Outcome, steps: int, message: str, reason: str) -> str:
         case OutcomeKind.BOUNDED:
             return f"{reason} (bounded: not a proof)"
         case OutcomeKind.VIOLATION:
-            return f"invariant {o.target} is violated {after}"
+            return f"{message or f'invariant {o.target} is violated'} {after}"
+        case OutcomeKind.LIVENESS:
+            return f"{message}: {_lasso_words(trace)}"
         case OutcomeKind.DEADLOCK:
             return f"deadlock {after}: no action is enabled and the state is not terminal"
         case OutcomeKind.ASSERTION:
@@ -114,7 +136,7 @@ def format_verdict(v: Verdict, model: Model, path: str, source: str, full: bool 
         only = f" only {', '.join(c.only)}" if c.only is not None else ""
     lines = [f"check {c.name}{cfg}{only}{at}: expect {c.expect.describe()}"]
     message, reason = escape(o.message or ""), escape(o.reason or "")
-    head = _headline(o, len(r.trace) if r.trace is not None else 0, message, reason)
+    head = _headline(o, r.trace, message, reason, bool(r.figures.liveness))
     lines.append(f"  {head}")
     if o.kind not in _SUMMARIES:
         if o.span is not None:

@@ -27,6 +27,8 @@ def describe_outcome(o: Outcome, steps: int | None) -> str:
             return "every invariant holds"
         case OutcomeKind.VIOLATION:
             return f"violation of {o.target}{where}"
+        case OutcomeKind.LIVENESS:
+            return f"violation of {o.target}{where} (a fair behaviour that loops)"
         case OutcomeKind.INCOMPLETE:
             return f"no answer: stopped at the {o.reason}"
         case OutcomeKind.PROVED:
@@ -64,8 +66,8 @@ def judge(check: Check, config: tuple[tuple[str, object], ...], result: Result,
                            "nothing was checked", overridden=overridden)
         case OutcomeKind.PROVED | OutcomeKind.CTI | OutcomeKind.BOUNDED:
             return _judge_z3(check, config, result, overridden, accept_bounded)
-        case (OutcomeKind.HOLDS | OutcomeKind.VIOLATION | OutcomeKind.DEADLOCK
-              | OutcomeKind.ASSERTION | OutcomeKind.ERROR):
+        case (OutcomeKind.HOLDS | OutcomeKind.VIOLATION | OutcomeKind.LIVENESS
+              | OutcomeKind.DEADLOCK | OutcomeKind.ASSERTION | OutcomeKind.ERROR):
             if exp.kind in (ExpectKind.PROVED, ExpectKind.CTI):
                 return _judge_z3(check, config, result, overridden, accept_bounded)
             return _judge_search(check, config, result, overridden)
@@ -89,7 +91,8 @@ def _judge_search(check: Check, config: tuple[tuple[str, object], ...], result: 
                        "exploration was complete and found none", overridden=overridden)
     # the named property, if any
     found = o.assertion if o.kind is OutcomeKind.ASSERTION else o.target
-    ok = (o.kind == exp.kind.value and (exp.target is None or exp.target == found)
+    kind = OutcomeKind.VIOLATION if o.kind is OutcomeKind.LIVENESS else o.kind  # `violation P`
+    ok = (kind == exp.kind.value and (exp.target is None or exp.target == found)
           and (exp.steps is None or exp.steps == steps))
     return Verdict(check, config, result, ok, 0 if ok else o.exit_code,
                    "" if ok else f"expected {exp.describe()}, found {describe_outcome(o, steps)}",
@@ -131,8 +134,9 @@ def _judge_z3(check: Check, config: tuple[tuple[str, object], ...], result: Resu
             if exp.steps is not None and result.figures.depth >= exp.steps:
                 return verdict(False, 1, f"expected {want}, found {found}")
             return verdict(False, 3, f"expected {want}; {found}, so no answer")
-        case (OutcomeKind.VIOLATION | OutcomeKind.DEADLOCK | OutcomeKind.ASSERTION
-              | OutcomeKind.ERROR | OutcomeKind.INCOMPLETE | OutcomeKind.NO_INITIAL_STATE):
+        case (OutcomeKind.VIOLATION | OutcomeKind.LIVENESS | OutcomeKind.DEADLOCK
+              | OutcomeKind.ASSERTION | OutcomeKind.ERROR | OutcomeKind.INCOMPLETE
+              | OutcomeKind.NO_INITIAL_STATE):
             # a violation, deadlock, assertion or error where a proof or a CTI was expected
             # (`judge` answers incomplete and no_initial_state before it comes here)
             code = o.exit_code or 1

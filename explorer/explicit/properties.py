@@ -1,0 +1,140 @@
+"""A model's `property` declarations, checked over a finished explicit search.
+
+The search has explored every reachable state (and, for properties about infinite
+behaviours, recorded every edge: explorer.explicit.graph). The properties' predicates are
+evaluated at every state; `always P` is violated by the first state (breadth first: a
+shortest trace) where P fails; the others by a fair lasso (explorer.explicit.liveness).
+Of the violated properties, the one with the shortest counterexample is reported (ties:
+the first declared), as the search reports the shortest of its counterexamples. A lasso
+becomes a `Trace` with `loop` set; its bindings are the instances' own, or rebuilt as a
+safety trace's are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from explorer import budget as B
+from explorer import model as M
+from explorer.diagnostics import AssertFailure, EvalError
+from explorer.explicit.bfs import Search
+from explorer.explicit.compile import CompiledModel
+from explorer.explicit.graph import STRONG, UNFAIR, WEAK, Graph
+from explorer.explicit.liveness import Lasso, Liveness, goal, source
+from explorer.results import Outcome, OutcomeKind, Step, Trace
+
+FAULTS = (EvalError, AssertFailure)
+
+
+def graph_for(model: M.Model) -> Graph | None:
+    """The graph a search of `model` must record: one when it has properties about
+    infinite behaviours."""
+    if not model.liveness:
+        return None
+    code = {M.Fairness.NONE: UNFAIR, M.Fairness.WEAK: WEAK, M.Fairness.STRONG: STRONG}
+    return Graph([code[a.fairness] for a in model.actions])
+
+
+def fairness(model: M.Model) -> str:
+    """The fairness the properties were checked under, in words (the figures say it)."""
+    fair = [f"{a.fairness.value} {a.name}" for a in model.actions
+            if a.fairness is not M.Fairness.NONE]
+    return "fairness: " + (", ".join(fair) if fair else "none (every state may stutter for ever)")
+
+
+@dataclass
+class Found:
+    outcome: Outcome
+    trace: Trace
+    steps: int
+    order: int  # the property's place in the spec
+
+
+def check(cm: CompiledModel, s: Search[int]) -> tuple[Outcome, Trace] | None:
+    """The shortest counterexample to one of cm's properties over the complete search s,
+    or None when every property holds. A predicate that fails to evaluate at a state is
+    that runtime error, with the trace to the state."""
+    model = cm.model
+    if not model.properties:
+        return None
+    pred = cm.predicates
+    assert pred is not None
+    n = s.distinct
+    bits: list[int] = []
+    with B.phase(B.PHASE_LIVENESS):
+        for i in range(n):
+            if i & 4095 == 4095:
+                B.poll()
+            try:
+                bits.append(pred(s.states[i]))
+            except FAULTS as e:
+                return _fault(cm, s, i, e)
+        n_init = next((i for i, p in enumerate(s.parent) if p >= 0), n)
+        live = Liveness(s.graph, n_init) if s.graph is not None else None
+        found: list[Found] = []
+        for k, prop in enumerate(model.properties):
+            p = bytes((b >> 2 * k) & 1 for b in bits)
+            if prop.kind is M.Temporal.ALWAYS:
+                bad = p.find(0)
+                if bad >= 0:
+                    trace = _path(cm, s, bad)
+                    found.append(Found(Outcome(
+                        OutcomeKind.VIOLATION, target=prop.name,
+                        message=f"property {prop.name} (always P) is violated",
+                        span=prop.span), trace, len(trace), k))
+                continue
+            assert live is not None
+            q = bytes((b >> (2 * k + 1)) & 1 for b in bits) if prop.q is not None else None
+            lasso = live.lasso(goal(prop.kind.value, p, q))
+            if lasso is not None:
+                found.append(Found(Outcome(
+                    OutcomeKind.LIVENESS, target=prop.name,
+                    message=f"property {prop.name} ({prop.describe()}) is violated by a "
+                    f"fair behaviour", span=prop.span), _lasso(cm, s, lasso), lasso.steps, k))
+    if not found:
+        return None
+    best = min(found, key=lambda f: (f.steps, f.order))
+    return best.outcome, best.trace
+
+
+def _fault(cm: CompiledModel, s: Search[int], i: int,
+           e: EvalError | AssertFailure) -> tuple[Outcome, Trace]:
+    assert isinstance(e, EvalError)  # predicates have no `assert`
+    return (Outcome(OutcomeKind.ERROR, message=e.message, code=e.code, span=e.span),
+            _path(cm, s, i))
+
+
+def _path(cm: CompiledModel, s: Search[int], at: int) -> Trace:
+    """The search's own path to state `at` (a shortest one)."""
+    idx = s.path(at)
+    return _trace(cm, s, [s.states[i] for i in idx],
+                  [(s.label[j], s.binding_of(j)) for j in idx[1:]], None)
+
+
+def _lasso(cm: CompiledModel, s: Search[int], lasso: Lasso) -> Trace:
+    g = s.graph
+    assert g is not None
+    edges = [*lasso.prefix, *lasso.cycle]
+    packed = [s.states[lasso.start]] + [s.states[g.dst[e]] for e in edges]
+    steps: list[tuple[int, tuple[object, ...] | None]] = []
+    for e in edges:
+        inst = g.inst[e]
+        steps.append((g.act[e], g.keys[inst][1] if inst >= 0 else None))
+    assert all(source(g, e) == (lasso.start if k == 0 else g.dst[edges[k - 1]])
+               for k, e in enumerate(edges))
+    return _trace(cm, s, packed, steps, len(lasso.prefix))
+
+
+def _trace(cm: CompiledModel, s: Search[int], packed: list[int],
+           steps: list[tuple[int, tuple[object, ...] | None]], loop: int | None) -> Trace:
+    """Decoded states and steps; a binding not known is the first of the action's that
+    leads from one state to the next (as explicit.run rebuilds a safety trace's)."""
+    model = cm.model
+    out: list[Step] = []
+    for (aid, bind), a, b in zip(steps, packed, packed[1:]):
+        if bind is None:
+            bind = next(x for t, x in cm.labelled[aid](a) if t == b)
+        act = model.actions[aid]
+        out.append(Step(act.name, cm.decode_binding(aid, bind), act.span))
+    return Trace(tuple(v.name for v in model.vars), [cm.decode_state(x) for x in packed], out,
+                 loop)
