@@ -82,6 +82,12 @@ class _Z3:
     def run(self, model: M.Model, check: M.Check, options: Options, progress: TextIO | None,
             budget: Budget) -> Result:
         try:
+            if model.properties and check.expect.kind not in (M.ExpectKind.PROVED,
+                                                              M.ExpectKind.CTI):
+                # a proof or a bounded search of the invariants says nothing of them
+                p = model.properties[0]
+                raise Unsupported(f"the property `{p.name}`: z3 checks invariants, not "
+                                  "properties (leave it out with `only` or `except`)", p.span)
             return self._run(model, check, options, progress, budget)
         except Unsupported as e:
             note = f"the explicit search (`--engine {Explicit.name}`) has no such limit"

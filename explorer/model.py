@@ -740,6 +740,15 @@ class Check:
     only: tuple[str, ...] | None = None  # `only A, B`: the invariants and named assertions checked
     excluded: tuple[str, ...] = ()  # `except A, B` (then `only` holds the others)
     long: bool = False  # `check long NAME`: `explore --skip-long` leaves it out
+    # `assuming ...`: the fairness of these actions for this check (the others keep theirs)
+    fairness: tuple[tuple[str, Fairness], ...] = ()
+
+    def assuming(self) -> str:
+        """The `assuming` clause as the spec writes it ("" for none)."""
+        if not self.fairness:
+            return ""
+        return " assuming " + ", ".join(f"{'unfair' if f is Fairness.NONE else f.value} {a}"
+                                        for a, f in self.fairness)
 
 
 STYLES = ("dashed", "dotted", "bold", "grey", "red", "blue", "green", "orange", "filled")

@@ -13,11 +13,11 @@ safety trace's are.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from explorer import budget as B
 from explorer import model as M
 from explorer.diagnostics import AssertFailure, EvalError
-from explorer.explicit.bfs import Search
 from explorer.explicit.compile import CompiledModel
 from explorer.explicit.graph import STRONG, UNFAIR, WEAK, Graph
 from explorer.explicit.liveness import Lasso, Liveness, goal, source
@@ -42,6 +42,24 @@ def fairness(model: M.Model) -> str:
     return "fairness: " + (", ".join(fair) if fair else "none (every state may stutter for ever)")
 
 
+class Searched(Protocol):
+    """What the check reads of a finished search, Python's (`bfs.Search`) or compiled."""
+
+    @property
+    def distinct(self) -> int: ...
+
+    @property
+    def graph(self) -> Graph | None: ...
+
+    def state(self, i: int) -> int: ...
+
+    def path(self, i: int) -> list[int]: ...
+
+    def label_of(self, i: int) -> int: ...
+
+    def binding_of(self, i: int) -> tuple[object, ...] | None: ...
+
+
 @dataclass
 class Found:
     outcome: Outcome
@@ -50,7 +68,7 @@ class Found:
     order: int  # the property's place in the spec
 
 
-def check(cm: CompiledModel, s: Search[int]) -> tuple[Outcome, Trace] | None:
+def check(cm: CompiledModel, s: Searched) -> tuple[Outcome, Trace] | None:
     """The shortest counterexample to one of cm's properties over the complete search s,
     or None when every property holds. A predicate that fails to evaluate at a state is
     that runtime error, with the trace to the state."""
@@ -66,10 +84,10 @@ def check(cm: CompiledModel, s: Search[int]) -> tuple[Outcome, Trace] | None:
             if i & 4095 == 4095:
                 B.poll()
             try:
-                bits.append(pred(s.states[i]))
+                bits.append(pred(s.state(i)))
             except FAULTS as e:
                 return _fault(cm, s, i, e)
-        n_init = next((i for i, p in enumerate(s.parent) if p >= 0), n)
+        n_init = next((i for i in range(n) if len(s.path(i)) > 1), n)
         live = Liveness(s.graph, n_init) if s.graph is not None else None
         found: list[Found] = []
         for k, prop in enumerate(model.properties):
@@ -97,35 +115,35 @@ def check(cm: CompiledModel, s: Search[int]) -> tuple[Outcome, Trace] | None:
     return best.outcome, best.trace
 
 
-def _fault(cm: CompiledModel, s: Search[int], i: int,
+def _fault(cm: CompiledModel, s: Searched, i: int,
            e: EvalError | AssertFailure) -> tuple[Outcome, Trace]:
     assert isinstance(e, EvalError)  # predicates have no `assert`
     return (Outcome(OutcomeKind.ERROR, message=e.message, code=e.code, span=e.span),
             _path(cm, s, i))
 
 
-def _path(cm: CompiledModel, s: Search[int], at: int) -> Trace:
+def _path(cm: CompiledModel, s: Searched, at: int) -> Trace:
     """The search's own path to state `at` (a shortest one)."""
     idx = s.path(at)
-    return _trace(cm, s, [s.states[i] for i in idx],
-                  [(s.label[j], s.binding_of(j)) for j in idx[1:]], None)
+    return _trace(cm, [s.state(i) for i in idx],
+                  [(s.label_of(j), s.binding_of(j)) for j in idx[1:]], None)
 
 
-def _lasso(cm: CompiledModel, s: Search[int], lasso: Lasso) -> Trace:
+def _lasso(cm: CompiledModel, s: Searched, lasso: Lasso) -> Trace:
     g = s.graph
     assert g is not None
     edges = [*lasso.prefix, *lasso.cycle]
-    packed = [s.states[lasso.start]] + [s.states[g.dst[e]] for e in edges]
+    packed = [s.state(lasso.start)] + [s.state(g.dst[e]) for e in edges]
     steps: list[tuple[int, tuple[object, ...] | None]] = []
     for e in edges:
         inst = g.inst[e]
         steps.append((g.act[e], g.keys[inst][1] if inst >= 0 else None))
     assert all(source(g, e) == (lasso.start if k == 0 else g.dst[edges[k - 1]])
                for k, e in enumerate(edges))
-    return _trace(cm, s, packed, steps, len(lasso.prefix))
+    return _trace(cm, packed, steps, len(lasso.prefix))
 
 
-def _trace(cm: CompiledModel, s: Search[int], packed: list[int],
+def _trace(cm: CompiledModel, packed: list[int],
            steps: list[tuple[int, tuple[object, ...] | None]], loop: int | None) -> Trace:
     """Decoded states and steps; a binding not known is the first of the action's that
     leads from one state to the next (as explicit.run rebuilds a safety trace's)."""

@@ -169,9 +169,10 @@ class Finished(Explored, Protocol):
     fired: list[int]
     new: list[int]
     interrupted: bool
+    graph: Graph | None  # every edge, for the properties (explorer.explicit.graph)
 
 
-def _liveness_figures(model: M.Model, s: Search[int]) -> str:
+def _liveness_figures(model: M.Model, s: Finished) -> str:
     """What the figures say of the properties: how many, the fairness, the graph."""
     n = len(model.properties)
     out = f"{n} propert{'y' if n == 1 else 'ies'}"
@@ -188,7 +189,7 @@ def result(cm: CompiledModel, s: Finished, t0: float, b: Budget, verify: bool,
     model = cm.model
     found, trace = outcome(cm, s)
     live = ""
-    if found.kind is OutcomeKind.HOLDS and model.properties and isinstance(s, Search):
+    if found.kind is OutcomeKind.HOLDS and model.properties:
         with b.during(B.PHASE_LIVENESS):
             bad = properties.check(cm, s)
         if bad is not None:

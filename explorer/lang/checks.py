@@ -70,6 +70,7 @@ def declared_checks(syntax: S.SpecFile, default: M.Model, configure: Configure
             else:
                 ov[name] = (expr, span)
         overrides[d.name] = ov
+        fairness = _fairness(d, default, diags)
         try:
             model = configure(ov) if ov else default
         except SpecError as e:
@@ -77,10 +78,36 @@ def declared_checks(syntax: S.SpecFile, default: M.Model, configure: Configure
             continue
         checks.append(M.Check(d.name, model.params if ov else (),
                               M.Expect(M.ExpectKind(d.kind), d.target, d.steps, d.k), d.doc, d.span,
-                              only, tuple(n for n, _ in d.excluded or ()), d.long))
+                              only, tuple(n for n, _ in d.excluded or ()), d.long, fairness))
     if diags:
         raise SpecError(diags)
     return checks, overrides
+
+
+def _fairness(d: S.DCheck, default: M.Model,
+              diags: list[Diagnostic]) -> tuple[tuple[str, M.Fairness], ...]:
+    """The check's `assuming` clause, validated (errors go to diags)."""
+    actions = {a.name for a in default.actions}
+    out: dict[str, M.Fairness] = {}
+    for fair, name, span in d.fairness:
+        if name not in actions:
+            known = ", ".join(sorted(actions)) or "none declared"
+            diags.append(Diagnostic("E1006", f"`{name}` is not an action of this spec "
+                                    f"(actions: {known})", span))
+        elif name in out:
+            diags.append(Diagnostic("E1002", f"the fairness of `{name}` is given twice", span))
+        else:
+            out[name] = M.Fairness(fair)
+    return tuple(out.items())
+
+
+def assume(model: M.Model, fairness: tuple[tuple[str, M.Fairness], ...]) -> M.Model:
+    """The model with the fairness of a check's `assuming` clause."""
+    if not fairness:
+        return model
+    given = dict(fairness)
+    return replace(model, actions=tuple(replace(a, fairness=given.get(a.name, a.fairness))
+                                        for a in model.actions))
 
 
 def only_list(d: S.DCheck, invariants: dict[str, None], assertions: dict[str, None],

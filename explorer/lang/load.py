@@ -25,7 +25,7 @@ from typing import Any
 from explorer import model as M
 from explorer.diagnostics import Diagnostic, SpecError
 from explorer.lang import syntax as S
-from explorer.lang.checks import Override, declared_checks, select
+from explorer.lang.checks import Override, assume, declared_checks, select
 from explorer.lang.parser import parse_expr, parse_spec
 from explorer.lang.resolve import Resolved, resolve
 from explorer.lang.typecheck import elaborate
@@ -61,9 +61,11 @@ class LoadedSpec:
 
     def check_model(self, check: M.Check, extra: dict[str, Any] | None = None) -> M.Model:
         """The configuration a check runs: its `with` overrides, then `extra` (from --set),
-        restricted to the properties of its `only` list if it has one (helper invariants
-        stay unless its `except` list names them)."""
+        with the fairness of its `assuming` clause, restricted to the properties of its
+        `only` list if it has one (helper invariants stay unless its `except` list names
+        them)."""
         model = self.model({**self.check_overrides.get(check.name, {}), **(extra or {})})
+        model = assume(model, check.fairness)
         return select(model, check.only, check.excluded) if check.only is not None else model
 
 

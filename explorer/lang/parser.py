@@ -37,6 +37,7 @@ _EXPR_START = {"NAME", "INT", "LPAR", "LBRACE", "LSQB", "DASH", "TRUE", "FALSE",
 _DECL_START = {"SPEC", "SET", "SYMMETRIC", "ENUM", "PARAM", "CONST", "VAR", "INIT", "ACTION",
                "INVARIANT", "TERMINAL", "CHECK", "PROPERTY", "DOC", "DEF", "PROC", "RENDER",
                "FAIR", "STRONG"}
+
 _STMT_START = {"LET", "EITHER", "REQUIRE", "ASSERT", "SEMICOLON", "FOR", "WHILE"}
 _WORDS = {"NAME": "a name", "INT": "a number", "STRING": "a message in double quotes",
           "DOC": "a doc comment", "CMP": "a comparison", "$END": "the end of the file"}
@@ -367,7 +368,7 @@ class _ToSyntax(Transformer[Token, S.SpecFile | S.ExprNode]):
         return S.DTerminal(ch[0], span=_sp(meta))
 
     def check_decl(self, meta: Meta, ch: _Ch) -> S.DCheck:
-        word, name, overrides, selection, (kind, target, steps, k) = ch
+        word, name, overrides, selection, assuming, (kind, target, steps, k) = ch
         long = name is not None
         if not long:  # `check NAME ...`, NAME possibly `long`
             word, name = None, word
@@ -378,7 +379,17 @@ class _ToSyntax(Transformer[Token, S.SpecFile | S.ExprNode]):
         only, excluded = selection if selection is not None else (None, None)
         return S.DCheck(str(name), overrides or (), kind, tname,
                         _tsp(target) if target is not None else None, steps, only,
-                        excluded=excluded, k=k, span=_tsp(name), long=long)
+                        excluded=excluded, k=k, span=_tsp(name), long=long,
+                        fairness=assuming or ())
+
+    def assuming(self, meta: Meta, ch: _Ch) -> tuple[tuple[str, str, Span], ...]:
+        return tuple(ch[1:])
+
+    def fair_item(self, meta: Meta, ch: _Ch) -> tuple[str, str, Span]:
+        return ch[0], str(ch[1]), _tsp(ch[1])
+
+    def unfair_item(self, meta: Meta, ch: _Ch) -> tuple[str, str, Span]:
+        return "none", str(ch[1]), _tsp(ch[1])
 
     def only(self, meta: Meta, ch: _Ch) -> _Selection:
         return ch[0], None

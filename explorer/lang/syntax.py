@@ -441,6 +441,8 @@ class DCheck(Decl):
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
     long: bool = False  # `check long NAME`: `explore --skip-long` leaves it out
+    # `assuming fair A, strong fair B, unfair C`: (model.Fairness's value, action, span)
+    fairness: tuple[tuple[str, str, Span], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -979,12 +979,15 @@ class CGen:
             # generated into a separate buffer: the body's lines go inside the loops
             saved = self.lines
             self.lines = []
+            # with EDGES, each successor's binding goes with it (its fairness instance)
+            ends = ([f"c->bind_now[{k}] = (int64_t){f2.local(b.name)};"
+                     for k, b in enumerate(a.params)] if self.model.liveness else []) + done
             if a.guard is not None:
                 self.emit(0, f"if (!({self.ex(f2, a.guard)})) {{ if (F) goto fault; continue; }}")
             self.emit(0, "if (F) goto fault;")
             self.emit(0, "memcpy(w, s, sizeof w);")
             self.emit(0, "do {")
-            self.block(replace(f2, src="w"), 1, body, done)
+            self.block(replace(f2, src="w"), 1, body, ends)
             self.emit(0, "} while (0);")
             code = "\n".join(self.lines)
             self.lines = saved
@@ -1091,6 +1094,9 @@ class CGen:
         self.emit(0, f"#define W {self.words}")
         self.emit(0, f"#define SB {max(1, (self.lay.total + 7) // 8)}")
         self.emit(0, f"#define NACT {max(1, len(self.model.actions))}")
+        # EDGES: the search records every edge, with its action's binding (liveness)
+        self.emit(0, f"#define EDGES {int(bool(self.model.liveness))}")
+        self.emit(0, f"#define MAXP {max([1, *(len(a.params) for a in self.model.actions)])}")
         self.emit(0, "#include \"search.h\"")
         for line in symtab.tables(self.model, self.lay, self.symmetry, self.words):
             self.emit(0, line)

@@ -21,6 +21,7 @@ import signal
 import threading
 import time
 import weakref
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -33,6 +34,7 @@ from explorer.engine import Options, Unsupported
 from explorer.explicit import run as explicit
 from explorer.explicit.bfs import HANDOVER
 from explorer.explicit.compile import CompiledModel
+from explorer.explicit.graph import Graph
 from explorer.explicit.properties import graph_for
 from explorer.explicit.system import Binding
 from explorer.interp import Interp
@@ -89,6 +91,7 @@ class NativeSearch:
     fired: list[int] = field(default_factory=list)
     new: list[int] = field(default_factory=list)
     interrupted: bool = False
+    graph: Graph | None = None  # every edge, when the model has liveness properties
 
     def state(self, i: int) -> int:
         buf = (ctypes.c_uint64 * self.words)()
@@ -143,10 +146,6 @@ def check_native(model: M.Model, options: Options, progress: TextIO | None,
             cm = explicit.compile_model(model)  # the Python engine's, as `bfs` compiles it
             sym = explicit.reduction(model, options.symmetry)
         lib: ctypes.CDLL | None = None
-        if model.liveness:
-            if progress is not None and _first_time(LIVENESS_NOTE):
-                progress.write(f"explicit search: {LIVENESS_NOTE}; it runs in Python\n")
-            return _python(cm, options, progress, budget, t0, verify, sym)
         try:
             with budget.during(B.PHASE_COMPILE):
                 source = generate(model, cm, sym.sets)
@@ -161,7 +160,7 @@ def check_native(model: M.Model, options: Options, progress: TextIO | None,
         if lib is None:  # adaptive, not cached: Python first
             handover = time.monotonic() + HANDOVER_SECONDS
             s = explicit.python_search(cm, options.limits, progress, budget, handover_at=handover,
-                                       symmetry=sym)
+                                       symmetry=sym, graph=graph_for(model))
             if s.kind != HANDOVER:
                 return explicit.result(cm, s, t0, budget, verify, symmetry=sym)
             with budget.during(B.PHASE_COMPILE):
@@ -175,9 +174,6 @@ def check_native(model: M.Model, options: Options, progress: TextIO | None,
             return _python(cm, options, progress, budget, t0, verify, sym)
         return explicit.result(cm, ns, t0, budget, verify, compiled=True, symmetry=sym)
     return within_budget(budget, "bfs", run)
-
-
-LIVENESS_NOTE = "the compiled search does not record the edges liveness needs"
 
 
 def _python(cm: CompiledModel, options: Options, progress: TextIO | None, b: Budget,
@@ -268,9 +264,57 @@ def _search(lib: ctypes.CDLL, cm: CompiledModel, options: Options, progress: Tex
     status, at, where = int(out[0]), int(out[1]), int(out[2])
     s.at = at
     _read_status(s, cm, status, where, int(out[3]), st.why, lim, b)
+    if s.kind == "holds" and cm.model.liveness:
+        try:
+            s.graph = _graph(lib, ctx, cm.model, s.distinct)
+        except BaseException:
+            lib.mx_free(ctx)
+            raise
     # the library is kept while the trace is read (`outcome`); freed with the search
     weakref.finalize(s, lib.mx_free, ctypes.c_void_p(ctx))
     return s
+
+
+def _graph(lib: ctypes.CDLL, ctx: int, model: M.Model, n: int) -> Graph:
+    """The edges the compiled search recorded (search.c, EDGES), as explicit.graph keeps
+    them: the arrays copied, each fair action's bindings numbered in edge order (as the
+    Python search numbers them: it meets the edges in the same order)."""
+    P64, P16 = ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int16)
+    lib.mx_edges.argtypes = [ctypes.c_void_p, ctypes.POINTER(P64), ctypes.POINTER(P64),
+                             ctypes.POINTER(P16), ctypes.POINTER(P64)]
+    lib.mx_edges.restype = ctypes.c_int64
+    first, dst, aid, bind = P64(), P64(), P16(), P64()
+    m = int(lib.mx_edges(ctypes.c_void_p(ctx), ctypes.byref(first), ctypes.byref(dst),
+                         ctypes.byref(aid), ctypes.byref(bind)))
+    if m == -2:
+        raise MemoryError("the compiled engine could not hand over its edges")
+    assert m >= 0, "a model with liveness properties compiled without EDGES"
+    g = graph_for(model)
+    assert g is not None
+    maxp = max([1, *(len(a.params) for a in model.actions)])
+    g.first = array("q", ctypes.string_at(first, 8 * (n + 1)))
+    g.dst = array("q", ctypes.string_at(dst, 8 * m)) if m else array("q")
+    g.act = array("i", array("h", ctypes.string_at(aid, 2 * m)) if m else [])
+    binds = array("q", ctypes.string_at(bind, 8 * m * maxp)) if m else array("q")
+    nparams = [len(a.params) for a in model.actions]
+    fair = g.fairness
+    inst = g.inst
+    for e in range(m):
+        if e & 0xFFFF == 0:
+            B.poll()
+        a = g.act[e]
+        if not fair[a]:
+            inst.append(-1)
+            continue
+        key = (a, tuple(binds[e * maxp:e * maxp + nparams[a]]))
+        k = g.instances.get(key, -1)
+        if k < 0:
+            k = g.instances[key] = len(g.kinds)
+            g.kinds.append(fair[a])
+            g.keys.append(key)
+        inst.append(k)
+    g.n = n
+    return g
 
 
 @contextlib.contextmanager

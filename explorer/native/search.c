@@ -441,10 +441,69 @@ static int put(ctx_t *c, const uint64_t *w, int aid) {
         c->buf_aid = a;
         c->bufcap = cap;
     }
+#if EDGES
+    if (c->bindcap < c->bufcap) {
+        int64_t *b = realloc(c->buf_bind, (size_t)c->bufcap * MAXP * sizeof *b);
+        if (!b)
+            return -1;
+        c->buf_bind = b;
+        c->bindcap = c->bufcap;
+    }
+    memcpy(c->buf_bind + c->bufn * MAXP, c->bind_now, sizeof c->bind_now);
+#endif
     memcpy(c->buf + c->bufn * W, w, sizeof(uint64_t) * W);
     c->buf_aid[c->bufn++] = (int16_t)aid;
     return 0;
 }
+
+#if EDGES
+/* e_first up to state n (those without edges included) */
+static int edges_upto(ctx_t *c, int64_t n) {
+    if (c->e_firstcap <= n) {
+        int64_t cap = c->e_firstcap ? c->e_firstcap : 1024;
+        while (cap <= n)
+            cap *= 2;
+        int64_t *f = realloc(c->e_first, (size_t)cap * sizeof *f);
+        if (!f)
+            return -1;
+        c->e_first = f;
+        c->e_firstcap = cap;
+    }
+    while (c->e_nfirst <= n)
+        c->e_first[c->e_nfirst++] = c->e_n;
+    return 0;
+}
+
+/* the edge i -> j of action aid with its binding (i the state being expanded); a step to
+ * the same state is stuttering, not an edge */
+static int edge(ctx_t *c, int64_t i, int64_t j, int aid, const int64_t *bind) {
+    if (i == j)
+        return 0;
+    if (edges_upto(c, i) < 0)
+        return -1;
+    if (c->e_n == c->e_cap) {
+        int64_t cap = c->e_cap ? c->e_cap * 2 : 4096;
+        int64_t *d = realloc(c->e_dst, (size_t)cap * sizeof *d);
+        if (!d)
+            return -1;
+        c->e_dst = d;
+        int64_t *b = realloc(c->e_bind, (size_t)cap * MAXP * sizeof *b);
+        if (!b)
+            return -1;
+        c->e_bind = b;
+        int16_t *a = realloc(c->e_aid, (size_t)cap * sizeof *a);
+        if (!a)
+            return -1;
+        c->e_aid = a;
+        c->e_cap = cap;
+    }
+    c->e_dst[c->e_n] = j;
+    c->e_aid[c->e_n] = (int16_t)aid;
+    memcpy(c->e_bind + c->e_n * MAXP, bind, MAXP * sizeof *bind);
+    c->e_n++;
+    return 0;
+}
+#endif
 
 static int64_t generated(ctx_t *c) {
     int64_t g = c->n_init;
@@ -551,18 +610,22 @@ static int violation_or_shorter(ctx_t *c, int inv, int64_t at) {
 
 /* a successor t of state i, by action aid, with its key: stored unless seen, its
  * invariants checked (`bad` when the caller knows them already, -3 when not); a status
- * when the search ends there, -1 when it goes on */
+ * when the search ends there, -1 when it goes on; its number in *to, once it has one */
 static int insert(ctx_t *c, const uint64_t *t, const uint64_t *key, int aid, int64_t i,
-                  int bad) {
+                  int bad, int64_t *to) {
     uint64_t slot;
-    if (lookup(c, key, &slot) >= 0)
+    int64_t seen = lookup(c, key, &slot);
+    if (seen >= 0) {
+        *to = seen;
         return -1;
+    }
     int64_t j = c->n;
     int full = room(c);
     if (full)
         return finish(c, full, -1);
     if (store(c, t, key, slot, (int32_t)i) < 0)
         return finish(c, STOP_MEMORY, -1);
+    *to = j;
     c->fresh[aid]++;
     if (bad == -3)
         bad = invariants(t);
@@ -706,9 +769,22 @@ static int batch(ctx_t *c, struct pool *p) {
             return fault_or_shorter(c, IN_EXPAND, k);
         struct worker *w = &p->ws[e->worker];
         for (int64_t b = e->start; b < e->end; b++) {
-            if (w->inv[b] == SEEN_BEFORE)
+            int64_t j = -1;
+            if (w->inv[b] == SEEN_BEFORE) {
+#if EDGES
+                uint64_t slot;
+                j = lookup(c, KEY(&w->w, b), &slot);
+                if (edge(c, k, j, w->w.buf_aid[b], w->w.buf_bind + b * MAXP) < 0)
+                    return finish(c, STOP_MEMORY, -1);
+#endif
                 continue;
-            int r = insert(c, w->w.buf + b * W, KEY(&w->w, b), w->w.buf_aid[b], k, w->inv[b]);
+            }
+            int r = insert(c, w->w.buf + b * W, KEY(&w->w, b), w->w.buf_aid[b], k, w->inv[b],
+                           &j);
+#if EDGES
+            if (j >= 0 && edge(c, k, j, w->w.buf_aid[b], w->w.buf_bind + b * MAXP) < 0)
+                return finish(c, STOP_MEMORY, -1);
+#endif
             if (r >= 0)
                 return r;
         }
@@ -758,6 +834,9 @@ static void pool_free(struct pool *p) {
         free(p->ws[k].w.buf_aid);
         free(p->ws[k].w.kbuf);
         free(p->ws[k].inv);
+#if EDGES
+        free(p->ws[k].w.buf_bind);
+#endif
     }
     pthread_barrier_destroy(&p->start);
     pthread_barrier_destroy(&p->done);
@@ -828,7 +907,12 @@ static int search(ctx_t *c) {
         if (keys_of(c, 0, c->bufn) < 0)
             return finish(c, STOP_MEMORY, -1);
         for (int64_t b = 0; b < c->bufn; b++) {
-            int r = insert(c, c->buf + b * W, KEY(c, b), c->buf_aid[b], i, -3);
+            int64_t j = -1;
+            int r = insert(c, c->buf + b * W, KEY(c, b), c->buf_aid[b], i, -3, &j);
+#if EDGES
+            if (j >= 0 && edge(c, i, j, c->buf_aid[b], c->buf_bind + b * MAXP) < 0)
+                return finish(c, STOP_MEMORY, -1);
+#endif
             if (r >= 0)
                 return r;
         }
@@ -882,6 +966,13 @@ EXPORT void mx_free(ctx_t *c) {
     free(c->table);
     free(c->buf);
     free(c->buf_aid);
+#if EDGES
+    free(c->buf_bind);
+    free(c->e_first);
+    free(c->e_dst);
+    free(c->e_bind);
+    free(c->e_aid);
+#endif
     free(c);
 }
 
@@ -920,6 +1011,24 @@ EXPORT void mx_state(ctx_t *c, int64_t j, uint64_t *out) {
 }
 
 EXPORT int64_t mx_parent(ctx_t *c, int64_t j) { return c->parent[j]; }
+
+/* the edges of a finished search (EDGES): their number, -1 without EDGES, -2 out of
+ * memory; the arrays stay the context's */
+EXPORT int64_t mx_edges(ctx_t *c, int64_t **first, int64_t **dst, int16_t **aid,
+                        int64_t **bind) {
+#if EDGES
+    if (edges_upto(c, c->n) < 0)
+        return -2;
+    *first = c->e_first;
+    *dst = c->e_dst;
+    *aid = c->e_aid;
+    *bind = c->e_bind;
+    return c->e_n;
+#else
+    (void)c, (void)first, (void)dst, (void)aid, (void)bind;
+    return -1;
+#endif
+}
 
 #ifdef MX_MAIN
 /* A standalone run, for the sanitizer tests: the search with no limits, its figures on

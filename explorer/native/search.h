@@ -54,6 +54,17 @@ struct ctx {
     int deadlock;
     poll_fn poll;
     struct pool *pool; /* several workers; NULL for one */
+#if EDGES
+    /* the binding of the successor being made, and of each one in buf (MAXP values) */
+    int64_t bind_now[MAXP];
+    int64_t *buf_bind, bindcap;
+    /* every edge (to another state): those out of state s are e_first[s] ..
+     * e_first[s + 1] - 1, with their target, action and binding */
+    int64_t *e_first, e_nfirst, e_firstcap;
+    int64_t *e_dst, *e_bind;
+    int16_t *e_aid;
+    int64_t e_n, e_cap;
+#endif
     /* the result */
     int status, where, invariant;
     int64_t at;

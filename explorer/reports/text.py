@@ -134,7 +134,7 @@ def format_verdict(v: Verdict, model: Model, path: str, source: str, full: bool 
         only = f" except {', '.join(c.excluded)}"
     else:
         only = f" only {', '.join(c.only)}" if c.only is not None else ""
-    lines = [f"check {c.name}{cfg}{only}{at}: expect {c.expect.describe()}"]
+    lines = [f"check {c.name}{cfg}{only}{c.assuming()}{at}: expect {c.expect.describe()}"]
     message, reason = escape(o.message or ""), escape(o.reason or "")
     head = _headline(o, r.trace, message, reason, bool(r.figures.liveness))
     lines.append(f"  {head}")
