@@ -210,7 +210,8 @@ SANITIZED = [("examples/mutex", "buggy"), ("examples/prodcons", "overflow"),
              ("examples/prodcons", "batched"), ("examples/scalable", "tiny"),
              ("examples/lamport_mutex", "three"),
              ("detached_trees", "mount_then_close"), ("mountinfo_cursor", "v1p_reuse"),
-             ("deferred_release", "s1_complete")]
+             ("deferred_release", "s1_complete"), ("examples/abp", "two"),
+             ("examples/ewd840", "three")]
 
 
 @pytest.mark.parametrize("spec, check", SANITIZED)
@@ -236,6 +237,10 @@ def test_generated_code_is_clean_under_sanitizers(spec: str, check: str,
     two = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300,
                          env={**os.environ, "MX_WORKERS": "2"})
     assert (two.returncode, two.stdout, two.stderr) == (0, run.stdout, "")
+    if model.liveness:  # the edges it recorded: as many as the Python search's
+        edges = run.stdout.split("\n")[2].split()
+        assert edges[0] == "edges"
+        assert f"over {int(edges[1]):,} transitions" in f["liveness"]
 
 
 GRID = """spec grid

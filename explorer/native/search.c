@@ -1032,7 +1032,8 @@ EXPORT int64_t mx_edges(ctx_t *c, int64_t **first, int64_t **dst, int16_t **aid,
 
 #ifdef MX_MAIN
 /* A standalone run, for the sanitizer tests: the search with no limits, its figures on
- * stdout as `status at distinct generated depth queue` and a line of fired/new counts. */
+ * stdout as `status at distinct generated depth queue`, a line of fired/new counts and,
+ * with EDGES, `edges <number> <checksum>`. */
 static int no_poll(int kind, int64_t distinct, int64_t generated, int64_t depth,
                    int64_t queue) {
     (void)kind, (void)distinct, (void)generated, (void)depth, (void)queue;
@@ -1051,6 +1052,15 @@ int main(void) {
     for (int a = 0; a < NACT; a++)
         printf("%lld/%lld ", (long long)fired[a], (long long)fresh[a]);
     printf("\n");
+#if EDGES
+    int64_t *first, *dst, *bind;
+    int16_t *aid;
+    int64_t m = mx_edges(c, &first, &dst, &aid, &bind);
+    uint64_t sum = 0; /* what the edges say, order included */
+    for (int64_t e = 0; e < m; e++)
+        sum = sum * 1000003u + (uint64_t)dst[e] * 31u + (uint64_t)aid[e];
+    printf("edges %lld %llu\n", (long long)m, (unsigned long long)sum);
+#endif
     mx_free(c);
     return 0;
 }
