@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class Failure(NamedTuple):
@@ -343,12 +343,174 @@ def lamport_mutex(n: int = 3, maxc: int = 4, cap: int = 3, ignore_acks: bool = F
                  lambda s: any(c == maxc for c in s[0]))
 
 
+
+# ---------------------------------------------------------------------------------------
+# starvation.mnt: a lock shared by two tasks. State: (st, holder): st a pair of phases, task
+# t1 first; holder None or the index 0/1 of the holding task. Liveness properties and
+# fairness change no figure: only the invariant one_holder is a state check.
+
+S_IDLE, S_WAITING, S_HOLDING = "IDLE", "WAITING", "HOLDING"
+
+
+def starvation() -> Model:
+    tasks = (0, 1)
+
+    def successors(s: Any) -> Iterator[tuple[str, Hashable]]:
+        st, holder = s
+        for t in tasks:  # want
+            if st[t] == S_IDLE:
+                yield "want", (_put(st, t, S_WAITING), holder)
+        for t in tasks:  # acquire
+            if st[t] == S_WAITING and holder is None:
+                yield "acquire", (_put(st, t, S_HOLDING), t)
+        for t in tasks:  # release
+            if st[t] == S_HOLDING:
+                yield "release", (_put(st, t, S_IDLE), None)
+
+    def one_holder(s: Any) -> bool:
+        st, holder = s
+        return all((st[t] == S_HOLDING) == (holder == t) for t in tasks)
+
+    return Model([((S_IDLE, S_IDLE), None)], successors, {"one_holder": one_holder},
+                 lambda s: False)
+
+
+# ---------------------------------------------------------------------------------------
+# ewd840.mnt: Dijkstra's termination detection on a ring of n nodes. State: (active, black,
+# tpos, tblack): active and black tuples of bools indexed by node (black: the node's colour
+# is BLACK), tpos the node holding the token, tblack the token's colour is BLACK.
+
+
+def ewd840(n: int = 3) -> Model:
+    nodes = range(n)
+
+    def detected(s: Any) -> bool:
+        active, black, tpos, tblack = s
+        return tpos == 0 and not tblack and not black[0] and not active[0]
+
+    def successors(s: Any) -> Iterator[tuple[str, Hashable]]:
+        active, black, tpos, tblack = s
+        if tpos == 0 and (tblack or black[0]):  # initiate_probe
+            yield "initiate_probe", (active, _put(black, 0, False), n - 1, False)
+        for i in range(1, n):  # pass_token
+            if tpos == i and (not active[i] or black[i] or tblack):
+                yield "pass_token", (active, _put(black, i, False), i - 1, tblack or black[i])
+        for i in nodes:  # send_msg
+            for j in nodes:
+                if active[i] and i != j:
+                    yield "send_msg", (_put(active, j, True),
+                                       _put(black, i, True) if j > i else black, tpos, tblack)
+        for i in nodes:  # deactivate
+            if active[i]:
+                yield "deactivate", (_put(active, i, False), black, tpos, tblack)
+
+    def detection_is_sound(s: Any) -> bool:
+        return not detected(s) or not any(s[0])
+
+    initial: list[Hashable] = [((True,) * n, (False,) * n, tpos, True) for tpos in nodes]
+    return Model(initial, successors, {"detection_is_sound": detection_is_sound}, detected)
+
+
+def ewd840_distinct(n: int) -> int:
+    """Closed form. Node n-1 never turns black (no node is above it), so a state is the
+    activity of the n nodes (2^n), the colours of nodes 0..n-2 (2^(n-1)), tpos and the
+    token's colour. Dijkstra's invariant, refined: a white token at t < n-1 whose nodes
+    0..t are all white has passed nodes t+1..n-1, each passive and white then, and none can
+    have been activated since (only an active node sends; a send to a node above t from
+    one below t would have blackened a node in 0..t, which only the token whitens), so
+    nodes t+1..n-1 are still passive and white, which leaves 2^(t+1) states (the activity
+    of nodes 0..t) instead of 2^(n-1) * 2^n. Every other combination is reachable (the
+    search says so):
+    black token: n * 2^(2n-1); white token at n-1: 2^(2n-1); white token at t < n-1:
+    (2^(n-1) - 2^(n-2-t)) * 2^n (a black node among 0..t) + 2^(t+1). Summed over t:
+    (2n-1) * 2^(2n-1) + 2^(n+1) - 2."""
+    distinct: int = (2 * n - 1) * 2 ** (2 * n - 1) + 2 ** (n + 1) - 2
+    return distinct
+
+
+def ewd840_fired(n: int) -> dict[str, int]:
+    """Closed forms of the transitions per action, over the states of ewd840_distinct: the
+    states split into "free" ones (every activity of the n nodes: 2^n states per colours,
+    tpos and token colour) and, per t < n-1, the 2^(t+1) "restricted" ones (white token at
+    t, every node white, nodes above t passive).
+    - initiate_probe: tpos = 0 and (black token (2^(2n-1)) or node 0 black under a white
+      token (2^(n-2) colours x 2^n)): 3 * 2^(2n-2).
+    - deactivate: one per active node; the free classes number (2n-1) * 2^(n-1) + 1 with
+      n * 2^(n-1) active nodes each, the restricted ones at t have (t+1) * 2^t:
+      summed over t = 0..n-2, (n-2) * 2^(n-1) + 1.
+    - send_msg: n - 1 receivers per active node: (n-1) x deactivate.
+    - pass_token(i), i >= 1 holding the token: black token: 2^(2n-1) per i; white token at
+      n-1: node n-1 passive, 2^(2n-2); white token at 1 <= t <= n-2: node t black
+      (2^(n-2) colours x 2^n), or node t white, passive and a black node below it
+      ((2^t - 1) * 2^(n-2-t) colours x 2^(n-1)), or restricted and node t passive (2^t)."""
+    deactivate: int = ((2 * n - 1) * 2 ** (n - 1) + 1) * n * 2 ** (n - 1) + (n - 2) * 2 ** (n - 1) + 1
+    pass_token: int = (n - 1) * 2 ** (2 * n - 1) + 2 ** (2 * n - 2) + sum(
+        2 ** (n - 2) * 2 ** n + (2 ** t - 1) * 2 ** (n - 2 - t) * 2 ** (n - 1) + 2 ** t
+        for t in range(1, n - 1))
+    return {"initiate_probe": 3 * 2 ** (2 * n - 2), "pass_token": pass_token,
+            "send_msg": (n - 1) * deactivate, "deactivate": deactivate}
+
+
+# ---------------------------------------------------------------------------------------
+# abp.mnt: the alternating bit protocol over two lossy FIFO channels of capacity cap.
+# State: (sent, sbit, rbit, delivered, data, acks): delivered a tuple of message numbers,
+# data a tuple of (bit, msg) pairs, acks a tuple of bools; a channel's head is its first
+# element.
+
+
+def abp(n: int = 2, cap: int = 2) -> Model:
+    def remove_first(q: tuple[Any, ...], x: object) -> tuple[Any, ...]:
+        """`remove(q, x)`: q without the first occurrence of x (q itself if x is absent)."""
+        if x not in q:
+            return q
+        k = q.index(x)
+        return q[:k] + q[k + 1:]
+
+    def successors(s: Any) -> Iterator[tuple[str, Hashable | Failure]]:
+        sent, sbit, rbit, delivered, data, acks = s
+        if sent < n and len(data) < cap:  # send_data
+            yield "send_data", (sent, sbit, rbit, delivered, data + ((sbit, sent),), acks)
+        if data:  # receive_data
+            bit, msg = data[0]
+            if bit != rbit:
+                yield "receive_data", (sent, sbit, rbit, delivered, data[1:], acks)
+            elif len(delivered) >= n:
+                yield "receive_data", Failure("error", "append to a full sequence")
+            else:
+                yield "receive_data", (sent, sbit, not rbit, delivered + (msg,), data[1:], acks)
+        if len(acks) < cap and delivered:  # send_ack
+            yield "send_ack", (sent, sbit, rbit, delivered, data, acks + (not rbit,))
+        if acks:  # receive_ack
+            if acks[0] == sbit and sent < n:
+                yield "receive_ack", (sent + 1, not sbit, rbit, delivered, data, acks[1:])
+            else:
+                yield "receive_ack", (sent, sbit, rbit, delivered, data, acks[1:])
+        for i in range(cap):  # lose_data
+            if i < len(data):
+                yield "lose_data", (sent, sbit, rbit, delivered, remove_first(data, data[i]), acks)
+        for i in range(cap):  # lose_ack
+            if i < len(acks):
+                yield "lose_ack", (sent, sbit, rbit, delivered, data, remove_first(acks, acks[i]))
+
+    def in_order(s: Any) -> bool:
+        return all(m == i for i, m in enumerate(s[3]))
+
+    def sender_behind(s: Any) -> bool:
+        return bool(s[0] <= len(s[3]))
+
+    init: Hashable = (0, False, False, (), (), ())
+    return Model([init], successors, {"in_order": in_order, "sender_behind": sender_behind},
+                 lambda s: False)
+
+
 if __name__ == "__main__":
     runs = {
         "mutex fixed": mutex(False), "mutex buggy": mutex(True),
         "prodcons fixed": prodcons(), "prodcons overflow": prodcons(wrong_guard=True),
         "prodcons batched": prodcons(batch=2),
         **{f"scalable N={n}": scalable(n) for n in (2, 3, 4, 5)},
+        "starvation": starvation(), "ewd840 N=3": ewd840(3), "ewd840 N=4": ewd840(4),
+        "abp": abp(),
     }
     for label, model in runs.items():
         print(f"{label:20} {bfs(model)}")

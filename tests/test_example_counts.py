@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,51 @@ LAMPORT_TWO = (152, 260, 20)  # N = 2, MAXC = 4, CAP = 3
 LAMPORT_THREE = (7798, 22950, 30)  # N = 3, the default
 LAMPORT_NO_ACKS_K = 4
 
+# starvation.mnt (every check has the same graph: fairness and liveness properties change
+# no figure). A state is (st[t1], st[t2]) (holder is the HOLDING task, by one_holder): the
+# 3 x 3 pairs but (HOLDING, HOLDING), all reachable: 8. Transitions per state: want for
+# each IDLE task, acquire for each WAITING task while nobody holds, release for the
+# holder: 2 in each state but (WAITING, HOLDING) and (HOLDING, WAITING), which have 1;
+# generated = 1 + 6 x 2 + 2 x 1 = 15. want fires in the 6 IDLE slots of the 8 states,
+# acquire in (IDLE, WAITING), (WAITING, IDLE) and twice in (WAITING, WAITING): 4, release in
+# the 4 states with a holder. depth 3: (WAITING, HOLDING) needs want, want, acquire.
+STARVATION = (8, 15, 3)
+STARVATION_FIRED = {"want": 6, "acquire": 4, "release": 4}
+STARVATION_WEAK_K = 4  # want(t1), then the cycle want(t2), acquire(t2), release(t2)
+
+# ewd840.mnt: N initial states (tpos in 0..N-1); distinct and the transitions per action in
+# closed form (handwritten.ewd840_distinct, ewd840_fired: Dijkstra's invariant, node N-1
+# never black); generated = N + the fired counts. depth from the search: the farthest state
+# is every node passive, nodes 0..N-2 black, the token white at node 0.
+EWD840_THREE = (174, 924, 10)
+EWD840_FOUR = (926, 8182, 14)
+EWD840_THREE_FIRED = {"initiate_probe": 48, "pass_token": 102, "send_msg": 514, "deactivate": 257}
+# check lazy_token: the 3 deactivations from an initial state leave a terminated ring
+# whose token may stutter for ever.
+EWD840_LAZY_K = 3
+
+# abp.mnt, check two (N = 2, CAP = 2). A state is in one of five phases (sent, messages
+# delivered), each with the channel contents allowed by FIFO order (a copy of a message is
+# sent before the next message, and an old copy is received before any later one):
+#  - (0, 0): data 0..2 copies of msg 0, no ack: 3;
+#  - (0, 1): data 0..2 copies of msg 0 (3) x acks 0..2 copies of ack 0 (3): 9;
+#  - (1, 1): data copies of msg 0 then of msg 1, at most 2 (1 + 2 + 3 = 6) x 0..2 acks 0: 18;
+#  - (1, 2): data 0..2 copies of msg 1 (3) x acks 0 then acks 1, at most 2 (6): 18;
+#  - (2, 2): data 0..2 copies of msg 1 (3) x 0..2 acks 1 (3): 9.
+# 3 + 9 + 18 + 18 + 9 = 57. Per action, summed over those states: send_data where sent < 2
+# and len(data) < 2: 2 + 6 + 9 + 12 = 29; receive_data where data is not empty:
+# 2 + 6 + 15 + 12 + 6 = 41; send_ack where something was delivered and len(acks) < 2:
+# 6 + 12 + 9 + 6 = 33; receive_ack where acks is not empty: 6 + 12 + 15 + 6 = 39; lose_data
+# one per message in transit: 3 + 9 + 24 + 18 + 9 = 63; lose_ack one per ack in transit:
+# 9 + 18 + 24 + 9 = 60. generated = 1 + 265 = 266.
+# depth 12: the farthest state is (2, 2) with both channels full: msg 1 sent 3 times (one
+# copy delivered, two in transit) and msg 0 once, 2 receive_data, 4 send_ack (one ack 0 and
+# one ack 1 received, two acks 1 in transit) and 2 receive_ack, each a step of its own.
+ABP_TWO = (57, 266, 12)
+ABP_TWO_FIRED = {"send_data": 29, "receive_data": 41, "send_ack": 33, "receive_ack": 39,
+                 "lose_data": 63, "lose_ack": 60}
+ABP_WEAK_K = 2  # send_data, lose_data(0), and the ring is empty again: a loop
+
 # The benchmark sizes and their distinct counts (9^(N-1) + 6^(N-1)).
 BENCH = {5: 7857, 6: 66825, 7: 578097}
 
@@ -145,6 +191,38 @@ def test_handwritten_lamport_mutex() -> None:
     assert no_acks.problem == "violation mutex"
 
 
+def test_handwritten_starvation() -> None:
+    r = hw.bfs(hw.starvation())
+    assert figures(r) == STARVATION and r.problems == {}
+    assert r.fired == STARVATION_FIRED
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5])
+def test_handwritten_ewd840(n: int) -> None:
+    model = hw.ewd840(n)
+    assert len(model.initial) == n
+    r = hw.bfs(model)
+    assert r.problems == {}
+    assert r.distinct == hw.ewd840_distinct(n)
+    assert r.fired == hw.ewd840_fired(n)
+    assert r.generated == n + sum(hw.ewd840_fired(n).values())
+    if n in (3, 4):
+        assert figures(r) == (EWD840_THREE if n == 3 else EWD840_FOUR)
+    if n == 3:
+        assert r.fired == EWD840_THREE_FIRED
+    # `terminal when detected` matters: the detected state has no successor. Without it,
+    # it is a deadlock, reached in 2N steps at the least: the N nodes deactivate, then
+    # initiate_probe and N - 1 passes (the only way to a white token at node 0).
+    undetected = hw.bfs(model._replace(terminal=lambda s: False))
+    assert undetected.problems == {"deadlock": 2 * n}
+
+
+def test_handwritten_abp() -> None:
+    r = hw.bfs(hw.abp())
+    assert figures(r) == ABP_TWO and r.problems == {}
+    assert r.fired == ABP_TWO_FIRED
+
+
 # ---------------------------------------------------------------------------------------
 # (c) the optimised benchmark search agrees with the plain one
 
@@ -184,17 +262,24 @@ def by_name(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def assert_holds(check: dict[str, Any], model: hw.Model, pinned: tuple[int, int, int] | None
                  ) -> None:
-    expected = hw.bfs(model)
     assert check["expected"]["kind"] == "holds"
     assert check["outcome"]["kind"] == "holds", check["outcome"]
     assert check["as_expected"] is True and check["exit_code"] == 0
+    assert check["trace"] is None
+    assert_figures(check, model, pinned)
+
+
+def assert_figures(check: dict[str, Any], model: hw.Model, pinned: tuple[int, int, int] | None
+                   ) -> None:
+    """The figures and coverage of the complete search, whatever the check's outcome (a
+    liveness verdict comes after the whole graph is explored)."""
+    expected = hw.bfs(model)
     f = check["figures"]
     assert f["complete"] is True
     got = (f["distinct"], f["generated"], f["depth"])
     assert got == figures(expected)
     if pinned is not None:
         assert got == pinned
-    assert check["trace"] is None
     fired = {c["action"]: c["fired"] for c in check["coverage"]}
     assert {a: n for a, n in fired.items() if n} == expected.fired
     # every distinct state but the initial ones was found new by exactly one action
@@ -216,6 +301,28 @@ def assert_counterexample(check: dict[str, Any], kind: str, k: int, target: str 
     # post-state, K states
     failing = trace.get("failing_step", kind in ("error", "assertion"))
     assert len(trace["states"]) == (k if failing else k + 1)
+
+
+def assert_lasso(check: dict[str, Any], target: str, k: int, model: hw.Model,
+                 to_state: Callable[[dict[str, Any]], Any]) -> tuple[list[Any], int]:
+    """A liveness counterexample of K steps, replayed through the hand-written model: K + 1
+    states from an initial one, each step a transition of that action, and the last state
+    the loop state (the behaviour goes on from it as from the state `loop`; loop = K is a
+    stutter). Returns the states and the loop index."""
+    assert check["expected"]["kind"] == "violation" and check["expected"]["steps"] == k
+    assert check["expected"]["target"] == target
+    out = check["outcome"]
+    assert (out["kind"], out["target"], out["steps"]) == ("liveness", target, k), out
+    assert check["as_expected"] is True and check["exit_code"] == 0
+    trace = check["trace"]
+    assert trace is not None and len(trace["steps"]) == k and not trace["failing_step"]
+    states = [to_state(v) for v in trace["values"]]
+    assert len(states) == k + 1 and states[0] in model.initial
+    for s, step, t in zip(states, trace["steps"], states[1:]):
+        assert (step["action"], t) in list(model.successors(s)), step
+    loop = trace["loop"]
+    assert 0 <= loop <= k and states[loop] == states[k]
+    return states, loop
 
 
 def test_tool_mutex(capsys: pytest.CaptureFixture[str]) -> None:
@@ -272,6 +379,90 @@ def test_tool_lamport_mutex(capsys: pytest.CaptureFixture[str]) -> None:
     assert_counterexample(checks["no_acks"], "violation", LAMPORT_NO_ACKS_K, "mutex")
     steps = checks["no_acks"]["trace"]["steps"]
     assert sorted(s["action"] for s in steps) == ["enter", "enter", "request", "request"]
+
+
+def starvation_state(v: dict[str, Any]) -> Hashable:
+    st = dict(v["st"])
+    return (st["t1"], st["t2"]), {None: None, "t1": 0, "t2": 1}[v["holder"]]
+
+
+def ewd840_state(v: dict[str, Any]) -> Hashable:
+    return (tuple(a for _, a in v["active"]), tuple(c == "BLACK" for _, c in v["color"]),
+            v["tpos"], v["tcolor"] == "BLACK")
+
+
+def abp_state(v: dict[str, Any]) -> Hashable:
+    return (v["sent"], v["sbit"], v["rbit"], tuple(v["delivered"]),
+            tuple((m["bit"], m["msg"]) for m in v["data"]), tuple(v["acks"]))
+
+
+def test_tool_starvation(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, report = explore(capsys, "starvation.mnt")
+    assert rc == 0
+    checks = by_name(report)
+    assert list(checks) == ["weak_starves", "strong_serves", "nobody_has_to_want"]
+    model = hw.starvation()
+    for check in checks.values():
+        assert_figures(check, model, STARVATION)
+    assert_holds(checks["strong_serves"], model, STARVATION)
+    # t1 waits for ever while the cycle, where t2 holds the lock for a while, disables
+    # acquire(t1) again and again
+    states, loop = assert_lasso(checks["weak_starves"], "no_starvation", STARVATION_WEAK_K,
+                                model, starvation_state)
+    cycle = states[loop:]
+    assert all(st[0] == hw.S_WAITING for st, _ in cycle) and any(h == 1 for _, h in cycle)
+    states, _ = assert_lasso(checks["nobody_has_to_want"], "someone_holds", 0, model,
+                             starvation_state)
+    assert states == model.initial
+
+
+def test_tool_ewd840(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, report = explore(capsys, "ewd840.mnt")
+    assert rc == 0
+    checks = by_name(report)
+    assert list(checks) == ["three", "four", "lazy_token"]
+    assert checks["three"]["config"].get("N") == 3 and checks["four"]["config"].get("N") == 4
+    assert_holds(checks["three"], hw.ewd840(3), EWD840_THREE)
+    assert_holds(checks["four"], hw.ewd840(4), EWD840_FOUR)
+    lazy = checks["lazy_token"]
+    assert_figures(lazy, hw.ewd840(3), EWD840_THREE)
+    states, loop = assert_lasso(lazy, "detection", EWD840_LAZY_K, hw.ewd840(3), ewd840_state)
+    # a terminated ring that stutters short of detection
+    active, _, _, _ = states[-1]
+    assert loop == EWD840_LAZY_K and not any(active) and not hw.ewd840(3).terminal(states[-1])
+
+
+@pytest.mark.parametrize("n", [2, 5])
+def test_tool_ewd840_sizes(capsys: pytest.CaptureFixture[str], n: int) -> None:
+    rc, report = explore(capsys, "ewd840.mnt", "--check", "three", "--set", f"N={n}")
+    assert rc == 0
+    (check,) = report["checks"]
+    assert check["config"].get("N") == n
+    assert_holds(check, hw.ewd840(n), None)
+    assert check["figures"]["distinct"] == hw.ewd840_distinct(n)
+
+
+def test_tool_abp(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, report = explore(capsys, "abp.mnt")
+    assert rc == 0
+    checks = by_name(report)
+    assert list(checks) == ["two", "weak_receive"]
+    assert checks["two"]["config"] == {"N": 2, "CAP": 2}
+    assert_holds(checks["two"], hw.abp(), ABP_TWO)
+    weak = checks["weak_receive"]
+    assert_figures(weak, hw.abp(), ABP_TWO)
+    states, _ = assert_lasso(weak, "all_delivered", ABP_WEAK_K, hw.abp(), abp_state)
+    assert all(len(s[3]) < 2 for s in states)
+
+
+@pytest.mark.parametrize(("n", "cap"), [(1, 1), (3, 2), (2, 3)])
+def test_tool_abp_sizes(capsys: pytest.CaptureFixture[str], n: int, cap: int) -> None:
+    rc, report = explore(capsys, "abp.mnt", "--check", "two", "--set", f"N={n}", "--set",
+                         f"CAP={cap}")
+    assert rc == 0
+    (check,) = report["checks"]
+    assert check["config"] == {"N": n, "CAP": cap}
+    assert_holds(check, hw.abp(n, cap), None)
 
 
 @pytest.mark.parametrize(("n", "maxc", "cap"), [(2, 6, 2), (3, 3, 2), (3, 5, 4)])
