@@ -72,7 +72,29 @@ PINNED: dict[str, Pin] = {
     "own_close_others_proved": PROVED,
     "wait_kthread_proved": PROVED,
     "wait_kthread_m2_proved": PROVED,
+    # L3, liveness (the same graphs as the I-T3-1 checks of the same configurations)
+    "l3": ("holds", None, 1_432, 3_499, 18),
+    "l3_kx": ("holds", None, 1_874, 5_426, 18),
+    "l3_plain": ("holds", None, 435, 945, 12),
+    "l3_lazy_kworker": ("liveness", 2, 88, 123, 11),
+    "l3_wait_forever": ("liveness", 4, 88, 123, 11),
+    "l3_wait_forever_plain": ("holds", None, 63, 90, 8),
 }
+
+
+def test_umount_wait_sleeps_for_ever_without_the_kworker(report: dict[str, Any]) -> None:
+    """L3: if the kworker never starts, the kernel thread's file stays on the list; with
+    UMOUNT_WAIT, umount2 then sleeps in flush_delayed_work for ever (U waits for one
+    completion, and the work item is still queued), where a plain umount2 returns."""
+    c = report["l3_wait_forever"]
+    t = c["trace"]
+    assert [s["action"] for s in t["steps"]] == ["kthread_fput", "umount2", "fput_enqueue",
+                                                 "u_flush_fput_work"]
+    last = t["values"][-1]
+    assert last["upc"] == "F1_WAIT" and last["uwait"] == 1 and last["fw_pend"]
+    assert t["loop"] == 4 and "unfair" not in c["figures"]["liveness"]
+    assert "fair fput_work_start" not in c["figures"]["liveness"]
+    assert report["l3_wait_forever_plain"]["outcome"]["kind"] == "holds"
 
 
 report, test_every_check_is_pinned, test_check_outcome_and_figures = pinned_suite(SPEC, PINNED)

@@ -67,6 +67,15 @@ PINNED: dict[str, Pin] = {
     "v1_4_proved": PROVED,
     "v3_proved": PROVED,
     "v3_4_proved": PROVED,
+    # L1, one-byte reads until EOF (liveness: the whole graph; a lasso's K counts its
+    # prefix and its cycle, here none: the reader's state stays as it is)
+    "v1_old_dd": ("liveness", 2, 662, 2_399, 5),
+    "v1p_posted_dd": ("liveness", 3, 1_607, 4_369, 12),
+    "v1p_dd": ("holds", None, 7_014, 15_179, 13),
+    "v1_old_big_dd": ("holds", None, 529, 1_075, 7),
+    "v1_dd": ("holds", None, 7_990, 13_265, 13),
+    "v2_dd": ("holds", None, 5_339, 7_337, 13),
+    "v3_dd": ("holds", None, 7_296, 9_951, 13),
 }
 
 
@@ -118,6 +127,43 @@ def parse(text: str) -> Any:
 
 def final(report: dict[str, Any], name: str) -> dict[str, Any]:
     return {k: parse(v) for k, v in report[name]["trace"]["states"][-1].items()}
+
+
+def test_dd_bs_1_never_ends_on_the_backports(report: dict[str, Any]) -> None:
+    """L1: on the naive backport and the posted V1P patch, every read(1) from some point on
+    shows the same mount again and changes nothing else: the lasso stays in its last
+    state, read(n = 1) leaving it as it is, and EOF never comes."""
+    for name, again in (("v1_old_dd", 0), ("v1p_posted_dd", 1)):
+        c = report[name]
+        t = c["trace"]
+        assert t["loop"] == len(t["states"]) - 1 == c["outcome"]["steps"]
+        assert all(s["action"] == "read" for s in t["steps"])
+        assert "read(n = 1)" in c["outcome"]["message"] and "leave" in c["outcome"]["message"]
+        last = t["values"][-1]
+        assert not last["eof"] and not last["closed"]
+        assert dict(map(tuple, last["times"]))[again] == 2  # shown twice (or more)
+    assert "fairness: fair read" in report["v1_old_dd"]["figures"]["liveness"]
+
+
+FLAT_SAME = ["v1_old", "v1p_posted", "v1p_posted_growth", "forgetful_first_old",
+             "v1_old_big_reads", "v1p_reuse"]
+
+
+def test_flat_positions_change_no_verdict() -> None:
+    """`flat_pos` (a position past last_pos + 1 kept at last_pos + 2, for V1 and for V1P
+    with one-byte reads) gives every V1 and V1P check the same verdict, at the same
+    length; without it, the reads that never end run the position past the model's
+    bound."""
+    from explorer.dispatch import run_check
+    spec = loaded(SPEC)
+    for name in FLAT_SAME:
+        chk = next(c for c in spec.checks if c.name == name)
+        a = run_check(chk, spec.check_model(chk))
+        b = run_check(chk, spec.check_model(chk, {"flat_pos": True}))
+        assert (a.outcome, len(a.trace or [])) == (b.outcome, len(b.trace or [])), name
+    chk = next(c for c in spec.checks if c.name == "v1_old_dd")
+    r = run_check(chk, spec.check_model(chk, {"flat_pos": False}))
+    assert (r.outcome.kind, r.outcome.code) == ("error", "E3001")
 
 
 def test_b1_v0_skips_the_mount_after_an_unmounted_one(report: dict[str, Any]) -> None:

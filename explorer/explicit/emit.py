@@ -644,6 +644,9 @@ class Emitter:
         self.rt.wheres.append(where)
         j = len(self.rt.types) - 1
         inner = t.inner if isinstance(t, OptT) else t
+        if is_int(code) and isinstance(inner, IntT) and inner.lo is not None \
+                and inner.hi is not None and inner.lo <= int(code) <= inner.hi:
+            return  # a literal that fits (no `1 is None`: Python warns about it)
         if isinstance(inner, IntT) and inner.lo is not None:
             test = f"not ({inner.lo} <= {code} <= {inner.hi})"
             if isinstance(t, OptT):

@@ -22,6 +22,7 @@ from explorer.explicit.compile import CompiledModel
 from explorer.explicit.graph import STRONG, UNFAIR, WEAK, Graph
 from explorer.explicit.liveness import Lasso, Liveness, goal, source
 from explorer.results import Outcome, OutcomeKind, Step, Trace
+from explorer.values import format_value
 
 FAULTS = (EvalError, AssertFailure)
 
@@ -105,14 +106,38 @@ def check(cm: CompiledModel, s: Searched) -> tuple[Outcome, Trace] | None:
             q = bytes((b >> (2 * k + 1)) & 1 for b in bits) if prop.q is not None else None
             lasso = live.lasso(goal(prop.kind.value, p, q))
             if lasso is not None:
+                trace = _lasso(cm, s, lasso)
                 found.append(Found(Outcome(
                     OutcomeKind.LIVENESS, target=prop.name,
                     message=f"property {prop.name} ({prop.describe()}) is violated by a "
-                    f"fair behaviour", span=prop.span), _lasso(cm, s, lasso), lasso.steps, k))
+                    f"fair behaviour{_idle(cm, s, lasso, trace)}", span=prop.span), trace,
+                    lasso.steps, k))
     if not found:
         return None
     best = min(found, key=lambda f: (f.steps, f.order))
     return best.outcome, best.trace
+
+
+def _idle(cm: CompiledModel, s: Searched, lasso: Lasso, trace: Trace) -> str:
+    """For a lasso that stays in its last state: the steps that leave that state as it is
+    (stuttering, in TLA+'s sense: a busy loop that changes nothing), as the message's end."""
+    if lasso.cycle:
+        return ""
+    g = s.graph
+    assert g is not None
+    entry = g.dst[lasso.prefix[-1]] if lasso.prefix else lasso.start
+    st = s.state(entry)
+    loops = []
+    for aid, fn in enumerate(cm.labelled):
+        for t, bind in fn(st):
+            if t == st:
+                params = ", ".join(f"{n} = {format_value(v)}"
+                                   for n, v in cm.decode_binding(aid, bind))
+                loops.append(f"{cm.model.actions[aid].name}({params})")
+    if not loops:
+        return ""
+    leave = "leaves" if len(loops) == 1 else "leave"
+    return f"; in state {len(trace.states) - 1}, {', '.join(loops)} {leave} it as it is"
 
 
 def _fault(cm: CompiledModel, s: Searched, i: int,

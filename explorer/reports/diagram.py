@@ -90,7 +90,7 @@ def _drawn(trace: Trace) -> tuple[int, int | None]:
 def _head(trace: Trace, i: int, first: str) -> str:
     head = f"State {i}" + (f" ({first})" if i == 0 else "")
     if trace.loop == i:
-        head += ": stutters here for ever" if trace.stutters else ": the cycle starts here"
+        head += ": stays here for ever" if trace.stutters else ": the cycle starts here"
     return head
 
 

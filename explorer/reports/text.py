@@ -50,8 +50,8 @@ def format_trace(trace: Trace, full: bool = False, indent: str = "  ",
         if not changed:
             out.append(f"{indent}    (no variable changed)")
     if trace.stutters:
-        out.append(f"{indent}then state {trace.loop} stutters for ever: no fair action is "
-                   "enabled there")
+        out.append(f"{indent}then state {trace.loop} for ever (stuttering): no fair action "
+                   "leads out of it")
     return out
 
 
@@ -79,7 +79,7 @@ def _lasso_words(trace: Trace | None) -> str:
         return "(no trace)"
     prefix = f"{trace.loop} step{'s' * (trace.loop != 1)}"
     if trace.stutters:
-        return f"{prefix}, then it stutters for ever in state {trace.loop}"
+        return f"{prefix}, then it stays in state {trace.loop} for ever"
     cycle = len(trace.steps) - trace.loop
     return (f"{prefix}, then a cycle of {cycle} step{'s' * (cycle != 1)} back to state "
             f"{trace.loop}, for ever")
@@ -107,8 +107,9 @@ def _headline(o: Outcome, trace: Trace | None, message: str, reason: str,
             return f"{reason} (bounded: not a proof)"
         case OutcomeKind.VIOLATION:
             return f"{message or f'invariant {o.target} is violated'} {after}"
-        case OutcomeKind.LIVENESS:
-            return f"{message}: {_lasso_words(trace)}"
+        case OutcomeKind.LIVENESS:  # the lasso's shape before what the message adds
+            head, sep, idle = message.partition("; in state ")
+            return f"{head}: {_lasso_words(trace)}{sep}{idle}"
         case OutcomeKind.DEADLOCK:
             return f"deadlock {after}: no action is enabled and the state is not terminal"
         case OutcomeKind.ASSERTION:
