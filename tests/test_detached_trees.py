@@ -45,8 +45,13 @@ PINNED: dict[str, Pin] = {
     "close_then_mount_lockup": ("assertion", 8, 926, 3_285, 8),
     "mount_then_close": ("assertion", 5, 624, 1_573, 5),
     "mount_then_close_lockup": ("assertion", 6, 1_075, 2_918, 6),
+    # L2 (liveness, on the full graph: no symmetry): the lockups as lassos that spin
+    "close_then_mount_spins": ("liveness", 7, 3_843, 15_344, 16),
+    "mount_then_close_spins": ("liveness", 5, 7_771, 28_184, 14),
     "move_fix_alone": ("assertion", 6, 1_041, 2_859, 6),
     "dissolve_fix_alone": ("assertion", 7, 1_345, 3_765, 7),
+    "both_fixes_ends": ("holds", None, 2_812, 9_139, 10),
+    "v5_2_0_ends": ("holds", None, 2_812, 9_139, 10),
     "both_fixes": ("holds", None, 1_554, 5_041, 10),
     "both_fixes_4": ("holds", None, 27_208, 94_027, 20),
     "both_fixes_pipefs": ("holds", None, 2_179, 6_801, 10),
@@ -145,6 +150,21 @@ def test_mount_then_close_is_alans_second_reproducer(report: dict[str, Any]) -> 
         "open_tree_clone", "move_mount", "umount_lazy", "pin_kill", "close", "pin_kill"]
     assert actions(report, "mount_then_close") == actions(report, "mount_then_close_lockup")[:5]
     assert report["mount_then_close"]["outcome"]["assertion"] == "I_T2_5"
+
+
+def test_the_lockups_spin_for_ever(report: dict[str, Any]) -> None:
+    """L2: with the kernel's pin_kill (`spin`), each reproducer ends where the lockup check
+    fails, one step earlier: from there on, pin_kill on the removed pin leaves the state as
+    it is, for ever, though the task runs on (pin_kill is weakly fair)."""
+    for lockup, spins in (("close_then_mount_lockup", "close_then_mount_spins"),
+                          ("mount_then_close_lockup", "mount_then_close_spins")):
+        c = report[spins]
+        assert actions(report, spins) == actions(report, lockup)[:-1]
+        assert c["trace"]["loop"] == len(c["trace"]["steps"])
+        assert "pin_kill(t = t1, m = m2) leaves it as it is" in c["outcome"]["message"]
+        assert "no symmetry for File" in c["figures"]["symmetry"]
+    # the fixed eras end, with the same graph (as without `spin`)
+    assert report["both_fixes_ends"]["figures"] == report["v5_2_0_ends"]["figures"]
 
 
 def test_syzbot_internal_mount(report: dict[str, Any]) -> None:
