@@ -148,7 +148,7 @@ def test_the_filmstrip_draws_the_step_back() -> None:
     assert "the cycle starts here" in dot
     _, stutter = lasso_of(LOCK, "nobody_has_to_want")
     assert stutter.trace is not None
-    assert "stutters here for ever" in trace_dot(stutter.trace, stutter.outcome, "t")
+    assert "stays here for ever" in trace_dot(stutter.trace, stutter.outcome, "t")
 
 
 # ---------------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ from dataclasses import dataclass
 from explorer import budget as B
 from explorer.explicit.graph import STRONG, WEAK, Graph
 
+_NONE: frozenset[int] = frozenset()
+
 MAX_PRODUCT = 4_000_000  # (state, mask) pairs the exact shortest-cycle search may visit
 
 EVENTUALLY = "eventually"
@@ -97,20 +99,19 @@ class Liveness:
 
     def __init__(self, g: Graph, n_init: int) -> None:
         self.g, self.n_init = g, n_init
-        n = g.n
-        # enabled[s]: the fair instances with an edge out of s (to another state)
-        self.enabled: list[frozenset[int]] = [
-            frozenset(i for i in (g.inst[e] for e in g.out(s)) if i >= 0) for s in range(n)]
+        self.enabled = _Enabled(g)
 
     # -- fair sets ------------------------------------------------------------------------
 
     def fair_sets(self, goal: Goal) -> list[list[int]]:
         """The maximal strongly connected sets of `cycle` states in which a fair behaviour
         can stay for ever visiting a `visit` state, each sorted; in order of their
-        smallest state."""
+        smallest state. Only those a counterexample can reach are looked for: the `cycle`
+        states reachable, among `cycle` states, from a trigger (a cycle through one of them
+        stays among them, so their components are the same)."""
         out: list[list[int]] = []
-        cycle = goal.cycle
-        todo = self._sccs(range(self.g.n), cycle.__getitem__)
+        region = self._region(goal)
+        todo = self._sccs(range(self.g.n), region.__getitem__)
         while todo:
             comp = todo.pop()
             B.poll()
@@ -122,6 +123,29 @@ class Liveness:
                 todo.extend(self._sccs(sorted(left), left.__contains__))
         out.sort(key=lambda c: c[0])
         return out
+
+    def _region(self, goal: Goal) -> bytearray:
+        """The `cycle` states reachable among `cycle` states from a trigger (one that may
+        start the counterexample's second half: an initial one when `from_start`)."""
+        g, cycle, trigger = self.g, goal.cycle, goal.trigger
+        first, dst = g.first, g.dst
+        seeds = range(self.n_init) if goal.from_start else range(g.n)
+        region = bytearray(g.n)
+        stack = [s for s in seeds if trigger[s] and cycle[s]]
+        for s in stack:
+            region[s] = 1
+        n = 0
+        while stack:
+            s = stack.pop()
+            n += 1
+            if n & 4095 == 0:
+                B.poll()
+            for e in range(first[s], first[s + 1]):
+                t = dst[e]
+                if cycle[t] and not region[t]:
+                    region[t] = 1
+                    stack.append(t)
+        return region
 
     def _judge(self, comp: list[int], goal: Goal) -> tuple[bool, list[int]]:
         """(fair, the states to drop to look for fair subsets): a set unfair to a weak
@@ -425,3 +449,24 @@ def source(g: Graph, e: int) -> int:
             hi = mid - 1
     return lo
 
+
+class _Enabled:
+    """enabled[s]: the fair instances with an edge out of s (to another state), computed
+    when first asked for (most states of a large graph are never asked about)."""
+
+    def __init__(self, g: Graph) -> None:
+        self.g = g
+        self.memo: dict[int, frozenset[int]] = {}
+        self.fair = bool(g.kinds)
+
+    def __getitem__(self, s: int) -> frozenset[int]:
+        got = self.memo.get(s)
+        if got is None:
+            if not self.fair:
+                return _NONE
+            g = self.g
+            inst = g.inst
+            got = frozenset(i for i in (inst[e] for e in range(g.first[s], g.first[s + 1]))
+                            if i >= 0) or _NONE
+            self.memo[s] = got
+        return got

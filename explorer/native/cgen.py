@@ -1098,6 +1098,12 @@ class CGen:
         self.emit(0, f"#define EDGES {int(bool(self.model.liveness))}")
         self.emit(0, f"#define MAXP {max([1, *(len(a.params) for a in self.model.actions)])}")
         self.emit(0, "#include \"search.h\"")
+        if self.model.liveness:  # per action: its fairness (0, 1 weak, 2 strong), parameters
+            code = {M.Fairness.NONE: 0, M.Fairness.WEAK: 1, M.Fairness.STRONG: 2}
+            fair = ", ".join(str(code[a.fairness]) for a in self.model.actions) or "0"
+            nparams = ", ".join(str(len(a.params)) for a in self.model.actions) or "0"
+            self.emit(0, f"static const signed char FAIR_OF[NACT] = {{{fair}}};")
+            self.emit(0, f"static const int NPARAMS[NACT] = {{{nparams}}};")
         for line in symtab.tables(self.model, self.lay, self.symmetry, self.words):
             self.emit(0, line)
         for aid, a in enumerate(self.model.actions):

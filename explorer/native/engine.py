@@ -277,42 +277,37 @@ def _search(lib: ctypes.CDLL, cm: CompiledModel, options: Options, progress: Tex
 
 def _graph(lib: ctypes.CDLL, ctx: int, model: M.Model, n: int) -> Graph:
     """The edges the compiled search recorded (search.c, EDGES), as explicit.graph keeps
-    them: the arrays copied, each fair action's bindings numbered in edge order (as the
-    Python search numbers them: it meets the edges in the same order)."""
-    P64, P16 = ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int16)
+    them: the arrays copied, the fairness instances numbered by search.c in edge order (as
+    the Python search numbers them: it meets the edges in the same order)."""
+    P64, P32, P16 = (ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int32),
+                     ctypes.POINTER(ctypes.c_int16))
     lib.mx_edges.argtypes = [ctypes.c_void_p, ctypes.POINTER(P64), ctypes.POINTER(P64),
-                             ctypes.POINTER(P16), ctypes.POINTER(P64)]
+                             ctypes.POINTER(P16), ctypes.POINTER(P32), ctypes.POINTER(P64),
+                             ctypes.POINTER(ctypes.c_int64)]
     lib.mx_edges.restype = ctypes.c_int64
-    first, dst, aid, bind = P64(), P64(), P16(), P64()
+    first, dst, aid, inst, keys = P64(), P64(), P16(), P32(), P64()
+    ninst = ctypes.c_int64()
     m = int(lib.mx_edges(ctypes.c_void_p(ctx), ctypes.byref(first), ctypes.byref(dst),
-                         ctypes.byref(aid), ctypes.byref(bind)))
+                         ctypes.byref(aid), ctypes.byref(inst), ctypes.byref(keys),
+                         ctypes.byref(ninst)))
     if m == -2:
         raise MemoryError("the compiled engine could not hand over its edges")
     assert m >= 0, "a model with liveness properties compiled without EDGES"
     g = graph_for(model)
     assert g is not None
-    maxp = max([1, *(len(a.params) for a in model.actions)])
     g.first = array("q", ctypes.string_at(first, 8 * (n + 1)))
-    g.dst = array("q", ctypes.string_at(dst, 8 * m)) if m else array("q")
-    g.act = array("i", array("h", ctypes.string_at(aid, 2 * m)) if m else [])
-    binds = array("q", ctypes.string_at(bind, 8 * m * maxp)) if m else array("q")
-    nparams = [len(a.params) for a in model.actions]
-    fair = g.fairness
-    inst = g.inst
-    for e in range(m):
-        if e & 0xFFFF == 0:
-            B.poll()
-        a = g.act[e]
-        if not fair[a]:
-            inst.append(-1)
-            continue
-        key = (a, tuple(binds[e * maxp:e * maxp + nparams[a]]))
-        k = g.instances.get(key, -1)
-        if k < 0:
-            k = g.instances[key] = len(g.kinds)
-            g.kinds.append(fair[a])
-            g.keys.append(key)
-        inst.append(k)
+    if m:
+        g.dst = array("q", ctypes.string_at(dst, 8 * m))
+        g.act = array("i", array("h", ctypes.string_at(aid, 2 * m)))
+        g.inst = array("i", ctypes.string_at(inst, 4 * m))
+    width = 1 + max([1, *(len(a.params) for a in model.actions)])
+    flat = array("q", ctypes.string_at(keys, 8 * width * ninst.value)) if ninst.value else []
+    for k in range(ninst.value):
+        a = flat[k * width]
+        key = (a, tuple(flat[k * width + 1:k * width + 1 + len(model.actions[a].params)]))
+        g.instances[key] = k
+        g.keys.append(key)
+        g.kinds.append(g.fairness[a])
     g.n = n
     return g
 

@@ -474,6 +474,61 @@ static int edges_upto(ctx_t *c, int64_t n) {
     return 0;
 }
 
+/* the number of the fairness instance (aid, bind), numbering it if it is new; -2 out of
+ * memory */
+static int64_t instance(ctx_t *c, int aid, const int64_t *bind) {
+    int np = NPARAMS[aid];
+    if ((uint64_t)(c->i_n + 1) * 2 > c->i_mask + 1 || !c->i_table) {
+        uint64_t size = c->i_table ? (c->i_mask + 1) * 2 : 1024;
+        uint32_t *t = calloc(size, sizeof *t);
+        if (!t)
+            return -2;
+        for (int64_t k = 0; k < c->i_n; k++) { /* rehash */
+            const int64_t *key = c->i_key + k * (1 + MAXP);
+            uint64_t h = (uint64_t)key[0];
+            for (int p = 0; p < NPARAMS[key[0]]; p++)
+                h = mix(h ^ (uint64_t)key[1 + p]);
+            uint64_t slot = mix(h) & (size - 1);
+            while (t[slot])
+                slot = (slot + 1) & (size - 1);
+            t[slot] = (uint32_t)(k + 1);
+        }
+        free(c->i_table);
+        c->i_table = t;
+        c->i_mask = size - 1;
+    }
+    uint64_t h = (uint64_t)aid;
+    for (int p = 0; p < np; p++)
+        h = mix(h ^ (uint64_t)bind[p]);
+    uint64_t slot = mix(h) & c->i_mask;
+    for (;;) {
+        uint32_t k = c->i_table[slot];
+        if (!k)
+            break;
+        const int64_t *key = c->i_key + (int64_t)(k - 1) * (1 + MAXP);
+        int same = key[0] == aid;
+        for (int p = 0; same && p < np; p++)
+            same = key[1 + p] == bind[p];
+        if (same)
+            return k - 1;
+        slot = (slot + 1) & c->i_mask;
+    }
+    if (c->i_n == c->i_cap) {
+        int64_t cap = c->i_cap ? c->i_cap * 2 : 64;
+        int64_t *key = realloc(c->i_key, (size_t)cap * (1 + MAXP) * sizeof *key);
+        if (!key)
+            return -2;
+        c->i_key = key;
+        c->i_cap = cap;
+    }
+    int64_t *key = c->i_key + c->i_n * (1 + MAXP);
+    memset(key, 0, (1 + MAXP) * sizeof *key);
+    key[0] = aid;
+    memcpy(key + 1, bind, (size_t)np * sizeof *bind);
+    c->i_table[slot] = (uint32_t)(c->i_n + 1);
+    return c->i_n++;
+}
+
 /* the edge i -> j of action aid with its binding (i the state being expanded); a step to
  * the same state is stuttering, not an edge */
 static int edge(ctx_t *c, int64_t i, int64_t j, int aid, const int64_t *bind) {
@@ -487,19 +542,22 @@ static int edge(ctx_t *c, int64_t i, int64_t j, int aid, const int64_t *bind) {
         if (!d)
             return -1;
         c->e_dst = d;
-        int64_t *b = realloc(c->e_bind, (size_t)cap * MAXP * sizeof *b);
-        if (!b)
+        int32_t *f = realloc(c->e_inst, (size_t)cap * sizeof *f);
+        if (!f)
             return -1;
-        c->e_bind = b;
+        c->e_inst = f;
         int16_t *a = realloc(c->e_aid, (size_t)cap * sizeof *a);
         if (!a)
             return -1;
         c->e_aid = a;
         c->e_cap = cap;
     }
+    int64_t k = -1;
+    if (FAIR_OF[aid] && (k = instance(c, aid, bind)) == -2)
+        return -1;
     c->e_dst[c->e_n] = j;
     c->e_aid[c->e_n] = (int16_t)aid;
-    memcpy(c->e_bind + c->e_n * MAXP, bind, MAXP * sizeof *bind);
+    c->e_inst[c->e_n] = (int32_t)k;
     c->e_n++;
     return 0;
 }
@@ -970,8 +1028,10 @@ EXPORT void mx_free(ctx_t *c) {
     free(c->buf_bind);
     free(c->e_first);
     free(c->e_dst);
-    free(c->e_bind);
+    free(c->e_inst);
     free(c->e_aid);
+    free(c->i_key);
+    free(c->i_table);
 #endif
     free(c);
 }
@@ -1013,19 +1073,22 @@ EXPORT void mx_state(ctx_t *c, int64_t j, uint64_t *out) {
 EXPORT int64_t mx_parent(ctx_t *c, int64_t j) { return c->parent[j]; }
 
 /* the edges of a finished search (EDGES): their number, -1 without EDGES, -2 out of
- * memory; the arrays stay the context's */
+ * memory; the arrays stay the context's. The instances: their number in *ninst, each as
+ * 1 + MAXP int64 (action, binding values) in *keys. */
 EXPORT int64_t mx_edges(ctx_t *c, int64_t **first, int64_t **dst, int16_t **aid,
-                        int64_t **bind) {
+                        int32_t **inst, int64_t **keys, int64_t *ninst) {
 #if EDGES
     if (edges_upto(c, c->n) < 0)
         return -2;
     *first = c->e_first;
     *dst = c->e_dst;
     *aid = c->e_aid;
-    *bind = c->e_bind;
+    *inst = c->e_inst;
+    *keys = c->i_key;
+    *ninst = c->i_n;
     return c->e_n;
 #else
-    (void)c, (void)first, (void)dst, (void)aid, (void)bind;
+    (void)c, (void)first, (void)dst, (void)aid, (void)inst, (void)keys, (void)ninst;
     return -1;
 #endif
 }
@@ -1053,13 +1116,15 @@ int main(void) {
         printf("%lld/%lld ", (long long)fired[a], (long long)fresh[a]);
     printf("\n");
 #if EDGES
-    int64_t *first, *dst, *bind;
+    int64_t *first, *dst, *keys, ninst;
     int16_t *aid;
-    int64_t m = mx_edges(c, &first, &dst, &aid, &bind);
+    int32_t *inst;
+    int64_t m = mx_edges(c, &first, &dst, &aid, &inst, &keys, &ninst);
     uint64_t sum = 0; /* what the edges say, order included */
     for (int64_t e = 0; e < m; e++)
-        sum = sum * 1000003u + (uint64_t)dst[e] * 31u + (uint64_t)aid[e];
-    printf("edges %lld %llu\n", (long long)m, (unsigned long long)sum);
+        sum = sum * 1000003u + (uint64_t)dst[e] * 31u + (uint64_t)aid[e] * 7u
+              + (uint64_t)(inst[e] + 1);
+    printf("edges %lld %llu %lld\n", (long long)m, (unsigned long long)sum, (long long)ninst);
 #endif
     mx_free(c);
     return 0;

@@ -61,9 +61,15 @@ struct ctx {
     /* every edge (to another state): those out of state s are e_first[s] ..
      * e_first[s + 1] - 1, with their target, action and binding */
     int64_t *e_first, e_nfirst, e_firstcap;
-    int64_t *e_dst, *e_bind;
+    int64_t *e_dst;
+    int32_t *e_inst; /* its fairness instance, or -1 */
     int16_t *e_aid;
     int64_t e_n, e_cap;
+    /* the fairness instances, numbered as first met: (action, MAXP binding values) each,
+     * and a hash table of them (number + 1, 0 when free) */
+    int64_t *i_key, i_n, i_cap;
+    uint32_t *i_table;
+    uint64_t i_mask;
 #endif
     /* the result */
     int status, where, invariant;
