@@ -353,7 +353,7 @@ def _render(args: argparse.Namespace, limits: Any, out: TextIO, err: TextIO) -> 
     from explorer import budget as B
     from explorer import session as S
     from explorer.engine import Options
-    from explorer.reports.diagram import DotMissing
+    from explorer.reports.diagram import DotFailed, DotMissing
     from explorer.reports.diagram import views as diagram_views
     from explorer.reports.filmstrip import counterexample_dot
     from explorer.reports.itf import trace_itf
@@ -435,6 +435,9 @@ def _render(args: argparse.Namespace, limits: Any, out: TextIO, err: TextIO) -> 
                     except DotMissing as e:
                         err.write(f"explore render: {escape(str(e))}\n")
                         views = False
+                    except DotFailed as e:  # this drawing only: the next may lay out
+                        err.write(f"explore render: {escape_path(path)}: check {check.name}: "
+                                  f"{escape(str(e))}\n")
                 drawn += 1
                 out.write(f"{'wrote' if v.ok else 'wrote (NOT as expected)'} "
                           f"{escape(str(Path(args.out) / stem / check.name))}.*\n")

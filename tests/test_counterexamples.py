@@ -224,3 +224,24 @@ def test_render_draws_integers_and_fixed_lines() -> None:
                                             "at EOF")
     assert {(e.src, e.dst) for e in last.edges} == {("int.2", "int.0")}  # 1 is gone
     assert dr.about("I_T1_1", r.trace.states[-1]) == {"int.2"}
+
+
+def test_a_drawing_graphviz_cannot_route_is_laid_out_with_straight_edges(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Graphviz's spline router sometimes fails on a filmstrip ("triangulation failed"):
+    the view is laid out again with straight edges; if that fails too, DotFailed (which
+    `explore render` reports for that drawing alone), never an internal error."""
+    import graphviz
+    calls: list[str] = []
+
+    def pipe(self: graphviz.Source, format: str, quiet: bool = False) -> bytes:
+        calls.append(self.source)
+        if "splines=line" not in self.source or "fails anyway" in self.source:
+            raise graphviz.CalledProcessError(1, ["dot"], stderr=b"Error: lost s5_top s6_top edge\n")
+        return b"<svg/>"
+
+    monkeypatch.setattr(graphviz.Source, "pipe", pipe)
+    assert diagram.render_dot("digraph trace {\n  a -> b;\n}\n", "svg") == b"<svg/>"
+    assert calls[1] == "digraph trace {\n  splines=line;\n  a -> b;\n}\n"
+    with pytest.raises(diagram.DotFailed, match="lost s5_top s6_top edge"):
+        diagram.render_dot("digraph trace {\n  fails anyway;\n}\n", "svg")

@@ -153,14 +153,30 @@ def trace_dot(trace: Trace, outcome: Outcome, title: str) -> str:
     return "\n".join(out) + "\n"
 
 
+class DotFailed(Exception):
+    """Graphviz's `dot` could not lay a drawing out, even with straight edges."""
+
+
 def render_dot(dot: str, fmt: str) -> bytes:
-    """DOT text laid out by Graphviz as `fmt` (svg, png)."""
+    """DOT text laid out by Graphviz as `fmt` (svg, png). Graphviz's spline router fails
+    now and then on a filmstrip's clusters ("triangulation failed", a known Graphviz
+    bug): that drawing is laid out again with straight edges (the DOT written stays the
+    same, so committed drawings compare on any machine)."""
     import graphviz
     try:
-        return bytes(graphviz.Source(dot).pipe(format=fmt))
+        try:
+            return bytes(graphviz.Source(dot).pipe(format=fmt, quiet=True))
+        except graphviz.CalledProcessError:
+            head, sep, rest = dot.partition("\n")
+            straight = f"{head}{sep}  splines=line;\n{rest}"
+            return bytes(graphviz.Source(straight).pipe(format=fmt, quiet=True))
     except graphviz.ExecutableNotFound:
         raise DotMissing("Graphviz's `dot` is not installed (Debian: apt-get install "
                          "graphviz); only the .dot files were written") from None
+    except graphviz.CalledProcessError as e:
+        why = (e.stderr or b"").decode(errors="replace").strip().splitlines()
+        raise DotFailed(f"Graphviz's `dot` could not lay this drawing out ({why[-1] if why else e}); "
+                        "only its .dot file was written") from None
 
 
 def views(dot: str, formats: tuple[str, ...] = ("svg", "png")) -> list[tuple[str, bytes]]:
