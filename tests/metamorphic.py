@@ -252,7 +252,8 @@ def _back(c: M.Check, rn: Renaming) -> M.Check:
 
 # -- reordering ----------------------------------------------------------------------------
 
-_DECL = re.compile(r"^(?:symmetric\s+)?(spec|set|enum|param|const|var|init|action|def|proc"
+_DECL = re.compile(r"^(?:symmetric\s+|fair\s+|strong\s+fair\s+)?"
+                   r"(spec|set|enum|param|const|var|init|action|def|proc"
                    r"|invariant|terminal|check|render|property)\b", re.M)
 
 

@@ -250,3 +250,30 @@ def test_random_specs_with_fairness_agree(text: str) -> None:
         c = run(chk, model, "c", replace(opts, workers=workers))
         assert (c.outcome, c.trace, c.figures.distinct, c.figures.generated) == (
             py.outcome, py.trace, py.figures.distinct, py.figures.generated), spec
+
+
+def test_every_state_has_a_fair_continuation() -> None:
+    """Fairness is about the spec's own actions, so no property can hold because fairness
+    rules out every behaviour: from any state some fair behaviour goes on (README,
+    "Always a fair behaviour"). Checked with the fair-cycle search itself on random
+    graphs, every action weakly or strongly fair: a fair cycle is always reachable."""
+    import random
+
+    from explorer.explicit.graph import STRONG, WEAK, Graph
+    from explorer.explicit.liveness import Goal, Liveness
+    rnd = random.Random(19)
+    for _ in range(300):
+        n, acts = rnd.randint(1, 7), rnd.randint(1, 3)
+        g = Graph([rnd.choice((WEAK, STRONG)) for _ in range(acts)])
+        for s in range(n):
+            for _ in range(rnd.randint(0, 3)):
+                g.add(s, rnd.randrange(acts), (rnd.randrange(2),), rnd.randrange(n))
+        g.close(n)
+        live = Liveness(g, n)  # every state initial: each is a start
+        for s in range(n):
+            one = bytes(1 if t == s else 0 for t in range(n))
+            every = b"\x01" * n
+            # a behaviour that reaches s can go on fairly for ever: a fair set is reachable
+            # from s (trigger s, no constraint on the states after it)
+            lasso = live.lasso(Goal(every, every, one, False))
+            assert lasso is not None

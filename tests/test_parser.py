@@ -300,3 +300,32 @@ def test_minimal_drops_parentheses() -> None:
     assert minimal(b("and", a, ex("x", b("or", P, Q)))) == "a and exists x in S: P or Q"
     assert minimal(b("or", b("and", a, ex("x", P)), Q)) == "a and (exists x in S: P) or Q"
     assert minimal(neg(fa("x", P))) == "not forall x in S: P"
+
+
+@settings(max_examples=200, deadline=None)
+@given(trees, trees, st.sampled_from(["always", "eventually", "always eventually",
+                                      "eventually always", "leads to"]))
+def test_a_property_takes_whole_expressions(p: S.ExprNode, q: S.ExprNode, kind: str) -> None:
+    """`P leads to Q` and `always P` take P and Q whole, however they are parenthesised
+    (`leads to` binds looser than any operator, even an open quantifier's body)."""
+    for show in (full, minimal):
+        text = (f"{show(p)} leads to {show(q)}" if kind == "leads to"
+                else f"{kind} {show(p)}")
+        [d] = parse_spec(f"property prop: {text}\n").decls
+        assert isinstance(d, S.DProperty)
+        assert (d.kind, d.p, d.q) == (kind, p, q if kind == "leads to" else None)
+
+
+@pytest.mark.parametrize("text, fairness", [
+    ("action a { x := 1 }", "none"), ("fair action a { x := 1 }", "fair"),
+    ("strong fair action a(p in S) when p { x := 1 }", "strong fair")])
+def test_fairness_of_an_action(text: str, fairness: str) -> None:
+    [d] = parse_spec(text + "\n").decls
+    assert isinstance(d, S.DAction) and d.fairness == fairness
+
+
+def test_a_check_assumes_fairness() -> None:
+    [d] = parse_spec("check c only p assuming fair a, strong fair b, unfair c: expect holds\n").decls
+    assert isinstance(d, S.DCheck) and d.only is not None
+    assert [(f, a) for f, a, _ in d.fairness] == [("fair", "a"), ("strong fair", "b"),
+                                                  ("none", "c")]
