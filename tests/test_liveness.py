@@ -6,6 +6,7 @@ brute-force oracle: test_liveness_graph.py.)"""
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 from dataclasses import replace
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import assume, event
 from test_engine_agreement import on_random_specs
+from test_itf import VALIDATOR
 from test_native import comparable, report
 
 from explorer.budget import Limits
@@ -126,6 +128,7 @@ def test_json_and_itf_carry_the_loop() -> None:
     itf = trace_itf(model, r.trace, "spec.mnt", "d")
     # ITF lists the states once: the last goes on to states[loop]
     assert itf["loop"] == 1 and len(itf["states"]) == 4
+    VALIDATOR.validate(json.loads(json.dumps(itf)))
     assert itf["#meta"]["loop_step"] == {"action": "release", "params": {"t": "t2"}}
     _, stutter = lasso_of(LOCK, "nobody_has_to_want")
     assert stutter.trace is not None
