@@ -1,7 +1,8 @@
 """The `explore` command: arguments, checks to run, output format, exit codes.
 
 Exit codes: 0 every check as expected; otherwise the code of the first check that was not:
-11 deadlock, 12 invariant violated, 14 assertion failed, 75 runtime evaluation error,
+11 deadlock, 12 invariant (or `always` property) violated, 13 property violated by a fair
+behaviour (a lasso), 14 assertion failed, 75 runtime evaluation error,
 150 spec error (syntax or static), 1 an expected violation was not found, 2 usage error,
 3 stopped at a limit before an answer, 255 internal error (a bug of ours, never the input's).
 
