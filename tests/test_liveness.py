@@ -123,7 +123,9 @@ def test_json_and_itf_carry_the_loop() -> None:
     j = report(EXAMPLES / "starvation.mnt", "bfs", "--check", "weak_starves")
     tr = j["weak_starves"]["trace"]
     assert tr["loop"] == 1 and len(tr["states"]) == 5 and tr["states"][4] == tr["states"][1]
-    assert j["weak_starves"]["outcome"]["kind"] == "liveness"
+    assert j["weak_starves"]["outcome"]["kind"] == "liveness" and "assuming" not in j["weak_starves"]
+    strong = report(EXAMPLES / "starvation.mnt", "bfs", "--check", "strong_serves")["strong_serves"]
+    assert strong["assuming"] == {"acquire": "strong fair"}
     assert r.trace is not None
     itf = trace_itf(model, r.trace, "spec.mnt", "d")
     # ITF lists the states once: the last goes on to states[loop]

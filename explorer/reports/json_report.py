@@ -53,7 +53,7 @@ def verdict_json(v: Verdict, timings: bool = True) -> dict[str, Any]:
         figures["liveness"] = f.liveness
     if not timings:  # nor how the run was made: the same artefact on every machine
         del figures["elapsed"], figures["states_per_second"], figures["compiled"]
-    return {
+    out = {
         "check": v.check.name,
         "line": v.check.span.line,
         "config": {n: to_json(x) for n, x in v.config},
@@ -76,3 +76,6 @@ def verdict_json(v: Verdict, timings: bool = True) -> dict[str, Any]:
                      for c in r.coverage],
         "trace": trace_json(r.trace) if r.trace is not None else None,
     }
+    if v.check.fairness:  # the check's `assuming` clause: action -> fair | strong fair | none
+        out["assuming"] = {a: f.value for a, f in v.check.fairness}
+    return out
