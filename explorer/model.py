@@ -668,6 +668,14 @@ class Invariant:
     doc: str = ""
     span: Span = field(default=NOSPAN, compare=False)
     helper: bool = False  # a lemma that strengthens induction proofs; the search skips it
+    # declared `property NAME: always P`: checked as the invariant P by every engine (on
+    # the fly, shortest trace), reported as the property it is
+    always: bool = False
+
+    def violated(self) -> str:
+        """How a report says it is violated."""
+        return (f"property {self.name} (always P) is violated" if self.always
+                else f"invariant {self.name} is violated")
 
 
 class Temporal(enum.Enum):
@@ -820,13 +828,14 @@ class Model:
     assertions: tuple[str, ...] = ()  # the names of the spec's named assertions
     render: Render | None = None  # the `render` section, if any
     init_span: Span = field(default=NOSPAN, compare=False)  # the `init` block (or `spec`)
+    # the properties about infinite behaviours; `always P` is among the invariants
+    # (Invariant.always): a finite trace violates it, and every engine checks it as one
     properties: tuple[Property, ...] = ()
 
     @property
     def liveness(self) -> tuple[Property, ...]:
-        """The properties about infinite behaviours (all but `always P`, which a finite
-        trace violates)."""
-        return tuple(p for p in self.properties if p.kind is not Temporal.ALWAYS)
+        """The properties about infinite behaviours (every one of `properties`)."""
+        return self.properties
 
 
 def binders(e: Expr) -> tuple[Binder, ...]:

@@ -194,12 +194,7 @@ def replay(model: Model, trace: Trace, outcome: Outcome) -> None:
     final = states[-1]
     try:
         if outcome.kind is OutcomeKind.VIOLATION:
-            prop = next((p for p in model.properties if p.name == outcome.target), None)
-            if prop is not None:
-                if it.eval(prop.p, final) is not False:
-                    raise ReplayError(f"the predicate of {prop.name} holds in the last state "
-                                      "under the interpreter")
-            elif it.invariant_holds(outcome.target or "", final):
+            if it.invariant_holds(outcome.target or "", final):
                 raise ReplayError(f"invariant {outcome.target} holds in the last state under the "
                                   "interpreter")
         elif outcome.kind is OutcomeKind.DEADLOCK:

@@ -2,8 +2,9 @@
 
 The search has explored every reachable state (and, for properties about infinite
 behaviours, recorded every edge: explorer.explicit.graph). The properties' predicates are
-evaluated at every state; `always P` is violated by the first state (breadth first: a
-shortest trace) where P fails; the others by a fair lasso (explorer.explicit.liveness).
+evaluated at every state, and each property is looked for a fair lasso that violates it
+(explorer.explicit.liveness). (`always P` is not among them: it is an invariant, checked
+during the search.)
 Of the violated properties, the one with the shortest counterexample is reported (ties:
 the first declared), as the search reports the shortest of its counterexamples. A lasso
 becomes a `Trace` with `loop` set; its bindings are the instances' own, or rebuilt as a
@@ -93,15 +94,6 @@ def check(cm: CompiledModel, s: Searched) -> tuple[Outcome, Trace] | None:
         found: list[Found] = []
         for k, prop in enumerate(model.properties):
             p = bytes((b >> 2 * k) & 1 for b in bits)
-            if prop.kind is M.Temporal.ALWAYS:
-                bad = p.find(0)
-                if bad >= 0:
-                    trace = _path(cm, s, bad)
-                    found.append(Found(Outcome(
-                        OutcomeKind.VIOLATION, target=prop.name,
-                        message=f"property {prop.name} (always P) is violated",
-                        span=prop.span), trace, len(trace), k))
-                continue
             assert live is not None
             q = bytes((b >> (2 * k + 1)) & 1 for b in bits) if prop.q is not None else None
             lasso = live.lasso(goal(prop.kind.value, p, q))

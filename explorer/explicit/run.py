@@ -111,7 +111,7 @@ def outcome(cm: CompiledModel, s: Explored) -> tuple[Outcome, Trace | None]:
     trace = _trace(cm, s, s.at) if s.at >= 0 else Trace(tuple(v.name for v in model.vars), [], [])
     if s.kind == "violation":
         inv = model.invariants[s.invariant]
-        return Outcome(OutcomeKind.VIOLATION, target=inv.name, message=f"invariant {inv.name} is violated",
+        return Outcome(OutcomeKind.VIOLATION, target=inv.name, message=inv.violated(),
                        span=inv.span), trace
     if s.kind == "deadlock":
         return Outcome(OutcomeKind.DEADLOCK, message="deadlock: no action is enabled and the state is "

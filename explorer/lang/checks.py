@@ -133,7 +133,7 @@ def only_list(d: S.DCheck, invariants: dict[str, None], assertions: dict[str, No
         names = [n for n in [*invariants, *assertions] if n not in names]
     kept = names if d.excluded is not None else [*names, *helpers]
     if d.target is not None and d.target not in kept and d.target_span is not None:
-        what = {"violation": "invariant", "assertion": "assertion",
+        what = {"violation": "a violation of", "assertion": "assertion",
                 "cti": "a counterexample to induction for invariant"}[d.kind]
         which = "`only` list" if d.excluded is None else "`except` list"
         diags.append(Diagnostic("E1006", f"the check expects {what} `{d.target}`, which its "

@@ -147,6 +147,10 @@ class Elaborator(Lowering):
         render = self.guarded(lambda: self._render(renders[0])) if renders else None
         properties = [p for d in r.properties
                       if (p := self.guarded(lambda: self._property(d))) is not None]
+        # `always P` is the invariant P, in every engine (reported as the property)
+        invariants += [M.Invariant(p.name, p.p, p.doc, p.span, always=True)
+                       for p in properties if p.kind is M.Temporal.ALWAYS]
+        properties = [p for p in properties if p.kind is not M.Temporal.ALWAYS]
         inv_names = {d.name for d in r.invariants} | {d.name for d in r.properties}
         for a, span in self.assertions:
             if a in inv_names:

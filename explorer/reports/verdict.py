@@ -83,8 +83,10 @@ def _judge_search(check: Check, config: tuple[tuple[str, object], ...], result: 
     steps = len(result.trace) if result.trace is not None else None
     if exp.kind is ExpectKind.HOLDS:
         ok = o.kind is OutcomeKind.HOLDS
+        what = ("every invariant and property" if o.kind is OutcomeKind.LIVENESS
+                or (o.message or "").startswith("property ") else "every invariant")
         return Verdict(check, config, result, ok, 0 if ok else o.exit_code,
-                       "" if ok else f"expected every invariant to hold, found "
+                       "" if ok else f"expected {what} to hold, found "
                        f"{describe_outcome(o, steps)}", overridden=overridden)
     if o.kind is OutcomeKind.HOLDS:
         return Verdict(check, config, result, False, 1, f"expected {exp.describe()}, but the "

@@ -58,7 +58,7 @@ def state_outcome(model: M.Model, invs: list[M.Invariant], state: State,
             return _fault(e)
         if not ok:
             return Outcome(OutcomeKind.VIOLATION, target=inv.name,
-                           message=f"invariant {inv.name} is violated", span=inv.span)
+                           message=inv.violated(), span=inv.span)
     if deadlock:
         try:
             if it.successors(state):
