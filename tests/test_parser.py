@@ -329,3 +329,19 @@ def test_a_check_assumes_fairness() -> None:
     assert isinstance(d, S.DCheck) and d.only is not None
     assert [(f, a) for f, a, _ in d.fairness] == [("fair", "a"), ("strong fair", "b"),
                                                   ("none", "c")]
+
+
+@pytest.mark.parametrize("word, ok", [("always", True), ("eventually", True), ("unfair", True),
+                                      ("to", True), ("fair", False), ("strong", False),
+                                      ("assuming", False), ("leads", False)])
+def test_the_liveness_words_as_names(word: str, ok: bool) -> None:
+    """README, "The language": the liveness words are keywords only where their forms can
+    come; four of them cannot name something written right after an expression."""
+    text = (f"spec k\nvar x: bool\nvar {word}: bool\ninit {{ x = false  {word} = false }}\n"
+            f"action a {{ x := true  {word} := true }}\n")
+    if ok:
+        load_text(text, "k.mnt")
+    else:
+        with pytest.raises(SpecError) as e:
+            load_text(text, "k.mnt")
+        assert [d.code for d in e.value.diagnostics] == ["E0001"]
