@@ -832,11 +832,6 @@ class Model:
     # (Invariant.always): a finite trace violates it, and every engine checks it as one
     properties: tuple[Property, ...] = ()
 
-    @property
-    def liveness(self) -> tuple[Property, ...]:
-        """The properties about infinite behaviours (every one of `properties`)."""
-        return self.properties
-
 
 def binders(e: Expr) -> tuple[Binder, ...]:
     """The variables an expression binds over its body (quantifiers, comprehensions)."""

@@ -267,12 +267,12 @@ def _unfair(it: Interp, model: Model, cycle: list[tuple[Value, ...]],
     """The first instance of a fair action the repeated cycle is unfair to, if any:
     `cycle` its states, `path` the same closed (first state last), or [] when it stutters."""
     fair = {a.name: a.fairness for a in model.actions if a.fairness is not Fairness.NONE}
-    enabled: list[set[Label]] = []
-    for st in cycle:
-        enabled.append({lab for lab, t in it.successors(st) if lab[0] in fair and t != st})
+    succ = [[(lab, t) for lab, t in it.successors(st) if lab[0] in fair and t != st]
+            for st in cycle]  # each cycle state's steps of fair actions, stuttering left out
+    enabled = [{lab for lab, _ in out} for out in succ]
     taken: set[Label] = set()
-    for a, b in zip(path, path[1:]):
-        taken |= {lab for lab, t in it.successors(a) if lab[0] in fair and t == b and t != a}
+    for out, b in zip(succ, path[1:]):  # path[k] is cycle[k]
+        taken |= {lab for lab, t in out if t == b}
     for lab in sorted(set().union(*enabled), key=repr):
         if lab in taken:
             continue

@@ -125,10 +125,10 @@ def analyse(model: M.Model) -> Symmetry:
     if not candidates:
         return NONE
     refused: dict[str, Refusal] = {}
-    if model.liveness:
+    if model.properties:
         # a fair cycle of the quotient graph need not be one of the real graph, and
         # fairness is per binding, which a permutation renames: checked on the full graph
-        first = model.liveness[0]
+        first = model.properties[0]
         return Symmetry((), tuple(Refusal(t.name, f"the property `{first.name}` is checked on "
                                           "the full graph", first.span) for t in candidates))
     consts = Interp(model)

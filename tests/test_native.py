@@ -237,7 +237,7 @@ def test_generated_code_is_clean_under_sanitizers(spec: str, check: str,
     two = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300,
                          env={**os.environ, "MX_WORKERS": "2"})
     assert (two.returncode, two.stdout, two.stderr) == (0, run.stdout, "")
-    if model.liveness and "liveness" in f:  # a complete search: as many edges as the Python
+    if model.properties and "liveness" in f:  # a complete search: as many edges as the Python
         # search's, and fairness instances numbered
         edges = run.stdout.split("\n")[2].split()
         assert edges[0] == "edges"

@@ -115,6 +115,11 @@ class CompiledModel:
             out |= lay.pack(v.t, self.encoding.encode(v.t, x)) << off
         return out
 
+    def binding_between(self, aid: int, a: int, b: int) -> Binding:
+        """The first binding of action aid that leads from a to b: the one a search that
+        did not record bindings took (successors come in a fixed order)."""
+        return next(x for t, x in self.labelled[aid](a) if t == b)
+
     def decode_binding(self, aid: int, bind: Binding) -> tuple[tuple[str, Value], ...]:
         act = self.model.actions[aid]
         return tuple((b.name, self.encoding.decode(_elem(b.domain.t), x))

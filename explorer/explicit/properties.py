@@ -13,6 +13,7 @@ safety trace's are.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -31,7 +32,7 @@ FAULTS = (EvalError, AssertFailure)
 def graph_for(model: M.Model) -> Graph | None:
     """The graph a search of `model` must record: one when it has properties about
     infinite behaviours."""
-    if not model.liveness:
+    if not model.properties:
         return None
     code = {M.Fairness.NONE: UNFAIR, M.Fairness.WEAK: WEAK, M.Fairness.STRONG: STRONG}
     return Graph([code[a.fairness] for a in model.actions])
@@ -50,16 +51,9 @@ class Searched(Protocol):
     @property
     def distinct(self) -> int: ...
 
-    @property
-    def graph(self) -> Graph | None: ...
-
     def state(self, i: int) -> int: ...
 
     def path(self, i: int) -> list[int]: ...
-
-    def label_of(self, i: int) -> int: ...
-
-    def binding_of(self, i: int) -> tuple[object, ...] | None: ...
 
 
 @dataclass
@@ -70,13 +64,13 @@ class Found:
     order: int  # the property's place in the spec
 
 
-def check(cm: CompiledModel, s: Searched) -> tuple[Outcome, Trace] | None:
-    """The shortest counterexample to one of cm's properties over the complete search s,
-    or None when every property holds. A predicate that fails to evaluate at a state is
-    that runtime error, with the trace to the state."""
+def check(cm: CompiledModel, s: Searched, g: Graph,
+          path_trace: Callable[[int], Trace]) -> tuple[Outcome, Trace] | None:
+    """The shortest counterexample to one of cm's properties over the complete search s
+    and its graph g, or None when every property holds. A predicate that fails to evaluate
+    at a state is that runtime error, with the search's trace to the state
+    (`path_trace`)."""
     model = cm.model
-    if not model.properties:
-        return None
     pred = cm.predicates
     assert pred is not None
     n = s.distinct
@@ -88,21 +82,21 @@ def check(cm: CompiledModel, s: Searched) -> tuple[Outcome, Trace] | None:
             try:
                 bits.append(pred(s.state(i)))
             except FAULTS as e:
-                return _fault(cm, s, i, e)
-        n_init = next((i for i in range(n) if len(s.path(i)) > 1), n)
-        live = Liveness(s.graph, n_init) if s.graph is not None else None
+                assert isinstance(e, EvalError)  # predicates have no `assert`
+                return (Outcome(OutcomeKind.ERROR, message=e.message, code=e.code,
+                                span=e.span), path_trace(i))
+        live = Liveness(g, next((i for i in range(n) if len(s.path(i)) > 1), n))
         found: list[Found] = []
         for k, prop in enumerate(model.properties):
             p = bytes((b >> 2 * k) & 1 for b in bits)
-            assert live is not None
             q = bytes((b >> (2 * k + 1)) & 1 for b in bits) if prop.q is not None else None
             lasso = live.lasso(goal(prop.kind.value, p, q))
             if lasso is not None:
-                trace = _lasso(cm, s, lasso)
+                trace = _lasso(cm, s, g, lasso)
                 found.append(Found(Outcome(
                     OutcomeKind.LIVENESS, target=prop.name,
                     message=f"property {prop.name} ({prop.describe()}) is violated by a "
-                    f"fair behaviour{_idle(cm, s, lasso, trace)}", span=prop.span), trace,
+                    f"fair behaviour{_idle(cm, s, g, lasso, trace)}", span=prop.span), trace,
                     lasso.steps, k))
     if not found:
         return None
@@ -110,13 +104,11 @@ def check(cm: CompiledModel, s: Searched) -> tuple[Outcome, Trace] | None:
     return best.outcome, best.trace
 
 
-def _idle(cm: CompiledModel, s: Searched, lasso: Lasso, trace: Trace) -> str:
+def _idle(cm: CompiledModel, s: Searched, g: Graph, lasso: Lasso, trace: Trace) -> str:
     """For a lasso that stays in its last state: the steps that leave that state as it is
     (stuttering, in TLA+'s sense: a busy loop that changes nothing), as the message's end."""
     if lasso.cycle:
         return ""
-    g = s.graph
-    assert g is not None
     entry = g.dst[lasso.prefix[-1]] if lasso.prefix else lasso.start
     st = s.state(entry)
     loops = []
@@ -132,44 +124,19 @@ def _idle(cm: CompiledModel, s: Searched, lasso: Lasso, trace: Trace) -> str:
     return f"; in state {len(trace.states) - 1}, {', '.join(loops)} {leave} it as it is"
 
 
-def _fault(cm: CompiledModel, s: Searched, i: int,
-           e: EvalError | AssertFailure) -> tuple[Outcome, Trace]:
-    assert isinstance(e, EvalError)  # predicates have no `assert`
-    return (Outcome(OutcomeKind.ERROR, message=e.message, code=e.code, span=e.span),
-            _path(cm, s, i))
-
-
-def _path(cm: CompiledModel, s: Searched, at: int) -> Trace:
-    """The search's own path to state `at` (a shortest one)."""
-    idx = s.path(at)
-    return _trace(cm, [s.state(i) for i in idx],
-                  [(s.label_of(j), s.binding_of(j)) for j in idx[1:]], None)
-
-
-def _lasso(cm: CompiledModel, s: Searched, lasso: Lasso) -> Trace:
-    g = s.graph
-    assert g is not None
+def _lasso(cm: CompiledModel, s: Searched, g: Graph, lasso: Lasso) -> Trace:
+    """The lasso as a trace: its states decoded, each step's binding the instance's own,
+    or, for an unfair action, the first that leads from one state to the next."""
     edges = [*lasso.prefix, *lasso.cycle]
     packed = [s.state(lasso.start)] + [s.state(g.dst[e]) for e in edges]
-    steps: list[tuple[int, tuple[object, ...] | None]] = []
-    for e in edges:
-        inst = g.inst[e]
-        steps.append((g.act[e], g.keys[inst][1] if inst >= 0 else None))
     assert all(source(g, e) == (lasso.start if k == 0 else g.dst[edges[k - 1]])
                for k, e in enumerate(edges))
-    return _trace(cm, packed, steps, len(lasso.prefix))
-
-
-def _trace(cm: CompiledModel, packed: list[int],
-           steps: list[tuple[int, tuple[object, ...] | None]], loop: int | None) -> Trace:
-    """Decoded states and steps; a binding not known is the first of the action's that
-    leads from one state to the next (as explicit.run rebuilds a safety trace's)."""
     model = cm.model
-    out: list[Step] = []
-    for (aid, bind), a, b in zip(steps, packed, packed[1:]):
-        if bind is None:
-            bind = next(x for t, x in cm.labelled[aid](a) if t == b)
+    steps: list[Step] = []
+    for e, a, b in zip(edges, packed, packed[1:]):
+        aid, inst = g.act[e], g.inst[e]
+        bind = g.keys[inst][1] if inst >= 0 else cm.binding_between(aid, a, b)
         act = model.actions[aid]
-        out.append(Step(act.name, cm.decode_binding(aid, bind), act.span))
-    return Trace(tuple(v.name for v in model.vars), [cm.decode_state(x) for x in packed], out,
-                 loop)
+        steps.append(Step(act.name, cm.decode_binding(aid, bind), act.span))
+    return Trace(tuple(v.name for v in model.vars), [cm.decode_state(x) for x in packed],
+                 steps, len(lasso.prefix))

@@ -59,7 +59,7 @@ def _check(model: M.Model, limits: Limits | None, progress: TextIO | None, verif
     with b.during(B.PHASE_COMPILE):
         cm = compile_model(model)
         sym = reduction(model, symmetry)
-    s = python_search(cm, limits, progress, b, symmetry=sym, graph=graph_for(model))
+    s = python_search(cm, limits, progress, b, symmetry=sym)
     return result(cm, s, t0, b, verify, symmetry=sym)
 
 
@@ -142,7 +142,7 @@ def _trace(cm: CompiledModel, s: Explored, at: int) -> Trace:
             # successors come in a fixed order and state i was first reached from prev by
             # action aid, so the first binding of aid that leads from prev to i is the one
             # that reached it (one action expanded again per step of the trace)
-            bind = next(b for t, b in cm.labelled[aid](s.state(prev)) if t == s.state(i))
+            bind = cm.binding_between(aid, s.state(prev), s.state(i))
         act = model.actions[aid]
         steps.append(Step(act.name, cm.decode_binding(aid, bind), act.span))
     return Trace(tuple(v.name for v in model.vars), states, steps)
@@ -150,14 +150,15 @@ def _trace(cm: CompiledModel, s: Explored, at: int) -> Trace:
 
 def python_search(cm: CompiledModel, limits: Limits | None, progress: TextIO | None,
                   b: Budget, handover_at: float | None = None,
-                  symmetry: Symmetry = NO_SYMMETRY, graph: Graph | None = None) -> Search[int]:
+                  symmetry: Symmetry = NO_SYMMETRY) -> Search[int]:
     """The Python search of cm; with symmetric sets to reduce by, one state per orbit
-    (explorer.explicit.canon), the path made of real states; with a graph, every edge
-    recorded in it (for the liveness check)."""
+    (explorer.explicit.canon), the path made of real states; for a model with properties,
+    every edge recorded (explorer.explicit.graph, for the liveness check)."""
     canonical = Canon(cm.model, cm.layout, symmetry.sets) if symmetry.sets else None
     with b.during(B.PHASE_SEARCH):
         return search(cm, limits, progress, fault_types=FAULTS, budget=b,
-                      handover_at=handover_at, canonical=canonical, graph=graph)
+                      handover_at=handover_at, canonical=canonical,
+                      graph=graph_for(cm.model))
 
 
 class Finished(Explored, Protocol):
@@ -172,14 +173,11 @@ class Finished(Explored, Protocol):
     graph: Graph | None  # every edge, for the properties (explorer.explicit.graph)
 
 
-def _liveness_figures(model: M.Model, s: Finished) -> str:
-    """What the figures say of the properties: how many, the fairness, the graph."""
+def _liveness_figures(model: M.Model, g: Graph) -> str:
+    """What the figures say of the properties: how many, the graph, the fairness."""
     n = len(model.properties)
-    out = f"{n} propert{'y' if n == 1 else 'ies'}"
-    if s.graph is not None:
-        out += (f" over {s.graph.edges:,} transitions ({B.format_size(s.graph.nbytes)}); "
-                f"{properties.fairness(model)}")
-    return out
+    return (f"{n} propert{'y' if n == 1 else 'ies'} over {g.edges:,} transitions "
+            f"({B.format_size(g.nbytes)}); {properties.fairness(model)}")
 
 
 def result(cm: CompiledModel, s: Finished, t0: float, b: Budget, verify: bool,
@@ -188,16 +186,16 @@ def result(cm: CompiledModel, s: Finished, t0: float, b: Budget, verify: bool,
     `symmetry`'s sets)."""
     model = cm.model
     found, trace = outcome(cm, s)
+    complete = found.kind is OutcomeKind.HOLDS  # every state explored (before properties)
     live = ""
-    if found.kind is OutcomeKind.HOLDS and model.properties:
+    if complete and s.graph is not None:  # a model with properties: check them
         with b.during(B.PHASE_LIVENESS):
-            bad = properties.check(cm, s)
+            bad = properties.check(cm, s, s.graph, lambda i: _trace(cm, s, i))
         if bad is not None:
             found, trace = bad
-        live = _liveness_figures(model, s)
+        live = _liveness_figures(model, s.graph)
     elapsed = time.monotonic() - t0
-    figures = Figures(s.generated, s.distinct, s.depth, elapsed,
-                      found.kind is OutcomeKind.HOLDS or bool(live), s.queue, compiled,
+    figures = Figures(s.generated, s.distinct, s.depth, elapsed, complete, s.queue, compiled,
                       symmetry.describe(), live)
     coverage = [Coverage(a.name, a.span, s.fired[i], s.new[i])
                 for i, a in enumerate(model.actions)]

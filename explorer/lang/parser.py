@@ -37,7 +37,6 @@ _EXPR_START = {"NAME", "INT", "LPAR", "LBRACE", "LSQB", "DASH", "TRUE", "FALSE",
 _DECL_START = {"SPEC", "SET", "SYMMETRIC", "ENUM", "PARAM", "CONST", "VAR", "INIT", "ACTION",
                "INVARIANT", "TERMINAL", "CHECK", "PROPERTY", "DOC", "DEF", "PROC", "RENDER",
                "FAIR", "STRONG"}
-
 _STMT_START = {"LET", "EITHER", "REQUIRE", "ASSERT", "SEMICOLON", "FOR", "WHILE"}
 _WORDS = {"NAME": "a name", "INT": "a number", "STRING": "a message in double quotes",
           "DOC": "a doc comment", "CMP": "a comparison", "$END": "the end of the file"}

@@ -981,7 +981,7 @@ class CGen:
             self.lines = []
             # with EDGES, each successor's binding goes with it (its fairness instance)
             ends = ([f"c->bind_now[{k}] = (int64_t){f2.local(b.name)};"
-                     for k, b in enumerate(a.params)] if self.model.liveness else []) + done
+                     for k, b in enumerate(a.params)] if self.model.properties else []) + done
             if a.guard is not None:
                 self.emit(0, f"if (!({self.ex(f2, a.guard)})) {{ if (F) goto fault; continue; }}")
             self.emit(0, "if (F) goto fault;")
@@ -1095,10 +1095,10 @@ class CGen:
         self.emit(0, f"#define SB {max(1, (self.lay.total + 7) // 8)}")
         self.emit(0, f"#define NACT {max(1, len(self.model.actions))}")
         # EDGES: the search records every edge, with its action's binding (liveness)
-        self.emit(0, f"#define EDGES {int(bool(self.model.liveness))}")
+        self.emit(0, f"#define EDGES {int(bool(self.model.properties))}")
         self.emit(0, f"#define MAXP {max([1, *(len(a.params) for a in self.model.actions)])}")
         self.emit(0, "#include \"search.h\"")
-        if self.model.liveness:  # per action: its fairness (0, 1 weak, 2 strong), parameters
+        if self.model.properties:  # per action: its fairness (0, 1 weak, 2 strong), parameters
             code = {M.Fairness.NONE: 0, M.Fairness.WEAK: 1, M.Fairness.STRONG: 2}
             fair = ", ".join(str(code[a.fairness]) for a in self.model.actions) or "0"
             nparams = ", ".join(str(len(a.params)) for a in self.model.actions) or "0"

@@ -160,7 +160,7 @@ def check_native(model: M.Model, options: Options, progress: TextIO | None,
         if lib is None:  # adaptive, not cached: Python first
             handover = time.monotonic() + HANDOVER_SECONDS
             s = explicit.python_search(cm, options.limits, progress, budget, handover_at=handover,
-                                       symmetry=sym, graph=graph_for(model))
+                                       symmetry=sym)
             if s.kind != HANDOVER:
                 return explicit.result(cm, s, t0, budget, verify, symmetry=sym)
             with budget.during(B.PHASE_COMPILE):
@@ -178,8 +178,7 @@ def check_native(model: M.Model, options: Options, progress: TextIO | None,
 
 def _python(cm: CompiledModel, options: Options, progress: TextIO | None, b: Budget,
             t0: float, verify: bool, sym: Symmetry) -> Result:
-    s = explicit.python_search(cm, options.limits, progress, b, symmetry=sym,
-                               graph=graph_for(cm.model))
+    s = explicit.python_search(cm, options.limits, progress, b, symmetry=sym)
     return explicit.result(cm, s, t0, b, verify, symmetry=sym)
 
 
@@ -264,7 +263,7 @@ def _search(lib: ctypes.CDLL, cm: CompiledModel, options: Options, progress: Tex
     status, at, where = int(out[0]), int(out[1]), int(out[2])
     s.at = at
     _read_status(s, cm, status, where, int(out[3]), st.why, lim, b)
-    if s.kind == "holds" and cm.model.liveness:
+    if s.kind == "holds" and cm.model.properties:
         try:
             s.graph = _graph(lib, ctx, cm.model, s.distinct)
         except BaseException:

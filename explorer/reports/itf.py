@@ -35,7 +35,7 @@ from explorer.model import (
     SetT,
     Type,
 )
-from explorer.results import Trace
+from explorer.results import Step, Trace
 from explorer.values import Fn, Rec, Value, format_value, sorted_values
 
 FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
@@ -97,9 +97,7 @@ def trace_itf(model: Model, trace: Trace, source: str, description: str) -> dict
     for i, s in enumerate(shown):
         meta: dict[str, Any] = {"index": i}
         if i > 0:
-            step = trace.steps[i - 1]
-            meta["action"] = step.action
-            meta["params"] = {n: format_value(x) for n, x in step.params}
+            meta.update(_step(trace.steps[i - 1]))
         state: dict[str, Any] = {"#meta": meta}
         state.update((n, itf_value(x, types[n])) for n, x in zip(trace.var_names, s))
         states.append(state)
@@ -107,17 +105,18 @@ def trace_itf(model: Model, trace: Trace, source: str, description: str) -> dict
                            "source": source, "description": description,
                            "varTypes": {n: str(types[n]) for n in trace.var_names}}
     if len(trace.steps) == len(trace.states) and trace.steps:
-        step = trace.steps[-1]
-        top["failing_step"] = {"action": step.action,
-                               "params": {n: format_value(x) for n, x in step.params}}
+        top["failing_step"] = _step(trace.steps[-1])
     out: dict[str, Any] = {"#meta": top, "vars": list(trace.var_names), "states": states}
     if trace.loop is not None:
         out["loop"] = trace.loop
     if cycle:
-        step = trace.steps[-1]
-        top["loop_step"] = {"action": step.action,
-                            "params": {n: format_value(x) for n, x in step.params}}
+        top["loop_step"] = _step(trace.steps[-1])
     return out
+
+
+def _step(step: Step) -> dict[str, Any]:
+    """A step as ITF's `#meta` holds it: the action and its parameters."""
+    return {"action": step.action, "params": {n: format_value(x) for n, x in step.params}}
 
 
 def trace_of_itf(model: Model, j: dict[str, Any]) -> list[tuple[Value, ...]]:
