@@ -13,6 +13,7 @@ The engines themselves are imported only when a check runs (z3 is slow to import
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TextIO
 
 from explorer import budget as B
@@ -179,10 +180,20 @@ def run(check: M.Check, model: M.Model, engine: str, options: Options,
     included). `budget` (by default `check_budget`, from now) bounds every phase."""
     name = engine_for(check, engine)
     b = budget or check_budget(check, options.limits, name)
+    if not check.deadlock:  # `ignoring deadlock`, as --no-deadlock for this check
+        options = dataclasses.replace(
+            options, limits=dataclasses.replace(options.limits, deadlock=False))
 
     chosen = ENGINES[name]
     if engine == AUTO and name == Explicit.name:
         chosen = _AUTO_EXPLICIT
+
+    if model.properties and model.constraints:
+        c = model.constraints[0]
+        raise SpecError([Diagnostic(
+            "E2005", f"the constraint `{c.name}` cuts the behaviours the properties are "
+            "about: a check of properties cannot have constraints", c.span,
+            notes=("leave the properties out of this check with `only` or `except`",))])
 
     def go() -> Result:
         check_consts(model)

@@ -31,9 +31,11 @@ from explorer.results import (
     Figures,
     Outcome,
     OutcomeKind,
+    Reached,
     Result,
     Trace,
     replay,
+    replay_cover,
     verify_cti,
 )
 
@@ -95,21 +97,28 @@ class Unsupported(Exception):
 def finish(model: Model, outcome: Outcome, trace: Trace | None, figures: Figures,
            budget: Budget, engine: str, coverage: Sequence[Coverage] = (),
            verify: bool = True, since: float | None = None,
-           interrupted: bool = False) -> Result:
+           interrupted: bool = False, covers: Sequence[Reached] = ()) -> Result:
     """The result of a run, every engine alike: its trace checked by the reference
     interpreter (a counterexample to induction by `verify_cti`, any other by `replay`; a
     disagreement raises ReplayError, never a verdict), then shown without the `var`
     locals, which are zero in every state. `since`, when given, is when the run started:
-    the figures' elapsed time is taken after the replay."""
-    if trace is not None and verify:
+    the figures' elapsed time is taken after the replay. The `covers`' witnesses are
+    replayed too."""
+    if verify:
         with budget.during(B.PHASE_REPLAY):
-            if outcome.kind is OutcomeKind.CTI:
+            if trace is not None and outcome.kind is OutcomeKind.CTI:
                 verify_cti(model, trace, outcome)
-            else:
+            elif trace is not None:
                 replay(model, trace, outcome)
-    if trace is not None and any(v.local for v in model.vars):
-        trace = trace.only([v.index for v in model.vars if not v.local])
+            for c in covers:
+                if c.trace is not None:
+                    replay_cover(model, c)
+    if any(v.local for v in model.vars):
+        keep = [v.index for v in model.vars if not v.local]
+        trace = trace.only(keep) if trace is not None else None
+        covers = [Reached(c.name, c.span, c.steps, c.trace.only(keep) if c.trace is not None else None)
+                  for c in covers]
     if since is not None:
         figures.elapsed = time.monotonic() - since
     return Result(outcome, figures, list(coverage), trace, engine=engine,
-                  interrupted=interrupted)
+                  interrupted=interrupted, covers=list(covers))

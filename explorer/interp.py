@@ -398,6 +398,15 @@ class Interp:
         t = self.model.terminal
         return t is not None and _bool(self.eval(t, state), t.span)
 
+    def in_model(self, state: State) -> bool:
+        """Does the state satisfy every `constraint` (so a search keeps and expands it)?"""
+        return all(_bool(self.eval(c.expr, state), c.expr.span) for c in self.model.constraints)
+
+    def covers(self, state: State) -> list[str]:
+        """The covers the state satisfies."""
+        return [c.name for c in self.model.covers
+                if _bool(self.eval(c.expr, state), c.expr.span)]
+
     # -- expressions ----------------------------------------------------------------------
 
     def const_value(self, name: str) -> Value:
@@ -568,6 +577,8 @@ class Interp:
             return _set(a, sp) & _set(b, sp)
         if op is Op.MINUS:
             return _set(a, sp) - _set(b, sp)
+        if op is Op.CONCAT:
+            return _seq(a, sp) + _seq(b, sp)
         if isinstance(a, Atom) and isinstance(b, Atom):  # declaration order
             a, b = a.index, b.index
         x, y = _int(a, sp), _int(b, sp)
@@ -589,6 +600,10 @@ class Interp:
             if y == 0:
                 raise EvalError("E3006", f"{'division' if op is Op.DIV else 'modulo'} by zero", sp)
             return x // y if op is Op.DIV else x % y
+        if op is Op.POW:
+            if y < 0:
+                raise EvalError("E3009", f"negative exponent ({y})", sp)
+            return x ** y
         assert_never(op)
 
     def _call(self, e: Call, state: State, env: Env) -> Value:

@@ -31,6 +31,8 @@ class Span:
 
 NOSPAN = Span(0, 0, 0, 0)
 
+MAX_SET_ELEMS = 1024  # the values a set's element type may have, when not a scalar type
+MAX_EXPONENT = 63  # `a ** b`: the largest exponent b's type may allow
 MAX_INDUCTION_K = 64  # `by K-induction` and `--k`: the deepest induction a check may ask for
 
 # ---------------------------------------------------------------------------------------
@@ -162,7 +164,7 @@ def is_finite(t: Type) -> bool:
         case RecT():
             return all(is_finite(ft) for _, ft in t.fields)
         case SeqT():
-            return is_finite(t.elem)
+            return t.cap == 0 or is_finite(t.elem)
         case AnyT():
             return False
         case _:
@@ -194,6 +196,8 @@ def type_size(t: Type, limit: int = 10**9) -> int:
             for _, ft in t.fields:
                 n = min(limit, n * type_size(ft, limit))
             return n
+        case SeqT() if t.cap == 0:
+            return 1
         case SeqT():
             e = type_size(t.elem, limit)
             n_seqs: int = sum(e**k for k in range(t.cap + 1))  # int ** int is typed Any
@@ -228,6 +232,8 @@ def type_values(t: Type) -> list[Value]:
             names = [n for n, _ in t.fields]
             return [Rec(zip(names, vs))
                     for vs in itertools.product(*(type_values(ft) for _, ft in t.fields))]
+        case SeqT() if t.cap == 0:
+            return [()]
         case SeqT():
             elems = type_values(t.elem)
             return [s for k in range(t.cap + 1) for s in itertools.product(elems, repeat=k)]
@@ -290,6 +296,8 @@ class Op(enum.Enum):
     MUL = "*"
     DIV = "//"
     MOD = "%"
+    POW = "**"
+    CONCAT = "++"  # sequences: the spec writes `s + t`
     UNION = "union"
     INTER = "inter"
     MINUS = "minus"
@@ -678,6 +686,28 @@ class Invariant:
                 else f"invariant {self.name} is violated")
 
 
+@dataclass(frozen=True)
+class Cover:
+    """`cover NAME: P`: some reachable state satisfies P. A check that explores every
+    state and finds none fails (the check would hold vacuously for what P describes)."""
+
+    name: str
+    expr: Expr
+    doc: str = ""
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """`constraint NAME: P`, TLC's state constraint: a state that violates P is generated
+    and checked against the invariants, but neither stored nor expanded."""
+
+    name: str
+    expr: Expr
+    doc: str = ""
+    span: Span = field(default=NOSPAN, compare=False)
+
+
 class Temporal(enum.Enum):
     """The shapes of a `property` (P, Q state predicates), as the spec spells them."""
 
@@ -750,13 +780,16 @@ class Check:
     long: bool = False  # `check long NAME`: `explore --skip-long` leaves it out
     # `assuming ...`: the fairness of these actions for this check (the others keep theirs)
     fairness: tuple[tuple[str, Fairness], ...] = ()
+    deadlock: bool = True  # False: `ignoring deadlock` (a state without successor is fine)
 
     def assuming(self) -> str:
-        """The `assuming` clause as the spec writes it ("" for none)."""
+        """The `assuming` and `ignoring deadlock` clauses as the spec writes them ("" for
+        none)."""
+        ignoring = "" if self.deadlock else " ignoring deadlock"
         if not self.fairness:
-            return ""
+            return ignoring
         return " assuming " + ", ".join(f"{'unfair' if f is Fairness.NONE else f.value} {a}"
-                                        for a, f in self.fairness)
+                                        for a, f in self.fairness) + ignoring
 
 
 STYLES = ("dashed", "dotted", "bold", "grey", "red", "blue", "green", "orange", "filled")
@@ -831,6 +864,51 @@ class Model:
     # the properties about infinite behaviours; `always P` is among the invariants
     # (Invariant.always): a finite trace violates it, and every engine checks it as one
     properties: tuple[Property, ...] = ()
+    covers: tuple[Cover, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
+
+
+def expressions(model: Model) -> list[Expr]:
+    """Every expression an explicit search evaluates: consts, `init`, the actions' domains,
+    guards and bodies, the invariants (not the helpers), `terminal`, the properties, the
+    covers and the constraints."""
+    exprs: list[Expr] = [c.expr for c in model.consts] + [i.expr for i in model.init]
+    exprs += [i.expr for i in model.invariants if not i.helper]
+    exprs += [model.terminal] if model.terminal is not None else []
+    exprs += [e for p in model.properties for e in (p.p, p.q) if e is not None]
+    exprs += [c.expr for c in model.covers] + [c.expr for c in model.constraints]
+    for a in model.actions:
+        exprs += [b.domain for b in a.params] + ([a.guard] if a.guard is not None else [])
+        exprs += stmt_exprs(a.body)
+    return exprs
+
+
+def subtypes(t: Type) -> Iterator[Type]:
+    """t and every type within it (elements, domains, ranges, fields), pre-order."""
+    yield t
+    match t:
+        case OptT():
+            yield from subtypes(t.inner)
+        case SetT() | SeqT():
+            yield from subtypes(t.elem)
+        case FnT():
+            yield from subtypes(t.dom)
+            yield from subtypes(t.rng)
+        case RecT():
+            for _, ft in t.fields:
+                yield from subtypes(ft)
+        case _:
+            pass
+
+
+def compound_sets(model: Model) -> Iterator[SetT]:
+    """The set types of the model (its variables' and its expressions') whose elements
+    are not scalars (records, sequences, sets, functions)."""
+    types = [v.t for v in model.vars] + [x.t for e in expressions(model) for x in walk_expr(e)]
+    for whole in types:
+        for t in subtypes(whole):
+            if isinstance(t, SetT) and not isinstance(t.elem, BoolT | IntT | AtomT | AnyT):
+                yield t
 
 
 def binders(e: Expr) -> tuple[Binder, ...]:

@@ -36,6 +36,8 @@ class OutcomeKind(StrEnum):
     BOUNDED = "bounded"  # nothing within the depth of a bounded search (`reason`)
 
 
+EXIT_UNCOVERED = 15  # a complete exploration never reached a `cover` (TLC has no such code)
+
 # exit codes, TLC's where TLC has one
 EXIT = {OutcomeKind.DEADLOCK: 11, OutcomeKind.VIOLATION: 12, OutcomeKind.LIVENESS: 13,
         OutcomeKind.ASSERTION: 14,
@@ -97,12 +99,14 @@ class Outcome:
         return EXIT.get(self.kind, 0)
 
 
-def no_initial_state(model: Model) -> Outcome:
+def no_initial_state(model: Model, constrained: bool = False) -> Outcome:
     """The outcome, in every engine, of a model whose `init` gives no state (runtime error
-    E3008, at `init`): nothing is reachable, so no check can say anything of it."""
+    E3008, at `init`), or none that satisfies the constraints (`constrained`): nothing is
+    reachable, so no check can say anything of it."""
+    why = ("every initial state violates a `constraint`" if constrained else
+           "every way through `init` meets an `x in S` whose S is empty")
     return Outcome(OutcomeKind.NO_INITIAL_STATE, code="E3008", span=model.init_span,
-                   message="every way through `init` meets an `x in S` whose S is empty, "
-                   "so there is nothing to check")
+                   message=f"{why}, so there is nothing to check")
 
 
 @dataclass
@@ -131,6 +135,17 @@ class Coverage:
 
 
 @dataclass
+class Reached:
+    """A `cover` and how a search met it: `steps`, the length of a shortest path to a
+    state that satisfies it (None: no state explored does), and that path (`trace`)."""
+
+    name: str
+    span: Span
+    steps: int | None
+    trace: Trace | None = None
+
+
+@dataclass
 class Result:
     outcome: Outcome
     figures: Figures
@@ -138,6 +153,13 @@ class Result:
     trace: Trace | None = None
     engine: str = "bfs"
     interrupted: bool = False  # Ctrl-C stopped it: the run stops too
+    covers: list[Reached] = field(default_factory=list)  # the check's covers, when judged
+
+    def uncovered(self) -> list[str]:
+        """The covers a complete exploration never reached (the check fails for them)."""
+        if self.outcome.kind is not OutcomeKind.HOLDS:
+            return []
+        return [c.name for c in self.covers if c.steps is None]
 
 
 def within_budget(b: B.Budget, engine: str, run: Callable[[], Result]) -> Result:
@@ -180,6 +202,7 @@ def replay(model: Model, trace: Trace, outcome: Outcome) -> None:
         raise ReplayError("the initial states do not fail under the interpreter")
     if not any(st == states[0] for st in it.iter_initial_states()):
         raise ReplayError("the first state of the trace is not an initial state")
+    _replay_constraints(it, model, trace, outcome)
     for i, step in enumerate(trace.steps):
         if i == len(states) - 1:  # a failing step, without a post-state
             _replay_fault(it, model, states[i], step, outcome, i + 1)
@@ -213,12 +236,57 @@ def replay(model: Model, trace: Trace, outcome: Outcome) -> None:
                     for pred in (prop.p, prop.q):
                         if pred is not None:
                             it.eval(pred, final)
+                it.in_model(final)
+                it.covers(final)
             except EvalError as e:
                 failed = e.code == outcome.code
             if not failed:
                 raise ReplayError("the last state raises no such error under the interpreter")
     except (EvalError, AssertFailure) as e:
         raise ReplayError(f"the interpreter fails on the last state: {e}") from e
+
+
+def replay_cover(model: Model, reached: Reached) -> None:
+    """A cover's witness, checked by the interpreter: an initial state, steps that lead
+    from each state to the next, every state within the constraints, and the last one
+    satisfying the cover."""
+    trace = reached.trace
+    assert trace is not None and reached.steps == len(trace.steps)
+    it = Interp(model)
+    states = trace.states
+    try:
+        if not any(st == states[0] for st in it.iter_initial_states()):
+            raise ReplayError(f"cover {reached.name}: the first state is not an initial state")
+        for i, step in enumerate(trace.steps):
+            if states[i + 1] not in it.action_successors(states[i], step.action, step.params):
+                raise ReplayError(f"cover {reached.name}: step {i + 1} ({step.action}) does "
+                                  "not lead to the next state under the interpreter")
+        if not all(it.in_model(st) for st in states):
+            raise ReplayError(f"cover {reached.name}: a state violates a constraint")
+        if reached.name not in it.covers(states[-1]):
+            raise ReplayError(f"cover {reached.name} does not hold in the last state under "
+                              "the interpreter")
+    except (EvalError, AssertFailure) as e:
+        raise ReplayError(f"cover {reached.name}: the interpreter fails: {e}") from e
+
+
+def _replay_constraints(it: Interp, model: Model, trace: Trace, outcome: Outcome) -> None:
+    """Every state the search expanded satisfies the constraints: all but the last, and
+    the last too when it was expanded (a deadlock, a lasso, a step that fails from it). A
+    violation or an error may be met in a state a constraint drops: it is checked first."""
+    if not model.constraints:
+        return
+    states = trace.states
+    last_kept = (outcome.kind in (OutcomeKind.DEADLOCK, OutcomeKind.LIVENESS)
+                 or len(trace.steps) == len(states))
+    expanded = states if last_kept else states[:-1]
+    try:
+        for n, st in enumerate(expanded):
+            if not it.in_model(st):
+                raise ReplayError(f"state {n} of the trace violates a constraint under the "
+                                  "interpreter, so the search would not have expanded it")
+    except EvalError as e:
+        raise ReplayError(f"the interpreter fails on a constraint: {e}") from e
 
 
 def _replay_lasso(it: Interp, model: Model, trace: Trace, outcome: Outcome) -> None:
@@ -320,6 +388,8 @@ def verify_cti(model: Model, trace: Trace, outcome: Outcome) -> None:
             for inv in model.invariants:
                 if not it.invariant_holds(inv.name, st):
                     raise ReplayError(f"state {n} of the CTI violates {inv.name}")
+            if not it.in_model(st):
+                raise ReplayError(f"state {n} of the CTI violates a constraint")
         for i, step in enumerate(trace.steps):
             if i == len(states) - 1:
                 if it.first_fault(states[i]) is None:

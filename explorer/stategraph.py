@@ -6,7 +6,8 @@ is a picture someone can read.
 The graph is built breadth first over the explicit engine's compiled model, through the
 successor contract (explorer.explicit.system) with a sink that keeps every edge, to seen
 states too. Unlike the search, it goes on past a violation (a violating state is drawn,
-not expanded) and past a failing state (drawn with why, no edges). The reference
+not expanded) and past a failing state (drawn with why, no edges); a state outside the
+`constraint`s is drawn, saying so, and not expanded. The reference
 interpreter still judges each state: the first invariant it breaks (helpers included; one
 that fails to evaluate counts as broken) and the message of a failing expansion, so the
 picture reads exactly as the interpreter has it. A spec the explicit engine cannot
@@ -119,6 +120,14 @@ def reachable_graph(model: Model, limit: int = MAX_STATES, compiled: bool = True
                 if not ok:
                     g.violating[index[k]] = inv.name
                     break
+            if model.constraints and index[k] not in g.violating:
+                try:
+                    inside = it.in_model(g.states[-1])
+                except EvalError as e:
+                    g.failing[index[k]] = e.message
+                else:
+                    if not inside:  # drawn, not expanded: the search drops it
+                        g.failing[index[k]] = "outside the constraints: not explored"
         return index[k]
 
     queue: deque[int] = deque()
@@ -133,8 +142,8 @@ def reachable_graph(model: Model, limit: int = MAX_STATES, compiled: bool = True
         raise
     while queue:
         i = queue.popleft()
-        if i in g.violating:
-            continue  # the search stops there too
+        if i in g.violating or i in g.failing:
+            continue  # the search stops there too, or does not expand it
         sink: Collect[Hashable] = Collect()
         try:
             eng.expand(held[i], sink)

@@ -136,6 +136,11 @@ def analyse(model: M.Model) -> Symmetry:
     def refuse(t: M.AtomT, why: str, span: M.Span) -> None:
         refused.setdefault(t.name, Refusal(t.name, why, span))
 
+    for v in model.vars:  # canon.py permutes the bits of scalar sets only
+        for elem in _compound_elems(v.t):
+            for t in candidates:
+                if _mentions(elem, t):
+                    refuse(t, f"`{v.name}` is a set of {elem}, which holds its atoms", v.span)
     for e in _evaluated(model):
         for x in M.walk_expr(e):
             open_sets = [t for t in candidates if t.name not in refused]
@@ -157,6 +162,36 @@ def analyse(model: M.Model) -> Symmetry:
                     tuple(refused[t.name] for t in candidates if t.name in refused))
 
 
+def _compound_elems(t: M.Type) -> Iterator[M.Type]:
+    """The element types of the sets within t that are not scalars."""
+    if isinstance(t, M.SetT) and not isinstance(t.elem, M.BoolT | M.IntT | M.AtomT):
+        yield t.elem
+    if isinstance(t, M.OptT):
+        yield from _compound_elems(t.inner)
+    elif isinstance(t, M.SetT | M.SeqT):
+        yield from _compound_elems(t.elem)
+    elif isinstance(t, M.FnT):
+        yield from _compound_elems(t.rng)
+    elif isinstance(t, M.RecT):
+        for _, ft in t.fields:
+            yield from _compound_elems(ft)
+
+
+def _mentions(t: M.Type, a: M.AtomT) -> bool:
+    """Does a value of type t hold atoms of a?"""
+    if isinstance(t, M.AtomT):
+        return t.name == a.name
+    if isinstance(t, M.OptT):
+        return _mentions(t.inner, a)
+    if isinstance(t, M.SetT | M.SeqT):
+        return _mentions(t.elem, a)
+    if isinstance(t, M.FnT):
+        return _mentions(t.dom, a) or _mentions(t.rng, a)
+    if isinstance(t, M.RecT):
+        return any(_mentions(ft, a) for _, ft in t.fields)
+    return False
+
+
 def _atoms_of(t: M.Type) -> M.AtomT | None:
     """The atom type a set type's elements have, if any."""
     if isinstance(t, M.OptT):
@@ -168,7 +203,8 @@ def _atoms_of(t: M.Type) -> M.AtomT | None:
 
 def _evaluated(model: M.Model) -> Iterator[M.Expr]:
     """Every expression the search evaluates after `init`: the actions' parameter domains,
-    guards and bodies, the invariants the search checks, `terminal`, the properties."""
+    guards and bodies, the invariants the search checks, `terminal`, the properties, the
+    covers and the constraints."""
     for a in model.actions:
         yield from (b.domain for b in a.params)
         if a.guard is not None:
@@ -181,6 +217,8 @@ def _evaluated(model: M.Model) -> Iterator[M.Expr]:
         yield p.p
         if p.q is not None:
             yield p.q
+    yield from (c.expr for c in model.covers)
+    yield from (c.expr for c in model.constraints)
 
 
 # where an optional value is read without needing a value: compared, tested for
@@ -241,7 +279,7 @@ def _checks(x: M.Expr) -> bool:
         case M.Unwrap() | M.Fit() | M.Index():
             return True
         case M.BinOp():
-            return x.op in (M.Op.DIV, M.Op.MOD)
+            return x.op in (M.Op.DIV, M.Op.MOD, M.Op.POW)
         case M.Call():
             return x.fn in _FAILING_CALLS
         case M.Apply():

@@ -7,7 +7,22 @@ it, so it sits below both.
 
 from __future__ import annotations
 
-from explorer.model import AnyT, AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Type
+from explorer.model import (
+    MAX_SET_ELEMS,
+    AnyT,
+    AtomT,
+    BoolT,
+    FnT,
+    IntT,
+    NoneT,
+    OptT,
+    RecT,
+    SeqT,
+    SetT,
+    Type,
+    is_finite,
+    type_size,
+)
 
 INT = IntT(None, None)
 
@@ -16,6 +31,23 @@ def is_scalar(t: Type) -> bool:
     """Types allowed as set elements and function domains."""
     return isinstance(t, BoolT | AtomT) or (isinstance(t, IntT) and t.lo is not None
                                             and t.hi is not None)
+
+
+def set_elem_problem(t: Type) -> str | None:
+    """Why t cannot be a set's element type (None: it can). Scalars always can; records,
+    sequences, sets and functions can when they have at most MAX_SET_ELEMS values."""
+    if is_scalar(t):
+        return None
+    if isinstance(t, OptT | NoneT | AnyT):
+        return f"set elements cannot be optional ({t}); use a record with an optional field"
+    if not is_finite(t):
+        return f"set elements need a finite type, not {t}"
+    n = type_size(t, MAX_SET_ELEMS + 1)
+    if n > MAX_SET_ELEMS:
+        return (f"a set of {t} could hold {'more than ' if n > MAX_SET_ELEMS else ''}"
+                f"{MAX_SET_ELEMS} different values; a set's element type may have at most "
+                f"{MAX_SET_ELEMS} (narrow its ranges or bounds)")
+    return None
 
 
 def join(a: Type, b: Type) -> Type | None:
@@ -65,6 +97,27 @@ def join(a: Type, b: Type) -> Type | None:
             fs.append((n, j))
         return RecT(tuple(fs))
     return None
+
+
+def shape_key(t: Type) -> object:
+    """What two types share when their values may meet (one stored in, compared with or
+    joined to the other): t up to integer bounds, sequence bounds and optionality. Types
+    of one shape join into one type holding both."""
+    match t:
+        case OptT():
+            return shape_key(t.inner)
+        case IntT():
+            return "int"
+        case SeqT():
+            return ("seq", shape_key(t.elem))
+        case SetT():
+            return ("set", shape_key(t.elem))
+        case FnT():
+            return ("fn", t.dom, shape_key(t.rng))
+        case RecT():
+            return ("rec", tuple((n, shape_key(ft)) for n, ft in t.fields))
+        case _:
+            return t
 
 
 def same_shape(a: Type, b: Type) -> bool:
@@ -151,4 +204,10 @@ def arith(op: str, a: IntT, b: IntT) -> IntT:
     if op == "div":
         m = max(abs(a.lo), abs(a.hi))
         return IntT(-m, m)
+    if op == "**":  # a negative exponent fails at run time; the extremes are at the ends
+        lo, hi = max(b.lo, 0), max(b.hi, 0)  # (and the parity next to them, for a < 0)
+        bases = {a.lo, a.hi} | {x for x in (-1, 0, 1) if a.lo <= x <= a.hi}
+        exps = {lo, min(lo + 1, hi), max(hi - 1, lo), hi}
+        ps = [x ** e for x in bases for e in exps]
+        return IntT(min(ps), max(ps))
     return INT

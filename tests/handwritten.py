@@ -51,6 +51,9 @@ class Model(NamedTuple):
     successors: Callable[[Hashable], Iterable[tuple[str, Hashable | Failure]]]
     invariants: dict[str, Callable[[Hashable], bool]]
     terminal: Callable[[Hashable], bool]
+    # TLC's state constraint: a state outside it is generated and checked against the
+    # invariants, but neither kept nor expanded
+    constraint: Callable[[Hashable], bool] = lambda s: True
 
 
 def bfs(model: Model) -> Result:
@@ -64,11 +67,12 @@ def bfs(model: Model) -> Result:
             problems[kind] = k
 
     def visit(s: Hashable, d: int) -> None:
-        level[s] = d
-        queue.append(s)
         for name, holds in model.invariants.items():
             if not holds(s):
                 note(f"violation {name}", d)
+        if model.constraint(s):
+            level[s] = d
+            queue.append(s)
 
     generated = 0
     for s in model.initial:
@@ -514,3 +518,94 @@ if __name__ == "__main__":
     }
     for label, model in runs.items():
         print(f"{label:20} {bfs(model)}")
+
+
+# ---------------------------------------------------------------------------------------
+# two_phase.mnt: Lamport's TwoPhase. State: (rm states, tm state, tm_prepared, msgs) with
+# messages as (kind, rm or None) pairs.
+
+WORKING, PREPARED, COMMITTED, ABORTED = "working", "prepared", "committed", "aborted"
+
+
+def two_phase(n: int = 3) -> Model:
+    rms = range(n)
+    commit, abort = ("commit", None), ("abort", None)
+
+    def successors(s: Any) -> Iterator[tuple[str, Hashable]]:
+        rm, tm, tp, msgs = s
+        for r in rms:
+            if tm == "init" and ("prepared", r) in msgs:
+                yield "tm_rcv_prepared", (rm, tm, tp | {r}, msgs)
+        if tm == "init" and tp == frozenset(rms):
+            yield "tm_commit", (rm, "commit", tp, msgs | {commit})
+        if tm == "init":
+            yield "tm_abort", (rm, "abort", tp, msgs | {abort})
+        for r in rms:
+            if rm[r] == WORKING:
+                yield "rm_prepare", (_put(rm, r, PREPARED), tm, tp, msgs | {("prepared", r)})
+        for r in rms:
+            if rm[r] == WORKING:
+                yield "rm_choose_to_abort", (_put(rm, r, ABORTED), tm, tp, msgs)
+        for r in rms:
+            if commit in msgs:
+                yield "rm_rcv_commit", (_put(rm, r, COMMITTED), tm, tp, msgs)
+        for r in rms:
+            if abort in msgs:
+                yield "rm_rcv_abort", (_put(rm, r, ABORTED), tm, tp, msgs)
+
+    def consistent(s: Any) -> bool:
+        rm = s[0]
+        return not (ABORTED in rm and COMMITTED in rm)
+
+    init = ((WORKING,) * n, "init", frozenset(), frozenset())
+    return Model([init], successors, {"consistent": consistent}, lambda s: False)
+
+
+# ---------------------------------------------------------------------------------------
+# fifo_channel.mnt. State: (chan, sent, received), chan and received tuples of 0..2.
+
+def fifo_channel(max_in_flight: int = 2, max_sent: int = 3) -> Model:
+    def successors(s: Any) -> Iterator[tuple[str, Hashable]]:
+        chan, sent, received = s
+        for m in range(3):
+            yield "send", (chan + (m,), sent + 1, received)
+        if chan:
+            yield "receive", (chan[1:], sent, received + chan[:1])
+
+    def inside(s: Any) -> bool:
+        return len(s[0]) <= max_in_flight and s[1] <= max_sent
+
+    def conserved(s: Any) -> bool:
+        chan, sent, received = s
+        return len(chan) + len(received) == sent
+
+    return Model([((), 0, ())], successors, {"conserved": conserved}, lambda s: False, inside)
+
+
+# ---------------------------------------------------------------------------------------
+# two_task_syscall.mnt. State: (pc, seen, lock, count), pc and seen pairs per task; pc 0
+# take, 1 read, 2 write, 3 done.
+
+def two_task_syscall(locked: bool = True) -> Model:
+    def successors(s: Any) -> Iterator[tuple[str, Hashable]]:
+        pc, seen, lock, count = s
+        for t in (0, 1):
+            if pc[t] == 0 and (not locked or lock is None):
+                yield "sys.take", (_put(pc, t, 1), seen, t if locked else lock, count)
+        for t in (0, 1):
+            if pc[t] == 1:
+                yield "sys.read", (_put(pc, t, 2), _put(seen, t, count), lock, count)
+        for t in (0, 1):
+            if pc[t] == 2:
+                yield "sys.write", (_put(pc, t, 3), seen, None if locked else lock,
+                                    seen[t] + 1)
+
+    def no_lost_update(s: Any) -> bool:
+        pc, _, _, count = s
+        return pc != (3, 3) or count == 2
+
+    def finished(s: Any) -> bool:  # every process done: terminal, as PlusCal's
+        return s[0] == (3, 3)
+
+    return Model([((0, 0), (0, 0), None, 0)], successors,
+                 {"no_lost_update": no_lost_update}, finished)

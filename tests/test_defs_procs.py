@@ -644,7 +644,7 @@ def test_except_errors_point_at_the_name() -> None:
         load_text(bad, "e.mnt")
     ds = info.value.diagnostics  # type: ignore[attr-defined]
     assert [(d.code, d.span.line) for d in ds] == [("E1006", 19), ("E1006", 20)]
-    assert "`nope` is neither an invariant nor a named assertion" in ds[0].message
+    assert "`nope` is not an invariant, property, cover or named assertion" in ds[0].message
     assert "which its `except` list leaves out" in ds[1].message
 
 

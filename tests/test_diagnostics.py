@@ -66,8 +66,21 @@ CASES: dict[str, tuple[tuple[str, ...], list[tuple[str, int, int]]]] = {
     "e0001_assign_in_init": (("var x: bool", "init { x := true }"), [("E0001", 2, 10)]),
     "e0001_unknown_expectation": (("var x: bool", "init { x = true }", "check c: expect nothing"),
                                   [("E0001", 3, 17)]),
-    "e0001_record_key_not_a_name": (("var r: {a: bool}", "init { r = {1: true} }"),
-                                    [("E0001", 2, 13)]),
+    # `{1: true}` is a function literal (keys that are values), not a record
+    "e2001_function_literal_for_a_record": (("var r: {a: bool}", "init { r = {1: true} }"),
+                                            [("E2001", 2, 12)]),
+    "e2003_function_literal_misses_a_key": (("set P = {p1, p2}", "var f: P -> bool",
+                                             "init { f = {p1: true} }"), [("E2003", 3, 12)]),
+    "e2005_function_literal_key_not_constant": (
+        ("var x: 0..1", "var f: 0..1 -> 0..1", "init { x = 0  f = {x: 0, 1: 1} }"),
+        [("E2005", 3, 20)]),
+    "e2005_unbounded_exponent": (("var x: 0..3", "init { x = 0 }",
+                                  "action a { x := 2 ** (x * 30) }"), [("E2005", 3, 23)]),
+    "e2001_concatenate_unlike": (("var q: seq[2] 0..3", "var b: seq[2] bool",
+                                  "init { q = []  b = [] }", "action a { q := q + b }"),
+                                 [("E2001", 4, 17)]),
+    "e2001_any_from_a_sequence": (("var q: seq[2] 0..3", "init { q = [] }",
+                                   "action a { any x in q { q := [x] } }"), [("E2001", 3, 21)]),
     "e0001_fncomp_key_not_the_binder": (
         ("set P = {p1}", "var f: P -> bool", "init { f = {q: true for p in P} }"),
         [("E0001", 3, 13)]),
@@ -206,10 +219,12 @@ CASES: dict[str, tuple[tuple[str, ...], list[tuple[str, int, int]]]] = {
                             [("E2004", 3, 14)]),
     # ---- E2005 unbounded / not finite
     "e2005_int_var": (("var x: int", "init { x = 0 }"), [("E2005", 1, 8)]),
-    "e2005_set_of_records": (("var s: set {a: bool}", "init { s = {} }"), [("E2005", 1, 12)]),
+    # sets hold records, sequences, sets, functions: within MAX_SET_ELEMS values, not options
+    "e2005_set_of_too_many_values": (("var s: set seq[4] 0..9", "init { s = {} }"),
+                                     [("E2005", 1, 12)]),
     "e2005_function_domain": (("var f: seq[2] bool -> bool", "init { f = {} }"), [("E2005", 1, 8)]),
-    "e2005_set_literal_of_sequences": (("var x: bool", "init { x = {[1]} == {} }"),
-                                       [("E2005", 2, 13)]),
+    "e2005_set_of_big_records": (("var x: bool", "init { x = {{a: k} for k in 0..2000} == {} }"),
+                                 [("E2005", 2, 13)]),
     # ---- E2006 not assignable
     "e2006_assign_param": (("param N: 0..3 = 1", "var x: 0..3", "init { x = 0 }", "action a { N := 1 }"),
                            [("E2006", 4, 12)]),

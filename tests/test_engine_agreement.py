@@ -654,6 +654,55 @@ invariant small: n <= 6
 """
 
 
+SPECS["powers_concat_literals_any"] = """
+spec pcla
+set P = {p1, p2, p3}
+var e: -1..3
+var b: -2..2
+var r: -9..9
+var q: seq[4] 0..2
+var f: P -> 0..2
+var got: set P
+init { e in {-1, 3}  b in {-2, 2}  r = 0  q = []  f = {p1: 0, p2: 1, p3: 2}  got = {} }
+action pw when r == 0 { r := b ** e - 2 ** 2 ** 1 // overflow to E3001, and E3009 for -1
+}
+action cat(x in 0..1) when len(q) < 2 { q := [x] + q + [] + [x] }
+action lit { f := {p3: f[p1], p1: f[p2], p2: f[p3]} }
+action pick when got != {p1, p2, p3} {
+  any p in P minus got {
+    got := got union {p}
+    require f[p] != 1
+  }
+}
+invariant r_ok: r >= -9
+"""
+
+
+SPECS["sets_of_compound_values"] = """
+spec compound
+set P = {p1, p2}
+enum K = {ask, yes}
+var msgs: set {kind: K, from: P}
+var logs: set seq[2] bool
+var picked: {kind: K, from: P}?
+var weight: P -> 0..2
+var light: P?
+init { msgs = {}  logs = {[], [true]}  picked = none
+       weight in {{p1: 1, p2: 0}, {p1: 2, p2: 2}}  light = none }
+action lightest { light := argmin p in P: weight[p]  weight[p1] := (weight[p1] + 1) % 3 }
+action heaviest { light := argmax p in {q in P where weight[q] > 0}: 2 - weight[p] }
+action send(k in K, p in P) when {kind: k, from: p} not in msgs {
+  msgs := msgs union {{kind: k, from: p}}
+}
+action take when picked == none {
+  any m in {x in msgs where x.kind == yes or len(msgs) > 2} { picked := m  msgs := msgs minus {m} }
+}
+action log(b in bool) { logs := {append(l, b) for l in {x in logs where len(x) < 2}} union {[]} }
+invariant kinds: forall m in msgs: m.from in P
+invariant sizes: exists l in logs: len(l) == 0
+"""
+
+
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_hand_written_spec_agrees(name: str) -> None:
     ag = Agreement(model_of(SPECS[name]))
@@ -669,7 +718,7 @@ def test_hand_written_specs_reach_every_fault_kind() -> None:
         ag.run()
         faults |= ag.faults
     codes = {code for _, code in faults}
-    assert {"E3001", "E3002", "E3003", "E3004", "E3005", "E3006", "E3007"} <= codes
+    assert {"E3001", "E3002", "E3003", "E3004", "E3005", "E3006", "E3007", "E3009"} <= codes
     assert ("AssertFailure", None) in faults
     assert ("AssertFailure", "small") in faults  # a named one
 

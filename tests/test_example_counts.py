@@ -114,6 +114,37 @@ EWD840_THREE_FIRED = {"initiate_probe": 48, "pass_token": 102, "send_msg": 514, 
 # whose token may stutter for ever.
 EWD840_LAZY_K = 3
 
+# two_phase.mnt (Lamport's TwoPhase, 3 resource managers; TLC finds 288 states). By the
+# manager's state:
+#  - init (no decision sent): each RM is working, aborted (by its own choice: no prepared
+#    message) or prepared, and a prepared one is in tm_prepared or not: 4 ways per RM, 64;
+#  - committed: tm_prepared is every RM (the commit's guard), each RM prepared or
+#    committed: 2^3 = 8;
+#  - aborted: tm_prepared stays as it was at the abort; per RM, working (1 way), prepared
+#    (its message sent, received by the manager before the abort or not: 2), aborted
+#    (after preparing, received or not: 2; without preparing: 1): 6 ways, 6^3 = 216.
+# 64 + 8 + 216 = 288. Depth 10: all RMs committed needs 3 prepares, 3 receipts by the
+# manager, the commit and 3 receipts by the RMs, and nothing needs more. generated: the
+# hand-written model (1146).
+TWO_PHASE = (288, 1146, 10)
+# fifo_channel.mnt: derived in the spec's comments; too_small has MAX_IN_FLIGHT = 1.
+FIFO_CHANNEL = (115, 421, 6)
+FIFO_CHANNEL_TOO_SMALL = (79, 277, 6)
+# two_task_syscall.mnt, locked: one task takes the lock, the other waits at `take`
+# until the first is done, so: the initial state, and per task going first its three
+# steps then the other's three (1 + 2 * 6 = 13); each of those 12 states but the two
+# final ones has one successor, the initial state two: 1 + 2 + 10 = 13 generated; depth 6.
+TWO_TASK_LOCKED = (13, 13, 6)
+# Unlocked: a state is (pc1, pc2, seen1, seen2, count). Both before their write: 4 + 2 + 2
+# + 1 = 9 pc pairs with nothing written (take/read x take/read, one at write, both at
+# write), one state each; one done and the other before its write: 2 + 2 states (the
+# other at take or read) and 2 + 2 (at write: it read before or after the first write);
+# both done: (1, 1) with count 1 if both read 0, or one read the other's 1: count 2, 3
+# states. 9 + 4 + 4 + 3 = 20. Each task not done has one step: 27 generated (the
+# hand-written model). Lost update K = 6: both take and read before either writes.
+TWO_TASK_UNLOCKED = (20, 27, 6)
+TWO_TASK_LOST_K = 6
+
 # abp.mnt, check two (N = 2, CAP = 2). A state is in one of five phases (sent, messages
 # delivered), each with the channel contents allowed by FIFO order (a copy of a message is
 # sent before the next message, and an old copy is received before any later one):
@@ -240,6 +271,17 @@ def test_bench_sizes() -> None:
     import handwritten_scalable
 
     assert tuple(BENCH) == tuple(handwritten_scalable.BENCH_SIZES)
+
+
+def test_handwritten_language_examples() -> None:
+    assert figures(hw.bfs(hw.two_phase())) == TWO_PHASE
+    assert hw.bfs(hw.two_phase()).problem is None
+    assert figures(hw.bfs(hw.fifo_channel())) == FIFO_CHANNEL
+    assert figures(hw.bfs(hw.fifo_channel(max_in_flight=1))) == FIFO_CHANNEL_TOO_SMALL
+    assert figures(hw.bfs(hw.two_task_syscall())) == TWO_TASK_LOCKED
+    unlocked = hw.bfs(hw.two_task_syscall(locked=False))
+    assert figures(unlocked) == TWO_TASK_UNLOCKED
+    assert unlocked.problems == {"violation no_lost_update": TWO_TASK_LOST_K}
 
 
 # ---------------------------------------------------------------------------------------
@@ -549,3 +591,43 @@ def test_tool_scalable_symmetric(capsys: pytest.CaptureFixture[str], n: int) -> 
     assert rc == 0 and red["figures"].get("symmetry") == ("symmetry: Sub" if k > 1 else None)
     assert red["figures"]["distinct"] == math.comb(k + 8, k) + math.comb(k + 5, k)
     assert red["figures"]["depth"] == full["figures"]["depth"] == 4 * k + 1
+
+
+def test_tool_two_phase(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, report = explore(capsys, "two_phase.mnt")
+    assert rc == 0
+    check = by_name(report)["three"]
+    assert_holds(check, hw.two_phase(), TWO_PHASE)
+    assert check["covers"] == [{"cover": "all_committed", "line": 62, "steps": 10},
+                               {"cover": "aborted_after_preparing", "line": 63, "steps": 2}]
+
+
+def test_tool_fifo_channel(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, report = explore(capsys, "fifo_channel.mnt")
+    assert rc == 0
+    checks = by_name(report)
+    assert_holds(checks["small_instance"], hw.fifo_channel(), FIFO_CHANNEL)
+    assert_holds(checks["too_small"], hw.fifo_channel(max_in_flight=1), FIFO_CHANNEL_TOO_SMALL)
+    assert [c["steps"] for c in checks["small_instance"]["covers"]] == [2, 6]
+    # kept, the cover the small instance cannot reach fails the check, exit 15
+    rc, report = explore(capsys, "fifo_channel.mnt", "--set", "MAX_IN_FLIGHT=1",
+                         "--check", "small_instance")
+    assert rc == 15
+    assert "cover two_in_flight never reached" in by_name(report)["small_instance"]["why"]
+
+
+def test_tool_two_task_syscall(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, report = explore(capsys, "two_task_syscall.mnt")
+    assert rc == 0
+    checks = by_name(report)
+    assert_holds(checks["with_lock"], hw.two_task_syscall(), TWO_TASK_LOCKED)
+    assert_holds(checks["without_lock_states"], hw.two_task_syscall(locked=False),
+                 TWO_TASK_UNLOCKED)
+    lost = checks["without_lock"]
+    assert_counterexample(lost, "violation", TWO_TASK_LOST_K, "no_lost_update")
+    steps = [(st["action"], st["params"]["t"]) for st in lost["trace"]["steps"]]
+    # both read the counter before either writes it
+    reads = [i for i, (a, _) in enumerate(steps) if a == "sys.read"]
+    writes = [i for i, (a, _) in enumerate(steps) if a == "sys.write"]
+    assert len(reads) == 2 and len(writes) == 2 and max(reads) < min(writes)
+    assert lost["trace"]["vars"] == ["lock", "count", "sys.pc", "sys.seen"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from explorer.diagnostics import SpecError
@@ -345,3 +345,30 @@ def test_the_liveness_words_as_names(word: str, ok: bool) -> None:
         with pytest.raises(SpecError) as e:
             load_text(text, "k.mnt")
         assert [d.code for d in e.value.diagnostics] == ["E0001"]
+
+
+# Arithmetic reads as Python reads it: `**` binds tighter than a unary minus on its left
+# and is right-associative, then `*`, then `+` and `-` (left-associative). Random
+# expressions over small numbers, without parentheses, evaluated by Python and by the
+# tool must agree.
+_arith = st.recursive(
+    st.integers(0, 3).map(str),
+    lambda sub: st.one_of(
+        st.builds(lambda x, op, y: f"{x} {op} {y}", sub, st.sampled_from(["+", "-", "*"]), sub),
+        st.builds(lambda x: f"-{x}", sub),
+        st.builds(lambda x, k: f"{x} ** {k}", sub, st.integers(0, 3).map(str)),
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_arith)
+def test_arithmetic_has_pythons_precedence(text: str) -> None:
+    from explorer.interp import Interp
+    from explorer.lang.load import load_text
+    want = eval(text)  # noqa: S307 - digits and operators only, generated above
+    assume(abs(want) < 10**15)
+    model = load_text(f"spec a\nvar x: 0..1\ninit {{ x = 0 }}\n"
+                      f"invariant same: x + ({text}) == {want}\n").default
+    assert Interp(model).invariant_holds("same", (0,))

@@ -73,10 +73,13 @@ class Search(Generic[S]):
     # path, which does not record them (a trace rebuilds its bindings, see explicit/run.py)
     bindings: list[Binding] | None = None
     graph: Graph | None = None  # every edge, when the search was given a graph to fill
+    # 1 when the last of `states` is one a constraint dropped, kept only for the trace of
+    # the violation or fault found in it: not one of the distinct states
+    phantom: int = 0
 
     @property
     def distinct(self) -> int:
-        return len(self.states)
+        return len(self.states) - self.phantom
 
     def state(self, i: int) -> S:
         return self.states[i]
@@ -139,6 +142,7 @@ def search(system: System[S], limits: Limits | None = None, progress: TextIO | N
     start = clock()
     prog = _Progress(progress, progress_every, start)
     invariants, terminal = system.invariants, system.terminal
+    constraint: Callable[[S], bool] | None = getattr(system, "constraint", None)
     fused: Successors[S] | None = getattr(system, "successors", None)
     fast = fused is not None and graph is None and canonical is None
     # the fused form lists (state, action) pairs, a sink's form `Kept` tuples
@@ -171,7 +175,7 @@ def search(system: System[S], limits: Limits | None = None, progress: TextIO | N
         for k, v in kw.items():
             setattr(s, k, v)
         s.elapsed = clock() - start
-        s.queue = len(states) - i
+        s.queue = len(states) - s.phantom - i
         if graph is not None:
             graph.close(len(states))
         return s
@@ -218,9 +222,40 @@ def search(system: System[S], limits: Limits | None = None, progress: TextIO | N
             return finish("fault", k, fault=e)
         return None if ok else finish("deadlock", k)
 
+    def phantom(i: int, t: S, aid: int, bind: Binding) -> int:
+        """Keep t, which a constraint drops, as the last state, only for a trace to it."""
+        states.append(t)
+        parent.append(i)
+        label.append(aid)
+        if bindings is not None:
+            bindings.append(bind)
+        s.phantom = 1
+        return len(states) - 1
+
+    def dropped(i: int, t: S, aid: int, bind: Binding, seen: dict[S, int],
+                succ: Callable[..., tuple[list[Any], int]]) -> Search[S] | bool:
+        """Is successor t of state i (by aid, bind) one a constraint drops? Then it is
+        checked against the invariants (as TLC does), neither stored nor expanded; a
+        violation or a fault in it ends the search (a Search). (`seen`, `succ`: see
+        `shorter`.)"""
+        assert constraint is not None
+        try:
+            if constraint(t):
+                return False
+            bad = invariants(t)
+        except fault_types as e:
+            return shorter(seen, succ) or finish("fault", phantom(i, t, aid, bind), fault=e)
+        if bad >= 0:
+            return shorter(seen, succ) or finish("violation", phantom(i, t, aid, bind),
+                                                 invariant=bad)
+        return True
+
     try:
         with B.phase(B.PHASE_INIT):
             upto: list[int] = []  # initial states generated up to each distinct one
+            # initial states a constraint drops: checked against the invariants after the
+            # others, never stored (each with its `upto`)
+            out: dict[S, int] = {}
             try:
                 for st in system.initial():
                     n_init[0] += 1
@@ -229,6 +264,14 @@ def search(system: System[S], limits: Limits | None = None, progress: TextIO | N
                     k0 = key(st)
                     if k0 in seen:
                         continue
+                    if constraint is not None:
+                        try:
+                            inside = constraint(st)
+                        except fault_types as e:  # at that state, not in computing it
+                            return finish("fault", phantom(-1, st, -1, ()), fault=e)
+                        if not inside:
+                            out.setdefault(st, n_init[0])
+                            continue
                     if len(states) == max_states:
                         return finish("incomplete", reason=f"state limit {max_states} while "
                                       f"{B.PHASE_INIT}")
@@ -254,6 +297,15 @@ def search(system: System[S], limits: Limits | None = None, progress: TextIO | N
                 if bad >= 0:
                     n_init[0] = upto[j]
                     return finish("violation", j, invariant=bad)
+            for st, n in out.items():
+                try:
+                    bad = invariants(st)
+                except fault_types as e:
+                    n_init[0] = n
+                    return finish("fault", phantom(-1, st, -1, ()), fault=e)
+                if bad >= 0:
+                    n_init[0] = n
+                    return finish("violation", phantom(-1, st, -1, ()), invariant=bad)
         level_end = len(states)
         while i < len(states):
             if i == level_end:
@@ -281,6 +333,11 @@ def search(system: System[S], limits: Limits | None = None, progress: TextIO | N
                 for t, aid in fresh:
                     if t in seen:  # reached twice from this state
                         continue
+                    if constraint is not None and (
+                            out_ := dropped(i, t, aid, (), seen, succ)):
+                        if out_ is True:
+                            continue
+                        return out_
                     j = len(states)
                     if j == max_states:
                         return finish("incomplete", reason=f"state limit {max_states}")
@@ -303,6 +360,11 @@ def search(system: System[S], limits: Limits | None = None, progress: TextIO | N
                         if edge is not None:
                             edge(i, aid, bind, j)
                         continue
+                    if constraint is not None and (
+                            out_ := dropped(i, t, aid, bind, seen, succ)):
+                        if out_ is True:
+                            continue
+                        return out_
                     j = len(states)
                     if j == max_states:
                         return finish("incomplete", reason=f"state limit {max_states}")

@@ -41,6 +41,7 @@ from explorer.explicit.normalize import fold_model
 from explorer.explicit.runtime import Runtime, namespace
 from explorer.explicit.system import Binding, Sink
 from explorer.model import IntT, RecT, SetT, Span, Type
+from explorer.types import join
 from explorer.values import Value
 
 Labelled = Callable[[int], list[tuple[int, Binding]]]  # one action: (successor, binding)
@@ -68,6 +69,8 @@ class CompiledModel:
     layout: Layout
     build_actions: Callable[[], list[Labelled]]
     predicates: Callable[[int], int] | None = None  # the properties' (emit.py: `predicates`)
+    covers: Callable[[int], int] | None = None  # the covers' (emit.py: `covers`)
+    constraint: Callable[[int], bool] | None = None  # the constraints' (emit.py: `constraint`)
     _actions: tuple[list[Callable[[int], list[int]]], list[Labelled]] | None = None
 
     @property
@@ -131,6 +134,22 @@ def _elem(t: Type) -> Type:
     return t.elem
 
 
+def _universes(model: M.Model) -> list[Type]:
+    """The compound element types of the model's sets, joined where they join (one
+    shape; an empty literal's `?` joins any): each ranks the sets of the types it holds
+    (Encoding.universes)."""
+    out: list[Type] = []
+    for t in M.compound_sets(model):
+        for i, u in enumerate(out):
+            j = join(u, t.elem)
+            if j is not None:
+                out[i] = j
+                break
+        else:
+            out.append(t.elem)
+    return out
+
+
 def _int_base(model: M.Model) -> int:
     """The integer held by bit 0 of integer sets: the least element any set can hold."""
     lows = [0]
@@ -145,23 +164,9 @@ def _int_base(model: M.Model) -> int:
             for _, ft in t.fields:
                 see(ft)
 
-    exprs: list[M.Expr] = []
     for v in model.vars:
         see(v.t)
-    for c in model.consts:
-        exprs.append(c.expr)
-    for it in model.init:
-        exprs.append(it.expr)
-    for inv in model.invariants:
-        if not inv.helper:  # helpers are not compiled (see _Gen.invariants)
-            exprs.append(inv.expr)
-    if model.terminal is not None:
-        exprs.append(model.terminal)
-    for a in model.actions:
-        exprs.extend(b.domain for b in a.params)
-        if a.guard is not None:
-            exprs.append(a.guard)
-        exprs.extend(M.stmt_exprs(a.body))
+    exprs = M.expressions(model)
     for e in exprs:
         for x in M.walk_expr(e):
             see(x.t)
@@ -191,7 +196,7 @@ def compile_model(model: M.Model) -> CompiledModel:
 
 
 def _compile_model(model: M.Model) -> CompiledModel:
-    enc = Encoding(_int_base(model))
+    enc = Encoding(_int_base(model), _universes(model))
     rt = Runtime(enc, Layout(model, enc))
     folded = fold_model(model)  # what emission compiles; the rest reads `model`
     g = Emitter(folded, rt)
@@ -203,6 +208,10 @@ def _compile_model(model: M.Model) -> CompiledModel:
         g.terminal()
     if model.properties:
         g.predicates()
+    if model.covers:
+        g.covers()
+    if model.constraints:
+        g.constraint()
     source = "\n".join(g.lines) + "\n"
     origin = g.origin
     ns = namespace(rt)
@@ -221,7 +230,8 @@ def _compile_model(model: M.Model) -> CompiledModel:
         return [ns[f"b{i}"] for i in range(len(model.actions))]
 
     return CompiledModel(model, source, ns["initial"], ns["succ"], ns["invariants"],
-                         ns.get("terminal"), enc, rt.lay, build_actions, ns.get("predicates"))
+                         ns.get("terminal"), enc, rt.lay, build_actions, ns.get("predicates"),
+                         ns.get("covers"), ns.get("constraint"))
 
 
 def _run(source: str, origin: list[Span], model: M.Model, ns: dict[str, Any]) -> None:

@@ -34,7 +34,7 @@ from explorer.explicit.runtime import Runtime
 from explorer.model import AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Span, Type
 from explorer.symbols import py_const, py_local
 from explorer.types import fits_statically
-from explorer.values import Value
+from explorer.values import Value, sort_key
 
 Hoist = dict[tuple[int, int], str]  # (offset, mask) of a read of `s` -> its local
 
@@ -329,13 +329,15 @@ class Emitter:
     def bit(self, t: Type, code: str) -> str:
         if isinstance(t, IntT) and self.enc.base != 0:
             return f"({code} - {self.enc.base})"
+        if not isinstance(t, IntT | BoolT | AtomT):  # a compound element: its rank
+            return f"_rank[{self.enc.table(t)}][{code}]"
         return code
 
     def elems(self, fr: Frame, dom: M.Expr) -> str:
         """Code iterating the compact elements of a set expression, in canonical order."""
         elem = elem_type(dom)
         if isinstance(dom, M.Lit):
-            vals = sorted(self.enc.encode(elem, x) for x in dom.value)
+            vals = [self.enc.encode(elem, x) for x in sorted(dom.value, key=sort_key)]
             return repr(tuple(vals))
         it = replace(fr, in_iter=True)
         if isinstance(dom, M.RangeSet):  # lazily, never as a set: it may be huge
@@ -345,6 +347,8 @@ class Emitter:
             return f"_ibits({code})"
         if isinstance(elem, BoolT):
             return f"_bbits({code})"
+        if not isinstance(elem, AtomT):
+            return f"_elems(_unrank[{self.enc.table(elem)}], {code})"
         return f"_bits({code})"
 
     def pure(self, e: M.Expr) -> bool:
@@ -510,6 +514,8 @@ class Emitter:
                 return f"({self.ex(fr, e.a)} {sym} {self.ex(fr, e.b)})"
             case O.MINUS:
                 return f"({self.ex(fr, e.a)} & ~{self.ex(fr, e.b)})"
+            case O.CONCAT:  # tuples of compact elements
+                return f"({self.ex(fr, e.a)} + {self.ex(fr, e.b)})"
             case O.SUBSET:
                 return f"({self.ex(fr, e.a)} & ~{self.ex(fr, e.b)} == 0)"
             case O.IN | O.NOTIN if isinstance(e.b, M.RangeSet):
@@ -527,9 +533,9 @@ class Emitter:
                 one = str(1 << int(bit)) if is_int(bit) else f"(1 << {bit})"
                 test = "==" if op is O.NOTIN else "!="
                 return f"({one} & {self.ex(fr, e.b)} {test} 0)"  # element first, as interp
-            case O.DIV | O.MOD:
+            case O.DIV | O.MOD | O.POW:
                 k = self.rt.span(e.span)
-                fn = "_floordiv" if op is O.DIV else "_mod"
+                fn = {O.DIV: "_floordiv", O.MOD: "_mod", O.POW: "_pow"}[op]
                 return f"{fn}({k}, {self.ex(fr, e.a)}, {self.ex(fr, e.b)})"
             case _:
                 assert_never(op)
@@ -945,6 +951,29 @@ class Emitter:
                     self.where = span_of(e)
                     self.emit(1, f"if {self.ex(fr, e)}: {bits} |= {1 << (2 * i + k)}")
         self.emit(1, f"return {bits}")
+        self.hoisted(fr, at)
+
+    def covers(self) -> None:
+        """`covers(s)`: the covers the state satisfies, as the bits of one int (cover i at
+        bit i)."""
+        self.emit(0, "def covers(s):")
+        fr, at = Frame(hoist={}), len(self.lines)
+        bits = self.tmp()
+        self.emit(1, f"{bits} = 0")
+        for i, c in enumerate(self.model.covers):
+            self.where = span_of(c.expr)
+            self.emit(1, f"if {self.ex(fr, c.expr)}: {bits} |= {1 << i}")
+        self.emit(1, f"return {bits}")
+        self.hoisted(fr, at)
+
+    def constraint(self) -> None:
+        """`constraint(s)`: does the state satisfy every `constraint` (the search keeps it)?"""
+        self.emit(0, "def constraint(s):")
+        fr, at = Frame(hoist={}), len(self.lines)
+        for c in self.model.constraints:
+            self.where = span_of(c.expr)
+            self.emit(1, f"if not {self.ex(fr, c.expr)}: return False")
+        self.emit(1, "return True")
         self.hoisted(fr, at)
 
     def terminal(self) -> None:

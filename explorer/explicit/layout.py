@@ -64,6 +64,8 @@ class Layout:
             return 2
         if isinstance(elem, AtomT):
             return len(elem.atoms)
+        if not isinstance(elem, IntT):  # one bit per value, by rank (Encoding.bit)
+            return type_size(self.enc.universe(elem))
         assert isinstance(elem, IntT) and elem.hi is not None
         return max(1, elem.hi - self.enc.base + 1)
 

@@ -203,4 +203,6 @@ def fold_model(model: M.Model) -> M.Model:
         invariants=tuple(dataclasses.replace(i, expr=fold(i.expr)) for i in model.invariants),
         terminal=None if model.terminal is None else fold(model.terminal),
         properties=tuple(dataclasses.replace(p, p=fold(p.p), q=None if p.q is None else fold(p.q))
-                         for p in model.properties))
+                         for p in model.properties),
+        covers=tuple(dataclasses.replace(c, expr=fold(c.expr)) for c in model.covers),
+        constraints=tuple(dataclasses.replace(c, expr=fold(c.expr)) for c in model.constraints))

@@ -15,7 +15,7 @@ from explorer import model as M
 from explorer.budget import Budget
 from explorer.diagnostics import AssertFailure, EvalError
 from explorer.engine import finish
-from explorer.explicit import properties
+from explorer.explicit import covers, properties
 from explorer.explicit.bfs import Limits, Search, search
 from explorer.explicit.canon import Canon
 from explorer.explicit.compile import CompiledModel, compile_model
@@ -27,6 +27,7 @@ from explorer.results import (
     Figures,
     Outcome,
     OutcomeKind,
+    Reached,
     Result,
     Step,
     Trace,
@@ -102,7 +103,7 @@ def outcome(cm: CompiledModel, s: Explored) -> tuple[Outcome, Trace | None]:
     """The outcome of a finished search of cm, and its trace (decoded, not replayed)."""
     model = cm.model
     if s.kind == "holds" and not s.distinct:  # nothing was explored: not a `holds`
-        return no_initial_state(model), None
+        return no_initial_state(model, constrained=bool(model.constraints)), None
     if s.kind == "holds":
         return Outcome(OutcomeKind.HOLDS), None
     if s.kind == "incomplete":
@@ -194,10 +195,15 @@ def result(cm: CompiledModel, s: Finished, t0: float, b: Budget, verify: bool,
         if bad is not None:
             found, trace = bad
         live = _liveness_figures(model, s.graph)
+    reached: list[Reached] = []
+    if found.kind is OutcomeKind.HOLDS and model.covers:  # judged over a complete search
+        reached, bad = covers.reach(cm, s, lambda i: _trace(cm, s, i))
+        if bad is not None:
+            found, trace = bad
     elapsed = time.monotonic() - t0
     figures = Figures(s.generated, s.distinct, s.depth, elapsed, complete, s.queue, compiled,
                       symmetry.describe(), live)
     coverage = [Coverage(a.name, a.span, s.fired[i], s.new[i])
                 for i, a in enumerate(model.actions)]
     return finish(model, found, trace, figures, b, "bfs", coverage, verify,
-                  interrupted=s.interrupted)
+                  interrupted=s.interrupted, covers=reached)

@@ -21,6 +21,11 @@ UNBOUND = object()  # a parameter whose domain is being evaluated
 _BITS = [tuple(i for i in range(12) if m >> i & 1) for m in range(1 << 12)]
 
 
+def _elems(values: list[Any], m: int) -> tuple[Any, ...]:
+    """The compact elements of a set of compound values, mask m (bits by rank)."""
+    return tuple(values[b] for b in _bits(m))
+
+
 def _bits(m: int) -> tuple[int, ...]:
     if m < 4096:
         return _BITS[m]
@@ -118,6 +123,12 @@ class Runtime:
         if b == 0:
             raise EvalError("E3006", "modulo by zero", self.spans[k])
         return a % b
+
+    def pow(self, k: int, a: int, b: int) -> int:
+        if b < 0:
+            raise EvalError("E3009", f"negative exponent ({b})", self.spans[k])
+        r: int = a ** b  # int ** int is typed Any
+        return r
 
     def append(self, k: int, s: Tup, x: Any, cap: int) -> Tup:
         if len(s) >= cap:
@@ -267,11 +278,12 @@ def _overflows(t: Type, x: Any) -> bool:
 def namespace(rt: Runtime) -> dict[str, Any]:
     """The globals of the generated code: its helpers under fixed `_` names."""
     return {
-        "_Fault": (EvalError, AssertFailure), "_bits": _bits, "_unwrap": rt.unwrap,
+        "_Fault": (EvalError, AssertFailure), "_bits": _bits, "_elems": _elems,
+        "_rank": rt.enc.ranks, "_unrank": rt.enc.unranks, "_unwrap": rt.unwrap,
         "_at": rt.at, "_key": rt.key, "_getitem": operator.getitem, "_U": UNBOUND, "_ibits": rt.ibits,
         "_bbits": rt.bbits, "_mkset": _mkset, "_none": rt.none, "_dom": rt.dom, "_idx": rt.idx,
         "_idxn": rt.idxn, "_full": rt.full,
-        "_floordiv": rt.floordiv, "_mod": rt.mod, "_append": rt.append, "_insert": rt.insert,
+        "_floordiv": rt.floordiv, "_mod": rt.mod, "_pow": rt.pow, "_append": rt.append, "_insert": rt.insert,
         "_index": rt.index, "_remove": rt.remove, "_rng": rt.rng, "_fails": rt.fails,
         "_range": rt.range_iter, "_inrange": rt.inrange,
         "_store_fail": rt.store_fail, "_assert_fail": rt.assert_fail, "_fail": rt.fail, "_pack": rt.pack,

@@ -28,6 +28,7 @@ def declared_checks(syntax: S.SpecFile, default: M.Model, configure: Configure
     overrides: dict[str, dict[str, Override]] = {}
     invariants = dict.fromkeys(i.name for i in default.invariants)  # ordered, for `except`
     properties = dict.fromkeys(p.name for p in default.properties)
+    covers = dict.fromkeys(c.name for c in default.covers)
     helpers = {i.name for i in default.invariants if i.helper}
     assertions = dict.fromkeys(default.assertions)
     params = {n for n, _ in default.params}
@@ -60,7 +61,7 @@ def declared_checks(syntax: S.SpecFile, default: M.Model, configure: Configure
             diags.append(Diagnostic("E1006", f"`{d.target}` is not a named assertion of this "
                                     f"spec (named assertions: {known})", d.target_span))
             continue
-        only = only_list(d, {**invariants, **properties}, assertions, helpers, diags)
+        only = only_list(d, {**invariants, **properties, **covers}, assertions, helpers, diags)
         ov: dict[str, Override] = {}
         for name, expr, span in d.overrides:
             if name not in params:
@@ -71,6 +72,9 @@ def declared_checks(syntax: S.SpecFile, default: M.Model, configure: Configure
                 ov[name] = (expr, span)
         overrides[d.name] = ov
         fairness = _fairness(d, default, diags)
+        if d.deadlock is not None and d.kind == "deadlock":
+            diags.append(Diagnostic("E1006", "the check expects a deadlock, and ignores "
+                                    "deadlocks: drop `ignoring deadlock`", d.deadlock))
         try:
             model = configure(ov) if ov else default
         except SpecError as e:
@@ -78,7 +82,8 @@ def declared_checks(syntax: S.SpecFile, default: M.Model, configure: Configure
             continue
         checks.append(M.Check(d.name, model.params if ov else (),
                               M.Expect(M.ExpectKind(d.kind), d.target, d.steps, d.k), d.doc, d.span,
-                              only, tuple(n for n, _ in d.excluded or ()), d.long, fairness))
+                              only, tuple(n for n, _ in d.excluded or ()), d.long, fairness,
+                              deadlock=d.deadlock is None))
     if diags:
         raise SpecError(diags)
     return checks, overrides
@@ -122,8 +127,8 @@ def only_list(d: S.DCheck, invariants: dict[str, None], assertions: dict[str, No
     for name, span in listed:
         if name not in invariants and name not in assertions:
             known = ", ".join(sorted({*invariants, *assertions})) or "none declared"
-            diags.append(Diagnostic("E1006", f"`{name}` is neither an invariant nor a named "
-                                    f"assertion of this spec (known: {known})", span))
+            diags.append(Diagnostic("E1006", f"`{name}` is not an invariant, property, cover or "
+                                    f"named assertion of this spec (known: {known})", span))
         elif name in names:
             diags.append(Diagnostic("E1002", f"`{name}` is listed twice", span))
         else:
@@ -142,8 +147,8 @@ def only_list(d: S.DCheck, invariants: dict[str, None], assertions: dict[str, No
 
 
 def select(model: M.Model, only: tuple[str, ...], excluded: tuple[str, ...] = ()) -> M.Model:
-    """The model that checks only the invariants, properties and named assertions listed in
-    `only`: the other invariants and properties are left out, and so are the other named `assert` statements
+    """The model that checks only the invariants, properties, covers and named assertions
+    listed in `only`: the others are left out, the named `assert` statements
     (nested ones included). Unnamed asserts always stay, and so do helper invariants
     unless `excluded` names them: a lemma is not a goal to select, a proof needs it."""
     keep = set(only)
@@ -164,4 +169,5 @@ def select(model: M.Model, only: tuple[str, ...], excluded: tuple[str, ...] = ()
                    invariants=tuple(i for i in model.invariants if i.name in keep
                                     or (i.helper and i.name not in excluded)),
                    properties=tuple(p for p in model.properties if p.name in keep),
+                   covers=tuple(c for c in model.covers if c.name in keep),
                    actions=tuple(replace(a, body=stmts(a.body)) for a in model.actions))

@@ -33,7 +33,7 @@ from explorer.lang.rewrite import (
 )
 from explorer.lang.scope import Abort, Ctx, Def, Global, Param, Proc, article, type_of
 from explorer.model import AnyT, BoolT, IntT, SeqT, SetT, Span
-from explorer.types import is_scalar
+from explorer.types import set_elem_problem
 
 MAX_LOOP = 64  # the most iterations a `for` or `while` unrolls to
 MAX_UNROLLED = 2000  # the most IR statements one loop may unroll to (nested loops multiply)
@@ -82,6 +82,7 @@ class Host(Protocol):
     def _iteration(self, var: str, value: M.Expr, body: tuple[M.Stmt, ...], cond: M.Expr,
                    sp: Span) -> M.Stmt: ...
     def _loop_size(self, stmts: tuple[M.Stmt, ...], span: Span) -> None: ...
+    def _unrolled_elem(self, t: SetT, name: str, span: Span, what: str, limit: str) -> M.Type: ...
 
 
 class Lowering:
@@ -178,19 +179,7 @@ class Lowering:
         it = self._unwrap(self.expr(s.iterable, ctx), s.iterable.span)
         t = type_of(it)
         if isinstance(t, SetT):
-            elem = t.elem
-            if isinstance(elem, AnyT):
-                raise self.error("E2001", f"cannot tell the type of `{s.name}` from an empty set",
-                                 s.iterable.span)
-            if not is_scalar(elem):
-                raise self.error("E2005", f"`for` needs a set of bool, bounded integers or atoms, "
-                                 f"not {t}", s.iterable.span)
-            n = M.type_size(elem)
-            if n > MAX_LOOP:
-                raise self.error("E2005", f"`for` over a {t}: its element type {elem} has {n} "
-                                 f"values, and a loop unrolls to at most {MAX_LOOP}",
-                                 s.iterable.span, "iterate over a set whose element type is "
-                                 "smaller (a narrower range or set)")
+            elem = self._unrolled_elem(t, s.name, s.iterable.span, "`for`", "a loop unrolls to")
         elif isinstance(t, SeqT):
             elem = t.elem
             if isinstance(elem, AnyT):
@@ -218,6 +207,51 @@ class Lowering:
                                BoolT(), sp)
                 out.append(self._iteration(var, M.Index(whole, idx, elem, sp), body, cond, sp))
         lowered = (M.Let(snap, it, sp), *out)
+        self._loop_size(lowered, sp)
+        return lowered
+
+    def _unrolled_elem(self: Host, t: SetT, name: str, span: Span, what: str,
+                       limit: str) -> M.Type:
+        """The element type of a set that a `for` or an `any` unrolls, one copy per value
+        of it: known, allowed in a set, and of at most MAX_LOOP values."""
+        elem = t.elem
+        if isinstance(elem, AnyT):
+            raise self.error("E2001", f"cannot tell the type of `{name}` from an empty set", span)
+        if (why := set_elem_problem(elem)) is not None:
+            raise self.error("E2005", why, span)
+        n = M.type_size(elem)
+        if n > MAX_LOOP:
+            raise self.error("E2005", f"{what} over a {t}: its element type {elem} has {n} "
+                             f"values, and {limit} at most {MAX_LOOP}", span,
+                             "use a set whose element type is smaller (a narrower range or set)")
+        return elem
+
+    def _any_stmt(self: Host, s: S.SFor, ctx: Ctx) -> tuple[M.Stmt, ...]:
+        """`any x in S { body }`: `let` the set once under a fresh name, then an `either`
+        with one branch per value v of the element type, `require v in S`, binding x to
+        v (each branch's names its own). S empty: no branch goes on, no transition."""
+        if s.name in self.globals or ctx.binds(s.name):
+            raise self.error("E1002", f"`{s.name}` is already defined; choose another name for "
+                             "the element", s.name_span)
+        it = self._unwrap(self.expr(s.iterable, ctx), s.iterable.span)
+        t = type_of(it)
+        if not isinstance(t, SetT):
+            raise self.error("E2001", f"`any` picks from a set, not {t}", s.iterable.span)
+        elem = self._unrolled_elem(t, s.name, s.iterable.span, "`any`",
+                                   "a choice has branches")
+        body, _ = self._block(s.body, ctx.bind(s.name, elem))  # its `let`s stay inside
+        var = ctx.ir(s.name)
+        snap = self._fresh(["_any"])["_any"]
+        whole = M.Local(snap, t, s.iterable.span)
+        sp = s.span
+        branches = []
+        for v in M.type_values(elem):
+            lit = M.Lit(v, elem, s.name_span)
+            names = self._fresh([var, *let_names(body)])
+            branches.append((M.Require(M.BinOp(M.Op.IN, lit, whole, BoolT(), sp), sp),
+                             M.Let(names[var], lit, sp),
+                             *rename_stmts(body, names, self.sizes, self.mentions)))
+        lowered = (M.Let(snap, it, sp), M.Either(tuple(branches), sp))
         self._loop_size(lowered, sp)
         return lowered
 

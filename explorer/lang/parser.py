@@ -23,7 +23,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from lark.tree import Meta
 
 from explorer.diagnostics import Diagnostic, SpecError
-from explorer.lang import cache
+from explorer.lang import cache, process
 from explorer.lang import syntax as S
 from explorer.model import MAX_INDUCTION_K, Span
 
@@ -33,14 +33,16 @@ _ESCAPE = re.compile(r"\\(.)")
 _ESCAPES = {"n": "\n", "t": "\t"}
 
 _EXPR_START = {"NAME", "INT", "LPAR", "LBRACE", "LSQB", "DASH", "TRUE", "FALSE", "NONE",
-               "NOT", "FORALL", "EXISTS", "IF"}
+               "NOT", "FORALL", "EXISTS", "IF", "ARGMIN", "ARGMAX"}
 _DECL_START = {"SPEC", "SET", "SYMMETRIC", "ENUM", "PARAM", "CONST", "VAR", "INIT", "ACTION",
+               "PROCESS",
                "INVARIANT", "TERMINAL", "CHECK", "PROPERTY", "DOC", "DEF", "PROC", "RENDER",
-               "FAIR", "STRONG"}
-_STMT_START = {"LET", "EITHER", "REQUIRE", "ASSERT", "SEMICOLON", "FOR", "WHILE"}
+               "FAIR", "STRONG", "COVER", "CONSTRAINT"}
+_STMT_START = {"LET", "EITHER", "REQUIRE", "ASSERT", "SEMICOLON", "FOR", "WHILE", "ANY",
+               "GOTO"}
 _WORDS = {"NAME": "a name", "INT": "a number", "STRING": "a message in double quotes",
           "DOC": "a doc comment", "CMP": "a comparison", "$END": "the end of the file"}
-_OPEN_KEYWORDS = {"forall", "exists", "if"}
+_OPEN_KEYWORDS = {"forall", "exists", "if", "argmin", "argmax"}
 
 
 _OPTIONS: dict[str, Any] = {"parser": "lalr", "start": ["start", "expr_only"],
@@ -78,10 +80,11 @@ def _cache_key(grammar: str) -> str:
 
 
 def parse_spec(text: str) -> S.SpecFile:
-    """Parse a whole spec; raises SpecError with one located diagnostic on failure."""
+    """Parse a whole spec; raises SpecError with one located diagnostic on failure (or
+    every error of its processes, which become declarations here: lang/process.py)."""
     spec = _parse(text, "start")
     assert isinstance(spec, S.SpecFile)  # what rule `start` becomes
-    return spec
+    return process.desugar(spec)
 
 
 def parse_expr(text: str) -> S.ExprNode:
@@ -208,7 +211,7 @@ def _translate(e: UnexpectedInput, text: str) -> Diagnostic:
 
 
 _TOKENS = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|[0-9]+|==|!=|<=|>=|\.\.|:=|\S")
-_OPERATORS = {"==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "%", "div", "in", "union",
+_OPERATORS = {"==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "**", "%", "div", "in", "union",
               "inter", "minus", "subset", ".."}
 
 
@@ -241,6 +244,11 @@ def _open_operand(text: str, pos: int) -> Diagnostic | None:
 
 def _sp(meta: Meta) -> Span:
     return Span(meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+def _docs(tokens: list[Any]) -> str:
+    """The text of `///` doc comments."""
+    return "\n".join(str(t)[3:].strip() for t in tokens)
 
 
 def _tsp(tok: Token) -> Span:
@@ -340,6 +348,22 @@ class _ToSyntax(Transformer[Token, S.SpecFile | S.ExprNode]):
         return S.DAction(str(name), params or (), guard, body, span=_tsp(name),
                          fairness=fair or "none")
 
+    def process_decl(self, meta: Meta, ch: _Ch) -> S.DProcess:
+        fair, name, binder, *items = ch
+        return S.DProcess(str(name), binder, tuple(i for i in items if i is not None),
+                          span=_tsp(name), fairness=fair or "none")
+
+    def process_var(self, meta: Meta, ch: _Ch) -> S.PVar:
+        *docs, name, type_, value = ch
+        return S.PVar(str(name), type_, value, _docs(docs), span=_tsp(name))
+
+    def process_step(self, meta: Meta, ch: _Ch) -> S.PStep:
+        *docs, name, guard, body = ch
+        return S.PStep(str(name), guard, body, _docs(docs), span=_tsp(name))
+
+    def s_goto(self, meta: Meta, ch: _Ch) -> S.SGoto:
+        return S.SGoto(str(ch[0]), span=_tsp(ch[0]))
+
     def weak_fair(self, meta: Meta, ch: _Ch) -> str:
         return "fair"
 
@@ -366,8 +390,16 @@ class _ToSyntax(Transformer[Token, S.SpecFile | S.ExprNode]):
     def terminal_decl(self, meta: Meta, ch: _Ch) -> S.DTerminal:
         return S.DTerminal(ch[0], span=_sp(meta))
 
+    def cover_decl(self, meta: Meta, ch: _Ch) -> S.DCover:
+        name, expr = ch
+        return S.DCover(str(name), expr, span=_tsp(name))
+
+    def constraint_decl(self, meta: Meta, ch: _Ch) -> S.DConstraint:
+        name, expr = ch
+        return S.DConstraint(str(name), expr, span=_tsp(name))
+
     def check_decl(self, meta: Meta, ch: _Ch) -> S.DCheck:
-        word, name, overrides, selection, assuming, (kind, target, steps, k) = ch
+        word, name, overrides, selection, assuming, ignoring, (kind, target, steps, k) = ch
         long = name is not None
         if not long:  # `check NAME ...`, NAME possibly `long`
             word, name = None, word
@@ -379,7 +411,8 @@ class _ToSyntax(Transformer[Token, S.SpecFile | S.ExprNode]):
         return S.DCheck(str(name), overrides or (), kind, tname,
                         _tsp(target) if target is not None else None, steps, only,
                         excluded=excluded, k=k, span=_tsp(name), long=long,
-                        fairness=assuming or ())
+                        fairness=assuming or (),
+                        deadlock=None if ignoring is None else _tsp(ignoring))
 
     def assuming(self, meta: Meta, ch: _Ch) -> tuple[tuple[str, str, Span], ...]:
         return tuple(ch[1:])
@@ -562,6 +595,10 @@ class _ToSyntax(Transformer[Token, S.SpecFile | S.ExprNode]):
         name, iterable, body = ch
         return S.SFor(str(name), iterable, body, _tsp(name), span=_sp(meta))
 
+    def s_any(self, meta: Meta, ch: _Ch) -> S.SFor:
+        name, iterable, body = ch
+        return S.SFor(str(name), iterable, body, _tsp(name), span=_sp(meta), pick=True)
+
     def s_while(self, meta: Meta, ch: _Ch) -> S.SWhile:
         cond, word, bound, body = ch
         if str(word) != "max":  # `max` is a plain name elsewhere, so specs may use it
@@ -575,6 +612,9 @@ class _ToSyntax(Transformer[Token, S.SpecFile | S.ExprNode]):
     # ---- expressions
     def quant(self, meta: Meta, ch: _Ch) -> S.EQuant:
         return S.EQuant(str(ch[0]) == "forall", ch[1], ch[2], span=_sp(meta))
+
+    def e_arg(self, meta: Meta, ch: _Ch) -> S.EArg:
+        return S.EArg(str(ch[0]) == "argmin", ch[1], ch[2], span=_sp(meta))
 
     def binders(self, meta: Meta, ch: _Ch) -> tuple[S.BinderNode, ...]:
         return tuple(ch)
@@ -657,14 +697,13 @@ class _ToSyntax(Transformer[Token, S.SpecFile | S.ExprNode]):
     def e_seq(self, meta: Meta, ch: _Ch) -> S.ESeqLit:
         return S.ESeqLit(tuple(c for c in ch if c is not None), span=_sp(meta))
 
-    def e_rec(self, meta: Meta, ch: _Ch) -> S.ERecLit:
+    def e_rec(self, meta: Meta, ch: _Ch) -> S.ERecLit | S.EFnLit:
         items = [c for c in ch if c is not None]
-        fields = []
-        for k, v in zip(items[::2], items[1::2]):
-            if not isinstance(k, S.EName):
-                raise _err("a record field name must be a plain name", getattr(k, "span", _sp(meta)))
-            fields.append((k.name, v))
-        return S.ERecLit(tuple(fields), span=_sp(meta))
+        pairs = list(zip(items[::2], items[1::2]))
+        if not all(isinstance(k, S.EName) for k, _ in pairs):  # keys that are values
+            return S.EFnLit(tuple(pairs), span=_sp(meta))
+        return S.ERecLit(tuple((k.name, v) for k, v in pairs), span=_sp(meta),
+                         names=tuple(k.span for k, _ in pairs))
 
     def e_fncomp(self, meta: Meta, ch: _Ch) -> S.EFnComp:
         key, e, binder = ch

@@ -37,6 +37,8 @@ class Resolved:
     terminals: tuple[S.DTerminal, ...] = ()
     renders: tuple[S.DRender, ...] = ()
     properties: tuple[S.DProperty, ...] = ()
+    covers: tuple[S.DCover, ...] = ()
+    constraints: tuple[S.DConstraint, ...] = ()
     checks: tuple[S.DCheck, ...] = ()
 
 
@@ -52,6 +54,11 @@ def resolve(spec: S.SpecFile) -> Resolved:
             "`spec mutex`" if decls else
             "the file declares nothing: a spec file starts with `spec NAME`", M.Span(1, 1, 1, 1)))
     declared = _declare_names(decls, diags)
+    for name, span in spec.processes:  # `P.pc` reads a process's variables: P is a name
+        if name in declared:
+            diags.append(Diagnostic("E1002", f"`{name}` is declared twice", span,
+                                    notes=(f"first declared at line {declared[name].line}",)))
+        declared.setdefault(name, span)
     return Resolved(
         specs[0].name if specs else "spec", specs[0].doc if specs else "",
         specs[0].span if specs else M.NOSPAN, tuple(diags), declared,
@@ -61,6 +68,8 @@ def resolve(spec: S.SpecFile) -> Resolved:
         terminals=tuple(d for d in decls if isinstance(d, S.DTerminal)),
         renders=tuple(d for d in decls if isinstance(d, S.DRender)),
         properties=tuple(d for d in decls if isinstance(d, S.DProperty)),
+        covers=tuple(d for d in decls if isinstance(d, S.DCover)),
+        constraints=tuple(d for d in decls if isinstance(d, S.DConstraint)),
         checks=tuple(d for d in decls if isinstance(d, S.DCheck)))
 
 
@@ -109,12 +118,14 @@ def _declare_names(decls: tuple[S.AnyDecl, ...], diags: list[Diagnostic]) -> dic
                 value(d)
             case S.DAction():
                 add("action", d.name, d.span)
-            case S.DInvariant() | S.DProperty():  # both are what `violation NAME` names
+            case S.DInvariant() | S.DProperty() | S.DCover():  # what `only` and `except` name
                 add("invariant", d.name, d.span)
+            case S.DConstraint():
+                add("constraint", d.name, d.span)
             case S.DCheck():
                 add("check", d.name, d.span)
-            case S.DSpec() | S.DInit() | S.DTerminal() | S.DRender():
-                pass
+            case S.DSpec() | S.DInit() | S.DTerminal() | S.DRender() | S.DProcess():
+                pass  # (a process is gone by now: lang/process.py; its name is below)
             case _:
                 assert_never(d)
     return declared

@@ -276,7 +276,7 @@ def fold_expr(e: M.Expr, ranges: int | None = MAX_FOLDED_RANGE) -> Any:
 def fold_op(op: M.Op, a: Any, b: Any) -> Any:
     """op applied to two constant values, or NOT_CONST when the engines must judge it."""
     O = M.Op
-    if op in (O.DIV, O.MOD) and b == 0:
+    if op in (O.DIV, O.MOD) and b == 0 or op is O.POW and isinstance(b, int) and b < 0:
         return NOT_CONST  # left to the engines, which report it with a trace
     table: dict[M.Op, Callable[[Any, Any], Any]] = {
         O.AND: lambda x, y: x and y, O.OR: lambda x, y: x or y,
@@ -287,9 +287,10 @@ def fold_op(op: M.Op, a: Any, b: Any) -> Any:
         O.IN: lambda x, y: x in y, O.NOTIN: lambda x, y: x not in y,
         O.SUBSET: lambda x, y: x <= y, O.ADD: lambda x, y: x + y, O.SUB: lambda x, y: x - y,
         O.MUL: lambda x, y: x * y, O.DIV: lambda x, y: x // y, O.MOD: lambda x, y: x % y,
+        O.POW: lambda x, y: x ** y, O.CONCAT: lambda x, y: x + y,
         O.UNION: lambda x, y: x | y, O.INTER: lambda x, y: x & y, O.MINUS: lambda x, y: x - y,
     }
-    if op in (O.LT, O.LE, O.GT, O.GE, O.ADD, O.SUB, O.MUL, O.DIV, O.MOD) and (
+    if op in (O.LT, O.LE, O.GT, O.GE, O.ADD, O.SUB, O.MUL, O.DIV, O.MOD, O.POW) and (
             a is None or b is None):
         return NOT_CONST
     if op in (O.LT, O.LE, O.GT, O.GE) and isinstance(a, Atom) and isinstance(b, Atom):

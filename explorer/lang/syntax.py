@@ -157,7 +157,19 @@ class ESeqLit(ExprNode):
 
 @dataclass(frozen=True)
 class ERecLit(ExprNode):
+    """`{a: 1, b: x}`: a record, or a function literal when every name is an atom."""
+
     fields: tuple[tuple[str, AnyExpr], ...]
+    span: Span = field(default=NOSPAN, compare=False)
+    names: tuple[Span, ...] = field(default=(), compare=False)  # each field name's place
+
+
+@dataclass(frozen=True)
+class EFnLit(ExprNode):
+    """`{0: a, 1: b}`, `{m1: 0, m2: 1}`: a function given key by key (its keys are values;
+    see ERecLit for keys that are all names)."""
+
+    pairs: tuple[tuple[AnyExpr, AnyExpr], ...]
     span: Span = field(default=NOSPAN, compare=False)
 
 
@@ -173,6 +185,17 @@ class EIte(ExprNode):
 class BinderNode:
     name: str
     domain: AnyExpr
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class EArg(ExprNode):
+    """`argmin x in S: e` (`least`) or `argmax x in S: e`: the element of S with the least
+    (greatest) e, the first in canonical order among ties; none when S is empty."""
+
+    least: bool
+    binder: BinderNode
+    key: AnyExpr
     span: Span = field(default=NOSPAN, compare=False)
 
 
@@ -278,14 +301,25 @@ class SCall(StmtNode):
 
 
 @dataclass(frozen=True)
+class SGoto(StmtNode):
+    """`goto STEP` in a process step: the step this instance takes next."""
+
+    label: str
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
 class SFor(StmtNode):
-    """`for NAME in e { body }`: over a set (canonical order) or a sequence (in order)."""
+    """`for NAME in e { body }`: over a set (canonical order) or a sequence (in order).
+    With `pick`, `any NAME in S { body }`: one transition per element of the set S (none
+    when S is empty), the statements after it going on in each."""
 
     name: str
     iterable: AnyExpr
     body: tuple[AnyStmt, ...]
     name_span: Span = field(default=NOSPAN, compare=False)
     span: Span = field(default=NOSPAN, compare=False)
+    pick: bool = False
 
 
 @dataclass(frozen=True)
@@ -428,6 +462,61 @@ class DTerminal(Decl):
 
 
 @dataclass(frozen=True)
+class PVar:
+    """`var NAME: TYPE = EXPR` in a process: one variable per instance, across its steps."""
+
+    name: str
+    type: AnyType
+    value: AnyExpr
+    doc: str = ""
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class PStep:
+    """`step NAME [when GUARD] { body }` in a process: one atomic step."""
+
+    name: str
+    guard: AnyExpr | None
+    body: tuple[AnyStmt, ...]
+    doc: str = ""
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class DProcess(Decl):
+    """`[fair] process NAME[(p in S)] { var ...  step ... }`: a non-atomic path; the
+    parser turns it into declarations (lang/process.py) and keeps it only by name."""
+
+    name: str
+    binder: BinderNode | None
+    items: tuple[PVar | PStep, ...]
+    doc: str = ""
+    span: Span = field(default=NOSPAN, compare=False)
+    fairness: str = "none"
+
+
+@dataclass(frozen=True)
+class DCover(Decl):
+    """`cover NAME: P`: a state predicate some reachable state must satisfy."""
+
+    name: str
+    expr: AnyExpr
+    doc: str = ""
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
+class DConstraint(Decl):
+    """`constraint NAME: P`: states violating P are checked but neither kept nor expanded."""
+
+    name: str
+    expr: AnyExpr
+    doc: str = ""
+    span: Span = field(default=NOSPAN, compare=False)
+
+
+@dataclass(frozen=True)
 class DCheck(Decl):
     name: str
     overrides: tuple[tuple[str, AnyExpr, Span], ...]
@@ -443,6 +532,7 @@ class DCheck(Decl):
     long: bool = False  # `check long NAME`: `explore --skip-long` leaves it out
     # `assuming fair A, strong fair B, unfair C`: (model.Fairness's value, action, span)
     fairness: tuple[tuple[str, str, Span], ...] = ()
+    deadlock: Span | None = None  # `ignoring deadlock`: where it is written
 
 
 @dataclass(frozen=True)
@@ -508,12 +598,16 @@ class DProperty(Decl):
 # The kinds of each syntax category, for exhaustive matches (`match` + `assert_never`).
 AnyType = TName | TBool | TInt | TRange | TSet | TFn | TOpt | TRec | TSeq
 AnyExpr = (ELit | EName | EUnary | EBinary | EIndex | ESlice | EField | ECall | ESetLit | ESeqLit
-           | ERecLit | EIte | EQuant | EFilter | EMap | EFnComp)
-AnyStmt = SAssign | SLet | SVar | SIf | SEither | SRequire | SAssert | SCall | SFor | SWhile
+           | ERecLit | EFnLit | EIte | EQuant | EArg | EFilter | EMap | EFnComp)
+AnyStmt = (SAssign | SLet | SVar | SIf | SEither | SRequire | SAssert | SCall | SFor | SWhile
+           | SGoto)
 AnyDecl = (DSpec | DSet | DEnum | DParam | DConst | DVar | DInit | DAction | DDef | DProc
-           | DInvariant | DTerminal | DCheck | DRender | DProperty)
+           | DInvariant | DTerminal | DCheck | DRender | DProperty | DCover | DConstraint
+           | DProcess)
 
 
 @dataclass(frozen=True)
 class SpecFile:
     decls: tuple[AnyDecl, ...]
+    # the processes the declarations came from (lang/process.py): name and place
+    processes: tuple[tuple[str, Span], ...] = ()

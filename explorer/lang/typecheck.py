@@ -18,6 +18,7 @@ Imports `model`, `values`, `diagnostics`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar, assert_never
 
@@ -36,6 +37,7 @@ from explorer.lang.rewrite import (
     Mentions,
     Sizes,
     fold_expr,
+    subst,
 )
 from explorer.lang.scope import Abort, Ctx, Def, Global, Param, Proc, article
 from explorer.model import AnyT, AtomT, BoolT, FnT, IntT, NoneT, OptT, RecT, SeqT, SetT, Span, Type
@@ -48,6 +50,7 @@ from explorer.types import (
     is_scalar,
     join,
     same_shape,
+    set_elem_problem,
 )
 from explorer.values import Atom, Value, format_value
 
@@ -80,6 +83,8 @@ class Elaborator(Lowering):
         self.declared = self.resolved.declared  # every value-level name of the file, for hints
         self.assertions: list[tuple[str, Span]] = []  # named asserts, in elaboration order
         self.current: str | None = None  # the def or proc being checked
+        self.constant: str | None = None  # the const, param, set or var being checked
+        self.fn_literals: list[Span] = []  # function literals so far (for unique key names)
         self.action_name = ""  # the action being checked
         self.sizes = Sizes()
         self.mentions = Mentions()
@@ -113,10 +118,13 @@ class Elaborator(Lowering):
             if isinstance(d, S.DDef | S.DProc):
                 self.guarded(lambda: self._callable(d))
             elif isinstance(d, S.DEnum | S.DSet | S.DParam | S.DConst | S.DVar):
+                self.constant = d.name
                 try:
                     self._constant_level(d)
                 except Abort:
                     fatal = True
+                finally:
+                    self.constant = None
         for n in self.overrides:
             if n not in self.param_types:
                 ov = self.overrides[n]
@@ -151,7 +159,12 @@ class Elaborator(Lowering):
         invariants += [M.Invariant(p.name, p.p, p.doc, p.span, always=True)
                        for p in properties if p.kind is M.Temporal.ALWAYS]
         properties = [p for p in properties if p.kind is not M.Temporal.ALWAYS]
-        inv_names = {d.name for d in r.invariants} | {d.name for d in r.properties}
+        covers = [c for d in r.covers
+                  if (c := self.guarded(lambda: self._cover(d))) is not None]
+        constraints = [k for d in r.constraints
+                       if (k := self.guarded(lambda: self._constraint(d))) is not None]
+        inv_names = ({d.name for d in r.invariants} | {d.name for d in r.properties}
+                     | {d.name for d in r.covers})
         for a, span in self.assertions:
             if a in inv_names:
                 self.error("E1002", f"`{a}` is the name of an invariant; give the assertion "
@@ -163,7 +176,8 @@ class Elaborator(Lowering):
                        tuple(self.types.values()), doc=r.doc,
                        assertions=tuple(dict.fromkeys(a for a, _ in self.assertions)),
                        render=render, init_span=r.inits[0].span if r.inits else r.span,
-                       properties=tuple(properties))
+                       properties=tuple(properties), covers=tuple(covers),
+                       constraints=tuple(constraints))
 
     # ------------------------------------------------------------------ defs and procs
     def _callable(self, d: S.DDef | S.DProc) -> None:
@@ -222,7 +236,17 @@ class Elaborator(Lowering):
         if name == self.current:
             return self.error("E1001", f"`{name}` cannot use itself: defs and procs cannot "
                               "recurse", span)
-        if name in self.declared:
+        if name == self.constant:
+            return self.error("E1001", f"`{name}` cannot refer to itself", span)
+        at = self.declared.get(name)
+        if at is not None and (at.line, at.col) < (span.line, span.col):
+            # declared above, yet unknown: its own declaration failed, and its error (already
+            # reported) says why; one more here would only cascade
+            if self.diags:
+                return Abort()
+            return self.error("E1001", f"`{name}` cannot be used: its declaration (line "
+                              f"{at.line}) could not be elaborated", span)
+        if at is not None:
             return self.error("E1001", f"`{name}` is declared later, at line "
                               f"{self.declared[name].line}; a declaration sees only what is "
                               "declared above it", span)
@@ -344,9 +368,8 @@ class Elaborator(Lowering):
                 return IntT(lo, hi)
             case S.TSet():
                 elem = self._type(node.elem)
-                if not is_scalar(elem):
-                    raise self.error("E2005", f"set elements must be bool, integers or atoms, "
-                                     f"not {elem}", node.elem.span)
+                if (why := set_elem_problem(elem)) is not None:
+                    raise self.error("E2005", why, node.elem.span)
                 return SetT(elem)
             case S.TFn():
                 dom = self._type(node.dom)
@@ -450,8 +473,13 @@ class Elaborator(Lowering):
         match s:
             case S.SCall():
                 return self._call_stmt(s, ctx), ctx
+            case S.SFor() if s.pick:
+                return self._any_stmt(s, ctx), ctx
             case S.SFor():
                 return self._for_stmt(s, ctx), ctx
+            case S.SGoto():
+                raise self.error("E2004", "`goto` chooses a process's next step: it belongs "
+                                 "in a `step` of a `process`", s.span)
             case S.SWhile():
                 return self._while_stmt(s, ctx), ctx
             case S.SAssign():
@@ -603,6 +631,14 @@ class Elaborator(Lowering):
         q = None if d.q is None else self._bool(d.q, Ctx())
         return M.Property(d.name, M.Temporal(d.kind), p, q, d.doc, d.span)
 
+    def _cover(self, d: S.DCover) -> M.Cover:
+        self.body_nodes = 0
+        return M.Cover(d.name, self._bool(d.expr, Ctx()), d.doc, d.span)
+
+    def _constraint(self, d: S.DConstraint) -> M.Constraint:
+        self.body_nodes = 0
+        return M.Constraint(d.name, self._bool(d.expr, Ctx()), d.doc, d.span)
+
     # ------------------------------------------------------------------ type helpers
     def _store(self, e: M.Expr, t: Type, span: Span, what: str) -> M.Expr:
         """Check that e may be stored where type t is declared (static part)."""
@@ -663,9 +699,10 @@ class Elaborator(Lowering):
 
     def _elem(self, e: M.Expr, span: Span) -> M.Expr:
         e = self._unwrap(e, span)
-        if not is_scalar(e.t):
-            raise self.error("E2005", f"set elements must be bool, integers or atoms, not {e.t}",
-                             span)
+        if isinstance(e, M.SeqLit) and isinstance(e.t, SeqT):  # as long as it is: in a set,
+            e = dataclasses.replace(e, t=SeqT(len(e.elems), e.t.elem))  # it does not grow
+        if (why := set_elem_problem(e.t)) is not None:
+            raise self.error("E2005", why, span)
         return e
 
     def _domain(self, b: S.BinderNode, ctx: Ctx) -> M.Expr:
@@ -746,6 +783,15 @@ class Elaborator(Lowering):
                 # A literal has no declared bound: it may grow up to the largest bound, and is
                 # checked against the declared one where it is stored.
                 return M.SeqLit(elems, SeqT(max(len(elems), MAX_SEQ), t), sp)
+            case S.ERecLit() if n.fields and all(
+                    (g := self.globals.get(f)) is not None and g.kind == "atom"
+                    and f not in ctx.locals for f, _ in n.fields):
+                # every key names an atom: a function literal (a record's fields are not values)
+                keys = tuple(S.EName(f, sp_) for (f, _), sp_ in zip(n.fields, n.names or
+                                                                   (sp,) * len(n.fields)))
+                return self._fn_literal(tuple(zip(keys, (x for _, x in n.fields))), sp, ctx)
+            case S.EFnLit():
+                return self._fn_literal(n.pairs, sp, ctx)
             case S.ERecLit():
                 names = [f for f, _ in n.fields]
                 if len(set(names)) != len(names):
@@ -764,6 +810,8 @@ class Elaborator(Lowering):
             case S.EQuant():
                 binders, inner = self._binders(n.binders, ctx)
                 return M.Quant(n.forall, binders, self._bool(n.body, inner), BoolT(), sp)
+            case S.EArg():
+                return self._arg_best(n, ctx)
             case S.EFilter():
                 (bd,), inner = self._binders((n.binder,), ctx)
                 return M.Filter(bd, self._bool(n.pred, inner), bd.domain.t, sp)
@@ -781,6 +829,65 @@ class Elaborator(Lowering):
                 return M.FnComp(bd, e, FnT(dom_t, e.t), sp)
             case _:
                 assert_never(n)
+
+    def _arg_best(self, n: S.EArg, ctx: Ctx) -> M.Expr:
+        """`argmin x in S: e` is `min({x in S where forall y in S: e <= e[x := y]})`: of the
+        elements with the least key, the first in canonical order (`min`, whose rules for
+        S's elements it follows); `argmax` the same with `>=`."""
+        (bd,), inner = self._binders((n.binder,), ctx)
+        elem = _elem_of(bd.domain.t)
+        key = self._int(self.expr(n.key, inner), n.key.span)
+        ordered = isinstance(elem, IntT | BoolT) or (isinstance(elem, AtomT)
+                                                      and not elem.symmetric)
+        if not ordered:
+            raise self.error("E2001", "argmin/argmax ranges over a set of integers, booleans or "
+                             f"atoms of a non-symmetric set, not {bd.domain.t}",
+                             n.binder.domain.span)
+        other = f"{bd.name}__other{len(self.fn_literals)}"
+        self.fn_literals.append(n.span)
+        y = M.Local(other, elem, n.binder.span)
+        key_y = subst(key, {bd.name: y})
+        op = M.Op.LE if n.least else M.Op.GE
+        best = M.Quant(True, (M.Binder(other, bd.domain, n.binder.span),),
+                       M.BinOp(op, key, key_y, BoolT(), n.span), BoolT(), n.span)
+        chosen = M.Filter(bd, best, bd.domain.t, n.span)
+        return M.Call(M.Builtin.MIN, (chosen,), OptT(elem), n.span)
+
+    def _fn_literal(self, pairs: tuple[tuple[S.AnyExpr, S.AnyExpr], ...], sp: Span,
+                    ctx: Ctx) -> M.Expr:
+        """`{k1: v1, ...}` with constant keys that are every value of one type (its domain):
+        the function `{x: if x == k1 then v1 else ... for x in D}`, which every engine has."""
+        keys: list[M.Expr] = []
+        seen: dict[Value, Span] = {}
+        for k, _ in pairs:
+            e = self._unwrap(self.expr(k, ctx), k.span)
+            v = fold_expr(e)
+            if v is NOT_CONST or not is_scalar(e.t):
+                raise self.error("E2005", "a function literal's keys are constants: atoms, "
+                                 "numbers or booleans", k.span)
+            if v in seen:
+                raise self.error("E1002", f"the key {format_value(v)} appears twice", k.span)
+            seen[v] = k.span
+            keys.append(M.Lit(v, e.t, k.span))
+        dom = self._join_all([e.t for e in keys], tuple(k for k, _ in pairs), sp)
+        if isinstance(dom, IntT):
+            ints = sorted(v for v in seen if isinstance(v, int))
+            dom = IntT(ints[0], ints[-1])
+        missing = [v for v in M.type_values(dom) if v not in seen]
+        if missing:
+            raise self.error("E2003", f"a function literal gives every key of its domain "
+                             f"{dom}: {', '.join(format_value(v) for v in missing[:5])}"
+                             f"{' ...' if len(missing) > 5 else ''} missing", sp)
+        vals = [self.expr(v, ctx) for _, v in pairs]
+        rng = self._join_all([v.t for v in vals], tuple(v for _, v in pairs), sp)
+        name = f"__key{len(self.fn_literals)}"
+        self.fn_literals.append(sp)
+        x = M.Local(ctx.ir(name), dom, sp)
+        body = vals[-1]
+        for key, val in zip(reversed(keys[:-1]), reversed(vals[:-1])):
+            body = M.Ite(M.BinOp(M.Op.EQ, x, key, BoolT(), key.span), val, body, rng, sp)
+        domain = M.Lit(frozenset(M.type_values(dom)), SetT(dom), sp)
+        return M.FnComp(M.Binder(x.name, domain, sp), body, FnT(dom, rng), sp)
 
     def _join_all(self, ts: list[Type], nodes: tuple[S.AnyExpr, ...], sp: Span) -> Type:
         t: Type = AnyT()
@@ -879,10 +986,31 @@ class Elaborator(Lowering):
             if t.lo is None or t.hi is None:
                 raise self.error("E2005", "cannot bound this range; use bounded operands", sp)
             return M.RangeSet(a, b, SetT(t), sp)
-        if op in ("+", "-", "*", "div", "%"):
+        if op == "+" and (isinstance(_strip_opt(a.t), SeqT) or isinstance(_strip_opt(b.t), SeqT)):
+            a, b = self._seq(a, n.a.span), self._seq(b, n.b.span)
+            assert isinstance(a.t, SeqT) and isinstance(b.t, SeqT)  # what _seq ensures
+            elem = join(a.t.elem, b.t.elem)
+            if elem is None:
+                raise self.error("E2001", f"cannot concatenate {a.t} and {b.t}", sp,
+                                 *_clash_notes(a.t.elem, b.t.elem))
+            for x, y in ((a, b), (b, a)):
+                if isinstance(x, M.SeqLit) and not x.elems:  # `[] + s` is s
+                    return y
+            # as long as both can be (a literal as long as it is): storing it checks that
+            # it fits
+            cap = sum(len(x.elems) if isinstance(x, M.SeqLit) else x.t.cap for x in (a, b)
+                      if isinstance(x.t, SeqT))
+            return M.BinOp(M.Op.CONCAT, a, b, SeqT(cap, elem), sp)
+        if op in ("+", "-", "*", "div", "%", "**"):
             a, b = self._int(a, n.a.span), self._int(b, n.b.span)
             assert isinstance(a.t, IntT) and isinstance(b.t, IntT)  # what _int ensures
-            iop = {"+": M.Op.ADD, "-": M.Op.SUB, "*": M.Op.MUL, "div": M.Op.DIV, "%": M.Op.MOD}[op]
+            if op == "**" and (b.t.hi is None or b.t.hi > M.MAX_EXPONENT):
+                bound = "has no bound" if b.t.hi is None else f"can be {b.t.hi}"
+                raise self.error("E2005", f"the exponent {bound}; an exponent's type allows at "
+                                 f"most {M.MAX_EXPONENT}", n.b.span,
+                                 "bound it, for example with a variable of type 0..8")
+            iop = {"+": M.Op.ADD, "-": M.Op.SUB, "*": M.Op.MUL, "div": M.Op.DIV, "%": M.Op.MOD,
+                   "**": M.Op.POW}[op]
             return M.BinOp(iop, a, b, arith(op, a.t, b.t), sp)
         raise AssertionError(op)
 

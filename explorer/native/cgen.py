@@ -46,6 +46,7 @@ from explorer.values import Value
 
 NONE = "NONE"  # the C value of none in an optional scalar (search.c defines it)
 I64 = "int64_t"
+MAX_COVERS = 62  # the bits of covers(), an int64_t that is -1 for a fault
 U64 = "uint64_t"
 
 
@@ -73,6 +74,13 @@ def has_any(t: Type) -> bool:
     if isinstance(t, RecT):
         return any(has_any(ft) for _, ft in t.fields)
     return False
+
+
+def _scalar_sets_only(model: M.Model) -> None:
+    """Unsupported for a set whose elements are not scalars: the compiled code holds a
+    set as a mask of its scalar elements' bits (the Python engine ranks compound ones)."""
+    for t in M.compound_sets(model):
+        raise Unsupported(f"a set of {t.elem} (sets of scalars only)")
 
 
 def retype(e: M.Expr, t: Type) -> M.Expr:
@@ -120,6 +128,7 @@ class CGen:
                  consts: dict[str, Value], symmetry: Sequence[AtomT] = ()) -> None:
         self.symmetry = tuple(symmetry)  # the symmetric sets to reduce by
         self.model = fold_model(model)
+        _scalar_sets_only(self.model)
         self.enc, self.lay = enc, lay
         self.consts = consts
         self.words = max(1, (lay.total + 63) // 64)
@@ -633,6 +642,10 @@ class CGen:
                 return f"fdiv_(&F, {a()}, {b()})"
             case O.MOD:
                 return f"fmod_(&F, {a()}, {b()})"
+            case O.POW:
+                return f"ipow_(&F, {a()}, {b()})"
+            case O.CONCAT:
+                return self.concat(fr, e)
             case O.UNION:
                 return f"({a()} | {b()})"
             case O.INTER:
@@ -809,6 +822,26 @@ class CGen:
                 f"{U64} {n} = {s} & {self.mask(lw)}; "
                 f"if ({n} >= {rt.cap}) {{ F = 1; {n} = 0; }} "
                 f"(({s} & ~{self.mask(lw)}) | ({n} + 1)) | (({U64}){cell} << ({lw} + {n} * {w})); }})")
+
+    def concat(self, fr: Frame, e: M.BinOp) -> str:
+        """s + t on packed sequences: both in the result's layout, t's elements shifted
+        past s's (the bits past a sequence's length are zero)."""
+        rt = e.t
+        assert isinstance(rt, SeqT) and isinstance(e.a.t, SeqT) and isinstance(e.b.t, SeqT)
+        self.need_word(rt)
+        lw, w = self.lay.len_width(rt), self.width(rt.elem)
+        a, b, na = self.tmp(), self.tmp(), self.tmp()
+
+        def part(x: M.Expr) -> str:  # a literal is as long as it is, not as it may grow
+            if isinstance(x, M.SeqLit):
+                x = replace(x, t=SeqT(len(x.elems), rt.elem),
+                            elems=tuple(retype(y, rt.elem) for y in x.elems))
+            assert isinstance(x.t, SeqT)
+            return self.convert(self.ex(fr, x), x.t, rt, check=False)
+        return (f"({{ {U64} {a} = {part(e.a)}; {U64} {b} = {part(e.b)}; "
+                f"{U64} {na} = {a} & {self.mask(lw)}; "
+                f"({na} + ({b} & {self.mask(lw)})) | shl(shr({a}, {lw}) "
+                f"| shl(shr({b}, {lw}), {na} * {w}), {lw}); }})")
 
     def seq_op(self, fr: Frame, e: M.Call) -> str:
         """insert(s, i, x), remove(s, x), index(s, x) on a packed sequence: its elements
@@ -1079,6 +1112,31 @@ class CGen:
         self.emit(1, "(void)F; return -1;")
         self.emit(0, "}")
 
+    def constraint(self) -> None:
+        """1 when the state satisfies every `constraint`, 0 when not, -2 when one fails to
+        evaluate."""
+        self.emit(0, f"static int constraint(const {U64} *s) {{")
+        self.emit(1, "int F = 0; (void)s;")
+        for c in self.model.constraints:
+            self.emit(1, f"{{ int ok = {self.ex(Frame(), c.expr)}; if (F) return -2; "
+                      "if (!ok) return 0; }")
+        self.emit(1, "(void)F; return 1;")
+        self.emit(0, "}")
+
+    def covers(self) -> None:
+        """The covers the state satisfies (cover i at bit i), -1 when one fails to
+        evaluate."""
+        if len(self.model.covers) > MAX_COVERS:
+            raise Unsupported(f"more than {MAX_COVERS} covers")
+        self.emit(0, f"#define NCOVERS {len(self.model.covers)}")
+        self.emit(0, f"static {I64} covers(const {U64} *s) {{")
+        self.emit(1, f"int F = 0; {I64} bits = 0; (void)s;")
+        for i, c in enumerate(self.model.covers):
+            self.emit(1, f"{{ int ok = {self.ex(Frame(), c.expr)}; if (F) return -1; "
+                      f"if (ok) bits |= ({I64})1 << {i}; }}")
+        self.emit(1, "(void)F; return bits;")
+        self.emit(0, "}")
+
     def terminal(self) -> None:
         self.emit(0, f"static int terminal(const {U64} *s) {{")
         self.emit(1, "int F = 0; (void)s;")
@@ -1111,6 +1169,8 @@ class CGen:
         self.init()
         self.invariants()
         self.terminal()
+        self.constraint()
+        self.covers()
         calls = " ".join(f"r = act{aid}(c, s); if (r < 0) return r; c->fired_now[{aid}] = r; "
                          f"total += r;" for aid in range(len(self.model.actions)))
         self.emit(0, f"static int64_t successors(ctx_t *c, const {U64} *s) {{")
@@ -1119,5 +1179,6 @@ class CGen:
         self.emit(1, "return total;")
         self.emit(0, "}")
         self.emit(0, f"static const int HAS_TERMINAL = {int(self.model.terminal is not None)};")
+        self.emit(0, f"static const int HAS_CONSTRAINT = {int(bool(self.model.constraints))};")
         self.emit(0, "#include \"search.c\"")
         return "\n".join(self.lines) + "\n"

@@ -50,7 +50,7 @@ POLL = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int
 HOLDS, VIOLATION, DEADLOCK, FAULT, STOP_LIMIT, STOP_STATES, STOP_DEPTH, STOP_MEMORY, \
     STOP_OVERFLOW, STOP_SHORTER, STOP_CAPACITY = range(11)
 CAPACITY = 2**31 - 1  # states the compiled search numbers (search.c)
-IN_INIT, IN_EXPAND, IN_INVARIANT, IN_TERMINAL = range(4)
+IN_INIT, IN_EXPAND, IN_INVARIANT, IN_TERMINAL, IN_CONSTRAINT = range(5)
 FAULTS = (EvalError, AssertFailure)
 
 
@@ -112,6 +112,16 @@ class NativeSearch:
 
     def binding_of(self, i: int) -> Binding | None:
         return None  # rebuilt from the action, as on the Python engine's fused path
+
+    def cover_firsts(self) -> tuple[list[int], int]:
+        """Each cover's first state and the first state where one fails to evaluate
+        (explicit.covers.Firsts), found by search.c."""
+        n = max(1, len(self.cm.model.covers))
+        first = (ctypes.c_int64 * n)()
+        self.lib.mx_covers.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int64)]
+        self.lib.mx_covers.restype = ctypes.c_int64
+        fault = int(self.lib.mx_covers(ctypes.c_void_p(self.ctx), first))
+        return [int(x) for x in first][:len(self.cm.model.covers)], fault
 
     def path(self, i: int) -> list[int]:
         out = []
@@ -378,6 +388,9 @@ def _fault_again(s: NativeSearch, cm: CompiledModel, where: int) -> None:
                 cm.successors(st, {}, [0] * cm.n_actions)
             elif where == IN_INVARIANT:
                 cm.invariants(st)
+            elif where == IN_CONSTRAINT:
+                assert cm.constraint is not None
+                cm.constraint(st)
             else:
                 assert cm.terminal is not None
                 cm.terminal(st)

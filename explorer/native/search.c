@@ -2,7 +2,7 @@
  * explorer/explicit/bfs.py (its fused `Unseen` path), so both engines give the same
  * figures and the same counterexample. Included at the end of a generated model
  * (cgen.py), which defines W, NACT, the `act<i>`, `successors`, `init_states`,
- * `invariants` and `terminal` functions. Nothing here comes from a spec.
+ * `invariants`, `terminal`, `constraint` and `covers` functions. Nothing here comes from a spec.
  *
  * Memory: states are stored once, in SB bytes each (the bytes their bits need; they are
  * worked on as W words), in one flat array indexed by state number (BFS order, so the
@@ -23,7 +23,7 @@ enum { HOLDS, VIOLATION, DEADLOCK, FAULT, STOP_LIMIT, STOP_STATES, STOP_DEPTH, S
 #define CAPACITY INT32_MAX
 #endif
 /* where a fault was met */
-enum { IN_INIT, IN_EXPAND, IN_INVARIANT, IN_TERMINAL };
+enum { IN_INIT, IN_EXPAND, IN_INVARIANT, IN_TERMINAL, IN_CONSTRAINT };
 
 static inline uint64_t mix(uint64_t h) {
     h ^= h >> 33;
@@ -578,6 +578,39 @@ static int finish(ctx_t *c, int status, int64_t at) {
     return status;
 }
 
+/* an initial state a constraint drops: kept aside, to be checked after the others */
+static int drop_init(ctx_t *c, const uint64_t *w) {
+    if (c->out_n == c->out_cap) {
+        int64_t cap = c->out_cap ? 2 * c->out_cap : 16;
+        uint64_t *o = realloc(c->out_init, (size_t)cap * W * sizeof *o);
+        if (!o)
+            return STOP_MEMORY;
+        c->out_init = o;
+        int64_t *u = realloc(c->out_upto, (size_t)cap * sizeof *u);
+        if (!u)
+            return STOP_MEMORY;
+        c->out_upto = u;
+        c->out_cap = cap;
+    }
+    memcpy(c->out_init + c->out_n * W, w, W * sizeof *w);
+    c->out_upto[c->out_n++] = c->n_init;
+    return 0;
+}
+
+/* the search ends in state t, which a constraint drops (successor of state `from`, -1
+ * for an initial state): t is stored only as the trace's last state */
+static int end_in_dropped(ctx_t *c, const uint64_t *t, const uint64_t *key, int64_t from,
+                          int status, int where, int inv) {
+    uint64_t slot;
+    lookup(c, key, &slot);
+    if (store(c, t, key, slot, (int32_t)from) < 0)
+        return finish(c, STOP_MEMORY, -1);
+    c->phantom = 1;
+    c->where = where;
+    c->invariant = inv;
+    return finish(c, status, c->n - 1);
+}
+
 static int add_init(ctx_t *c, const uint64_t *w) {
     c->n_init++;
     if ((c->n_init & 1023) == 0 && c->poll(1, c->n, c->n_init, 0, 0))
@@ -591,6 +624,20 @@ static int add_init(ctx_t *c, const uint64_t *w) {
 #endif
     if (lookup(c, key, &slot) >= 0)
         return 0;
+    if (HAS_CONSTRAINT) {
+        int in = constraint(w);
+        if (OVF)
+            return STOP_OVERFLOW;
+        if (in == -2) { /* a fault at that state, not in computing it */
+            if (store(c, w, key, slot, -1) < 0)
+                return STOP_MEMORY;
+            c->phantom = 1;
+            c->where = IN_CONSTRAINT;
+            return FAULT;
+        }
+        if (!in)
+            return drop_init(c, w);
+    }
     int full = room(c);
     if (full)
         return full;
@@ -676,6 +723,23 @@ static int insert(ctx_t *c, const uint64_t *t, const uint64_t *key, int aid, int
     if (seen >= 0) {
         *to = seen;
         return -1;
+    }
+    if (HAS_CONSTRAINT) { /* as TLC: checked against the invariants, neither stored nor expanded */
+        int in = constraint(t), r;
+        if (OVF)
+            return finish(c, STOP_OVERFLOW, -1);
+        if (in != 1) {
+            if (in == 0 && bad == -3)
+                bad = invariants(t);
+            if (OVF)
+                return finish(c, STOP_OVERFLOW, -1);
+            if (in == 0 && bad == -1)
+                return -1;
+            if ((r = shorter(c)) >= 0)
+                return r;
+            return end_in_dropped(c, t, key, i, bad >= 0 && in == 0 ? VIOLATION : FAULT,
+                                  in == -2 ? IN_CONSTRAINT : IN_INVARIANT, bad);
+        }
     }
     int64_t j = c->n;
     int full = room(c);
@@ -911,6 +975,8 @@ static int search(ctx_t *c) {
         c->where = IN_INIT;
         return finish(c, FAULT, -1);
     }
+    if (r > 0 && c->phantom) /* a constraint failed to evaluate at an initial state */
+        return finish(c, r, c->n - 1);
     if (r > 0) {
         c->where = IN_INIT;
         return finish(c, r, -1);
@@ -931,6 +997,23 @@ static int search(ctx_t *c) {
             }
             c->invariant = bad;
             return finish(c, VIOLATION, j);
+        }
+    }
+    for (int64_t k = 0; k < c->out_n; k++) {
+        const uint64_t *s = c->out_init + k * W;
+        int bad = invariants(s);
+        if (OVF)
+            return finish(c, STOP_OVERFLOW, -1);
+        if (bad != -1) {
+            c->n_init = c->out_upto[k];
+#if SYM
+            uint64_t key[W];
+            canon(s, key);
+#else
+            const uint64_t *key = s;
+#endif
+            return end_in_dropped(c, s, key, -1, bad == -2 ? FAULT : VIOLATION,
+                                  IN_INVARIANT, bad);
         }
     }
     c->level_end = c->n;
@@ -1021,6 +1104,8 @@ EXPORT void mx_free(ctx_t *c) {
     free(c->kbuf);
     free(c->parent);
     free(c->upto);
+    free(c->out_init);
+    free(c->out_upto);
     free(c->table);
     free(c->buf);
     free(c->buf_aid);
@@ -1057,13 +1142,31 @@ EXPORT int mx_run(ctx_t *c, int64_t max_states, int64_t max_depth, int deadlock,
     out[1] = c->at;
     out[2] = c->where;
     out[3] = c->invariant;
-    out[4] = c->n;
+    out[4] = c->n - c->phantom;
     out[5] = generated(c);
     out[6] = c->depth;
-    out[7] = c->n - c->i;
+    out[7] = c->n - c->phantom - c->i;
     memcpy(fired, c->fired, sizeof c->fired);
     memcpy(fresh, c->fresh, sizeof c->fresh);
     return status;
+}
+
+/* each cover's first state (-1: none) over the kept states, every cover evaluated in
+ * every state; the first state where one fails to evaluate, or -1 */
+EXPORT int64_t mx_covers(ctx_t *c, int64_t *first) {
+    for (int k = 0; k < NCOVERS; k++)
+        first[k] = -1;
+    for (int64_t j = 0; j < c->n - c->phantom; j++) {
+        uint64_t s[W];
+        load(c, j, s);
+        int64_t bits = covers(s);
+        if (bits < 0)
+            return j;
+        for (int k = 0; k < NCOVERS; k++)
+            if (first[k] < 0 && ((bits >> k) & 1))
+                first[k] = j;
+    }
+    return -1;
 }
 
 EXPORT void mx_state(ctx_t *c, int64_t j, uint64_t *out) {

@@ -71,6 +71,13 @@ struct ctx {
     uint32_t *i_table;
     uint64_t i_mask;
 #endif
+    /* initial states a constraint drops (W words each), checked against the invariants
+     * after the others, and how many initial states were generated up to each */
+    uint64_t *out_init;
+    int64_t *out_upto, out_n, out_cap;
+    /* 1 when state n - 1 is one a constraint drops, stored only for the trace of the
+     * violation or fault found in it */
+    int phantom;
     /* the result */
     int status, where, invariant;
     int64_t at;
@@ -184,6 +191,18 @@ static inline int64_t fdiv_(int *F, int64_t a, int64_t b) {
     if ((a % b != 0) && ((a < 0) != (b < 0)))
         q--;
     return q;
+}
+
+/* a ** b; a negative exponent is a runtime error, a result beyond 64 bits an overflow */
+static inline int64_t ipow_(int *F, int64_t a, int64_t b) {
+    if (b < 0) {
+        *F = 1;
+        return 0;
+    }
+    int64_t r = 1;
+    for (int64_t k = 0; k < b && !OVF; k++)
+        r = ar_mul(r, a);
+    return r;
 }
 
 static inline int64_t fmod_(int *F, int64_t a, int64_t b) {

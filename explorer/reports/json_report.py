@@ -76,6 +76,11 @@ def verdict_json(v: Verdict, timings: bool = True) -> dict[str, Any]:
                      for c in r.coverage],
         "trace": trace_json(r.trace) if r.trace is not None else None,
     }
+    if r.covers:  # judged over a complete search: each cover's shortest path (null: none)
+        out["covers"] = [{"cover": c.name, "line": c.span.line, "steps": c.steps}
+                         for c in r.covers]
+    if not v.check.deadlock:  # the check's `ignoring deadlock`
+        out["ignoring_deadlock"] = True
     if v.check.fairness:  # the check's `assuming` clause: action -> fair | strong fair | none
         out["assuming"] = {a: f.value for a, f in v.check.fairness}
     return out

@@ -73,6 +73,21 @@ def format_coverage(r: Result) -> list[str]:
     return lines
 
 
+def format_covers(r: Result) -> list[str]:
+    """Each cover with the length of a shortest path to it, or that none reaches it."""
+    if not r.covers:
+        return []
+    w = max(len(c.name) for c in r.covers)
+    lines = ["  covers (cover, line, shortest path):"]
+    missed = ("never reached   <- no reachable state satisfies it"
+              if r.outcome.kind is OutcomeKind.HOLDS else
+              f"not within {r.figures.depth} steps (bounded: it may be deeper)")
+    for c in r.covers:
+        reach = f"{c.steps} step{'s' * (c.steps != 1)}" if c.steps is not None else missed
+        lines.append(f"    {c.name:<{w}}  line {c.span.line:<4} {reach}")
+    return lines
+
+
 def _lasso_words(trace: Trace | None) -> str:
     """A lasso in words: `3 steps, then a cycle of 2 steps back to state 3`."""
     if trace is None or trace.loop is None:
@@ -149,6 +164,7 @@ def format_verdict(v: Verdict, model: Model, path: str, source: str, full: bool 
             lines.extend(format_trace(r.trace, full, first=first))
     lines.append("  " + format_figures(r, timings))
     lines.extend(format_coverage(r))
+    lines.extend(format_covers(r))
     for cov in r.coverage:
         if cov.fired == 0 and r.figures.complete:
             lines.append(f"  warning: action {cov.action} (line {cov.span.line}) never fired; "

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import assert_never
 
 from explorer.model import Check, ExpectKind
-from explorer.results import Outcome, OutcomeKind, Result
+from explorer.results import EXIT_UNCOVERED, Outcome, OutcomeKind, Result
 
 
 @dataclass
@@ -56,6 +56,20 @@ def judge(check: Check, config: tuple[tuple[str, object], ...], result: Result,
     """`accept_bounded`: a bounded search that found nothing satisfies `expect holds`
     (`--accept-bounded`); otherwise it is no answer."""
     exp, o = check.expect, result.outcome
+    missed = result.uncovered()
+    if missed and exp.kind in (ExpectKind.HOLDS, ExpectKind.PROVED):
+        which = ", ".join(missed)
+        return Verdict(check, config, result, False, EXIT_UNCOVERED,
+                       f"cover{'s' if len(missed) > 1 else ''} {which} never reached: the "
+                       "exploration was complete and no state satisfies "
+                       f"{'them' if len(missed) > 1 else 'it'}, so the check holds vacuously "
+                       "for what it describes", overridden=overridden)
+    deeper = [c.name for c in result.covers if c.steps is None]
+    if o.kind is OutcomeKind.BOUNDED and deeper and exp.kind is ExpectKind.HOLDS:
+        return Verdict(check, config, result, False, 3,
+                       f"cover{'s' * (len(deeper) > 1)} {', '.join(deeper)} not reached within "
+                       f"{result.figures.depth} steps: a bounded search cannot say it is never "
+                       "reached, so no answer", overridden=overridden)
     match o.kind:
         case OutcomeKind.INCOMPLETE:
             return Verdict(check, config, result, False, 3,

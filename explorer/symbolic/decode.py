@@ -48,9 +48,14 @@ def _fault(e: EvalError | AssertFailure) -> Outcome:
 
 def state_outcome(model: M.Model, invs: list[M.Invariant], state: State,
                   deadlock: bool) -> Outcome | None:
-    """What is wrong with a state: the first of `invs` that fails to evaluate or is false
-    (model order), or else, when `deadlock` is asked, whether it is a deadlock."""
+    """What is wrong with a state: a constraint that fails to evaluate (the search
+    evaluates them first), the first of `invs` that fails to evaluate or is false (model
+    order), or else, when `deadlock` is asked, whether it is a deadlock."""
     it = Interp(model)
+    try:
+        it.in_model(state)
+    except EvalError as e:
+        return _fault(e)
     for inv in invs:
         try:
             ok = it.invariant_holds(inv.name, state)
@@ -72,6 +77,15 @@ def state_outcome(model: M.Model, invs: list[M.Invariant], state: State,
         if not terminal:
             return Outcome(OutcomeKind.DEADLOCK, message="deadlock: no action is enabled and the state "
                            "is not terminal")
+    return None
+
+
+def cover_fault(model: M.Model, state: State) -> Outcome | None:
+    """The runtime error of evaluating the covers in a state, if any."""
+    try:
+        Interp(model).covers(state)
+    except EvalError as e:
+        return _fault(e)
     return None
 
 

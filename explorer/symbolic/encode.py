@@ -725,6 +725,8 @@ class Encoder:
                 M.Op.UNION: _or, M.Op.INTER: _and,
                 M.Op.MINUS: lambda x, y: _and(x, mk_not(y))}[op]
             return SSet({k: f(sa.mem.get(k, FALSE), sb.mem.get(k, FALSE)) for k in keys})
+        if op is M.Op.CONCAT:
+            return self._concat(self._need_as(SSeq, a, g, sp), self._need_as(SSeq, b, g, sp))
         x, y = self._term(a, g, sp), self._term(b, g, sp)
         ta = e.a.t.inner if isinstance(e.a.t, OptT) else e.a.t
         if isinstance(ta, AtomT):
@@ -753,7 +755,36 @@ class Encoder:
             q = mk_ite(y > 0, x / y, (-x) / (-y))
             safe_q = mk_ite(y == 0, 0, q)
             return safe_q if op is M.Op.DIV else mk_ite(y == 0, 0, x - y * q)
+        if op is M.Op.POW:
+            self._fault(_and(g, y < 0), "E3009", sp)
+            t = e.b.t
+            assert isinstance(t, IntT) and t.hi is not None  # bounded by the elaborator
+            powers, r = [], z3.IntVal(1)
+            for _ in range(max(t.hi, 0) + 1):
+                powers.append(r)
+                r = r * x
+            out = powers[-1]
+            for k in range(len(powers) - 2, -1, -1):
+                out = mk_ite(y == k, powers[k], out)
+            return out
         assert_never(op)
+
+    @staticmethod
+    def _concat(sa: SSeq, sb: SSeq) -> SSeq:
+        """s + t: slot j holds s's item j below s's length, else t's item j - len(s) (the
+        slots past the length hold anything)."""
+        if not sb.items:
+            return SSeq(sa.n + sb.n, list(sa.items))
+        la, lb = len(sa.items), len(sb.items)
+        items: list[Sym] = []
+        for j in range(la + lb):
+            # len(s) == n puts t's item j - n here (n from 0 to j, with j - n an item of t)
+            cands = [(n, sb.items[j - n]) for n in range(max(0, j - lb + 1), min(j, la) + 1)]
+            here = cands[-1][1]
+            for n, v in reversed(cands[:-1]):
+                here = ite(sa.n == n, v, here)
+            items.append(ite(sa.n > j, sa.items[j], here) if j < la else here)
+        return SSeq(sa.n + sb.n, items)
 
     def _member(self, x: Sym, s: SSet, elem_t: Type | None) -> z3.BoolRef:
         if isinstance(x, SOpt):  # sets never hold none

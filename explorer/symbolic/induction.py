@@ -14,7 +14,9 @@ The solver's frames follow the proof obligations: the hypothesis (the good state
 path) in the outer frame, one action in the middle one, one negated invariant innermost,
 so a failure names both. A failure is a counterexample to induction (CTI): K states
 satisfying every invariant, then the action, then a state violating the named one. Deadlock
-freedom is not an inductive property and is not proved here.
+freedom is not an inductive property and is not proved here. With `constraint`s, the
+hypothesis states satisfy them too (the search expands no other state); covers are about
+reachability, which induction does not decide: a proof leaves them out.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import z3
 from explorer import budget as B
 from explorer import model as M
 from explorer.budget import Budget
-from explorer.engine import finish
+from explorer.engine import Unsupported, finish
 from explorer.results import Figures, Outcome, OutcomeKind, Result, Trace, within_budget
 from explorer.symbolic import decode
 from explorer.symbolic.bmc import check_bmc, goals, z3_budget, z3_stops
@@ -65,7 +67,7 @@ def _prove(model: M.Model, k: int, progress: TextIO | None, verify: bool, b: Bud
     if progress is not None:
         progress.write(f"  prove: base case ({k - 1} step{'s' * (k != 2)})\n")
     base = check_bmc(model, k - 1, check_deadlock=False, progress=None, verify=verify,
-                     invariants=every, budget=b)
+                     invariants=every, budget=b, covers=False)
     if base.outcome.kind is not OutcomeKind.BOUNDED:
         base.engine = "prove"
         base.figures.elapsed = time.monotonic() - t0
@@ -74,6 +76,10 @@ def _prove(model: M.Model, k: int, progress: TextIO | None, verify: bool, b: Bud
     with b.during(B.PHASE_ENCODE):
         sys = System(model)
         solver = Solver(b)
+    if sys.constraints_may_fail:
+        raise Unsupported("a constraint that may fail to evaluate (induction would have to "
+                          "prove it never does; the explicit engines and bmc report it)",
+                          next(c.span for c in model.constraints))
     ask = solver.check
 
     def unknown() -> Result:
@@ -92,6 +98,8 @@ def _prove(model: M.Model, k: int, progress: TextIO | None, verify: bool, b: Bud
         for j in range(k):
             b.check()
             solver.add(sys.good(sys.invariants, j))
+            if model.constraints:  # only states the constraints keep are expanded
+                solver.add(sys.inside(j))
         for j in range(k - 1):
             b.check()
             solver.add(z3.Not(sys.fault(j)), sys.trans(j))

@@ -76,6 +76,15 @@ class System:
             fails = disj([f.cond for f in faults])
             self.invariants.append(InvTerms(inv, holds, fails, z3.Or(z3.Not(holds), fails),
                                             z3.And(holds, z3.Not(fails))))
+        # the constraints: hold (and evaluate), fail to evaluate
+        cons = [enc.predicate(c.expr, self._cur.vals) for c in model.constraints]
+        self._cons_fails = disj([f.cond for _, fs in cons for f in fs])
+        self._inside = conj([h for h, _ in cons] + [z3.Not(self._cons_fails)])
+        self.constraints_may_fail = any(fs for _, fs in cons)
+        # the covers: each holds (and evaluates); one fails to evaluate
+        covs = [enc.predicate(c.expr, self._cur.vals) for c in model.covers]
+        self._cover_fails = disj([f.cond for _, fs in covs for f in fs])
+        self._covers = [z3.And(h, z3.Not(self._cover_fails)) for h, _ in covs]
         if model.terminal is not None:
             term, tfaults = enc.predicate(model.terminal, self._cur.vals)
             self._term_fails = disj([f.cond for f in tfaults])
@@ -173,6 +182,22 @@ class System:
     def deadlock(self, k: int) -> z3.BoolRef:
         assert self._has_steps, "a System built without steps"
         return self._inst(self._deadlock, k)
+
+    def inside(self, k: int) -> z3.BoolRef:
+        """State k satisfies every constraint (a search keeps and expands it)."""
+        return self._inst(self._inside, k)
+
+    def constraint_fails(self, k: int) -> z3.BoolRef:
+        """A constraint fails to evaluate in state k."""
+        return self._inst(self._cons_fails, k)
+
+    def cover(self, i: int, k: int) -> z3.BoolRef:
+        """Cover i holds in state k (and no cover fails to evaluate there)."""
+        return self._inst(self._covers[i], k)
+
+    def cover_fails(self, k: int) -> z3.BoolRef:
+        """A cover fails to evaluate in state k."""
+        return self._inst(self._cover_fails, k)
 
     def bad(self, inv: InvTerms, k: int) -> z3.BoolRef:
         """Invariant inv is false, or fails to evaluate, in state k."""
