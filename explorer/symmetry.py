@@ -140,7 +140,8 @@ def analyse(model: M.Model) -> Symmetry:
         for elem in _compound_elems(v.t):
             for t in candidates:
                 if _mentions(elem, t):
-                    refuse(t, f"`{v.name}` is a set of {elem}, which holds its atoms", v.span)
+                    refuse(t, f"`{v.name}` holds sets of (or functions over) {elem}, "
+                           "which hold its atoms", v.span)
     for e in _evaluated(model):
         for x in M.walk_expr(e):
             open_sets = [t for t in candidates if t.name not in refused]
@@ -163,9 +164,12 @@ def analyse(model: M.Model) -> Symmetry:
 
 
 def _compound_elems(t: M.Type) -> Iterator[M.Type]:
-    """The element types of the sets within t that are not scalars."""
+    """The element types of the sets within t, and the domains of its functions, that are
+    not scalars."""
     if isinstance(t, M.SetT) and not isinstance(t.elem, M.BoolT | M.IntT | M.AtomT):
         yield t.elem
+    if isinstance(t, M.FnT) and not isinstance(t.dom, M.BoolT | M.IntT | M.AtomT):
+        yield t.dom
     if isinstance(t, M.OptT):
         yield from _compound_elems(t.inner)
     elif isinstance(t, M.SetT | M.SeqT):

@@ -222,7 +222,7 @@ CASES: dict[str, tuple[tuple[str, ...], list[tuple[str, int, int]]]] = {
     # sets hold records, sequences, sets, functions: within MAX_SET_ELEMS values, not options
     "e2005_set_of_too_many_values": (("var s: set seq[4] 0..9", "init { s = {} }"),
                                      [("E2005", 1, 12)]),
-    "e2005_function_domain": (("var f: seq[2] bool -> bool", "init { f = {} }"), [("E2005", 1, 8)]),
+    "e2005_function_domain": (("var f: seq[4] 0..9 -> bool", "init { f = {} }"), [("E2005", 1, 8)]),
     "e2005_set_of_big_records": (("var x: bool", "init { x = {{a: k} for k in 0..2000} == {} }"),
                                  [("E2005", 2, 13)]),
     # ---- E2006 not assignable

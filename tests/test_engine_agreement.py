@@ -691,6 +691,7 @@ init { msgs = {}  logs = {[], [true]}  picked = none
        weight in {{p1: 1, p2: 0}, {p1: 2, p2: 2}}  light = none }
 action lightest { light := argmin p in P: weight[p]  weight[p1] := (weight[p1] + 1) % 3 }
 action heaviest { light := argmax p in {q in P where weight[q] > 0}: 2 - weight[p] }
+
 action send(k in K, p in P) when {kind: k, from: p} not in msgs {
   msgs := msgs union {{kind: k, from: p}}
 }
@@ -700,6 +701,20 @@ action take when picked == none {
 action log(b in bool) { logs := {append(l, b) for l in {x in logs where len(x) < 2}} union {[]} }
 invariant kinds: forall m in msgs: m.from in P
 invariant sizes: exists l in logs: len(l) == 0
+"""
+
+
+SPECS["compound_function_domains"] = """
+spec domains
+set P = {p1, p2}
+var votes: {from: P, yes: bool} -> 0..1
+var tally: seq[1] bool -> 0..2
+init { votes = {{from: p1, yes: false}: 0, {from: p1, yes: true}: 1,
+                {from: p2, yes: false}: 0, {from: p2, yes: true}: 0}
+       tally = {[]: 0, [false]: 0, [true]: 2} }
+action vote(p in P, b in bool) { votes[{from: p, yes: b}] := 1 - votes[{from: p, yes: b}] }
+action count(b in bool) when tally[[b]] < 2 { tally[[b]] := tally[[b]] + 1  tally[[]] := 1 }
+invariant one: votes[{from: p1, yes: true}] + votes[{from: p2, yes: true}] <= 2
 """
 
 

@@ -333,10 +333,14 @@ def test_a_check_assumes_fairness() -> None:
 
 @pytest.mark.parametrize("word, ok", [("always", True), ("eventually", True), ("unfair", True),
                                       ("to", True), ("fair", False), ("strong", False),
-                                      ("assuming", False), ("leads", False)])
-def test_the_liveness_words_as_names(word: str, ok: bool) -> None:
-    """README, "The language": the liveness words are keywords only where their forms can
-    come; four of them cannot name something written right after an expression."""
+                                      ("assuming", False), ("leads", False), ("step", True),
+                                      ("cover", False), ("constraint", False),
+                                      ("process", False), ("any", False), ("goto", False),
+                                      ("ignoring", False)])
+def test_the_newer_words_as_names(word: str, ok: bool) -> None:
+    """README, "The language": the liveness, cover, constraint and process words are
+    keywords only where their forms can come; some cannot name something written right
+    after an expression, and the error says why."""
     text = (f"spec k\nvar x: bool\nvar {word}: bool\ninit {{ x = false  {word} = false }}\n"
             f"action a {{ x := true  {word} := true }}\n")
     if ok:
@@ -345,6 +349,7 @@ def test_the_liveness_words_as_names(word: str, ok: bool) -> None:
         with pytest.raises(SpecError) as e:
             load_text(text, "k.mnt")
         assert [d.code for d in e.value.diagnostics] == ["E0001"]
+        assert f"`{word}` is a keyword where it can start a form" in e.value.diagnostics[0].notes[0]
 
 
 # Arithmetic reads as Python reads it: `**` binds tighter than a unary minus on its left

@@ -78,6 +78,15 @@ init { logs = {[]} }
 action grow(b in 0..1) { logs := logs union {append(l, b) for l in {x in logs where len(x) < 2}} }
 invariant few: len(logs) < 5
 """, "violation few", 3),
+    # a function over records: p1 and p2 both vote yes in two steps
+    "domains": ("""spec domains
+set P = {p1, p2}
+var votes: {from: P, yes: bool} -> 0..1
+init { votes = {v: 0 for v in {{from: p1, yes: false}, {from: p1, yes: true},
+                               {from: p2, yes: false}, {from: p2, yes: true}}} }
+action vote(p in P, b in bool) { votes[{from: p, yes: b}] := 1 }
+invariant not_both: votes[{from: p1, yes: true}] + votes[{from: p2, yes: true}] < 2
+""", "violation not_both", 2),
 }
 
 

@@ -140,6 +140,8 @@ def _universes(model: M.Model) -> list[Type]:
     (Encoding.universes)."""
     out: list[Type] = []
     for t in M.compound_sets(model):
+        if not isinstance(t, SetT):
+            continue  # a function's compound keys are ranked in its exact domain
         for i, u in enumerate(out):
             j = join(u, t.elem)
             if j is not None:

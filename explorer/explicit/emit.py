@@ -478,8 +478,7 @@ class Emitter:
     def literal_values(self, dom: M.Expr) -> list[Value]:
         """The values of a literal domain, in exploration order (that of their codes)."""
         assert isinstance(dom, M.Lit)
-        elem = elem_type(dom)
-        return sorted(dom.value, key=lambda x: self.enc.encode(elem, x))
+        return sorted(dom.value, key=sort_key)
 
     def combos(self, binders: tuple[M.Binder, ...], most: int) -> list[tuple[Value, ...]] | None:
         """The bindings of binders over literal domains, in exploration order; None when a
@@ -572,6 +571,8 @@ class Emitter:
                 return f"_key({k}, {code}, {dom.lo}, {n})"
             off = f" - {dom.lo}" if dom.lo else ""
             return f"({t}{off} if 0 <= ({t} := {code}){off} < {n} else _dom({k}, {t}))"
+        if not isinstance(dom, BoolT | AtomT):  # a compound key: its position, by table
+            return f"_fkey({self.rt.span(span)}, {self.enc.key_table(dom)}, {code})"
         return code
 
     def apply(self, fr: Frame, e: M.Apply) -> str:

@@ -32,7 +32,24 @@ class Encoding:
         # value to bit (its rank in canonical order) and back (generated code reads them)
         self.ranks: list[dict[Any, int]] = []
         self.unranks: list[list[Any]] = []
-        self._tables: dict[Type, int] = {}
+        self._tables: dict[object, int] = {}
+
+    def keys(self, dom: Type) -> list[Value]:
+        """A function's keys in the order of its compact tuple: canonical (for scalars, the
+        order of type_values)."""
+        return sorted(type_values(dom), key=sort_key)
+
+    def key_table(self, dom: Type) -> int:
+        """The index of the table from a compound key's compact value to its position in
+        the compact tuple of a function over dom (exactly dom: functions over different
+        domains never meet)."""
+        k = self._tables.get(("key", dom))
+        if k is None:
+            compact = [self.encode(dom, v) for v in self.keys(dom)]
+            k = self._tables[("key", dom)] = len(self.ranks)
+            self.ranks.append({c: i for i, c in enumerate(compact)})
+            self.unranks.append(compact)
+        return k
 
     def universe(self, t: Type) -> Type:
         """The type whose values rank a set with elements of type t (compound)."""
@@ -87,7 +104,7 @@ class Encoding:
                 mask |= 1 << self.bit(t.elem, self.encode(t.elem, x))
             return mask
         if isinstance(t, FnT):
-            return tuple(self.encode(t.rng, v[k]) for k in type_values(t.dom))
+            return tuple(self.encode(t.rng, v[k]) for k in self.keys(t.dom))
         if isinstance(t, RecT):
             return tuple(self.encode(ft, v[n]) for n, ft in t.fields)
         if isinstance(t, SeqT):
@@ -116,7 +133,7 @@ class Encoding:
                 b += 1
             return frozenset(out)
         if isinstance(t, FnT):
-            return Fn(zip(type_values(t.dom), (self.decode(t.rng, x) for x in v)))
+            return Fn(zip(self.keys(t.dom), (self.decode(t.rng, x) for x in v)))
         if isinstance(t, RecT):
             return Rec((n, self.decode(ft, x)) for (n, ft), x in zip(t.fields, v))
         if isinstance(t, SeqT):

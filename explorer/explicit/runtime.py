@@ -101,6 +101,14 @@ class Runtime:
             self.dom(k, x)
         return x - lo
 
+    def fkey(self, k: int, table: int, x: Any) -> int:
+        """The position of compound key x in a function's tuple (E3005 outside its domain)."""
+        i = self.enc.ranks[table].get(x)
+        if i is None:
+            self.dom(k, x)
+        assert i is not None
+        return i
+
     def dom(self, k: int, x: Any) -> Any:
         raise EvalError("E3005", f"{x} is outside the domain of the function", self.spans[k])
 
@@ -283,7 +291,8 @@ def namespace(rt: Runtime) -> dict[str, Any]:
         "_at": rt.at, "_key": rt.key, "_getitem": operator.getitem, "_U": UNBOUND, "_ibits": rt.ibits,
         "_bbits": rt.bbits, "_mkset": _mkset, "_none": rt.none, "_dom": rt.dom, "_idx": rt.idx,
         "_idxn": rt.idxn, "_full": rt.full,
-        "_floordiv": rt.floordiv, "_mod": rt.mod, "_pow": rt.pow, "_append": rt.append, "_insert": rt.insert,
+        "_fkey": rt.fkey, "_floordiv": rt.floordiv, "_mod": rt.mod, "_pow": rt.pow,
+        "_append": rt.append, "_insert": rt.insert,
         "_index": rt.index, "_remove": rt.remove, "_rng": rt.rng, "_fails": rt.fails,
         "_range": rt.range_iter, "_inrange": rt.inrange,
         "_store_fail": rt.store_fail, "_assert_fail": rt.assert_fail, "_fail": rt.fail, "_pack": rt.pack,

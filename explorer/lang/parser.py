@@ -207,7 +207,13 @@ def _translate(e: UnexpectedInput, text: str) -> Diagnostic:
     after = f" after {_describe_token(prev)}" if prev is not None else ""
     msg = f"unexpected {_describe_token(tok)}{after}; expected {_describe_expected(set(e.expected))}"
     width = max(1, len(str(tok))) if tok.type != "$END" else 1
-    return Diagnostic("E0001", msg, Span(line, col, line, col + width))
+    notes: tuple[str, ...] = ()
+    if tok.type != "NAME" and "NAME" in e.expected and re.fullmatch(r"[a-z]+", str(tok)):
+        # a word that is a keyword only where its form may come, read as one here
+        notes = (f"`{tok}` is a keyword where it can start a form (a declaration, a "
+                 "statement, a check's clause), as right after an expression: give the "
+                 "name you meant another spelling",)
+    return Diagnostic("E0001", msg, Span(line, col, line, col + width), notes=notes)
 
 
 _TOKENS = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|[0-9]+|==|!=|<=|>=|\.\.|:=|\S")
@@ -358,7 +364,10 @@ class _ToSyntax(Transformer[Token, S.SpecFile | S.ExprNode]):
         return S.PVar(str(name), type_, value, _docs(docs), span=_tsp(name))
 
     def process_step(self, meta: Meta, ch: _Ch) -> S.PStep:
-        *docs, name, guard, body = ch
+        *docs, word, name, guard, body = ch
+        if str(word) != "step":  # `step` is a plain name elsewhere, so specs may use it
+            raise _err(f"expected `step NAME` or `var NAME` in a process; `{word}` is not "
+                       "`step`", _tsp(word))
         return S.PStep(str(name), guard, body, _docs(docs), span=_tsp(name))
 
     def s_goto(self, meta: Meta, ch: _Ch) -> S.SGoto:

@@ -52,7 +52,7 @@ from explorer.types import (
     same_shape,
     set_elem_problem,
 )
-from explorer.values import Atom, Value, format_value
+from explorer.values import Atom, Rec, Value, format_value
 
 MAX_SEQ = 64  # the largest sequence bound
 MAX_ATOMS = 10_000  # the largest set a param can make (`set S = p[1..N]`)
@@ -373,9 +373,8 @@ class Elaborator(Lowering):
                 return SetT(elem)
             case S.TFn():
                 dom = self._type(node.dom)
-                if not is_scalar(dom):
-                    raise self.error("E2005", f"a function domain must be bool, a range or a set "
-                                     f"of atoms, not {dom}", node.dom.span)
+                if (why := set_elem_problem(dom)) is not None:  # its keys are a set's values
+                    raise self.error("E2005", f"a function's domain: {why}", node.dom.span)
                 return FnT(dom, self._type(node.rng))
             case S.TOpt():
                 inner = self._type(node.inner)
@@ -822,7 +821,7 @@ class Elaborator(Lowering):
             case S.EFnComp():
                 (bd,), inner = self._binders((n.binder,), ctx)
                 dom_t = _elem_of(bd.domain.t)
-                if not is_scalar(dom_t) or not _whole(bd.domain, dom_t):
+                if set_elem_problem(dom_t) is not None or not _whole(bd.domain, dom_t):
                     raise self.error("E2003", "the domain of `{x: e for x in D}` must be a whole "
                                      "type: a set or enum name, or a constant range", n.binder.domain.span)
                 e = self.expr(n.e, inner)
@@ -860,11 +859,12 @@ class Elaborator(Lowering):
         keys: list[M.Expr] = []
         seen: dict[Value, Span] = {}
         for k, _ in pairs:
-            e = self._unwrap(self.expr(k, ctx), k.span)
-            v = fold_expr(e)
-            if v is NOT_CONST or not is_scalar(e.t):
-                raise self.error("E2005", "a function literal's keys are constants: atoms, "
-                                 "numbers or booleans", k.span)
+            e = self._elem(self.expr(k, ctx), k.span)  # a key is what a set may hold
+            v = _literal(e)
+            if v is NOT_CONST:
+                raise self.error("E2005", "a function literal's keys are constants (atoms, "
+                                 "numbers, booleans, or records, sequences and sets of them)",
+                                 k.span)
             if v in seen:
                 raise self.error("E1002", f"the key {format_value(v)} appears twice", k.span)
             seen[v] = k.span
@@ -1085,6 +1085,9 @@ class Elaborator(Lowering):
         if not isinstance(f.t, FnT) or not same_shape(_strip_opt(f.t.rng), f.t.dom):
             raise self.error("E2001", "reach(f, x) needs a function from a type to itself "
                              f"(T -> T? or T -> T) as f, not {f.t}", n.args[0].span)
+        if not is_scalar(f.t.dom):
+            raise self.error("E2005", "reach(f, x) follows a function over bool, a range or "
+                             f"atoms, not over {f.t.dom}", n.args[0].span)
         x = self._expect_type(args[1], OptT(f.t.dom), n.args[1].span, "the start of reach()")
         elem = join(f.t.dom, _strip_opt(f.t.rng))
         if not isinstance(x.t, NoneT):
@@ -1166,8 +1169,21 @@ def _whole(dom: M.Expr, t: Type) -> bool:
     """Is the set expression dom, statically, every value of its element type t?"""
     if isinstance(dom, M.RangeSet) and isinstance(t, IntT):  # a range too large to fold
         return bool(fold_expr(dom.lo) == t.lo and fold_expr(dom.hi) == t.hi)
-    whole = fold_expr(dom)
+    whole = _literal(dom)
     return whole is not NOT_CONST and whole == frozenset(M.type_values(t))
+
+
+def _literal(e: M.Expr) -> Any:
+    """fold_expr's value, set, sequence and record literals of constants included."""
+    if isinstance(e, M.SetLit | M.SeqLit):
+        vs = [_literal(x) for x in e.elems]
+        if any(v is NOT_CONST for v in vs):
+            return NOT_CONST
+        return frozenset(vs) if isinstance(e, M.SetLit) else tuple(vs)
+    if isinstance(e, M.RecLit):
+        fs = [(n, _literal(x)) for n, x in e.fields]
+        return NOT_CONST if any(v is NOT_CONST for _, v in fs) else Rec(fs)
+    return fold_expr(e)
 
 
 class Elaboration(NamedTuple):

@@ -77,10 +77,12 @@ def has_any(t: Type) -> bool:
 
 
 def _scalar_sets_only(model: M.Model) -> None:
-    """Unsupported for a set whose elements are not scalars: the compiled code holds a
-    set as a mask of its scalar elements' bits (the Python engine ranks compound ones)."""
+    """Unsupported for a set whose elements, or a function whose keys, are not scalars:
+    the compiled code holds a set as a mask of its scalar elements' bits, a function as
+    cells indexed by its scalar keys (the Python engine ranks compound ones)."""
     for t in M.compound_sets(model):
-        raise Unsupported(f"a set of {t.elem} (sets of scalars only)")
+        raise Unsupported(f"a set of {t.elem} (sets of scalars only)" if isinstance(t, SetT)
+                          else f"a function over {t.dom} (domains of scalars only)")
 
 
 def retype(e: M.Expr, t: Type) -> M.Expr:
