@@ -26,10 +26,11 @@ GRAMMAR = Path(__file__).resolve().parent.parent / "explorer" / "lang" / "gramma
 # words of the grammar (`spec`, `forall`, ...): not names
 KEYWORDS = frozenset(re.findall(r'"([a-z]+)"', GRAMMAR.read_text(encoding="utf-8")))
 # names with a meaning of their own where they are used: builtins, the soft keywords `max`
-# (of `while ... max K`), `helper` (of `invariant helper NAME`) and `long` (of `check long
-# NAME`), and render's styles
+# (of `while ... max K`), `helper` (of `invariant helper NAME`), `long` (of `check long
+# NAME`) and `step` (of a process's `step NAME`), a process's `pc` and its last step
+# `done`, and render's styles
 KEPT = frozenset({"len", "append", "remove", "insert", "index", "reach", "min", "max", "helper",
-                  "long", "fair", *M.STYLES})
+                  "long", "fair", "step", "pc", "done", *M.STYLES})
 
 # Every kind of name an engine could confuse with its own: Python keywords, constants and
 # builtins; the explicit engine's internal identifiers and its prefixes for spec names; the
@@ -61,6 +62,8 @@ class Renaming:
     def name(self, n: str) -> str:
         if n in self.table:
             return self.table[n]
+        if "." in n:  # a process's variable or step, `P.x`
+            return ".".join(self.name(p) for p in n.split("."))
         if "__" in n:
             return "__".join(p if p.isdigit() else self.name(p) for p in n.split("__"))
         m = re.fullmatch(r"([A-Za-z_]\w*?)(\d+)", n)

@@ -54,7 +54,8 @@ def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("spec", ["examples/mutex", "examples/prodcons", "examples/scalable",
-                                  "examples/lamport_mutex", "exec_files"])
+                                  "examples/lamport_mutex", "exec_files", "examples/two_phase",
+                                  "examples/fifo_channel", "examples/two_task_syscall"])
 def test_every_check_agrees_with_the_python_engine(spec: str) -> None:
     path = ROOT / "specs" / f"{spec}.mnt"
     py = report(path, "bfs", "--skip-long")
@@ -211,7 +212,10 @@ SANITIZED = [("examples/mutex", "buggy"), ("examples/prodcons", "overflow"),
              ("examples/lamport_mutex", "three"),
              ("detached_trees", "mount_then_close"), ("mountinfo_cursor", "v1p_reuse"),
              ("deferred_release", "s1_complete"), ("examples/abp", "two"),
-             ("examples/ewd840", "three")]
+             ("examples/ewd840", "three"), ("examples/two_phase", "three"),
+             ("examples/fifo_channel", "small_instance"),
+             ("examples/two_task_syscall", "without_lock"),
+             ("examples/two_task_syscall", "with_lock")]
 
 
 @pytest.mark.parametrize("spec, check", SANITIZED)

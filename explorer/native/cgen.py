@@ -76,13 +76,13 @@ def has_any(t: Type) -> bool:
     return False
 
 
-def _scalar_sets_only(model: M.Model) -> None:
-    """Unsupported for a set whose elements, or a function whose keys, are not scalars:
-    the compiled code holds a set as a mask of its scalar elements' bits, a function as
-    cells indexed by its scalar keys (the Python engine ranks compound ones)."""
-    for t in M.compound_sets(model):
-        raise Unsupported(f"a set of {t.elem} (sets of scalars only)" if isinstance(t, SetT)
-                          else f"a function over {t.dom} (domains of scalars only)")
+MAX_RANKED_WIDTH = 16  # the bits of a compound set element or key the C tables index
+
+
+def compound(t: Type) -> bool:
+    """A set element or function key that is not a scalar (a record, sequence, set or
+    function): its bit or position comes from a table (CGen.ranks)."""
+    return not isinstance(t, BoolT | IntT | AtomT | AnyT | NoneT | OptT)
 
 
 def retype(e: M.Expr, t: Type) -> M.Expr:
@@ -130,7 +130,8 @@ class CGen:
                  consts: dict[str, Value], symmetry: Sequence[AtomT] = ()) -> None:
         self.symmetry = tuple(symmetry)  # the symmetric sets to reduce by
         self.model = fold_model(model)
-        _scalar_sets_only(self.model)
+        self.tables: list[str] = []  # rank tables of compound set elements and keys
+        self._table_names: dict[tuple[str, Type], str] = {}
         self.enc, self.lay = enc, lay
         self.consts = consts
         self.words = max(1, (lay.total + 63) // 64)
@@ -276,7 +277,7 @@ class CGen:
 
     def key_index(self, fr: Frame, dom: Type, key: M.Expr) -> int | str:
         """The position of key `key` in a function on `dom`, domain-checked."""
-        if isinstance(key, M.Lit) and key.value is not None:
+        if isinstance(key, M.Lit) and key.value is not None and not compound(dom):
             c = self.enc.encode(dom, key.value)
             if isinstance(dom, IntT):
                 assert dom.lo is not None and dom.hi is not None
@@ -296,6 +297,13 @@ class CGen:
         if isinstance(key.t, OptT | NoneT):  # none as a key: outside every domain
             k = self.tmp()
             return f"({{ {I64} {k} = {code}; if ({k} == {NONE}) {{ F = 1; {k} = 0; }} {k}; }})"
+        if compound(dom):
+            k = self.tmp()
+            table = self.ranks("key", dom)
+            if key.t != dom:  # a key of another type: in dom's layout, or outside it
+                code = self.convert(code, key.t, dom, check=True)
+            return (f"({{ {I64} {k} = {table}[{code}]; "
+                    f"if ({k} < 0) {{ F = 1; {k} = 0; }} {k}; }})")
         return code
 
     def read(self, fr: Frame, off: int | str, t: Type) -> str:
@@ -402,10 +410,52 @@ class CGen:
         return f"ar_{op}({a}, {b})"
 
     def bit(self, t: Type, v: str) -> str:
-        """The set bit of scalar C value v of type t."""
+        """The set bit of C value v of type t (a compound one's rank, by table)."""
         if isinstance(t, IntT):
             return f"setbit({v}, {self.enc.base})"
+        if compound(t):
+            return f"(1ULL << {self.ranks('rank', t)}[{v}])"
         return f"(1ULL << {v})"
+
+    def ranks(self, kind: str, t: Type) -> str:
+        """The name of a C table for compound type t, made on first use: `rank`, from
+        t's packed value to its bit in the sets of its shape (Encoding.bit: its rank in
+        their universe); `unrank`, back from the bit to t's packed value; `key`, from t's
+        packed value to its position in a function over t (Encoding.key_table)."""
+        name = self._table_names.get((kind, t))
+        if name is not None:
+            return name
+        w = self.width(t)
+        if w > MAX_RANKED_WIDTH:
+            raise Unsupported(f"a value of {t} in a set or as a key, {w} bits wide (at most "
+                              f"{MAX_RANKED_WIDTH})")
+        vals = M.type_values(t)
+        if kind == "key":
+            pos = {v: i for i, v in enumerate(self.enc.keys(t))}
+            cells = [-1] * (1 << w)
+            for v in vals:
+                cells[self.lay.pack(t, self.enc.encode(t, v))] = pos[v]
+            ctype_, entries = "int16_t", cells
+        elif kind == "rank":
+            if M.type_size(self.enc.universe(t)) > 64:
+                raise Unsupported(f"a set of {t}: more than 64 values of its shape")
+            cells = [0] * (1 << w)
+            for v in vals:
+                c = self.enc.encode(t, v)
+                cells[self.lay.pack(t, c)] = self.enc.bit(t, c)
+            ctype_, entries = "int8_t", cells
+        else:
+            u = self.enc.universe(t)
+            entries = [0] * M.type_size(u)
+            for v in M.type_values(u):
+                if M.value_fits(v, t):
+                    c = self.enc.encode(t, v)
+                    entries[self.enc.bit(t, c)] = self.lay.pack(t, c)
+            ctype_ = U64
+        name = self._table_names[(kind, t)] = f"{kind.upper()}{len(self._table_names)}"
+        body = ", ".join(str(x) for x in entries)
+        self.tables.append(f"static const {ctype_} {name}[{len(entries)}] = {{{body}}};")
+        return name
 
     def conv(self, fr: Frame, e: M.Expr, t: Type) -> str:
         """e's value as a value of type t (same values; a packed value repacked)."""
@@ -455,6 +505,11 @@ class CGen:
         if isinstance(dst, SetT):
             if not check or fits_statically(src, dst):
                 return code
+            if compound(dst.elem):  # one universe: the bits of dst's values may be set
+                m = sum(1 << self.enc.bit(dst.elem, self.enc.encode(dst.elem, v))
+                        for v in M.type_values(dst.elem))
+                x = self.tmp()
+                return f"({{ {U64} {x} = {code}; if ({x} & ~{m}ULL) F = 1; {x}; }})"
             assert isinstance(dst.elem, IntT) and dst.elem.lo is not None
             assert dst.elem.hi is not None
             lo, hi = dst.elem.lo - self.enc.base, dst.elem.hi - self.enc.base
@@ -661,6 +716,11 @@ class CGen:
                 test = (f"({{ {I64} {x} = {a()}; {I64} {lo} = {self.ex(fr, e.b.lo)}; "
                         f"{I64} {hi} = {self.ex(fr, e.b.hi)}; {lo} <= {x} && {x} <= {hi}; }})")
                 return test if op is O.IN else f"(!{test})"
+            case O.IN | O.NOTIN if compound(e.a.t):
+                x = self.tmp()
+                inside = (f"({{ {U64} {x} = {a()}; "
+                          f"(({b()} >> {self.ranks('rank', e.a.t)}[{x}]) & 1); }})")
+                return inside if op is O.IN else f"(!{inside})"
             case O.IN | O.NOTIN:
                 x = self.tmp()
                 t = e.a.t
@@ -683,10 +743,10 @@ class CGen:
         if not is_word(ta) and not is_word(tb):
             return f"({self.ex(fr, e.a)} {cmp} {self.ex(fr, e.b)})"
         if isinstance(ta, NoneT) or isinstance(tb, NoneT):  # an optional compound and none
-            x = self.ex(fr, e.a)
-            y = self.ex(fr, e.b)
-            return f"({x} {cmp} {y})" if not (isinstance(ta, NoneT) and isinstance(tb, NoneT)) \
-                else ("0" if neg else "1")
+            if isinstance(ta, NoneT) and isinstance(tb, NoneT):
+                return "0" if neg else "1"
+            some = e.b if isinstance(ta, NoneT) else e.a  # none is its packed 0 (tag clear)
+            return f"({self.ex(fr, some)} {cmp} 0ULL)"
         if self.same_layout(ta, tb):
             return f"({self.ex(fr, e.a)} {cmp} {self.ex(fr, e.b)})"
         # different layouts: compare as values, each repacked to the wider of the two
@@ -754,6 +814,10 @@ class CGen:
             raise Unsupported("iterating over a non-set")
         self.need_word(dom.t)
         m = self.tmp()
+        if compound(elem):  # the bit's value, by table
+            return (f"{{ {U64} {m} = {self.ex(fr, dom)}; while ({m}) {{ "
+                    f"{U64} {x} = {self.ranks('unrank', elem)}[__builtin_ctzll({m})]; "
+                    f"{m} &= {m} - 1; (void){x}; {inner}{brk} }} }}")
         base = self.enc.base if isinstance(elem, IntT) else 0
         return (f"{{ {U64} {m} = {self.ex(fr, dom)}; while ({m}) {{ "
                 f"{I64} {x} = ({I64})__builtin_ctzll({m}) + {base}; {m} &= {m} - 1; (void){x}; "
@@ -1063,8 +1127,9 @@ class CGen:
             base = self.enc.base if isinstance(elem, IntT) else 0
             self.emit(1, f"{U64} {m} = {self.ex(fr, it.expr)};")
             self.emit(1, "if (F) return -1;")
-            self.emit(1, f"while ({m}) {{ {I64} {x} = ({I64})__builtin_ctzll({m}) + {base}; "
-                      f"{m} &= {m} - 1; (void){x};")
+            first = (f"{U64} {x} = {self.ranks('unrank', elem)}[__builtin_ctzll({m})]"
+                     if compound(elem) else f"{I64} {x} = ({I64})__builtin_ctzll({m}) + {base}")
+            self.emit(1, f"while ({m}) {{ {first}; {m} &= {m} - 1; (void){x};")
             closing += 1
             self.init_write(off, var.t, self.convert(x, elem, var.t, check=True))
         self.emit(1, "{ int r = add_init(c, w); if (r) return r; }")
@@ -1183,4 +1248,6 @@ class CGen:
         self.emit(0, f"static const int HAS_TERMINAL = {int(self.model.terminal is not None)};")
         self.emit(0, f"static const int HAS_CONSTRAINT = {int(bool(self.model.constraints))};")
         self.emit(0, "#include \"search.c\"")
+        at = self.lines.index("#include \"search.h\"") + 1
+        self.lines[at:at] = self.tables  # declared before the code that reads them
         return "\n".join(self.lines) + "\n"
