@@ -532,8 +532,11 @@ def _run_spec(path: str, args: argparse.Namespace, limits: Any, extra: dict[str,
             out.write(format_verdict(v, model, path, spec.source, args.full) + "\n\n")
         if args.format == "text" and gate:
             steps = len(result.trace) if result.trace is not None else None
+            summary = describe_outcome(result.outcome, steps)
+            if missed := result.uncovered():  # what failed it: the covers it never reached
+                summary += f", but never reached {', '.join(missed)}"
             out.write(f"{'PASS' if v.ok else 'FAIL'} {escape_path(path)}:{check.span.line} "
-                      f"{check.name}: {escape(describe_outcome(result.outcome, steps))}\n")
+                      f"{check.name}: {escape(summary)}\n")
         elif args.format == "itf" and result.trace is not None:
             desc = f"check {check.name}: {describe_outcome(result.outcome, len(result.trace))}"
             out.write(json_text(trace_itf(model, result.trace, path, desc)) + "\n")

@@ -95,6 +95,15 @@ def test_the_text_report_lists_each_cover(tmp_path: Path) -> None:
             "satisfies it, so the check holds vacuously for what it describes") in lines
 
 
+def test_the_gate_line_names_the_cover_never_reached(tmp_path: Path) -> None:
+    (tmp_path / "t.mnt").write_text(FIFO)
+    out = io.StringIO()
+    code = main([str(tmp_path), "--check", "all"], stdout=out, stderr=io.StringIO())
+    assert code == 15
+    assert f"FAIL {tmp_path / 't.mnt'}:12 all: every invariant holds, but never reached " \
+           "three" in out.getvalue().splitlines()
+
+
 def test_bmc_finds_the_covers_within_its_depth(tmp_path: Path) -> None:
     code, checks = run(tmp_path, FIFO, "--engine", "bmc", "--depth", "7", "--check", "all",
                        "--accept-bounded")
