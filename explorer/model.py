@@ -901,16 +901,13 @@ def subtypes(t: Type) -> Iterator[Type]:
             pass
 
 
-def compound_sets(model: Model) -> Iterator[SetT | FnT]:
+def compound_sets(model: Model) -> Iterator[SetT]:
     """The set types of the model (its variables' and its expressions') whose elements
-    are not scalars (records, sequences, sets, functions), and the function types whose
-    domain is not."""
+    are not scalars (records, sequences, sets, functions)."""
     types = [v.t for v in model.vars] + [x.t for e in expressions(model) for x in walk_expr(e)]
     for whole in types:
         for t in subtypes(whole):
             if isinstance(t, SetT) and not isinstance(t.elem, BoolT | IntT | AtomT | AnyT):
-                yield t
-            elif isinstance(t, FnT) and not isinstance(t.dom, BoolT | IntT | AtomT | AnyT):
                 yield t
 
 

@@ -166,34 +166,16 @@ def analyse(model: M.Model) -> Symmetry:
 def _compound_elems(t: M.Type) -> Iterator[M.Type]:
     """The element types of the sets within t, and the domains of its functions, that are
     not scalars."""
-    if isinstance(t, M.SetT) and not isinstance(t.elem, M.BoolT | M.IntT | M.AtomT):
-        yield t.elem
-    if isinstance(t, M.FnT) and not isinstance(t.dom, M.BoolT | M.IntT | M.AtomT):
-        yield t.dom
-    if isinstance(t, M.OptT):
-        yield from _compound_elems(t.inner)
-    elif isinstance(t, M.SetT | M.SeqT):
-        yield from _compound_elems(t.elem)
-    elif isinstance(t, M.FnT):
-        yield from _compound_elems(t.rng)
-    elif isinstance(t, M.RecT):
-        for _, ft in t.fields:
-            yield from _compound_elems(ft)
+    for u in M.subtypes(t):
+        if isinstance(u, M.SetT) and not isinstance(u.elem, M.BoolT | M.IntT | M.AtomT):
+            yield u.elem
+        elif isinstance(u, M.FnT) and not isinstance(u.dom, M.BoolT | M.IntT | M.AtomT):
+            yield u.dom
 
 
 def _mentions(t: M.Type, a: M.AtomT) -> bool:
     """Does a value of type t hold atoms of a?"""
-    if isinstance(t, M.AtomT):
-        return t.name == a.name
-    if isinstance(t, M.OptT):
-        return _mentions(t.inner, a)
-    if isinstance(t, M.SetT | M.SeqT):
-        return _mentions(t.elem, a)
-    if isinstance(t, M.FnT):
-        return _mentions(t.dom, a) or _mentions(t.rng, a)
-    if isinstance(t, M.RecT):
-        return any(_mentions(ft, a) for _, ft in t.fields)
-    return False
+    return any(isinstance(u, M.AtomT) and u.name == a.name for u in M.subtypes(t))
 
 
 def _atoms_of(t: M.Type) -> M.AtomT | None:

@@ -99,27 +99,6 @@ def join(a: Type, b: Type) -> Type | None:
     return None
 
 
-def shape_key(t: Type) -> object:
-    """What two types share when their values may meet (one stored in, compared with or
-    joined to the other): t up to integer bounds, sequence bounds and optionality. Types
-    of one shape join into one type holding both."""
-    match t:
-        case OptT():
-            return shape_key(t.inner)
-        case IntT():
-            return "int"
-        case SeqT():
-            return ("seq", shape_key(t.elem))
-        case SetT():
-            return ("set", shape_key(t.elem))
-        case FnT():
-            return ("fn", t.dom, shape_key(t.rng))
-        case RecT():
-            return ("rec", tuple((n, shape_key(ft)) for n, ft in t.fields))
-        case _:
-            return t
-
-
 def same_shape(a: Type, b: Type) -> bool:
     """Equal up to integer bounds, sequence bounds and empty-collection element types
     (not up to a function's domain: see `join`)."""

@@ -139,9 +139,7 @@ def _universes(model: M.Model) -> list[Type]:
     shape; an empty literal's `?` joins any): each ranks the sets of the types it holds
     (Encoding.universes)."""
     out: list[Type] = []
-    for t in M.compound_sets(model):
-        if not isinstance(t, SetT):
-            continue  # a function's compound keys are ranked in its exact domain
+    for t in M.compound_sets(model):  # (a function's keys are ranked in its exact domain)
         for i, u in enumerate(out):
             j = join(u, t.elem)
             if j is not None:

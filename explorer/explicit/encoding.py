@@ -24,7 +24,7 @@ class Encoding:
     def __init__(self, int_base: int, universes: list[Type] | None = None) -> None:
         self.base = int_base  # the integer stored in bit 0 of an integer set
         # the types whose values rank the sets of compound elements: each holds (joins)
-        # the element types of one shape, so that those sets' masks meet bit for bit
+        # the element types that join, so that those sets' masks meet bit for bit
         # (`s union {{a: 1}}`, whatever the types of s and the literal)
         self.universes = universes or []
         self._universe: dict[Type, Type] = {}

@@ -84,7 +84,7 @@ class Elaborator(Lowering):
         self.assertions: list[tuple[str, Span]] = []  # named asserts, in elaboration order
         self.current: str | None = None  # the def or proc being checked
         self.constant: str | None = None  # the const, param, set or var being checked
-        self.fn_literals: list[Span] = []  # function literals so far (for unique key names)
+        self.made_names = 0  # binders the elaborator made (function literals, argmin)
         self.action_name = ""  # the action being checked
         self.sizes = Sizes()
         self.mentions = Mentions()
@@ -842,8 +842,8 @@ class Elaborator(Lowering):
             raise self.error("E2001", "argmin/argmax ranges over a set of integers, booleans or "
                              f"atoms of a non-symmetric set, not {bd.domain.t}",
                              n.binder.domain.span)
-        other = f"{bd.name}__other{len(self.fn_literals)}"
-        self.fn_literals.append(n.span)
+        other = f"{bd.name}__other{self.made_names}"
+        self.made_names += 1
         y = M.Local(other, elem, n.binder.span)
         key_y = subst(key, {bd.name: y})
         op = M.Op.LE if n.least else M.Op.GE
@@ -880,8 +880,8 @@ class Elaborator(Lowering):
                              f"{' ...' if len(missing) > 5 else ''} missing", sp)
         vals = [self.expr(v, ctx) for _, v in pairs]
         rng = self._join_all([v.t for v in vals], tuple(v for _, v in pairs), sp)
-        name = f"__key{len(self.fn_literals)}"
-        self.fn_literals.append(sp)
+        name = f"__key{self.made_names}"
+        self.made_names += 1
         x = M.Local(ctx.ir(name), dom, sp)
         body = vals[-1]
         for key, val in zip(reversed(keys[:-1]), reversed(vals[:-1])):
