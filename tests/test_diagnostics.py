@@ -506,6 +506,15 @@ def test_check_with_out_of_range_value_is_one_e2002() -> None:
     assert where(text) == [("E2002", 4, 18)]
 
 
+def test_a_let_that_fails_adds_no_unknown_name_after_it() -> None:
+    # the check's value is unknown, so the let that reads the param fails (already said):
+    # its uses below are not "unknown name" errors of their own
+    text = spec("enum E = {A, B}", "param e: E = A", "var x: 0..3", "init { x = 0 }",
+                "proc p() {", "  let go = e == A", "  if go { x := 1 }", "}",
+                "action a when x == 0 { p() }", "check c with e = C: expect holds")
+    assert where(text) == [("E1001", 10, 18)]
+
+
 def test_bool_as_a_whole_type_domain() -> None:
     # docs/semantics.md: `bool` is a whole-type domain of `{x: e for x in D}`
     loaded = load_text(spec("var f: bool -> 0..3", "var flag: bool", "init { f = {b: 0 for b in bool}",

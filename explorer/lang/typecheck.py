@@ -463,7 +463,10 @@ class Elaborator(Lowering):
                 lowered, ctx = self._stmt(s, ctx)
                 out.extend(lowered)
             except Abort:
-                pass
+                if isinstance(s, S.SLet | S.SVar):
+                    # the rest of the block would meet the name as unknown: a cascade of
+                    # the error already reported
+                    break
         return tuple(out), ctx
 
     def _stmt(self, s: S.AnyStmt, ctx: Ctx) -> tuple[tuple[M.Stmt, ...], Ctx]:
