@@ -66,8 +66,8 @@ PROOFS = [
     ("detached_trees", "v5_2_proved"), ("detached_trees", "v5_2_0_proved"),
     ("detached_trees", "v5_2_0_locked_proved"), ("detached_trees", "v5_2_pipefs_proved"),
     ("detached_trees", "both_fixes_proved"), ("detached_trees", "both_fixes_pipefs_proved"),
-    ("detached_trees", "v6_15_rest_proved"), ("detached_trees", "v6_16_proved"),
-    ("detached_trees", "v6_16_locked_proved"),
+    ("detached_trees", "v6_15_proved"), ("detached_trees", "v6_17_proved"),
+    ("detached_trees", "v6_17_locked_proved"),
     ("mountinfo_cursor", "v1_proved"), ("mountinfo_cursor", "v3_4_proved"),
     ("deferred_release", "i_t3_1_kx_proved"), ("deferred_release", "wait_kthread_m2_proved"),
     ("deferred_release", "own_close_others_proved"),
@@ -88,7 +88,7 @@ def test_helpers_hold_in_every_reachable_state(spec: str, name: str) -> None:
 def test_detached_trees_proof_needs_its_helpers() -> None:
     model = _model("detached_trees", "v5_2_proved")
     helpers = [i.name for i in model.invariants if i.helper]
-    assert len(helpers) == 16
+    assert len(helpers) == 17
     assert check_prove(model, progress=None).outcome.kind == "proved"
     r = check_prove(_plain(model, keep_helpers=False), progress=None)  # verify=True
     assert r.outcome.kind == "cti" and r.trace is not None

@@ -69,8 +69,8 @@ def test_every_check_agrees_with_the_python_engine(spec: str) -> None:
 
 # one check of each kind: holds, violation, assertion or runtime error, deadlock
 SAMPLED = {
-    "detached_trees": ["both_fixes", "close_then_mount", "mount_then_close", "v6_15_dissolve",
-                       "v6_16_pipefs"],
+    "detached_trees": ["both_fixes", "close_then_mount", "mount_then_close", "v6_15",
+                       "v6_17_pipefs"],
     "mountinfo_cursor": ["v0_skip", "v1p_reuse", "v1_proved"],
     "deferred_release": ["plain_busy", "s1_complete", "own_close_wait"],
 }

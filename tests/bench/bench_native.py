@@ -2,7 +2,7 @@
 SPIN's pan when Debian's `spin` is installed, on specs/examples/scalable.mnt at N = 6, 7, 8,
 on the sequence-heavy specs/examples/lamport_mutex.mnt (3 processes, clocks up to 7, FIFO
 channels of 4 records: 252,589 states) and on the largest showcase configuration
-(detached_trees.mnt, check v6_16_tasks). Every run explores every state (no symmetry
+(detached_trees.mnt, check v6_17_4). Every run explores every state (no symmetry
 reduction: bench_symmetry.py measures that), so the figures compare with earlier ones.
 
 Each run is a process of its own, so that its peak memory is its own: it loads the spec,
@@ -38,7 +38,7 @@ ROOT = HERE.parent.parent
 sys.path[:0] = [str(HERE), str(ROOT)]
 
 SCALABLE = ROOT / "specs" / "examples" / "scalable.mnt"
-SHOWCASE = (ROOT / "specs" / "detached_trees.mnt", "v6_16_tasks")
+SHOWCASE = (ROOT / "specs" / "detached_trees.mnt", "v6_17_4")
 LAMPORT = (ROOT / "specs" / "examples" / "lamport_mutex.mnt", "three", "N=3;MAXC=7;CAP=4")
 
 

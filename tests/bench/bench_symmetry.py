@@ -15,7 +15,7 @@ one.
   which the shortcut for atoms a swap cannot tell apart makes cheap;
 - rings (tests/bench): partial permutations of N points; a state of rings makes every
   atom look alike without any two being interchangeable: N! orderings, the worst case.
-- detached_trees (specs): its symmetric tasks and files, on three 6.16 configurations.
+- detached_trees (specs): its symmetric tasks and files, on three 6.17 configurations.
 The other showcase specs declare no symmetric set (their tasks, tables and mounts play
 distinct roles, or are ordered by design).
 
@@ -146,7 +146,7 @@ def main() -> None:
         # the showcase: detached_trees' tasks and files (the other showcase specs declare no
         # symmetric set)
         showcase = load_spec(str(SHOWCASE))
-        for check in ("v6_16", "v6_16_tasks") + (() if q else ("v6_16_files3",)):
+        for check in ("v6_17", "v6_17_4") + (() if q else ("v6_17_tasks",)):
             chk = next(c for c in showcase.checks if c.name == check)
             model = showcase.check_model(chk)
             order = math.prod(math.factorial(len(t.atoms)) for t in analyse(model).sets)

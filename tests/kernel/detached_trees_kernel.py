@@ -2,7 +2,7 @@
 r"""Observe how the running kernel treats detached mount trees (open_tree/move_mount/close/umount2).
 
 What it is for: this is the conformance evidence behind tests/test_detached_trees.py, part (c).
-The model in specs/detached_trees.mnt must agree, in its V6_16 era, with what these scenarios
+The model in specs/detached_trees.mnt must agree, in its V6_17 era, with what these scenarios
 observe on a real kernel: where a call failed here the model's action must be disabled, where
 it succeeded it must be enabled, with the same effect. The observations on this VM's 6.18
 kernel are in tests/kernel/detached_trees_6.18.md, and the KERNEL table of
@@ -170,13 +170,19 @@ def scen_A(r: Rec) -> None:
     r.note("mountinfo after", mountinfo())
 
 
-def scen_A_rec(r: Rec) -> None:
-    # same as A but with a submount and AT_RECURSIVE clone
+def into_dissolved_recursive_clone(r: Rec) -> None:
+    """Mount a tmpfs on src/sub, clone src with it, cd into the clone and close its fd: the
+    cwd is in a dissolved tree whose child stays connected."""
     sys_mount("tmpfs", P("src", "sub"), "tmpfs")
     fd = r.step("open_tree(AT_FDCWD, src, OPEN_TREE_CLONE|AT_RECURSIVE) [src/sub is a tmpfs]",
                 sys_open_tree(AT_FDCWD, P("src"), OPEN_TREE_CLONE | AT_RECURSIVE), ">=0")
     r.pyop("fchdir(fd)", lambda: os.fchdir(fd), "0")
     r.pyop("close(fd)", lambda: os.close(fd), "0")
+
+
+def scen_A_rec(r: Rec) -> None:
+    # same as A but with a submount and AT_RECURSIVE clone
+    into_dissolved_recursive_clone(r)
     r.step("move_mount(AT_FDCWD, \".\", AT_FDCWD, t1, 0)",
            sys_move_mount(AT_FDCWD, ".", AT_FDCWD, P("t1"), 0), "EINVAL")
     os.chdir("/")
@@ -337,6 +343,41 @@ def scen_I(r: Rec) -> None:
     r.pyop("close(fd)", lambda: os.close(fd), "0")
 
 
+def scen_J(r: Rec) -> None:
+    fd1 = r.step("fd1 = open_tree(src1, CLONE)", sys_open_tree(AT_FDCWD, P("src1"), OPEN_TREE_CLONE), ">=0")
+    fd2 = r.step("fd2 = open_tree(src2, CLONE)", sys_open_tree(AT_FDCWD, P("src2"), OPEN_TREE_CLONE), ">=0")
+    r.step("move_mount(fd1, \"\", fd2, \"subdir\", F_EMPTY_PATH)",
+           sys_move_mount(fd1, "", fd2, "subdir", MOVE_MOUNT_F_EMPTY_PATH), "0 (>=6.15)")
+    r.pyop("rmdir(fd2/subdir) [a mountpoint inside a detached tree]",
+           lambda: os.rmdir("subdir", dir_fd=fd2), "0 (__detach_mounts)")
+    r.pyop("listdir(fd2) after rmdir", lambda: sorted(os.listdir(f"/proc/self/fd/{fd2}")))
+    r.pyop("listdir(fd1) after rmdir", lambda: sorted(os.listdir(f"/proc/self/fd/{fd1}")))
+    r.step("move_mount(fd1, \"\", AT_FDCWD, t1, F_EMPTY_PATH) (fd1's tree unmounted)",
+           sys_move_mount(fd1, "", AT_FDCWD, P("t1"), MOVE_MOUNT_F_EMPTY_PATH), "EINVAL")
+    r.pyop("close(fd1)", lambda: os.close(fd1), "0")
+    r.step("move_mount(fd2, \"\", AT_FDCWD, t1, F_EMPTY_PATH) (fd2's tree intact)",
+           sys_move_mount(fd2, "", AT_FDCWD, P("t1"), MOVE_MOUNT_F_EMPTY_PATH), "0")
+    r.note("mountinfo after", mountinfo())
+    r.pyop("close(fd2)", lambda: os.close(fd2), "0")
+
+
+def scen_J0(r: Rec) -> None:
+    # control for J: a mountpoint of the caller's namespace
+    r.step("mount tmpfs at x", sys_mount("tmpfs", P("x"), "tmpfs"), "0")
+    r.pyop("rmdir(x) [a mountpoint in the caller's namespace]", lambda: os.rmdir(P("x")), "EBUSY")
+
+
+def scen_K(r: Rec) -> None:
+    # the model's documented superset: the dissolved copy of src/sub sits on the same dentry
+    # as src/sub, which is still a mountpoint in the caller's namespace
+    into_dissolved_recursive_clone(r)
+    r.pyop("rmdir('sub') [the child's mountpoint, also src/sub's]", lambda: os.rmdir("sub"),
+           "EBUSY (is_local_mountpoint)")
+    os.chdir("/")
+    r.step("umount2(src/sub, 0)", sys_umount2(P("src", "sub"), 0), "0")
+    r.note("mountinfo after", mountinfo())
+
+
 SCENARIOS: list[tuple[str, str, Callable[[Rec], None]]] = [
     ("A", "close-then-mount (cwd in clone, close fd, mount --move .)", scen_A),
     ("A'", "A with AT_RECURSIVE clone of tree with submount", scen_A_rec),
@@ -352,6 +393,9 @@ SCENARIOS: list[tuple[str, str, Callable[[Rec], None]]] = [
     ("H0", "control for H: O_PATH fd move without closing open_tree fd", scen_H0),
     ("I", "mount onto dir inside lazily-unmounted tree", scen_I),
     ("I0", "control for I: same without the lazy umount", scen_I0),
+    ("J", "rmdir of a mountpoint inside a detached tree", scen_J),
+    ("J0", "control for J: rmdir of a mountpoint in the caller's namespace", scen_J0),
+    ("K", "rmdir of a dissolved copy's mountpoint, still a mountpoint in the namespace", scen_K),
 ]
 
 
