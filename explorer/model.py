@@ -764,7 +764,7 @@ class Expect:
     def describe(self) -> str:
         """The expectation as the spec writes it (`expect` left out)."""
         s = self.kind.value + (f" {self.target}" if self.target else "")
-        s += f" in {self.steps} steps" if self.steps is not None else ""
+        s += f" in {self.steps} step{'s' * (self.steps != 1)}" if self.steps is not None else ""
         return s + (f" by {self.k}-induction" if self.k is not None else "")
 
 

@@ -138,7 +138,7 @@ def test_the_expected_deadlock_passes_on_the_command_line(tmp_path: Path) -> Non
     code, out, _ = explore(tmp_path, REPRO)
     assert code == 11 and "deadlock in 0 steps" in out
     code, out, _ = explore(tmp_path, REPRO, "--no-deadlock")
-    assert code == 14 and "assertion in 1 steps" in out
+    assert code == 14 and "assertion in 1 step" in out
 
 
 # ---------------------------------------------------------------------------------------

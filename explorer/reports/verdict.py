@@ -21,7 +21,7 @@ class Verdict:
 
 
 def describe_outcome(o: Outcome, steps: int | None) -> str:
-    where = f" in {steps} steps" if steps is not None else ""
+    where = f" in {steps} step{'s' * (steps != 1)}" if steps is not None else ""
     match o.kind:
         case OutcomeKind.HOLDS:
             return "every invariant holds"
