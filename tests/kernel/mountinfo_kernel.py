@@ -23,6 +23,11 @@ read() calls on one open file, and compares what the kernel printed with what V3
   at the end of the list); V3 prints each once.
 - S4, scenario 5b (checks eof_v1, eof_v3): read to EOF, mount Z, read again; then mount Z2
   after the second EOF and read again. V3 prints each once.
+- S5, late attachment (checks v3_attach_later, v3_attach_later_all_along): open_tree(CLONE)
+  allocates a mount C (its unique id taken), mount L after it (a larger id); read until L's
+  line is complete, so the position is past uid(C); move_mount attaches C; read to EOF. V3
+  never prints C, though it is in the namespace until EOF (V1's list would: it appends C);
+  every mount mounted throughout is printed once.
 
 Every scenario runs with read sizes 1, 100 and 4096 bytes. Mounts are identified by their
 mount point: the first field of a mountinfo line is the small, reusable mnt_id, so a line's
@@ -384,6 +389,39 @@ def scen_S4(s: Scenario, size: int) -> None:
     r.close()
 
 
+NR_open_tree, NR_move_mount = 428, 429  # x86_64
+OPEN_TREE_CLONE, MOVE_MOUNT_F_EMPTY_PATH = 1, 0x4
+
+
+def scen_S5(s: Scenario, size: int) -> None:
+    os.mkdir(s.ctx.path("C"))
+    fd = libc.syscall(NR_open_tree, AT_FDCWD, s.ctx.base.encode(), OPEN_TREE_CLONE)
+    if fd < 0:
+        raise Fail("open_tree(base, OPEN_TREE_CLONE): " + err())
+    s.ctx.mount("L")
+    snap = snapshot()
+    lp = s.ctx.path("L")
+    r = Reader(size)
+    if not r.until(lambda: any(m == lp for _, m in r.complete_keys())):
+        raise Fail("EOF before the line of L")
+    n_at = len(r.data)
+    if libc.syscall(NR_move_mount, fd, b"", AT_FDCWD, s.ctx.path("C").encode(),
+                    MOVE_MOUNT_F_EMPTY_PATH) != 0:
+        raise Fail("move_mount(clone, C): " + err())
+    u_c, u_l = s.ctx.uid("C"), s.ctx.uid("L")
+    r.to_eof()
+    text = bytes(r.data)
+    s.details.append(f"uid(`C`) = {u_c} < uid(`L`) = {u_l}; read until the line of `L` was "
+                     f"complete ({n_at} bytes), attached `C`; {r.reads} read()s in all")
+    s.check("uid of the clone below L's", "yes",
+            "yes" if u_c is not None and u_l is not None and u_c < u_l else "no",
+            u_c is not None and u_l is not None and u_c < u_l)
+    s.count_of(text, "C", 0, "allocated before the position, attached after it:")
+    s.whole(text, snap, set())
+    os.close(fd)
+    r.close()
+
+
 SCENARIOS: list[tuple[str, str, Callable[[Scenario, int], None]]] = [
     ("S0", "control: read to EOF, no mount changes", scen_S0),
     ("S1", "B1: unmount a mount whose line was returned, read on", scen_S1),
@@ -391,6 +429,7 @@ SCENARIOS: list[tuple[str, str, Callable[[Scenario, int], None]]] = [
     ("S3a", "unmount the mounts at the position, mount N, read on", scen_S3a),
     ("S3b", "unmount up to the last mount D, read D, mount N, read on", scen_S3b),
     ("S4", "5b: EOF; mount Z; read again; mount Z2; read again", scen_S4),
+    ("S5", "late attachment: clone C, mount L, read past L, attach C, read on", scen_S5),
 ]
 
 
