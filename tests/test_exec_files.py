@@ -46,6 +46,11 @@ PINNED: dict[str, Pin] = {
     "cloexec_v5_11_reached": ("violation", 4, 146, 488, 4),
     "v5_11_same_inode": ("holds", None, 204, 899, 7),
     "literal_same_inode": ("violation", 4, 34, 75, 4),
+    # b6043501289e alone; a table shared with another process
+    "exec_only_threads": ("holds", None, 87, 316, 6),
+    "exec_only_reader": ("violation", 5, 69, 129, 5),
+    "v5_11_sibling": ("violation", 4, 45, 80, 4),
+    "v5_11_sibling_accounting": ("holds", None, 576, 2_814, 8),
     # proved by induction (engine prove): no states, a 1-step induction
     "v5_11_proved": PROVED,
     "v5_11_4_proved": PROVED,
@@ -62,9 +67,26 @@ def test_holding_checks_fire_their_actions(report: dict[str, Any]) -> None:
     runs and the reader interleaves. What never fires is the other era's half: the
     displaced put and get_files_struct from 5.11, fget_task before."""
     assert never_fired(report["v5_11"]) == [
-        "exec_put_displaced", "reader_get_files", "reader_put_files"]
+        "exec_put_displaced", "reader_get_files", "reader_put_files", "sibling_exit"]
     assert never_fired(report["v5_11_4"]) == never_fired(report["v5_11"])
-    assert never_fired(report["pre_accounting"]) == ["reader_fget_task", "reader_fput"]
+    assert never_fired(report["pre_accounting"]) == ["reader_fget_task", "reader_fput",
+                                                     "sibling_exit"]
+
+
+def test_the_two_halves_of_the_5_11_series(report: dict[str, Any]) -> None:
+    """b6043501289e alone: de_thread runs before unshare_files, but the reader's
+    get_files_struct still counts on the table, so unshare_files copies and puts ft1 at
+    once; the lock stays ft1's, held only by the reader."""
+    assert [a for a, _ in steps(report, "exec_only_reader")] == [
+        "setlk", "exec_de_thread", "reader_get_files", "exec_unshare_files",
+        "exec_close_on_exec"]
+    end = state(report, "exec_only_reader")
+    assert end["files"]["t1"] == "ft2" and end["lock"]["i1"] == "ft1" and end["rtab"] == "ft1"
+    # 5.11+ copies too when another process shares the table; the lock stays with it
+    assert [a for a, _ in steps(report, "v5_11_sibling")] == [
+        "setlk", "exec_de_thread", "exec_unshare_files", "exec_close_on_exec"]
+    end = state(report, "v5_11_sibling")
+    assert end["files"]["t1"] == "ft2" and end["lock"]["i1"] == "ft1" and end["sib"] == "ft1"
 
 
 # ---------------------------------------------------------------------------------------
@@ -189,17 +211,21 @@ def test_same_inode_close_on_exec_drops_the_plain_fds_lock(report: dict[str, Any
 # (c) by hand
 
 
+ERAS = ["PRE_5_11", "EXEC_ONLY", "V5_11"]
+
+
 def model(era: str, **params: Any) -> Any:
     return loaded(SPEC).model(
-        {"era": Atom("Era", ["PRE_5_11", "V5_11"].index(era), era), **params})
+        {"era": Atom("Era", ERAS.index(era), era), **params})
 
 
-@pytest.mark.parametrize("era, figures", [("V5_11", (12, 13, 4)), ("PRE_5_11", (15, 16, 5))])
+@pytest.mark.parametrize("era, figures", [("V5_11", (12, 13, 4)), ("EXEC_ONLY", (12, 13, 4)),
+                                          ("PRE_5_11", (15, 16, 5))])
 def test_one_thread_one_fd(era: str, figures: tuple[int, int, int]) -> None:
     """One thread, fd 3 only, no reader. Before execve t1 can be in 3 states: fd 3 open,
     locked, or closed (closing the locked fd gives the closed state). execve starts from
     each and runs its steps one after the other, with nothing else enabled: 3 on 5.11
-    (de_thread, unshare_files, close-on-exec), 4 before. Distinct: 3 + 3 * steps, that is
+    (de_thread, unshare_files, close-on-exec, in EXEC_ONLY too), 4 before. Distinct: 3 + 3 * steps, that is
     12 and 15. Generated: the initial state, 3 successors of the open state (lock, close,
     execve), 2 of the locked one, 1 of the closed one, and one per state inside execve
     (the last has none): 1 + 6 + 3 * steps, 13 and 16. Depth: one step to the locked or
@@ -224,7 +250,7 @@ def test_i_t4_3_catches_a_table_freed_with_its_locks() -> None:
     assert source.count(FORGETFUL[0]) == 1   # the loop of put_files_struct
     loaded = load_text(source.replace(*FORGETFUL), str(SPEC))
     for era, kind in (("PRE_5_11", "violation"), ("V5_11", "holds")):
-        m = loaded.model({"era": Atom("Era", ["PRE_5_11", "V5_11"].index(era), era)})
+        m = loaded.model({"era": Atom("Era", ERAS.index(era), era)})
         r = check_model(select(m, ("I_T4_3",)), progress=None)
         assert r.outcome.kind == kind
         if kind == "violation":
