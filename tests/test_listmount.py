@@ -85,3 +85,14 @@ def test_one_mount_one_writer_step_by_hand() -> None:
 def test_engines_agree(design: str, extra: dict[str, Any]) -> None:
     agree_on_first_states(loaded(SPEC).model(
         {"design": Atom("Design", DESIGNS.index(design), design), **extra}))
+
+
+def test_the_6_18_kernel_behaved_as_uid() -> None:
+    """tests/kernel/listmount_kernel.py ran on this VM's 6.18 kernel (results committed in
+    listmount_6.18.md): paging forwards and reversed returned every mount present
+    throughout once, and statmount of a listed unique id whose mount went was ENOENT,
+    though a new mount had taken its 32-bit mnt_id."""
+    text = (SPEC.parent.parent / "tests" / "kernel" / "listmount_6.18.md").read_text()
+    rows = [r for r in text.splitlines() if r.startswith("| L")]
+    assert [r.split("|")[1].strip() for r in rows] == ["L1", "L2", "L3", "L3"]
+    assert all(r.rstrip().endswith("| yes |") for r in rows)
