@@ -39,7 +39,7 @@ def _configurations(spec: S.SpecFile) -> int:
     return 1 + len(withs)
 
 
-@pytest.mark.parametrize(("name", "configs"), [("detached_trees", 33), ("mountinfo_cursor", 34)])
+@pytest.mark.parametrize(("name", "configs"), [("detached_trees", 33), ("mountinfo_cursor", 36)])
 def test_each_configuration_is_elaborated_once(tmp_path: Path, count: list[int],
                                                monkeypatch: pytest.MonkeyPatch,
                                                name: str, configs: int) -> None:

@@ -60,6 +60,9 @@ PINNED: dict[str, Pin] = {
     "forgetful_walker": ("assertion", 2, 6, 15, 1),
     "forgetful_first_old": ("violation", 1, 2, 8, 1),
     "forgetful_first": ("holds", None, 4_120, 12_522, 11),
+    # the patch's conversion of the VZ sync walker (a lasso: it spins on mount 2)
+    "sync_walker_spins": ("liveness", 7, 19_950, 71_020, 15),
+    "sync_walker_fixed": ("holds", None, 25_210, 89_674, 18),
     "eof_v0": ("violation", 6, 877, 1_783, 6),
     "eof_v0_once": ("holds", None, 5_281, 15_911, 11),
     "eof_v1": ("holds", None, 4_120, 15_300, 11),
@@ -89,12 +92,17 @@ report, test_every_check_is_pinned, test_check_outcome_and_figures = pinned_suit
 def test_holding_checks_fire_their_actions(report: dict[str, Any]) -> None:
     """A `holds` is worth something only if the writers, the walkers, the buffer's regrowth
     and the close fire. alloc and attach only with attach_later on V2/V3 (where `mount`
-    never does), walk_list never on V3 (no cursor)."""
-    assert never_fired(report["v1"]) == ["alloc", "attach"]
-    assert never_fired(report["v1p"]) == ["alloc", "attach"]
-    assert never_fired(report["v3"]) == ["alloc", "attach", "walk_list"]
-    assert never_fired(report["v1p_reuse_stable"]) == ["alloc", "attach", "close"]
-    assert never_fired(report["v3_attach_later_all_along"]) == ["close", "mount", "walk_list"]
+    never does), the sync walker's steps only with sync_walker, walk_list never on V3 (no
+    cursor)."""
+    sync = ["sync_end", "sync_start", "sync_step"]  # only with sync_walker
+    assert never_fired(report["v1"]) == ["alloc", "attach", *sync]
+    assert never_fired(report["v1p"]) == ["alloc", "attach", *sync]
+    assert never_fired(report["v3"]) == ["alloc", "attach", *sync, "walk_list"]
+    assert never_fired(report["v1p_reuse_stable"]) == ["alloc", "attach", "close", *sync]
+    assert never_fired(report["v3_attach_later_all_along"]) == [
+        "close", "mount", *sync, "walk_list"]
+    assert never_fired(report["sync_walker_fixed"]) == ["alloc", "attach", "close",
+                                                        "elsewhere_mount"]
 
 
 def test_v1p_skip_never_fires_with_big_reads(report: dict[str, Any]) -> None:
@@ -192,6 +200,17 @@ def test_posted_v1p_duplicates_and_skips(report: dict[str, Any]) -> None:
     assert [a for a, _ in acts] == ["umount", "umount", "mount", "read", "read", "regrow"]
     assert acts[2][1]["r"] == 2
     assert final(report, "v1p_posted_growth")["missed"] == [3]
+
+
+def test_the_converted_sync_walker_spins_on_a_shared_superblock(report: dict[str, Any]) -> None:
+    """The patch's sync_collect_filesystems: `continue` on mount 2, whose superblock mount 1
+    brought in, skips the advance; the walker stays on mount 2 for ever, namespace_sem held
+    (the lasso's loop is the stuttering sync_step)."""
+    c = report["sync_walker_spins"]
+    acts = [a for a, _ in steps(report, "sync_walker_spins")]
+    assert acts[-3:] == ["sync_start", "sync_step", "sync_step"]
+    assert c["trace"]["loop"] == len(c["trace"]["steps"])
+    assert final(report, "sync_walker_spins")["sw"] == 2
 
 
 def test_a_long_line_makes_big_reads_small(report: dict[str, Any]) -> None:
