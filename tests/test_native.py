@@ -240,7 +240,12 @@ def test_generated_code_is_clean_under_sanitizers(spec: str, check: str,
     assert run.stderr == ""
     two = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300,
                          env={**os.environ, "MX_WORKERS": "2"})
-    assert (two.returncode, two.stdout, two.stderr) == (0, run.stdout, "")
+    assert (two.returncode, two.stderr) == (0, "")
+    # the figures agree; so does the edge list of a complete search (a search stopped at a
+    # violation keeps the edges its workers had recorded by then, in their order, and
+    # nothing reads them)
+    lines = 2 if status else None
+    assert two.stdout.splitlines()[:lines] == run.stdout.splitlines()[:lines]
     if model.properties and "liveness" in f:  # a complete search: as many edges as the Python
         # search's, and fairness instances numbered
         edges = run.stdout.split("\n")[2].split()
